@@ -1,0 +1,14 @@
+class LoyaltyError(Exception):
+    """A business rule said no. The message is translated and safe to show.
+
+    `field` names the form field the message belongs next to, when there is one.
+    """
+
+    def __init__(self, message, *, field=None, code=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+    def __str__(self):
+        return str(self.message)

@@ -1,0 +1,94 @@
+"""The two roles of a shop: owners configure the programme, staff run the counter."""
+
+from django.apps import apps as global_apps
+from django.core.exceptions import PermissionDenied
+
+OWNER = "Owner"
+STAFF = "Staff"
+
+# Owners get every permission of the programme's apps (the admin uses them).
+OWNER_APP_LABELS = [
+    "members",
+    "tiers",
+    "points",
+    "rewards",
+    "campaigns",
+    "django_celery_beat",
+    "config",
+]
+STAFF_PERMISSIONS = [
+    ("members", "view_member"),
+    ("members", "add_member"),
+    ("members", "change_member"),
+]
+
+
+def sync_roles(apps=global_apps):
+    """Create both groups and give them their permissions; safe to run any time."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        # Historical app configs in migrations carry no models module.
+        had_module = getattr(app_config, "models_module", None)
+        app_config.models_module = had_module or True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = had_module
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    owner, _ = Group.objects.get_or_create(name=OWNER)
+    owner.permissions.add(*Permission.objects.filter(content_type__app_label__in=OWNER_APP_LABELS))
+    staff, _ = Group.objects.get_or_create(name=STAFF)
+    for app_label, codename in STAFF_PERMISSIONS:
+        staff.permissions.add(
+            *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        )
+
+
+def _group_names(user) -> frozenset:
+    # Asked several times per page (views, navigation): read the groups once.
+    if not hasattr(user, "_loyalty_group_names"):
+        user._loyalty_group_names = frozenset(user.groups.values_list("name", flat=True))
+    return user._loyalty_group_names
+
+
+def is_owner(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or OWNER in _group_names(user)
+
+
+def is_staff_member(user) -> bool:
+    """Anyone who may work the counter: staff and owners."""
+    if not user.is_authenticated:
+        return False
+    return is_owner(user) or STAFF in _group_names(user)
+
+
+def require_owner(user):
+    if not is_owner(user):
+        raise PermissionDenied
+
+
+def owner_required(view):
+    """Owner pages answer 403 to everyone else, before any work is done."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        require_owner(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def staff_required(view):
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_staff_member(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

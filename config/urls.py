@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from config import views
+
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("members/", include("members.urls")),
+    path("tiers/", include("tiers.urls")),
+    path("points/", include("points.urls")),
+    path("rewards/", include("rewards.urls")),
+    path("campaigns/", include("campaigns.urls")),
+    path("admin/", admin.site.urls),
+]

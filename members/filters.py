@@ -1,0 +1,59 @@
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Member
+from members.selectors import STAGES, search_members, stage_condition
+from tiers.models import Tier
+
+MONTHS = [(m, m) for m in range(1, 13)]
+
+
+class MemberFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Number, phone, last 4 digits or name"), "autofocus": True}
+        ),
+    )
+    tier = django_filters.ModelChoiceFilter(
+        label=_("Tier"), queryset=Tier.objects.all(), empty_label=_("All tiers")
+    )
+    stage = django_filters.ChoiceFilter(
+        label=_("Stage"),
+        choices=list(STAGES.items()),
+        method="filter_stage",
+        empty_label=_("All stages"),
+    )
+    joined_from = django_filters.DateFilter(
+        label=_("Joined from"),
+        field_name="joined_on",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    joined_to = django_filters.DateFilter(
+        label=_("Joined to"),
+        field_name="joined_on",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    birthday_month = django_filters.ChoiceFilter(
+        label=_("Birthday month"),
+        choices=MONTHS,
+        field_name="birthday__month",
+        empty_label=_("Any month"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Member.Status.choices, empty_label=_("Any status")
+    )
+
+    class Meta:
+        model = Member
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return search_members(value, queryset)
+
+    def filter_stage(self, queryset, name, value):
+        return queryset.filter(stage_condition(value))

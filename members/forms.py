@@ -1,0 +1,49 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Member
+
+
+class MemberForm(forms.Form):
+    """Input parsing only: the rules live in members.services."""
+
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
+    email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    birthday = forms.DateField(
+        label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    gender = forms.ChoiceField(label=_("Gender"), choices=Member.Gender.choices, required=False)
+    referrer = forms.CharField(
+        label=_("Referred by"),
+        required=False,
+        help_text=_("Member number or phone of the member who referred them."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    messages_opt_out = forms.BooleanField(label=_("No marketing messages"), required=False)
+
+    def clean_referrer(self):
+        from members.selectors import search_members
+
+        text = self.cleaned_data["referrer"].strip()
+        if not text:
+            return None
+        matches = list(search_members(text).filter(member_number=text)[:1]) or list(
+            search_members(text).exclude(phone_tail=text)[:2]
+        )
+        if len(matches) != 1:
+            raise forms.ValidationError(
+                _("No single member matches “%(text)s”: enter their member number or full phone.")
+                % {"text": text}
+            )
+        return matches[0]
+
+
+class MemberStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Member.Status.choices)

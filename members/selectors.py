@@ -1,0 +1,105 @@
+"""Reads of members shared by the member list, the counter and the dashboard."""
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from config.clock import shop_day_start, shop_today
+from members.models import LifecycleRules, Member
+from members.names import name_search_key
+from members.phones import try_normalize_phone
+
+STAGES = {
+    "new": _("New"),
+    "active": _("Active"),
+    "dormant": _("Dormant"),
+    "churned": _("Churned"),
+}
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def search_members(query, queryset=None):
+    """Members matching what staff typed: member number, phone in any form,
+    its last digits, or part of a name in either Chinese script."""
+    queryset = Member.objects.all() if queryset is None else queryset
+    query = (query or "").strip()
+    if not query:
+        return queryset
+    digits = _digits(query)
+    condition = Q(member_number=query)
+    phone = try_normalize_phone(query)
+    if phone:
+        condition |= Q(phone=phone)
+    if digits and len(digits) == len(query.replace(" ", "").replace("-", "")):
+        if len(digits) == 4:
+            condition |= Q(phone_tail=digits)
+        elif 3 <= len(digits) < 10:
+            condition |= Q(phone__endswith=digits)
+        condition |= Q(member_number=digits)
+    else:
+        condition |= Q(name_key__contains=name_search_key(query))
+    return queryset.filter(condition)
+
+
+def lifecycle_boundaries(today=None, rules=None):
+    today = today or shop_today()
+    rules = rules or LifecycleRules.current()
+    return {
+        "new_since": today - timedelta(days=rules.new_days),
+        "active_since": shop_day_start(today - timedelta(days=rules.active_days)),
+        "churned_before": shop_day_start(today - timedelta(days=rules.churned_days)),
+        "churned_before_date": today - timedelta(days=rules.churned_days),
+    }
+
+
+def stage_condition(stage, today=None, rules=None) -> Q:
+    """Q for the members in a lifecycle stage (new, active, dormant, churned).
+
+    New wins over the others while it lasts. After that a member is placed by
+    their last purchase; one who never bought counts from the day they joined
+    and is at best dormant.
+    """
+    b = lifecycle_boundaries(today, rules)
+    is_new = Q(joined_on__gt=b["new_since"])
+    if stage == "new":
+        return is_new
+    if stage == "active":
+        return ~is_new & Q(last_purchase_at__gte=b["active_since"])
+    if stage == "dormant":
+        bought_lapsed = Q(
+            last_purchase_at__lt=b["active_since"], last_purchase_at__gte=b["churned_before"]
+        )
+        never_bought = Q(last_purchase_at__isnull=True, joined_on__gte=b["churned_before_date"])
+        return ~is_new & (bought_lapsed | never_bought)
+    if stage == "churned":
+        bought_long_ago = Q(last_purchase_at__lt=b["churned_before"])
+        never_bought = Q(last_purchase_at__isnull=True, joined_on__lt=b["churned_before_date"])
+        return ~is_new & (bought_long_ago | never_bought)
+    raise ValueError(f"unknown lifecycle stage {stage!r}")
+
+
+def lifecycle_stage(member, today=None, rules=None) -> str:
+    b = lifecycle_boundaries(today, rules)
+    if member.joined_on > b["new_since"]:
+        return "new"
+    last = member.last_purchase_at
+    if last is None:
+        return "dormant" if member.joined_on >= b["churned_before_date"] else "churned"
+    if last >= b["active_since"]:
+        return "active"
+    if last >= b["churned_before"]:
+        return "dormant"
+    return "churned"
+
+
+def member_list(queryset=None):
+    queryset = Member.objects.all() if queryset is None else queryset
+    return queryset.select_related("tier")
+
+
+def get_member(pk):
+    return Member.objects.select_related("tier", "referred_by").get(pk=pk)

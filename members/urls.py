@@ -1,0 +1,12 @@
+from django.urls import path
+
+from members import views
+
+app_name = "members"
+urlpatterns = [
+    path("", views.member_list_view, name="list"),
+    path("new/", views.member_create_view, name="create"),
+    path("<int:pk>/", views.member_detail_view, name="detail"),
+    path("<int:pk>/edit/", views.member_edit_view, name="edit"),
+    path("<int:pk>/status/", views.member_status_view, name="status"),
+]

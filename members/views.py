@@ -1,0 +1,150 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from config.errors import LoyaltyError
+from config.roles import is_owner, staff_required
+from members import services
+from members.filters import MemberFilter
+from members.forms import MemberForm, MemberStatusForm
+from members.models import Member
+from members.selectors import STAGES, get_member, lifecycle_stage, member_list
+
+PAGE_SIZE = 50
+
+
+def _form_error(form, error: LoyaltyError):
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+    return getattr(error, "existing_member", None)
+
+
+@staff_required
+def member_list_view(request):
+    member_filter = MemberFilter(request.GET or None, queryset=member_list())
+    queryset = member_filter.qs if member_filter.is_bound else member_list()
+    page = Paginator(queryset.order_by("-joined_on", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "members/member_list.html",
+        {"filter": member_filter, "page": page, "query": query.urlencode()},
+    )
+
+
+@staff_required
+def member_detail_view(request, pk):
+    try:
+        member = get_member(pk)
+    except Member.DoesNotExist:
+        return render(request, "404.html", status=404)
+    return render(
+        request,
+        "members/member_detail.html",
+        {
+            "member": member,
+            "stage": STAGES[lifecycle_stage(member)],
+            "status_form": MemberStatusForm(initial={"status": member.status}),
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def member_create_view(request):
+    existing = None
+    form = MemberForm(request.POST or None, initial={"phone": request.GET.get("phone", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = services.enrol_member(
+                phone=data["phone"],
+                name=data["name"],
+                email=data["email"],
+                birthday=data["birthday"],
+                gender=data["gender"],
+                referred_by=data["referrer"],
+                notes=data["notes"],
+                by=request.user,
+            )
+        except LoyaltyError as error:
+            existing = _form_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is enrolled as member %(number)s.")
+                % {"name": member.name, "number": member.member_number},
+            )
+            return redirect("members:detail", pk=member.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "members/member_form.html",
+        {"form": form, "existing": existing, "creating": True},
+        status=status,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def member_edit_view(request, pk):
+    member = get_object_or_404(Member.objects.select_related("referred_by"), pk=pk)
+    existing = None
+    initial = {
+        "phone": member.phone,
+        "name": member.name,
+        "email": member.email,
+        "birthday": member.birthday,
+        "gender": member.gender,
+        "referrer": member.referred_by.member_number if member.referred_by else "",
+        "notes": member.notes,
+        "messages_opt_out": member.messages_opt_out,
+    }
+    form = MemberForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_member(
+                member=member,
+                by=request.user,
+                phone=data["phone"],
+                name=data["name"],
+                email=data["email"],
+                birthday=data["birthday"],
+                gender=data["gender"],
+                referred_by=data["referrer"],
+                notes=data["notes"],
+                messages_opt_out=data["messages_opt_out"],
+            )
+        except LoyaltyError as error:
+            existing = _form_error(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("members:detail", pk=member.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "members/member_form.html",
+        {"form": form, "member": member, "existing": existing, "creating": False},
+        status=status,
+    )
+
+
+@require_http_methods(["POST"])
+def member_status_view(request, pk):
+    """Blocking a member stops earning and spending: an owner's decision."""
+    if not is_owner(request.user):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    member = get_object_or_404(Member, pk=pk)
+    form = MemberStatusForm(request.POST)
+    if form.is_valid():
+        services.update_member(member=member, by=request.user, status=form.cleaned_data["status"])
+        messages.success(request, _("Status changed."))
+    return redirect("members:detail", pk=member.pk)

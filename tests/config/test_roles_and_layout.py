@@ -1,0 +1,72 @@
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from config.roles import OWNER, STAFF
+
+
+def test_migration_created_both_groups(db):
+    owner = Group.objects.get(name=OWNER)
+    staff = Group.objects.get(name=STAFF)
+    assert owner.permissions.filter(codename="change_tier").exists()
+    assert staff.permissions.filter(codename="add_member").exists()
+    assert not staff.permissions.filter(codename="change_tier").exists()
+
+
+def test_login_page_is_public(client, db):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert 'name="password"' in response.content.decode()
+
+
+def test_login_works(client, staff):
+    response = client.post(reverse("login"), {"username": "staff", "password": "pass-for-tests"})
+    assert response.status_code == 302
+
+
+def test_owner_navigation_shows_admin(owner_client, tiers):
+    body = owner_client.get(reverse("members:list")).content.decode()
+    assert reverse("admin:index") in body
+
+
+def test_staff_navigation_hides_owner_pages(staff_client, tiers):
+    body = staff_client.get(reverse("members:list")).content.decode()
+    assert reverse("members:list") in body
+    assert reverse("admin:index") not in body
+
+
+def test_staff_gets_403_page_on_admin_action(staff_client, tiers):
+    response = staff_client.get(reverse("admin:tiers_tier_changelist"))
+    # Counter staff are not admin users: the admin sends them to its login.
+    assert response.status_code == 302
+
+
+def test_repeated_wrong_passwords_lock_that_user_on_that_ip(client, staff, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "staff", "password": "wrong"})
+    locked = client.post(reverse("login"), {"username": "staff", "password": "pass-for-tests"})
+    assert locked.status_code == 429
+    # Another cashier on the same counter PC can still log in.
+    from tests.factories import staff_user
+
+    staff_user(username="colleague")
+    other = client.post(reverse("login"), {"username": "colleague", "password": "pass-for-tests"})
+    assert other.status_code == 302
+
+
+def test_language_switch_to_simplified_chinese(staff_client, tiers):
+    staff_client.post(reverse("set_language"), {"language": "zh-hans", "next": "/members/"})
+    body = staff_client.get(reverse("members:list")).content.decode()
+    assert "会员" in body
+
+
+def test_zh_tw_browser_gets_traditional(staff_client, tiers):
+    body = staff_client.get(
+        reverse("members:list"), headers={"accept-language": "zh-TW"}
+    ).content.decode()
+    assert "會員" in body
+
+
+def test_static_assets_are_self_hosted(staff_client, tiers):
+    body = staff_client.get(reverse("members:list")).content.decode()
+    assert "htmx.min.js" in body
+    assert "https://" not in body.split("<body")[0]

@@ -1,0 +1,73 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from config.clock import shop_today
+from members.models import LifecycleRules, Member
+from members.selectors import lifecycle_stage, search_members, stage_condition
+from tests.factories import MemberFactory
+
+
+@pytest.fixture
+def chen(tiers):
+    return MemberFactory(name="陳美玲", phone="+886912345678")
+
+
+def test_last_four_digits_find_the_member(chen):
+    assert list(search_members("5678")) == [chen]
+
+
+@pytest.mark.parametrize("typed", ["0912-345-678", "+886912345678", "912345678"])
+def test_full_phone_in_any_form_finds_the_member(chen, typed):
+    assert list(search_members(typed)) == [chen]
+
+
+def test_member_number_finds_the_member(chen):
+    assert list(search_members(chen.member_number)) == [chen]
+
+
+@pytest.mark.parametrize("typed", ["陳", "陈", "美玲", "陈美"])
+def test_name_in_either_script_finds_the_member(chen, typed):
+    assert list(search_members(typed)) == [chen]
+
+
+def test_unrelated_text_finds_nobody(chen):
+    MemberFactory(name="王小明", phone="+886922000111")
+    assert list(search_members("林")) == []
+
+
+def _bought(days_ago):
+    return timezone.now() - timedelta(days=days_ago)
+
+
+@pytest.mark.parametrize(
+    ("joined_days_ago", "bought_days_ago", "stage"),
+    [
+        (10, None, "new"),
+        (10, 5, "new"),
+        (200, 20, "active"),
+        (200, 75, "dormant"),
+        (200, 120, "churned"),
+        (50, None, "dormant"),
+        (200, None, "churned"),
+    ],
+)
+def test_lifecycle_stage_follows_the_default_rules(tiers, joined_days_ago, bought_days_ago, stage):
+    member = MemberFactory(
+        joined_on=shop_today() - timedelta(days=joined_days_ago),
+        last_purchase_at=_bought(bought_days_ago) if bought_days_ago is not None else None,
+    )
+    assert lifecycle_stage(member) == stage
+    # The set-based filter agrees with the per-member answer.
+    assert list(Member.objects.filter(stage_condition(stage))) == [member]
+
+
+def test_owner_can_move_the_thresholds(tiers):
+    rules = LifecycleRules.current()
+    rules.active_days, rules.churned_days = 100, 200
+    rules.save()
+    member = MemberFactory(
+        joined_on=shop_today() - timedelta(days=300), last_purchase_at=_bought(75)
+    )
+    assert lifecycle_stage(member) == "active"
