@@ -1,9 +1,24 @@
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+
+from config.roles import is_owner
+
+
+def _first_page(*names):
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return reverse("members:list")
 
 
 def home(request):
-    return redirect("members:list")
+    """Staff start at the counter, owners at the dashboard."""
+    if is_owner(request.user):
+        return redirect(_first_page("dashboard:index", "points:counter"))
+    return redirect(_first_page("points:counter"))
 
 
 @login_not_required
