@@ -63,5 +63,5 @@ def test_every_string_is_translated(fresh_catalogs):
             if entry.obsolete:
                 continue
             if not entry.translated() or "fuzzy" in entry.flags:
-                missing.append(f"{path.parts[-4]}/{path.parts[-3]}: {entry.msgid!r}")
+                missing.append(f"{path.parts[-5]}/{path.parts[-3]}: {entry.msgid!r}")
     assert not missing, "untranslated (run make messages, then translate):\n" + "\n".join(missing)

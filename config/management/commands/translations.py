@@ -42,7 +42,8 @@ class Command(BaseCommand):
             raise CommandError("pip install polib (a dev dependency)") from error
         if action == "missing":
             for path in catalogs("zh_Hant"):
-                for entry in polib.pofile(str(path)).untranslated_entries():
+                po = polib.pofile(str(path))
+                for entry in po.untranslated_entries() + po.fuzzy_entries():
                     self.stdout.write(json.dumps(entry.msgid, ensure_ascii=False))
         elif action == "apply":
             if not file:
@@ -55,10 +56,13 @@ class Command(BaseCommand):
                         value = memory.get(entry.msgid)
                         if isinstance(value, list) and not any(entry.msgstr_plural.values()):
                             entry.msgstr_plural = {0: value[0]}
-                    elif not entry.msgstr and isinstance(memory.get(entry.msgid), str):
+                    elif isinstance(memory.get(entry.msgid), str) and (
+                        not entry.msgstr or "fuzzy" in entry.flags
+                    ):
                         entry.msgstr = memory[entry.msgid]
-                    if "fuzzy" in entry.flags and entry.translated():
-                        entry.flags.remove("fuzzy")
+                        if "fuzzy" in entry.flags:
+                            entry.flags.remove("fuzzy")
+                            entry.previous_msgid = None
                 po.save()
         else:
             from opencc import OpenCC
@@ -86,5 +90,7 @@ class Command(BaseCommand):
                     elif not entry.msgid_plural and not entry.msgstr and source.msgstr:
                         entry.msgstr = convert(source.msgstr)
                     if "fuzzy" in entry.flags:
+                        entry.msgstr = convert(source.msgstr) if source.msgstr else ""
                         entry.flags.remove("fuzzy")
+                        entry.previous_msgid = None
                 hans.save()
