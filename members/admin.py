@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ServiceAdmin
 from config.errors import LoyaltyError
 from members import services
 from members.models import LifecycleRules, Member
@@ -49,7 +50,7 @@ class MemberAdminForm(forms.ModelForm):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(ServiceAdmin):
     form = MemberAdminForm
     list_display = [
         "member_number",
@@ -76,6 +77,10 @@ class MemberAdmin(admin.ModelAdmin):
         "last_purchase_at",
     ]
     show_full_result_count = False
+
+    def has_delete_permission(self, request, obj=None):
+        # Members carry a ledger and sales; they are blocked or merged, never deleted.
+        return False
 
     def save_model(self, request, obj, form, change):
         # One door per operation: the admin writes through the same services
