@@ -8,13 +8,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Min, Sum
+from django.db.models import Count, Max, Min, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from config.clock import shop_today
+from config.clock import shop_date, shop_day_bounds, shop_today
+from config.errors import LoyaltyError
 from config.money import round_money
+from config.roles import is_owner, is_staff_member
 from members.models import Member
 from members.selectors import STAGES, lifecycle_stage, search_members
-from points.models import LedgerEntry, ProgrammeRules
+from points.models import LedgerEntry, ProgrammeRules, Purchase
+from points.services import quote_purchase
+from tiers.discounts import format_discount
 
 # A pick-list longer than this is no help at a counter: ask for more digits.
 PICK_LIST_SIZE = 8
@@ -104,3 +110,92 @@ def member_card(member, *, today=None) -> MemberCard:
         stage_label=STAGES[stage],
         birthday_this_month=bool(member.birthday and member.birthday.month == today.month),
     )
+
+
+# Staff may undo their own mistakes while the customer is still at the counter.
+STAFF_UNDO_WINDOW = timedelta(minutes=10)
+
+
+def _is_refunded(purchase) -> bool:
+    count = getattr(purchase, "refund_count", None)  # annotated by recent_sales
+    if count is None:
+        return purchase.refunded_amount > 0 or purchase.refunds.exists()
+    return count > 0
+
+
+def undo_refusal(purchase, *, user, now=None):
+    """Why `user` may not undo `purchase` at the counter, or None when they may.
+
+    Undo is a full refund: owners any time, staff within 10 minutes of the sale.
+    """
+    if _is_refunded(purchase):
+        return _("This sale is already refunded.")
+    if is_owner(user):
+        return None
+    if not is_staff_member(user):
+        return _("Only counter staff and owners can undo a sale.")
+    now = now or timezone.now()
+    if now - purchase.created_at > STAFF_UNDO_WINDOW:
+        return _("Staff can undo a sale within 10 minutes; ask an owner to refund it.")
+    return None
+
+
+def recent_sales(*, user, now=None, limit=10):
+    """The last sales this cashier recorded today, each marked with whether
+    they may still undo it (`undo_refusal`)."""
+    now = now or timezone.now()
+    start, end = shop_day_bounds(shop_date(now))
+    sales = list(
+        Purchase.objects.filter(by=user, created_at__gte=start, created_at__lt=end)
+        .select_related("member")
+        .annotate(refund_count=Count("refunds"))
+        .order_by("-created_at", "-id")[:limit]
+    )
+    for sale in sales:
+        sale.refunded = sale.refund_count > 0
+        sale.undo_refusal = undo_refusal(sale, user=user, now=now)
+    return sales
+
+
+def sale_for_receipt(pk):
+    """A sale with what its receipt prints, including the balance right after it."""
+    sale = Purchase.objects.select_related("member", "tier", "by").get(pk=pk)
+    # The ledger is append-only and a member's entries are written one
+    # transaction at a time, so "after this sale" is every entry up to its last.
+    own_entries = LedgerEntry.objects.filter(purchase=sale, refund__isnull=True)
+    last_id = own_entries.aggregate(last=Max("id"))["last"]
+    before = LedgerEntry.objects.filter(member_id=sale.member_id)
+    before = (
+        before.filter(id__lte=last_id)
+        if last_id
+        else before.filter(created_at__lte=sale.created_at)
+    )
+    sale.balance_after = before.aggregate(total=Sum("points"))["total"] or 0
+    sale.discount_label = format_discount(sale.discount_percent)
+    sale.campaign_lines = sale.earning_detail.get("campaigns", [])
+    return sale
+
+
+def quote_sale(*, member, amount, points_to_redeem=0, wholesale=False, use_max=False):
+    """The sale's preview; with `use_max`, redeeming the most points the
+    programme allows on this bill (none when that is below the minimum)."""
+    quote = quote_purchase(member=member, amount=amount, wholesale=wholesale)
+    if not use_max:
+        if not points_to_redeem:
+            return quote
+        return quote_purchase(
+            member=member, amount=amount, points_to_redeem=points_to_redeem, wholesale=wholesale
+        )
+    if not quote.max_redeemable_points:
+        return quote
+    try:
+        return quote_purchase(
+            member=member,
+            amount=amount,
+            points_to_redeem=quote.max_redeemable_points,
+            wholesale=wholesale,
+        )
+    except LoyaltyError as error:
+        if error.code == "below_minimum":
+            return quote
+        raise

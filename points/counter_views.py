@@ -4,7 +4,8 @@ One page; each step answers htmx with a partial and a plain request with the
 whole page, so the counter still works when JavaScript does not.
 """
 
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from config.errors import LoyaltyError
@@ -13,16 +14,27 @@ from members.models import Member
 from members.phones import try_normalize_phone
 from members.services import enrol_member
 from points import counter_selectors as selectors
-from points.counter_forms import CounterEnrolForm, FindForm
+from points import counter_services
+from points.counter_forms import CounterEnrolForm, FindForm, SaleForm
+from points.models import Purchase
+from points.services import record_purchase
 
 PAGE = "points/counter/counter.html"
 
 
+def _page_context(request, partial=None):
+    return {
+        "find_form": FindForm(),
+        "partial": partial,
+        "recent_sales": selectors.recent_sales(user=request.user),
+    }
+
+
 def _render(request, partial, context, status=200):
     """The partial for htmx, the whole counter page around it otherwise."""
-    context = {"find_form": FindForm(), "partial": partial, **context}
-    template = partial if request.htmx else PAGE
-    return render(request, template, context, status=status)
+    if request.htmx:
+        return render(request, partial, context, status=status)
+    return render(request, PAGE, {**_page_context(request, partial), **context}, status=status)
 
 
 def _form_error(form, error: LoyaltyError):
@@ -30,14 +42,15 @@ def _form_error(form, error: LoyaltyError):
     return getattr(error, "existing_member", None)
 
 
-def _card_context(member):
-    return {"card": selectors.member_card(member)}
+def _card_context(member, sale_form=None):
+    sale_form = sale_form or SaleForm()
+    return {"card": selectors.member_card(member), "sale_form": sale_form}
 
 
 @staff_required
 @require_GET
 def counter_view(request):
-    return render(request, PAGE, {"find_form": FindForm(), "partial": None})
+    return render(request, PAGE, _page_context(request))
 
 
 @staff_required
@@ -88,3 +101,97 @@ def enrol_view(request):
             return _render(request, "points/counter/_card.html", context)
     context = {"enrol_form": form.focus_first_gap(), "existing": existing}
     return _render(request, "points/counter/_enrol.html", context, status=400)
+
+
+@staff_required
+@require_GET
+def receipt_view(request, pk):
+    try:
+        sale = selectors.sale_for_receipt(pk)
+    except Purchase.DoesNotExist:
+        return render(request, "404.html", status=404)
+    return render(request, "points/counter/receipt.html", {"sale": sale})
+
+
+def _member_or_404(request, pk):
+    try:
+        return selectors.counter_member(pk)
+    except Member.DoesNotExist:
+        raise Http404 from None
+
+
+@staff_required
+@require_GET
+def quote_view(request, pk):
+    """The live preview under the sale form; refusals show in the preview."""
+    member = _member_or_404(request, pk)
+    use_max = bool(request.GET.get("use_max"))
+    form = SaleForm(request.GET)
+    form.fields["idempotency_key"].required = False
+    context = {"sale_form": form}
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            context["quote"] = selectors.quote_sale(
+                member=member,
+                amount=data["amount"],
+                points_to_redeem=data["points_to_redeem"],
+                wholesale=data["wholesale"],
+                use_max=use_max,
+            )
+        except LoyaltyError as error:
+            context["quote_errors"] = [error.message]
+    else:
+        context["quote_errors"] = [e for errors in form.errors.values() for e in errors]
+    if use_max and "quote" in context:
+        # Put the figure in the points field too, with the cursor there: Enter confirms.
+        points_form = SaleForm(initial={"points_to_redeem": context["quote"].points_to_redeem})
+        points_form.fields["points_to_redeem"].widget.attrs["autofocus"] = True
+        context.update(points_form=points_form)
+    return render(request, "points/counter/_quote.html", context)
+
+
+@staff_required
+@require_POST
+def sale_view(request, pk):
+    member = _member_or_404(request, pk)
+    form = SaleForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            sale = record_purchase(
+                member=member,
+                amount=data["amount"],
+                points_to_redeem=data["points_to_redeem"],
+                wholesale=data["wholesale"],
+                idempotency_key=data["idempotency_key"],
+                by=request.user,
+            )
+        except LoyaltyError as error:
+            _form_error(form, error)
+        else:
+            if not request.htmx:
+                return redirect("points:counter_receipt", pk=sale.pk)
+            context = {
+                "sale": selectors.sale_for_receipt(sale.pk),
+                "recent_sales": selectors.recent_sales(user=request.user),
+            }
+            return render(request, "points/counter/_sale_done.html", context)
+    context = _card_context(member, form.focus_first_error())
+    return _render(request, "points/counter/_card.html", context, status=400)
+
+
+@staff_required
+@require_POST
+def undo_view(request, pk):
+    sale = get_object_or_404(Purchase, pk=pk)
+    context = {}
+    try:
+        context["undone"] = counter_services.undo_sale(purchase=sale, by=request.user)
+    except LoyaltyError as error:
+        context["undo_error"] = error.message
+    context["recent_sales"] = selectors.recent_sales(user=request.user)
+    status = 400 if "undo_error" in context else 200
+    if request.htmx:
+        return render(request, "points/counter/_recent.html", context, status=status)
+    return render(request, PAGE, {**_page_context(request), **context}, status=status)

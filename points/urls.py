@@ -8,4 +8,8 @@ urlpatterns = [
     path("counter/find/", counter_views.find_view, name="counter_find"),
     path("counter/members/<int:pk>/", counter_views.card_view, name="counter_card"),
     path("counter/enrol/", counter_views.enrol_view, name="counter_enrol"),
+    path("counter/members/<int:pk>/quote/", counter_views.quote_view, name="counter_quote"),
+    path("counter/members/<int:pk>/sale/", counter_views.sale_view, name="counter_sale"),
+    path("counter/sales/<int:pk>/undo/", counter_views.undo_view, name="counter_undo"),
+    path("counter/sales/<int:pk>/receipt/", counter_views.receipt_view, name="counter_receipt"),
 ]
