@@ -8,18 +8,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Exists, Max, Min, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.clock import shop_date, shop_day_bounds, shop_today
 from config.errors import LoyaltyError
-from config.money import round_money
 from config.roles import is_owner, is_staff_member
 from members.models import Member
 from members.selectors import STAGES, lifecycle_stage, search_members
 from points.models import LedgerEntry, ProgrammeRules, Purchase
-from points.services import quote_purchase
+from points.selectors import expiring_soon
+from points.services import points_value, quote_purchase
 from tiers.discounts import format_discount
 
 # A pick-list longer than this is no help at a counter: ask for more digits.
@@ -59,26 +59,17 @@ def counter_member(pk) -> Member:
     return Member.objects.select_related("tier").get(pk=pk)
 
 
-def points_cash_value(points: int, rules: ProgrammeRules) -> Decimal:
-    """What `points` are worth as cash at the owner's redemption rate."""
-    return round_money(Decimal(points) * rules.redeem_value / rules.redeem_points)
-
-
 @dataclass
 class Expiring:
     points: int = 0
     first_date: object = None
 
 
-def expiring_soon(member, *, today=None, within_days=EXPIRING_WITHIN_DAYS) -> Expiring:
-    """Points in the member's open lots that expire within `within_days`."""
-    today = today or shop_today()
-    totals = LedgerEntry.objects.filter(
-        member=member,
-        remaining__gt=0,
-        expires_on__gte=today,
-        expires_on__lte=today + timedelta(days=within_days),
-    ).aggregate(points=Sum("remaining"), first_date=Min("expires_on"))
+def expiring_total(member, *, today=None) -> Expiring:
+    """How many points expire within the next 30 days, and the first such day."""
+    totals = expiring_soon(member, days=EXPIRING_WITHIN_DAYS, today=today).aggregate(
+        points=Sum("remaining"), first_date=Min("expires_on")
+    )
     return Expiring(points=totals["points"] or 0, first_date=totals["first_date"])
 
 
@@ -104,8 +95,8 @@ def member_card(member, *, today=None) -> MemberCard:
     return MemberCard(
         member=member,
         rules=rules,
-        cash_value=points_cash_value(member.points_balance, rules),
-        expiring=expiring_soon(member, today=today),
+        cash_value=points_value(rules=rules, points=member.points_balance),
+        expiring=expiring_total(member, today=today),
         stage=stage,
         stage_label=STAGES[stage],
         birthday_this_month=bool(member.birthday and member.birthday.month == today.month),
@@ -157,35 +148,41 @@ def recent_sales(*, user, now=None, limit=10):
     return sales
 
 
-def sale_for_receipt(pk):
-    """A sale with what its receipt prints, including the balance right after it."""
-    sale = Purchase.objects.select_related("member", "tier", "by").get(pk=pk)
-    # The ledger is append-only and a member's entries are written one
-    # transaction at a time, so "after this sale" is every entry up to its last.
-    own_entries = LedgerEntry.objects.filter(purchase=sale, refund__isnull=True)
-    last_id = own_entries.aggregate(last=Max("id"))["last"]
-    before = LedgerEntry.objects.filter(member_id=sale.member_id)
-    before = (
-        before.filter(id__lte=last_id)
-        if last_id
-        else before.filter(created_at__lte=sale.created_at)
-    )
-    sale.balance_after = before.aggregate(total=Sum("points"))["total"] or 0
+def balance_after(sale) -> int:
+    """The member's balance right after `sale`, in one query.
+
+    The ledger is append-only and a member's entries are written one locked
+    transaction at a time, so "after this sale" is every entry up to the
+    sale's last one (or up to its time, for a sale that moved no points).
+    """
+    own = LedgerEntry.objects.filter(purchase=sale.pk, refund__isnull=True)
+    last_own = own.values("purchase").annotate(last=Max("id")).values("last")[:1]
+    up_to_sale = Q(id__lte=Subquery(last_own)) | (Q(created_at__lte=sale.created_at) & ~Exists(own))
+    entries = LedgerEntry.objects.filter(up_to_sale, member_id=sale.member_id)
+    return entries.aggregate(total=Sum("points"))["total"] or 0
+
+
+def receipt(sale):
+    """`sale` with what its receipt prints besides its own fields."""
+    sale.balance_after = balance_after(sale)
     sale.discount_label = format_discount(sale.discount_percent)
-    sale.campaign_lines = sale.earning_detail.get("campaigns", [])
+    sale.bonus_lines = sale.earning_detail.get("bonuses", [])
+    sale.campaign_lines = sale.earning_detail.get("explanation", [])
     return sale
+
+
+def sale_for_receipt(pk):
+    return receipt(Purchase.objects.select_related("member", "tier", "by").get(pk=pk))
 
 
 def quote_sale(*, member, amount, points_to_redeem=0, wholesale=False, use_max=False):
     """The sale's preview; with `use_max`, redeeming the most points the
     programme allows on this bill (none when that is below the minimum)."""
-    quote = quote_purchase(member=member, amount=amount, wholesale=wholesale)
     if not use_max:
-        if not points_to_redeem:
-            return quote
         return quote_purchase(
             member=member, amount=amount, points_to_redeem=points_to_redeem, wholesale=wholesale
         )
+    quote = quote_purchase(member=member, amount=amount, wholesale=wholesale)
     if not quote.max_redeemable_points:
         return quote
     try:

@@ -154,29 +154,32 @@ def quote_view(request, pk):
 @staff_required
 @require_POST
 def sale_view(request, pk):
-    member = _member_or_404(request, pk)
     form = SaleForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
+            # The service locks and loads the member itself: no read before it.
             sale = record_purchase(
-                member=member,
+                member=pk,
                 amount=data["amount"],
                 points_to_redeem=data["points_to_redeem"],
                 wholesale=data["wholesale"],
                 idempotency_key=data["idempotency_key"],
                 by=request.user,
             )
+        except Member.DoesNotExist:
+            raise Http404 from None
         except LoyaltyError as error:
             _form_error(form, error)
         else:
             if not request.htmx:
                 return redirect("points:counter_receipt", pk=sale.pk)
             context = {
-                "sale": selectors.sale_for_receipt(sale.pk),
+                "sale": selectors.receipt(sale),
                 "recent_sales": selectors.recent_sales(user=request.user),
             }
             return render(request, "points/counter/_sale_done.html", context)
+    member = _member_or_404(request, pk)
     context = _card_context(member, form.focus_first_error())
     return _render(request, "points/counter/_card.html", context, status=400)
 
