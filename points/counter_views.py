@@ -123,9 +123,12 @@ def _member_or_404(request, pk):
 @staff_required
 @require_GET
 def quote_view(request, pk):
-    """The live preview under the sale form; refusals show in the preview."""
+    """The live preview under the sale form; refusals show next to their field."""
     member = _member_or_404(request, pk)
     use_max = bool(request.GET.get("use_max"))
+    if not request.GET.get("amount", "").strip():
+        # Nothing typed yet (or cleared): no preview and no complaint.
+        return render(request, "points/counter/_quote.html", {"sale_form": SaleForm()})
     form = SaleForm(request.GET)
     form.fields["idempotency_key"].required = False
     context = {"sale_form": form}
@@ -140,9 +143,7 @@ def quote_view(request, pk):
                 use_max=use_max,
             )
         except LoyaltyError as error:
-            context["quote_errors"] = [error.message]
-    else:
-        context["quote_errors"] = [e for errors in form.errors.values() for e in errors]
+            _form_error(form, error)
     if use_max and "quote" in context:
         # Put the figure in the points field too, with the cursor there: Enter confirms.
         points_form = SaleForm(initial={"points_to_redeem": context["quote"].points_to_redeem})

@@ -64,9 +64,18 @@ def test_use_the_most_allowed_is_none_below_the_minimum(staff_client, tiers):
     assert response.context["quote"].points_to_redeem == 0
 
 
-def test_quote_says_what_is_wrong_with_the_amount(staff_client, silver):
+def test_quote_says_what_is_wrong_with_the_amount_next_to_it(staff_client, silver):
     response = quote(staff_client, silver, amount="twelve")
-    assert "is not an amount" in response.content.decode()
+    assert "is not an amount" in str(response.context["sale_form"].errors["amount"])
+    body = response.content.decode()
+    assert '<div id="amount-errors" class="live-errors" hx-swap-oob="true"><ul' in body
+
+
+def test_quote_of_an_empty_amount_is_blank_and_clears_errors(staff_client, silver):
+    response = quote(staff_client, silver, amount=" ")
+    body = response.content.decode()
+    assert "is required" not in body and "data-quote" not in body
+    assert '<div id="amount-errors" class="live-errors" hx-swap-oob="true"></div>' in body
 
 
 def test_quote_refuses_more_points_than_the_balance_in_chinese(staff_client, silver):
@@ -75,7 +84,8 @@ def test_quote_refuses_more_points_than_the_balance_in_chinese(staff_client, sil
         {"amount": "100000", "points_to_redeem": "5000"},
         headers={**HTMX, "accept-language": "zh-hant"},
     )
-    assert "點數不足" in response.content.decode()
+    assert "點數不足" in str(response.context["sale_form"].errors["points_to_redeem"])
+    assert '<div id="points_to_redeem-errors"' in response.content.decode()
 
 
 def test_quote_requires_a_role(client, silver, django_user_model):
