@@ -244,6 +244,15 @@ class LedgerEntry(models.Model):
     refund = models.ForeignKey(
         Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
     )
+    # The campaign whose bonus this entry is (campaign_bonus entries).
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        verbose_name=_("campaign"),
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
