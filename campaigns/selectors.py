@@ -4,11 +4,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignSettings, plain_number
 from config.clock import shop_date, shop_day_bounds, shop_today
+from config.money import round_money
 from members.selectors import lifecycle_stage
 
 Stacking = CampaignSettings.Stacking
@@ -206,7 +209,7 @@ def _campaign_ids(detail) -> set:
 def campaign_sales(campaign):
     """The sales this campaign applied to: those whose earning it lifted (its
     line in earning_detail) or that carry its bonus in the ledger."""
-    from points.models import Purchase
+    from points.models import LedgerEntry, Purchase
 
     start, _end = shop_day_bounds(campaign.starts_on)
     _start, end = shop_day_bounds(campaign.ends_on)
@@ -216,6 +219,107 @@ def campaign_sales(campaign):
         for pk, detail in in_window.values_list("pk", "earning_detail")
         if campaign.pk in _campaign_ids(detail)
     ]
-    return Purchase.objects.filter(
-        Q(pk__in=lifted) | Q(ledger_entries__campaign=campaign)
-    ).distinct()
+    with_bonus = LedgerEntry.objects.filter(campaign=campaign, purchase__isnull=False)
+    return Purchase.objects.filter(Q(pk__in=lifted) | Q(pk__in=with_bonus.values("purchase_id")))
+
+
+def is_frozen(campaign, today=None) -> bool:
+    """An ended campaign that applied to a sale can no longer be changed."""
+    today = today or shop_today()
+    return campaign.ends_on < today and campaign_sales(campaign).exists()
+
+
+BASELINE_WEEKS = 4
+
+
+def _daily_sales(purchases, first: date, last: date) -> dict:
+    """{shop-local day: (sales count, amount paid)} from `first` to `last`."""
+    start, _end = shop_day_bounds(first)
+    _start, end = shop_day_bounds(last)
+    rows = (
+        purchases.filter(created_at__gte=start, created_at__lt=end)
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(count=Count("pk"), amount=Sum("amount_paid"))
+        .order_by()
+    )
+    return {row["day"]: (row["count"], row["amount"]) for row in rows}
+
+
+def _percent_change(actual, expected):
+    if not expected:
+        return None
+    return ((Decimal(actual) - Decimal(expected)) * 100 / Decimal(expected)).quantize(
+        Decimal("0.1")
+    )
+
+
+def campaign_uplift(campaign, today=None) -> dict:
+    """Sales on the campaign's days so far against the same weekdays in the
+    four weeks before it started (each weekday's average of those 4 days).
+
+    Counts every sale, or the targeted tiers' sales when the campaign targets
+    tiers (the tier a sale was made in), whether or not the campaign applied.
+    """
+    from points.models import Purchase
+
+    today = today or shop_today()
+    last = min(campaign.ends_on, today)
+    days = []
+    day = campaign.starts_on
+    while day <= last:
+        if campaign.runs_on(day):
+            days.append(day)
+        day += timedelta(days=1)
+    purchases = Purchase.objects.all()
+    tier_ids = [tier.pk for tier in campaign.tiers.all()]
+    if tier_ids:
+        purchases = purchases.filter(tier_id__in=tier_ids)
+    baseline_start = campaign.starts_on - timedelta(weeks=BASELINE_WEEKS)
+    daily = _daily_sales(purchases, baseline_start, max(last, campaign.starts_on))
+    by_weekday = {weekday: [0, Decimal("0")] for weekday in range(7)}
+    day = baseline_start
+    while day < campaign.starts_on:
+        count, amount = daily.get(day, (0, Decimal("0")))
+        by_weekday[day.weekday()][0] += count
+        by_weekday[day.weekday()][1] += amount
+        day += timedelta(days=1)
+    actual_count = sum(daily.get(d, (0, 0))[0] for d in days)
+    actual_amount = sum((daily.get(d, (0, Decimal("0")))[1] for d in days), Decimal("0"))
+    expected_count = sum(
+        (Decimal(by_weekday[d.weekday()][0]) / BASELINE_WEEKS for d in days), Decimal("0")
+    )
+    expected_amount = sum((by_weekday[d.weekday()][1] / BASELINE_WEEKS for d in days), Decimal("0"))
+    return {
+        "days": days,
+        "baseline_from": baseline_start,
+        "baseline_to": campaign.starts_on - timedelta(days=1),
+        "sales_count": actual_count,
+        "sales_amount": actual_amount,
+        "expected_count": expected_count.quantize(Decimal("0.1")),
+        "expected_amount": round_money(expected_amount),
+        "count_uplift": _percent_change(actual_count, expected_count),
+        "amount_uplift": _percent_change(actual_amount, expected_amount),
+    }
+
+
+def campaign_results(campaign, today=None) -> dict:
+    """The results page: the sales the campaign applied to, and the uplift."""
+    from points.models import LedgerEntry, Purchase
+
+    sale_ids = list(campaign_sales(campaign).values_list("pk", flat=True))
+    figures = Purchase.objects.filter(pk__in=sale_ids).aggregate(
+        count=Count("pk"),
+        amount=Sum("amount_paid"),
+        members=Count("member", distinct=True),
+        points=Sum("points_earned"),
+    )
+    bonus = LedgerEntry.objects.filter(campaign=campaign).aggregate(points=Sum("points"))
+    return {
+        "sales_count": figures["count"],
+        "sales_amount": figures["amount"] or Decimal("0"),
+        "members": figures["members"],
+        "points_issued": figures["points"] or 0,
+        "bonus_points": bonus["points"] or 0,
+        "uplift": campaign_uplift(campaign, today),
+    }

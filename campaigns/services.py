@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignSettings
-from config.clock import shop_today
+from campaigns.selectors import is_frozen
 from config.errors import LoyaltyError
 
 CAMPAIGN_FIELDS = (
@@ -172,17 +172,9 @@ def clean_campaign(**fields) -> dict:
     return data
 
 
-def has_applied(campaign) -> bool:
-    """Whether any sale has earned through this campaign."""
-    from campaigns.selectors import campaign_sales
-
-    return campaign_sales(campaign).exists()
-
-
 def ensure_editable(campaign, today=None):
     """An ended campaign that lifted a sale is frozen: its results stay true."""
-    today = today or shop_today()
-    if campaign.ends_on < today and has_applied(campaign):
+    if is_frozen(campaign, today):
         raise LoyaltyError(
             _(
                 "“%(name)s” ended on %(end)s and has applied to sales: it can no longer "
