@@ -145,3 +145,20 @@ def test_ended_campaign_without_sales_can_still_be_fixed(owner_client, tiers):
         _form(name="Renamed", starts_on="2026-01-01", ends_on="2026-01-31"),
     )
     assert response.status_code == 302
+
+
+def test_edit_of_ended_campaign_that_applied_is_refused(owner_client, tiers, lifted_sale):
+    today = shop_today()
+    start, end = today - timedelta(days=20), today - timedelta(days=10)
+    campaign = CampaignFactory(name="Done", starts_on=start, ends_on=end)
+    lifted_sale(campaign, today - timedelta(days=15))
+    page = owner_client.get(reverse("campaigns:edit", args=[campaign.pk]))
+    assert page.context["frozen"] is True
+    response = owner_client.post(
+        reverse("campaigns:edit", args=[campaign.pk]),
+        _form(name="Rewritten", starts_on=start.isoformat(), ends_on=end.isoformat()),
+    )
+    assert response.status_code == 400
+    assert "can no longer be changed" in str(response.context["form"].non_field_errors())
+    campaign.refresh_from_db()
+    assert campaign.name == "Done"
