@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('campaigns', '0001_initial'),
-        ('points', '0001_initial'),
+        ('points', '0002_ledger_links'),
     ]
 
     operations = [
