@@ -196,8 +196,10 @@ def _campaign_ids(detail) -> set:
     the explanation lines campaign_terms returned)."""
     found = set()
     if isinstance(detail, dict):
-        if isinstance(detail.get("campaign_id"), int):
-            found.add(detail["campaign_id"])
+        # points.services keeps the explanation lines as strings.
+        campaign_id = str(detail.get("campaign_id", ""))
+        if campaign_id.isdigit():
+            found.add(int(campaign_id))
         for value in detail.values():
             found |= _campaign_ids(value)
     elif isinstance(detail, list):

@@ -4,25 +4,24 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from points.models import Purchase
+from points.services import record_purchase
 from tests.factories import MemberFactory
 
 
 @pytest.fixture
 def lifted_sale(db):
-    """Make a sale row whose earning a campaign lifted, as record_purchase
-    leaves it (the campaign's line in earning_detail)."""
+    """Record a sale at noon (shop time) on `day` that `campaign` applies to
+    (an every-day campaign for all members)."""
 
     def make(campaign, day):
         moment = datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo("Asia/Taipei"))
-        return Purchase.objects.create(
+        purchase = record_purchase(
             member=MemberFactory(),
+            amount=Decimal("100"),
             idempotency_key=f"sale-{campaign.pk}-{day}",
-            created_at=moment,
-            gross_amount=Decimal("100"),
-            amount_paid=Decimal("100"),
-            points_earned=200,
-            earning_detail={"campaigns": [{"campaign": campaign.name, "campaign_id": campaign.pk}]},
+            at=moment,
         )
+        assert str(campaign.pk) in str(purchase.earning_detail["explanation"])
+        return purchase
 
     return make
