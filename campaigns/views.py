@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaigns import selectors, services
 from campaigns.forms import CampaignForm, StackingForm
@@ -30,6 +30,7 @@ def _list_page(request, stacking_form, status=200):
 
 
 @owner_required
+@require_GET
 def campaign_list_view(request):
     return _list_page(request, StackingForm(initial={"stacking": selectors.stacking_setting()}))
 
@@ -76,6 +77,7 @@ def campaign_edit_view(request, pk):
 
 
 @owner_required
+@require_GET
 def campaign_results_view(request, pk):
     campaign = _get_campaign(pk)
     return render(

@@ -83,3 +83,7 @@ def test_stacking_is_for_owners_only(staff_client, tiers):
     response = staff_client.post(reverse("campaigns:stacking"), {"stacking": "add"})
     assert response.status_code == 403
     assert not CampaignSettings.objects.exists()
+
+
+def test_list_rejects_post(owner_client, tiers):
+    assert owner_client.post(reverse("campaigns:list")).status_code == 405
