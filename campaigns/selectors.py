@@ -173,9 +173,12 @@ def active_today(today=None):
     return _running_on(today or shop_today())
 
 
-def campaign_overview(today=None, days=14):
+CALENDAR_DAYS = 31
+
+
+def campaign_overview(today=None, days=CALENDAR_DAYS):
     """The campaign list page: running, upcoming and ended campaigns, and a
-    calendar of the next `days` days with the campaigns on each."""
+    calendar of the days among the next `days` on which campaigns apply."""
     today = today or shop_today()
     campaigns = list(Campaign.objects.prefetch_related("tiers").order_by("starts_on", "id"))
     running = [c for c in campaigns if c.starts_on <= today <= c.ends_on]
@@ -187,8 +190,15 @@ def campaign_overview(today=None, days=14):
     for offset in range(days):
         day = today + timedelta(days=offset)
         on_day = [c for c in running + upcoming if c.is_active and c.runs_on(day)]
-        calendar.append({"day": day, "campaigns": on_day})
-    return {"running": running, "upcoming": upcoming, "ended": ended, "calendar": calendar}
+        if on_day:
+            calendar.append({"day": day, "campaigns": on_day})
+    return {
+        "running": running,
+        "upcoming": upcoming,
+        "ended": ended,
+        "calendar": calendar,
+        "calendar_days": days,
+    }
 
 
 def _campaign_ids(detail) -> set:

@@ -42,9 +42,22 @@ def test_calendar_shows_which_days_a_campaign_runs(owner_client, tiers):
         schedule=Campaign.Schedule.DATES,
         dates=[day.isoformat()],
     )
+    CampaignFactory(name="Paused", starts_on=today, is_active=False)
     calendar = owner_client.get(reverse("campaigns:list")).context["calendar"]
-    assert len(calendar) == 14
-    assert [e["day"] for e in calendar if e["campaigns"]] == [day]
+    assert [(e["day"], [c.name for c in e["campaigns"]]) for e in calendar] == [(day, ["One day"])]
+
+
+def test_calendar_finds_every_18th_within_a_month(owner_client, tiers):
+    today = shop_today()
+    CampaignFactory(
+        name="18th",
+        starts_on=today,
+        ends_on=today + timedelta(days=400),
+        schedule=Campaign.Schedule.MONTH_DAYS,
+        month_days=[18],
+    )
+    calendar = owner_client.get(reverse("campaigns:list")).context["calendar"]
+    assert calendar and all(entry["day"].day == 18 for entry in calendar)
 
 
 def test_list_query_count_does_not_grow(owner_client, tiers, django_assert_max_num_queries):
