@@ -50,7 +50,7 @@ class CampaignForm(forms.Form):
     )
     tiers = forms.ModelMultipleChoiceField(
         label=_("Tiers"),
-        queryset=Tier.objects.active(),
+        queryset=Tier.objects.order_by("rank"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick none for every tier."),
