@@ -323,6 +323,7 @@ def campaign_results(campaign, today=None) -> dict:
     figures = Purchase.objects.filter(pk__in=sale_ids).aggregate(
         count=Count("pk"),
         amount=Sum("amount_paid"),
+        refunded=Sum("refunded_amount"),
         members=Count("member", distinct=True),
         points=Sum("points_earned"),
     )
@@ -330,6 +331,7 @@ def campaign_results(campaign, today=None) -> dict:
     return {
         "sales_count": figures["count"],
         "sales_amount": figures["amount"] or Decimal("0"),
+        "refunded": figures["refunded"] or Decimal("0"),
         "members": figures["members"],
         "points_issued": figures["points"] or 0,
         "bonus_points": bonus["points"] or 0,

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from campaigns.models import Campaign
-from campaigns.selectors import campaign_results
-from points.services import record_purchase
+from campaigns.selectors import campaign_results, campaign_sales
+from points.services import record_purchase, refund_purchase
 from tests.factories import CampaignFactory, MemberFactory, TierFactory
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -81,6 +81,14 @@ def test_results_match_the_hand_computed_example(saturdays):
     assert uplift["sales_count"] == 3
     assert uplift["expected_count"] == Decimal("2.0")
     assert uplift["count_uplift"] == Decimal("50.0")
+
+
+def test_results_show_refunds_of_campaign_sales(saturdays):
+    sale = campaign_sales(saturdays).get(amount_paid=Decimal("500"))
+    refund_purchase(purchase=sale, amount=Decimal("120"), idempotency_key="refund")
+    results = campaign_results(saturdays, today=date(2026, 11, 23))
+    assert results["refunded"] == Decimal("120.00")
+    assert results["sales_amount"] == Decimal("1000.00")
 
 
 def test_uplift_counts_only_days_so_far(saturdays):
