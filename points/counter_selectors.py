@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, Max, Min, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.selectors import active_today
 from config.clock import shop_date, shop_day_bounds, shop_today
 from config.errors import LoyaltyError
 from config.roles import is_owner, is_staff_member
@@ -82,8 +83,8 @@ class MemberCard:
     stage: str
     stage_label: str
     birthday_this_month: bool
-    # Filled by the Campaigns and Tiers issues; the card shows them when present.
     campaigns_today: list = field(default_factory=list)
+    # Filled by the Tiers issue; the card shows it when present.
     next_tier: object = None
 
 
@@ -100,6 +101,7 @@ def member_card(member, *, today=None) -> MemberCard:
         stage=stage,
         stage_label=STAGES[stage],
         birthday_this_month=bool(member.birthday and member.birthday.month == today.month),
+        campaigns_today=active_today(today),
     )
 
 
@@ -166,7 +168,6 @@ def receipt(sale):
     """`sale` with what its receipt prints besides its own fields."""
     sale.balance_after = balance_after(sale)
     sale.discount_label = format_discount(sale.discount_percent)
-    sale.bonus_lines = sale.earning_detail.get("bonuses", [])
     sale.campaign_lines = sale.earning_detail.get("explanation", [])
     return sale
 

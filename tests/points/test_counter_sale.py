@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from members.models import Member
 from points.models import Purchase
-from tests.factories import MemberFactory, give_points
+from tests.factories import CampaignFactory, MemberFactory, give_points
 
 HTMX = {"HX-Request": "true"}
 
@@ -179,3 +179,14 @@ def test_confirm_for_a_missing_member_is_404(staff_client, tiers):
         reverse("points:counter_sale", args=[999]), {"amount": "1", "idempotency_key": "k"}
     )
     assert response.status_code == 404
+
+
+def test_card_quote_and_receipt_name_the_campaign_of_the_day(staff_client, silver):
+    CampaignFactory(name="Double day")
+    card = staff_client.get(reverse("points:counter_card", args=[silver.pk]), headers=HTMX)
+    assert "Double day" in card.content.decode()
+    preview = quote(staff_client, silver, amount="1000")
+    assert preview.context["quote"].points_earned == 900 * 12 // 10 * 2
+    assert "Double day" in preview.content.decode()
+    done = confirm(staff_client, silver, amount="1000")
+    assert "Double day" in done.content.decode()
