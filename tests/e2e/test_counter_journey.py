@@ -98,11 +98,23 @@ def test_a_double_submitted_sale_is_recorded_once(page, transactional_db):
     assert member.points_balance == 1000 + 300
 
 
-def test_cashier_finds_and_enrols_with_the_keyboard(page, transactional_db):
+def test_cashier_picks_from_several_matches_and_enrols_with_the_keyboard(page, transactional_db):
     TierFactory(rank=1, name="Member")
+    MemberFactory(name="Amy", phone="+886912345678")
+    MemberFactory(name="Bob", phone="+886922005678")
     staff_user(username="cashier")
     log_in(page, "cashier")
     page.goto("/points/counter/")
+
+    page.keyboard.type("5678")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".pick-list")
+    page.keyboard.press("Tab")  # from Amy, the first, to Bob
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#member-card")
+    assert "Bob" in page.inner_text("#member-card")
+
+    page.keyboard.press("Escape")
     page.keyboard.type("0933111222")
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Enrol this number")
