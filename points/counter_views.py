@@ -23,8 +23,12 @@ PAGE = "points/counter/counter.html"
 
 
 def _page_context(request, partial=None):
+    find_form = FindForm()
+    if partial:
+        # The step shown below wants the cursor (the amount, a name to enrol).
+        find_form.fields["q"].widget.attrs.pop("autofocus", None)
     return {
-        "find_form": FindForm(),
+        "find_form": find_form,
         "partial": partial,
         "recent_sales": selectors.recent_sales(user=request.user),
     }

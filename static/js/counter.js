@@ -31,7 +31,39 @@
     });
   }
 
+  // A scanner types a whole number in a few milliseconds and presses Enter.
+  // Scanned into a sale field (the next customer's card while this one's is
+  // open), it would become a bill amount: send it to the find box instead.
+  var SCAN_GAP_MS = 40;
+  var SCAN_MIN_CHARS = 6;
+  var burst = { field: null, text: "", last: 0 };
+
+  function catchScan(event) {
+    var field = event.target;
+    if (!field.closest || !field.closest("#sale-form") || field.tagName !== "INPUT") return false;
+    var now = window.performance.now();
+    var quick = now - burst.last < SCAN_GAP_MS && burst.field === field;
+    if (event.key.length === 1) {
+      burst.text = quick ? burst.text + event.key : event.key;
+      burst.field = field;
+      burst.last = now;
+      return false;
+    }
+    if (event.key !== "Enter" || !quick || burst.text.length < SCAN_MIN_CHARS) return false;
+    var box = document.querySelector("#counter-find-form input[name=q]");
+    if (!box || !window.htmx) return false;
+    event.preventDefault();
+    if (field.value.endsWith(burst.text)) {
+      field.value = field.value.slice(0, field.value.length - burst.text.length);
+    }
+    box.value = burst.text;
+    burst.text = "";
+    window.htmx.trigger(box.form, "submit");
+    return true;
+  }
+
   document.addEventListener("keydown", function (event) {
+    if (catchScan(event)) return;
     if (event.key === "Escape" && !event.defaultPrevented) {
       event.preventDefault();
       startOver();

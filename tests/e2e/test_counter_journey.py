@@ -10,6 +10,12 @@ from tests.e2e.conftest import log_in
 from tests.factories import MemberFactory, TierFactory, give_points, staff_user
 
 
+def wait_for_focus(page, selector):
+    """htmx moves the focus to [autofocus] as the swap settles, just after the
+    content appears; a person is slower than that, a test is not."""
+    page.wait_for_function("(s) => document.activeElement.matches(s)", arg=selector)
+
+
 def test_cashier_serves_a_member_from_scan_to_receipt_with_the_keyboard(page, transactional_db):
     TierFactory(rank=1, name="Member", retail_discount=Decimal("10"))
     member = MemberFactory(name="陳美玲", phone="+886912345678")
@@ -26,6 +32,7 @@ def test_cashier_serves_a_member_from_scan_to_receipt_with_the_keyboard(page, tr
     page.keyboard.type("0912-345-678")
     page.keyboard.press("Enter")
     page.wait_for_selector("#member-card")
+    wait_for_focus(page, "input[name=amount]")
     card = page.inner_text("#member-card")
     assert "陳美玲" in card and "10% off" in card and "1000" in card
 
@@ -39,11 +46,13 @@ def test_cashier_serves_a_member_from_scan_to_receipt_with_the_keyboard(page, tr
     assert page.evaluate("document.activeElement.id") == "use-max-points"
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-quote-pay]:has-text('NT$450')")
+    wait_for_focus(page, "input[name=points_to_redeem]")
     assert page.input_value("input[name=points_to_redeem]") == "900"
 
     # Enter confirms.
     page.keyboard.press("Enter")
     page.wait_for_selector("#sale-done")
+    wait_for_focus(page, "[data-receipt-print]")
     sale = Purchase.objects.get()
     assert (sale.points_redeemed, sale.amount_paid, sale.points_earned) == (900, 450, 450)
     assert page.inner_text("[data-balance-after]") == "550"
@@ -109,6 +118,7 @@ def test_cashier_picks_from_several_matches_and_enrols_with_the_keyboard(page, t
     page.keyboard.type("5678")
     page.keyboard.press("Enter")
     page.wait_for_selector(".pick-list")
+    wait_for_focus(page, ".pick")
     page.keyboard.press("Tab")  # from Amy, the first, to Bob
     page.keyboard.press("Enter")
     page.wait_for_selector("#member-card")
@@ -118,7 +128,23 @@ def test_cashier_picks_from_several_matches_and_enrols_with_the_keyboard(page, t
     page.keyboard.type("0933111222")
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Enrol this number")
+    wait_for_focus(page, "input[name='enrol-name']")
     page.keyboard.type("林小姐")  # the name field has the focus
     page.keyboard.press("Enter")
     page.wait_for_selector("#member-card")
     assert Member.objects.get(phone="+886933111222").name == "林小姐"
+
+
+def test_a_card_scanned_into_the_amount_finds_that_member_instead(page, transactional_db):
+    TierFactory(rank=1, name="Member")
+    first = MemberFactory(name="Amy", phone="+886912345678")
+    MemberFactory(name="Bob", phone="+886922333444")
+    staff_user(username="cashier")
+    log_in(page, "cashier")
+    page.goto(f"/points/counter/members/{first.pk}/")
+    wait_for_focus(page, "input[name=amount]")
+
+    page.keyboard.type("0922333444")  # the scanner: no delay between keys
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#member-card:has-text('Bob')")
+    assert not Purchase.objects.exists()
