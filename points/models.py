@@ -244,6 +244,13 @@ class LedgerEntry(models.Model):
     refund = models.ForeignKey(
         Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
     )
+    reward_redemption = models.ForeignKey(
+        "rewards.RewardRedemption",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
