@@ -62,3 +62,23 @@ def owner_user(**kwargs):
 
 def staff_user(**kwargs):
     return UserFactory(role=STAFF, **kwargs)
+
+
+class RewardFactory(factory.django.DjangoModelFactory):
+    """An active goods reward anyone can redeem, 100 points, 10 in stock."""
+
+    class Meta:
+        model = "rewards.Reward"
+
+    name = factory.Sequence(lambda n: f"Reward {n}")
+    kind = "goods"
+    points_cost = 100
+    stock = 10
+
+
+def coupon_reward(**kwargs):
+    """A coupon reward: NT$50 off, valid 30 days, unless told otherwise."""
+    terms = {"coupon_value": Decimal("50"), "coupon_valid_days": 30}
+    if "coupon_percent" in kwargs:
+        terms.pop("coupon_value")
+    return RewardFactory(kind="coupon", **{**terms, **kwargs})
