@@ -13,10 +13,11 @@ STATE_OVER_LIMIT = "over_limit"
 STATE_SHORT = "insufficient_points"
 
 
-def redemption_refusal(*, member, reward, quantity, today, taken, free=False):
+def redemption_refusal(*, member, reward, quantity, today, taken, balance=None, free=False):
     """The LoyaltyError saying why `member` cannot take `quantity` of `reward`
     on the shop day `today`, or None. `taken` is how many the member already
-    took in the reward's limit period. A free issue skips the tier, the limit
+    took in the reward's limit period; `balance` the points they can spend
+    (default: the cached balance). A free issue skips the tier, the limit
     and the points; it still needs an active, current reward in stock."""
     name = reward.display_name
     if quantity < 1:
@@ -84,14 +85,15 @@ def redemption_refusal(*, member, reward, quantity, today, taken, free=False):
             code=STATE_OVER_LIMIT,
         )
     cost = reward.points_cost * quantity
-    if not free and member.points_balance < cost:
+    balance = member.points_balance if balance is None else balance
+    if not free and balance < cost:
         return LoyaltyError(
             _("“%(reward)s” costs %(cost)d points; %(member)s has %(balance)d.")
             % {
                 "reward": name,
                 "cost": cost,
                 "member": member.name,
-                "balance": member.points_balance,
+                "balance": balance,
             },
             code=STATE_SHORT,
         )

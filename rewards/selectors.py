@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from config.clock import shop_day_start, shop_today
+from points.services import spendable_balance
 from rewards import rules
 from rewards.models import Coupon, Reward, RewardRedemption
 
@@ -61,15 +62,21 @@ def catalogue_for_member(*, member, today=None) -> list[CatalogueItem]:
         .select_related("min_tier")
     )
     taken = _taken_by_reward(member, rewards, today)
+    balance = spendable_balance(member, as_of=today)
     items = []
     for reward in rewards:
         refusal = rules.redemption_refusal(
-            member=member, reward=reward, quantity=1, today=today, taken=taken[reward.pk]
+            member=member,
+            reward=reward,
+            quantity=1,
+            today=today,
+            taken=taken.get(reward.pk, 0),
+            balance=balance,
         )
         if refusal is None:
             items.append(CatalogueItem(reward, rules.STATE_AVAILABLE, ""))
         else:
-            short = max(reward.points_cost - member.points_balance, 0)
+            short = max(reward.points_cost - balance, 0)
             items.append(CatalogueItem(reward, refusal.code, refusal.message, short))
     return items
 

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
 from config.money import round_money
-from members.models import Member
 from points.models import LedgerEntry
+from points.services import lock_member, return_points, spend_points, spendable_balance
 from rewards.models import Coupon, Reward, RewardRedemption
 from rewards.rules import redemption_refusal
 
@@ -114,12 +114,6 @@ def save_reward(*, reward, by=None, stock_seen=None) -> Reward:
 # Redemption -----------------------------------------------------------------
 
 
-def _lock_member(member) -> Member:
-    from points.services import lock_member
-
-    return lock_member(member)
-
-
 def _lock_reward(reward) -> Reward:
     return (
         Reward.objects.select_for_update(of=("self",)).select_related("min_tier").get(pk=reward.pk)
@@ -173,13 +167,14 @@ def _issue_coupons(redemption, *, now):
 def _take(*, member, reward, quantity, source, idempotency_key, by, reason, free):
     """Check, create the redemption, count the stock down. Caller holds the locks."""
     now = timezone.now()
-    taken = 0 if free else taken_in_period(member=member, reward=reward, today=shop_date(now))
+    today = shop_date(now)
     refusal = redemption_refusal(
         member=member,
         reward=reward,
         quantity=quantity,
-        today=shop_date(now),
-        taken=taken,
+        today=today,
+        taken=0 if free else taken_in_period(member=member, reward=reward, today=today),
+        balance=None if free else spendable_balance(member, as_of=today),
         free=free,
     )
     if refusal:
@@ -213,13 +208,11 @@ def redeem_reward(*, member, reward, quantity=1, idempotency_key, by=None) -> Re
     it) in one transaction. A repeated `idempotency_key` returns the first
     redemption and changes nothing. Coupons are issued at once.
     """
-    from points.services import spend_points
-
     quantity = int(quantity)
     existing = RewardRedemption.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         return existing
-    member = _lock_member(member)
+    member = lock_member(member)
     # A double click waits on the member lock above; now it sees the first.
     existing = RewardRedemption.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
@@ -261,7 +254,7 @@ def issue_reward(
     only this issue. With an `idempotency_key` a second call returns the first
     issue, so a nightly job can run twice.
     """
-    member = _lock_member(member)
+    member = lock_member(member)
     if idempotency_key:
         existing = RewardRedemption.objects.filter(idempotency_key=idempotency_key).first()
         if existing:
@@ -315,9 +308,7 @@ def cancel_redemption(*, redemption, by=None, reason="") -> RewardRedemption:
     Goods and services can be cancelled until handed over; coupons until one
     of them is used on a sale.
     """
-    from points.services import return_points
-
-    member = _lock_member(redemption.member)
+    member = lock_member(redemption.member)
     redemption = _lock_redemption(redemption)
     if redemption.status == RewardRedemption.Status.CANCELLED:
         return redemption
@@ -346,6 +337,8 @@ def cancel_redemption(*, redemption, by=None, reason="") -> RewardRedemption:
             idempotency_key=f"reward-cancel:{redemption.pk}",
             reason=(reason or reward.name)[:200],
             by=by,
+            member=member,
+            reward_redemption=redemption,
         )
     redemption.member = member
     redemption.status = RewardRedemption.Status.CANCELLED
