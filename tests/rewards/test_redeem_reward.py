@@ -152,3 +152,14 @@ def test_coupon_reward_issues_a_coupon_at_once(member):
     assert (coupon.member, coupon.redemption) == (member, redemption)
     assert coupon.expires_on == shop_today() + timedelta(days=29)
     assert len(coupon.code) == 12
+
+
+def test_refusals_speak_the_counters_language(member):
+    from django.utils import translation
+
+    with translation.override("zh-hant"):
+        error = refusal(member, RewardFactory(name="Comb", stock=0))
+    assert str(error) == "「Comb」已無庫存。"
+    with translation.override("zh-hans"):
+        error = refusal(member, RewardFactory(name="Dryer", points_cost=5000))
+    assert str(error) == "“Dryer”需要 5000 积分；Lin 目前有 1000 积分。"
