@@ -193,10 +193,13 @@ def cancel_view(request, pk):
         )
     except LoyaltyError as error:
         messages.error(request, error.message)
-    else:
+        return _back(request, "rewards:redemptions")
+    if cancelled.points_spent:
         messages.success(
             request,
             _("Cancelled: %(points)d points returned to %(member)s.")
             % {"points": cancelled.points_spent, "member": cancelled.member.name},
         )
+    else:
+        messages.success(request, _("Redemption cancelled."))
     return _back(request, "rewards:redemptions")
