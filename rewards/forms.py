@@ -52,6 +52,36 @@ class RewardForm(forms.ModelForm):
             "image": forms.ClearableFileInput(attrs={"accept": "image/*"}),
         }
 
+    # How the owner's page groups the fields.
+    SECTIONS = [
+        (
+            _("The reward"),
+            ["name", "name_zh_hant", "name_zh_hans", "name_en", "kind", "image", "description"],
+        ),
+        (
+            _("Who may redeem it, and how many"),
+            [
+                "points_cost",
+                "stock",
+                "min_tier",
+                "limit_per_member",
+                "limit_period",
+                "valid_from",
+                "valid_to",
+                "is_active",
+                "sort_order",
+            ],
+        ),
+        (_("Coupon terms (coupons only)"), ["coupon_value", "coupon_percent", "coupon_valid_days"]),
+        (
+            _("Descriptions in other languages"),
+            ["description_zh_hant", "description_zh_hans", "description_en"],
+        ),
+    ]
+
+    def sections(self):
+        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["min_tier"].empty_label = _("Any tier")

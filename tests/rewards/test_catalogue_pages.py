@@ -156,3 +156,13 @@ def test_reward_without_image_has_no_image_page(staff_client, tiers):
 def test_coupon_reward_shows_in_the_list(owner_client, tiers):
     coupon_reward(name="NT$50 voucher")
     assert "NT$50 voucher" in owner_client.get(reverse("rewards:list")).content.decode()
+
+
+def test_the_form_page_shows_every_field(owner_client, tiers):
+    from rewards.forms import RewardForm
+
+    form = RewardForm()
+    grouped = [name for _title, names in RewardForm.SECTIONS for name in names]
+    assert sorted(grouped) == sorted(field.name for field in form.visible_fields())
+    body = owner_client.get(reverse("rewards:create")).content.decode()
+    assert all(f'name="{name}"' in body for name in grouped)
