@@ -198,6 +198,22 @@ def _take(*, member, reward, quantity, source, idempotency_key, by, reason, free
     return redemption
 
 
+def _replay(key, *, member, reward):
+    """The redemption already made under `key`, or None; a key reused for
+    another member or reward is refused rather than silently answered."""
+    existing = RewardRedemption.objects.filter(idempotency_key=key).first()
+    if existing and (existing.member_id != member.pk or existing.reward_id != reward.pk):
+        raise LoyaltyError(
+            _(
+                "The request key %(key)s was already used for a different redemption. "
+                "Reload the page and try again."
+            )
+            % {"key": key},
+            code="idempotency_conflict",
+        )
+    return existing
+
+
 @transaction.atomic(durable=True)
 def redeem_reward(*, member, reward, quantity=1, idempotency_key, by=None) -> RewardRedemption:
     """Spend the member's points on `quantity` of `reward`.
@@ -209,12 +225,12 @@ def redeem_reward(*, member, reward, quantity=1, idempotency_key, by=None) -> Re
     redemption and changes nothing. Coupons are issued at once.
     """
     quantity = int(quantity)
-    existing = RewardRedemption.objects.filter(idempotency_key=idempotency_key).first()
+    existing = _replay(idempotency_key, member=member, reward=reward)
     if existing:
         return existing
     member = lock_member(member)
     # A double click waits on the member lock above; now it sees the first.
-    existing = RewardRedemption.objects.filter(idempotency_key=idempotency_key).first()
+    existing = _replay(idempotency_key, member=member, reward=reward)
     if existing:
         return existing
     reward = _lock_reward(reward)
@@ -256,7 +272,7 @@ def issue_reward(
     """
     member = lock_member(member)
     if idempotency_key:
-        existing = RewardRedemption.objects.filter(idempotency_key=idempotency_key).first()
+        existing = _replay(idempotency_key, member=member, reward=reward)
         if existing:
             return existing
     reward = _lock_reward(reward)

@@ -163,3 +163,17 @@ def test_refusals_speak_the_counters_language(member):
     with translation.override("zh-hans"):
         error = refusal(member, RewardFactory(name="Dryer", points_cost=5000))
     assert str(error) == "“Dryer”需要 5000 积分；Lin 目前有 1000 积分。"
+
+
+def test_a_key_reused_for_another_reward_is_refused(member):
+    redeem(member, RewardFactory(points_cost=10), key="shared")
+    error = refusal_with_key(member, RewardFactory(points_cost=10), key="shared")
+    assert error.code == "idempotency_conflict"
+    member.refresh_from_db()
+    assert member.points_balance == 990
+
+
+def refusal_with_key(member, reward, key):
+    with pytest.raises(LoyaltyError) as caught:
+        redeem(member, reward, key=key)
+    return caught.value
