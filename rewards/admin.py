@@ -23,7 +23,6 @@ class RewardAdmin(ServiceAdmin):
         "is_active",
         "sort_order",
     ]
-    list_editable = ["is_active", "sort_order"]
     list_filter = ["kind", "is_active", "min_tier"]
     search_fields = ["name", "name_en", "name_zh_hant", "name_zh_hans"]
     list_select_related = ["min_tier"]

@@ -58,3 +58,17 @@ def test_admin_action_cancels_through_the_service(owner_client, tiers):
 def test_staff_cannot_open_the_reward_admin(staff_client, tiers):
     response = staff_client.get(reverse("admin:rewards_reward_changelist"))
     assert response.status_code == 302  # to the admin log-in: staff have no admin access
+
+
+def test_admin_edit_keeps_stock_that_moved_meanwhile(owner_client, tiers):
+    reward = RewardFactory(stock=5)
+    page = owner_client.get(reverse("admin:rewards_reward_change", args=[reward.pk]))
+    assert 'name="stock_seen" value="5"' in page.content.decode()
+    Reward.objects.filter(pk=reward.pk).update(stock=4)
+    response = owner_client.post(
+        reverse("admin:rewards_reward_change", args=[reward.pk]),
+        {**ADD, "name": "Renamed", "stock_seen": "5"},
+    )
+    assert response.status_code == 302
+    reward.refresh_from_db()
+    assert (reward.name, reward.stock) == ("Renamed", 4)
