@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('points', '0002_ledger_links'),
+        ('points', '0003_ledgerentry_campaign'),
         ('rewards', '0001_initial'),
     ]
 
