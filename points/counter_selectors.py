@@ -86,6 +86,8 @@ class MemberCard:
     campaigns_today: list = field(default_factory=list)
     # Filled by the Tiers issue; the card shows it when present.
     next_tier: object = None
+    # A template the Rewards issue may render inline in place of its link.
+    reward_panel: str = ""
 
 
 def member_card(member, *, today=None) -> MemberCard:

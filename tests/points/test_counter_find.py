@@ -140,3 +140,10 @@ def test_card_shows_birthday_stage_and_blocked(staff_client, chen):
 
 def test_card_of_missing_member_is_404(staff_client, tiers):
     assert staff_client.get(reverse("points:counter_card", args=[999])).status_code == 404
+
+
+def test_card_links_to_the_reward_catalogue_for_the_member(staff_client, chen):
+    body = staff_client.get(
+        reverse("points:counter_card", args=[chen.pk]), headers=HTMX
+    ).content.decode()
+    assert reverse("rewards:member_catalogue", args=[chen.pk]) in body
