@@ -46,6 +46,13 @@ def _form_error(form, error: LoyaltyError):
     return getattr(error, "existing_member", None)
 
 
+def _member_or_404(pk):
+    try:
+        return selectors.counter_member(pk)
+    except Member.DoesNotExist:
+        raise Http404 from None
+
+
 def _card_context(member, sale_form=None):
     sale_form = sale_form or SaleForm()
     return {"card": selectors.member_card(member), "sale_form": sale_form}
@@ -80,10 +87,7 @@ def find_view(request):
 @staff_required
 @require_GET
 def card_view(request, pk):
-    try:
-        member = selectors.counter_member(pk)
-    except Member.DoesNotExist:
-        return render(request, "404.html", status=404)
+    member = _member_or_404(pk)
     return _render(request, "points/counter/_card.html", _card_context(member))
 
 
@@ -113,22 +117,15 @@ def receipt_view(request, pk):
     try:
         sale = selectors.sale_for_receipt(pk)
     except Purchase.DoesNotExist:
-        return render(request, "404.html", status=404)
-    return render(request, "points/counter/receipt.html", {"sale": sale})
-
-
-def _member_or_404(request, pk):
-    try:
-        return selectors.counter_member(pk)
-    except Member.DoesNotExist:
         raise Http404 from None
+    return render(request, "points/counter/receipt.html", {"sale": sale})
 
 
 @staff_required
 @require_GET
 def quote_view(request, pk):
     """The live preview under the sale form; refusals show next to their field."""
-    member = _member_or_404(request, pk)
+    member = _member_or_404(pk)
     use_max = bool(request.GET.get("use_max"))
     if not request.GET.get("amount", "").strip():
         # Nothing typed yet (or cleared): no preview and no complaint.
@@ -184,7 +181,7 @@ def sale_view(request, pk):
                 "recent_sales": selectors.recent_sales(user=request.user),
             }
             return render(request, "points/counter/_sale_done.html", context)
-    member = _member_or_404(request, pk)
+    member = _member_or_404(pk)
     context = _card_context(member, form.focus_first_error())
     return _render(request, "points/counter/_card.html", context, status=400)
 
