@@ -84,8 +84,8 @@ class MemberCard:
     stage_label: str
     birthday_this_month: bool
     campaigns_today: list = field(default_factory=list)
-    # Filled by the Tiers issue; the card shows it when present.
-    next_tier: object = None
+    # tiers.selectors.tier_progress(member) once the tier engine lands.
+    tier_progress: object = None
     # A template the Rewards issue may render inline in place of its link.
     reward_panel: str = ""
 
