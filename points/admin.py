@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from config.admin import ServiceAdmin
 from config.errors import LoyaltyError
 from points import services
 from points.models import BehaviourRule, LedgerEntry, LotDraw, ProgrammeRules, Purchase, Refund
@@ -22,7 +23,7 @@ class ProgrammeRulesAdminForm(forms.ModelForm):
 
 
 @admin.register(ProgrammeRules)
-class ProgrammeRulesAdmin(admin.ModelAdmin):
+class ProgrammeRulesAdmin(ServiceAdmin):
     form = ProgrammeRulesAdminForm
     fields = [*services.RULE_FIELDS, "updated_at", "updated_by"]
     readonly_fields = ["updated_at", "updated_by"]
@@ -33,10 +34,6 @@ class ProgrammeRulesAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # Not wrapped in the admin's transaction: the service owns a durable one.
-        return self._changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         # One door: the admin saves through the same service as the rules page

@@ -11,7 +11,7 @@ def test_owner_reads_the_ledger_in_the_admin(owner_client, tiers, django_assert_
     member = MemberFactory()
     for _ in range(20):
         give_points(member, 5)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(15):
         response = owner_client.get(reverse("admin:points_ledgerentry_changelist"))
     assert response.status_code == 200
     assert member.member_number in response.content.decode()

@@ -11,7 +11,7 @@ def grant_owner_permissions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("points", "0002_ledger_links"),
+        ("points", "0003_ledgerentry_campaign"),
         ("members", "0002_roles"),
     ]
 
