@@ -125,7 +125,7 @@ def ensure_demo_points_rules():
 def _demo_member_sales(member, *, rng, staff, now):
     """Up to a year of sales for one member, oldest first, some paid partly in points."""
     start = max(shop_day_start(member.joined_on), now - timedelta(days=365))
-    count = rng.choice([0, 1, 2, 3, 4, 5, 6, 8, 10])
+    count = rng.choice([0, 1, 2, 2, 3, 4, 5, 6, 8])
     moments = sorted(start + (now - start) * rng.random() for _ in range(count))
     for index, at in enumerate(moments):
         amount = Decimal(rng.randrange(150, 6000, 10))

@@ -142,9 +142,10 @@ def _insert_entry(**fields) -> LedgerEntry:
 
 
 def grant_points(
-    *, member, points, kind, idempotency_key, reason="", by=None, at=None, **links
+    *, member, points, kind, idempotency_key, reason="", by=None, at=None, rules=None, **links
 ) -> LedgerEntry:
-    """Add `points` (> 0) as a new lot expiring by the programme's policy.
+    """Add `points` (> 0) as a new lot expiring by the programme's policy
+    (`rules`: the ProgrammeRules already read in this transaction, if any).
 
     `links` are LedgerEntry foreign keys: purchase, refund, behaviour_rule,
     and campaign or reward redemption once those apps add theirs.
@@ -163,7 +164,7 @@ def grant_points(
         kind=kind,
         points=points,
         remaining=points,
-        expires_on=lot_expiry(rules=ProgrammeRules.current(), earned_on=shop_date(at)),
+        expires_on=lot_expiry(rules=rules or ProgrammeRules.current(), earned_on=shop_date(at)),
         created_at=at,
         idempotency_key=idempotency_key,
         reason=reason[:200],
@@ -514,7 +515,7 @@ def _campaign_link(campaign):
     return {"campaign": campaign} if "campaign" in names and campaign is not None else {}
 
 
-def _record_earning(*, member, purchase, quote, key, by, at):
+def _record_earning(*, member, purchase, quote, key, by, at, rules):
     if quote.base_points:
         grant_points(
             member=member,
@@ -524,6 +525,7 @@ def _record_earning(*, member, purchase, quote, key, by, at):
             reason=_("Sale #%(id)s") % {"id": purchase.pk},
             by=by,
             at=at,
+            rules=rules,
             purchase=purchase,
         )
     for index, (campaign, points) in enumerate(quote.bonuses):
@@ -535,6 +537,7 @@ def _record_earning(*, member, purchase, quote, key, by, at):
             reason=str(campaign)[:200],
             by=by,
             at=at,
+            rules=rules,
             purchase=purchase,
             **_campaign_link(campaign),
         )
@@ -613,7 +616,13 @@ def record_purchase(
             purchase=purchase,
         )
     _record_earning(
-        member=member, purchase=purchase, quote=quote, key=idempotency_key, by=by, at=at
+        member=member,
+        purchase=purchase,
+        quote=quote,
+        key=idempotency_key,
+        by=by,
+        at=at,
+        rules=rules,
     )
     member.lifetime_spend += quote.amount_paid
     member.purchase_count += 1
