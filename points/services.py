@@ -510,9 +510,8 @@ def _replay_purchase(existing, *, member, amount, points_to_redeem, wholesale):
 
 
 def _campaign_link(campaign):
-    """Link a bonus entry to its campaign once the campaigns app adds the field."""
-    names = {f.name for f in LedgerEntry._meta.get_fields()}
-    return {"campaign": campaign} if "campaign" in names and campaign is not None else {}
+    """Link a bonus entry to its campaign (terms may name none, e.g. in tests)."""
+    return {"campaign": campaign} if hasattr(campaign, "_meta") else {}
 
 
 def _record_earning(*, member, purchase, quote, key, by, at, rules):
@@ -643,6 +642,16 @@ def record_purchase(
 
 
 def _refund_amount(purchase, amount) -> Decimal:
+    if purchase.amount_paid <= 0:
+        raise LoyaltyError(
+            _(
+                "Sale #%(id)s was paid entirely with points, so there is no money to refund: "
+                "give the points back with an adjustment."
+            )
+            % {"id": purchase.pk},
+            field="amount",
+            code="nothing_paid",
+        )
     left = purchase.amount_paid - purchase.refunded_amount
     if left <= 0:
         raise LoyaltyError(
