@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from points.models import LedgerEntry, ProgrammeRules
+from points.models import BehaviourRule, LedgerEntry, ProgrammeRules
 from points.services import RULE_FIELDS
 
 
@@ -46,3 +46,20 @@ class LedgerFilterForm(forms.Form):
         if since and until and since > until:
             self.add_error("until", _("The end date is before the start date."))
         return data
+
+
+# Rewards staff give by hand; referral points follow a sale, birthdays the calendar.
+HAND_GIVEN_ACTIONS = [
+    BehaviourRule.Action.CUSTOM,
+    BehaviourRule.Action.PROFILE,
+    BehaviourRule.Action.JOIN,
+]
+
+
+def hand_given_rules():
+    return BehaviourRule.objects.filter(is_active=True, action__in=HAND_GIVEN_ACTIONS)
+
+
+class AwardBehaviourForm(forms.Form):
+    rule = forms.ModelChoiceField(label=_("Behaviour reward"), queryset=hand_given_rules())
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)

@@ -628,6 +628,8 @@ def record_purchase(
     if member.last_purchase_at is None or at > member.last_purchase_at:
         member.last_purchase_at = at
     member.save(update_fields=["lifetime_spend", "purchase_count", "last_purchase_at"])
+    if member.referred_by_id and member.purchase_count == 1:
+        _reward_referrer(buyer=member, by=by, at=at)
     evaluate_member(
         member=member,
         as_of=shop_date(at),
@@ -823,20 +825,9 @@ def award_behaviour_points(*, member, action, idempotency_key, by=None) -> Ledge
         return existing
     _refuse_blocked(member)
     rule = _behaviour_rule(action)
-    earned = LedgerEntry.objects.filter(member=member, behaviour_rule=rule)
-    if rule.action == BehaviourRule.Action.BIRTHDAY:
-        this_year = shop_today().year
-        earned_at = earned.values_list("created_at", flat=True)
-        if any(shop_date(at).year == this_year for at in earned_at):
-            raise LoyaltyError(
-                _("Birthday points were already given this year."), code="cap_reached"
-            )
-    if rule.per_member_cap is not None and earned.count() >= rule.per_member_cap:
-        raise LoyaltyError(
-            _("%(name)s already has “%(rule)s” the most times allowed (%(cap)d).")
-            % {"name": member.name, "rule": rule.name, "cap": rule.per_member_cap},
-            code="cap_reached",
-        )
+    refusal = _behaviour_refusal(member, rule)
+    if refusal:
+        raise refusal
     return grant_points(
         member=member,
         points=rule.points,
@@ -844,6 +835,50 @@ def award_behaviour_points(*, member, action, idempotency_key, by=None) -> Ledge
         idempotency_key=idempotency_key,
         reason=rule.name,
         by=by,
+        behaviour_rule=rule,
+    )
+
+
+def _behaviour_refusal(member, rule) -> LoyaltyError | None:
+    """Why `member` cannot have `rule`'s points again (its cap), or None."""
+    earned = LedgerEntry.objects.filter(member=member, behaviour_rule=rule)
+    if rule.action == BehaviourRule.Action.BIRTHDAY:
+        this_year = shop_today().year
+        earned_at = earned.values_list("created_at", flat=True)
+        if any(shop_date(at).year == this_year for at in earned_at):
+            return LoyaltyError(
+                _("Birthday points were already given this year."), code="cap_reached"
+            )
+    if rule.per_member_cap is not None and earned.count() >= rule.per_member_cap:
+        return LoyaltyError(
+            _("%(name)s already has “%(rule)s” the most times allowed (%(cap)d).")
+            % {"name": member.name, "rule": rule.name, "cap": rule.per_member_cap},
+            code="cap_reached",
+        )
+    return None
+
+
+def _reward_referrer(*, buyer, by, at):
+    """On a referred member's first sale, the referrer earns the referral reward
+    (if one is active, they are not blocked and not at its cap). Never refuses
+    the sale: a referrer who cannot earn simply gets nothing."""
+    rule = BehaviourRule.objects.filter(
+        is_active=True, action=BehaviourRule.Action.REFERRAL
+    ).first()
+    if rule is None:
+        return None
+    # Second member lock, always buyer then referrer (the tier engine does the same).
+    referrer = lock_member(buyer.referred_by_id)
+    if referrer.is_blocked or _behaviour_refusal(referrer, rule):
+        return None
+    return grant_points(
+        member=referrer,
+        points=rule.points,
+        kind=Kind.BEHAVIOUR_EARN,
+        idempotency_key=f"referral:{buyer.pk}",
+        reason=_("%(rule)s: %(name)s") % {"rule": rule.name, "name": buyer.name},
+        by=by,
+        at=at,
         behaviour_rule=rule,
     )
 

@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from config.errors import LoyaltyError
-from config.roles import owner_required
+from config.roles import owner_required, staff_required
 from members.models import Member
 from points import services
-from points.forms import AdjustPointsForm, ProgrammeRulesForm
+from points.forms import AdjustPointsForm, AwardBehaviourForm, ProgrammeRulesForm
 from points.models import BehaviourRule, ProgrammeRules
 
 
@@ -69,3 +69,32 @@ def adjust_view(request, pk):
         {"form": form, "member": member},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@staff_required
+@require_http_methods(["POST"])
+def award_view(request, pk):
+    """Behaviour points staff give from the member page (a review, a profile
+    completed at the counter); the rule's cap is the service's to check."""
+    member = get_object_or_404(Member, pk=pk)
+    form = AwardBehaviourForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the behaviour rewards offered."))
+        return redirect("members:detail", pk=member.pk)
+    rule = form.cleaned_data["rule"]
+    try:
+        entry = services.award_behaviour_points(
+            member=member,
+            action=rule.code,
+            idempotency_key=f"award:{form.cleaned_data['idempotency_key']}",
+            by=request.user,
+        )
+    except LoyaltyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(points)+d points for %(name)s: %(rule)s.")
+            % {"points": entry.points, "name": member.name, "rule": rule.name},
+        )
+    return redirect("members:detail", pk=member.pk)

@@ -1,10 +1,12 @@
 """The points section of the member page: balance, expiring soon, the ledger."""
 
+import uuid
+
 from django import template
 from django.core.paginator import Paginator
 
 from config.clock import shop_today
-from points.forms import LedgerFilterForm
+from points.forms import LedgerFilterForm, hand_given_rules
 from points.models import ProgrammeRules
 from points.selectors import expiring_soon, member_ledger
 from points.services import points_value
@@ -41,4 +43,7 @@ def member_points_section(context, member):
         "form": form,
         "page": page,
         "query": query.urlencode(),
+        "award_rules": list(hand_given_rules()),
+        "award_key": uuid.uuid4().hex,
+        "csrf_token": context.get("csrf_token"),
     }
