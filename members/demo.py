@@ -20,6 +20,7 @@ from members.models import Member
 from members.services import enrol_member
 from points.models import BehaviourRule, ProgrammeRules
 from points.services import award_behaviour_points, quote_purchase, record_purchase, refund_purchase
+from rewards.demo import ensure_demo_rewards
 from tiers.models import Tier
 
 DEMO_USERS = {
@@ -173,5 +174,6 @@ def load_demo_shop(*, members=300):
         ensure_demo_tiers()
         ensure_demo_points_rules()
     created = ensure_demo_members(count=members)
+    ensure_demo_rewards()
     sales = ensure_demo_sales()
     return {"users": users, "members_created": created, "sales_created": sales}

@@ -1,11 +1,13 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from config.clock import shop_today
-from points.models import LedgerEntry, ProgrammeRules
+from points.models import ProgrammeRules
 from points.services import record_purchase
 from tests.factories import MemberFactory, give_points, programme_rules
 
@@ -75,10 +77,13 @@ def test_query_count_does_not_grow_with_the_ledger(
     staff_client, tiers, django_assert_max_num_queries
 ):
     member = MemberFactory()
+    give_points(member, 5)
+    with CaptureQueriesContext(connection) as one_entry:
+        staff_client.get(detail(member))
     for _ in range(30):
         give_points(member, 5)
-    assert LedgerEntry.objects.count() == 30
-    with django_assert_max_num_queries(14):
+    # Other apps add their own sections: what matters is that ours stays flat.
+    with django_assert_max_num_queries(len(one_entry.captured_queries)):
         staff_client.get(detail(member))
 
 
