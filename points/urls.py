@@ -1,9 +1,12 @@
 from django.urls import path
 
-from points import counter_views
+from points import counter_views, views
 
 app_name = "points"
 urlpatterns = [
+    path("rules/", views.rules_view, name="rules"),
+    path("members/<int:pk>/adjust/", views.adjust_view, name="adjust"),
+    path("members/<int:pk>/award/", views.award_view, name="award"),
     path("counter/", counter_views.counter_view, name="counter"),
     path("counter/find/", counter_views.find_view, name="counter_find"),
     path("counter/members/<int:pk>/", counter_views.card_view, name="counter_card"),
