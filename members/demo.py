@@ -19,7 +19,7 @@ from config.roles import OWNER, STAFF, sync_roles
 from members.models import Member
 from members.services import enrol_member
 from points.models import BehaviourRule, ProgrammeRules
-from points.services import award_behaviour_points, quote_purchase, record_purchase, refund_purchase
+from points.services import quote_purchase, record_purchase, refund_purchase
 from rewards.demo import ensure_demo_rewards
 from tiers.models import Tier
 
@@ -156,13 +156,11 @@ def _demo_member_sales(member, *, rng, staff, now):
 
 
 def ensure_demo_sales(*, seed=2026):
-    """A year of sales for demo members who have none yet (welcome points too)."""
+    """A year of sales for demo members who have none yet."""
     staff = get_user_model().objects.get(username="staff")
     now = timezone.now()
     sales = 0
     for member in Member.objects.filter(purchase_count=0).select_related("tier").order_by("pk"):
-        award_behaviour_points(member=member, action="join", idempotency_key=f"join:{member.pk}")
-        member.refresh_from_db(fields=["points_balance"])
         rng = random.Random(f"{seed}-{member.member_number}")
         sales += _demo_member_sales(member, rng=rng, staff=staff, now=now)
     return sales
