@@ -57,7 +57,7 @@ PROGRAMME_FIELDS = [
 
 def _json(value):
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        return f"{value.normalize():f}"
     return value
 
 

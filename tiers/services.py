@@ -144,6 +144,18 @@ class ReviewSummary:
         }
 
 
+def review_due(day, programme=None) -> bool:
+    """Whether `day` starts a review period (month, quarter or year)."""
+    programme = programme or TierProgramme.current()
+    if day.day != 1:
+        return False
+    if programme.frequency == TierProgramme.Frequency.QUARTERLY:
+        return day.month in (1, 4, 7, 10)
+    if programme.frequency == TierProgramme.Frequency.YEARLY:
+        return day.month == 1
+    return True
+
+
 def member_id_ranges(*, chunk_size=CHUNK_SIZE):
     """[(lo, hi), ...] half-open member id ranges covering every member."""
     bounds = Member.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
