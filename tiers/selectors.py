@@ -60,17 +60,32 @@ def _gap_phrase(criterion, gap):
 
 
 def _gaps(thresholds, figures):
-    """Phrases for each threshold not met yet, smallest spend first."""
-    phrases = []
+    """Phrases for what is missing, any one of which suffices; [] when met.
+
+    A new sale raises lifetime and window spend alike, so only the smaller
+    spend gap is named.
+    """
+    gaps = {}
     for criterion, threshold in thresholds.items():
-        have = figures.get(criterion) or 0
-        gap = threshold - have
+        gap = threshold - (figures.get(criterion) or 0)
         if gap <= 0:
             return []
-        if criterion not in ("lifetime_spend", "window_spend"):
-            gap = int(gap)
-        phrases.append(_gap_phrase(criterion, gap))
+        key = "spend" if criterion.endswith("spend") else criterion
+        gaps[key] = min(gap, gaps.get(key, gap))
+    phrases = []
+    for key, gap in gaps.items():
+        criterion = "window_spend" if key == "spend" else key
+        phrases.append(_gap_phrase(criterion, gap if key == "spend" else int(gap)))
     return phrases
+
+
+def _easiest(*threshold_sets):
+    """Merge {criterion: threshold} sets keeping the lowest bar per criterion."""
+    merged = {}
+    for thresholds in threshold_sets:
+        for criterion, value in thresholds.items():
+            merged[criterion] = min(value, merged.get(criterion, value))
+    return merged
 
 
 def member_figures(member, *, as_of=None, ladder=None):
@@ -95,7 +110,7 @@ def tier_progress(member, *, as_of=None) -> Progress:
     figures, window = member_figures(member, as_of=as_of, ladder=ladder)
     programme = TierProgramme.current()
     if member.tier_grace_until:
-        thresholds = {**tier.retention(), **tier.qualification()}
+        thresholds = _easiest(tier.retention(), tier.qualification())
         progress.options = _gaps(thresholds, figures)
         progress.keeping, progress.deadline = True, member.tier_grace_until
         if progress.options:
@@ -104,6 +119,7 @@ def tier_progress(member, *, as_of=None) -> Progress:
                 "date": member.tier_grace_until.isoformat(),
                 "tier": tier.display_name,
             }
+            progress.sentence = progress.sentence[:1].upper() + progress.sentence[1:]
             return progress
     higher = [t for t in ladder if t.rank > tier.rank]
     if not higher:
