@@ -4,9 +4,8 @@ Every move writes a TierChange with the figures it was decided on. Upgrade
 rewards are given at most once per member, tier and calendar year.
 """
 
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F, Max, Min, Q
@@ -27,12 +26,13 @@ def active_ladder():
 
 
 def _moment(as_of):
-    """(shop day, moment) of an evaluation: a sale's time, or a review's day."""
+    """When an upgrade after a sale happened: the sale's time if given, now for
+    today, else the last second of that (back-dated) shop day."""
     if isinstance(as_of, datetime):
         return shop_date(as_of), as_of
-    if as_of >= shop_today():
+    if as_of == shop_today():
         return as_of, timezone.now()
-    return as_of, shop_day_start(as_of + timedelta(days=1))
+    return as_of, shop_day_start(as_of + timedelta(days=1)) - timedelta(seconds=1)
 
 
 def _give_upgrade_reward(*, member, tier, change, at, by=None):
@@ -42,9 +42,8 @@ def _give_upgrade_reward(*, member, tier, change, at, by=None):
     year = shop_date(at).year
     if UpgradeReward.objects.filter(member=member, tier=tier, year=year).exists():
         return None
-    from points.services import grant_points
-
     from points.models import LedgerEntry
+    from points.services import grant_points
 
     reward = UpgradeReward.objects.create(
         member=member,
@@ -70,24 +69,51 @@ def evaluate_member(*, member, as_of, reason, by=None):
     """Upgrade `member` at once if they now qualify for a higher tier.
 
     Runs inside the caller's transaction with the member row locked (it is
-    called by record_purchase and by referrals). Also ends a grace period the
-    member has now earned their way out of. Returns the TierChange made, or None.
+    called by record_purchase). `as_of` is the sale's shop day or moment; the
+    figures count all of it. Also ends a grace period the member has earned
+    their way out of, and, on a referred member's first purchase, upgrades the
+    referrer if that makes them qualify. Returns the member's TierChange, or None.
     """
     ladder = active_ladder()
     if not ladder:
         return None
     programme = TierProgramme.current()
-    day, at = _moment(as_of)
+    change = _evaluate_one(
+        member=member, ladder=ladder, programme=programme, as_of=as_of, reason=reason, by=by
+    )
+    if member.referred_by_id and any(t.qualify_referred_buyers for t in ladder):
+        from points.models import Purchase
+
+        if Purchase.objects.filter(member=member).count() == 1:
+            referrer = (
+                Member.objects.select_for_update(of=("self",))
+                .select_related("tier")
+                .get(pk=member.referred_by_id)
+            )
+            _evaluate_one(
+                member=referrer,
+                ladder=ladder,
+                programme=programme,
+                as_of=as_of,
+                reason=_("%(name)s, whom they referred, made a first purchase")
+                % {"name": member.name},
+                by=by,
+                upgrade_only=True,
+            )
+    return change
+
+
+def _evaluate_one(*, member, ladder, programme, as_of, reason, by, upgrade_only=False):
+    _day, at = _moment(as_of)
     window = rules.window_for(as_of, programme)
     row = (
         rules.annotate_standing(Member.objects.filter(pk=member.pk), ladder, window, programme)
         .values("q_rank", "keeps", *[f"f_{c}" for c in rules.criteria_used(ladder)])
         .get()
     )
-    by_rank = {tier.rank: tier for tier in ladder}
     current = member.tier
     if row["q_rank"] > current.rank:
-        target = by_rank[row["q_rank"]]
+        target = next(tier for tier in ladder if tier.rank == row["q_rank"])
         change = TierChange.objects.create(
             member=member,
             kind=TierChange.Kind.UPGRADE,
@@ -102,7 +128,7 @@ def evaluate_member(*, member, as_of, reason, by=None):
         member.save(update_fields=["tier", "tier_since", "tier_grace_until", "updated_at"])
         _give_upgrade_reward(member=member, tier=target, change=change, at=at, by=by)
         return change
-    if member.tier_grace_until and row["keeps"]:
+    if member.tier_grace_until and row["keeps"] and not upgrade_only:
         member.tier_grace_until = None
         member.save(update_fields=["tier_grace_until", "updated_at"])
         return TierChange.objects.create(
@@ -120,28 +146,42 @@ def evaluate_member(*, member, as_of, reason, by=None):
 
 @dataclass
 class ReviewSummary:
-    as_of: date
+    """What a review did (or would do); plain JSON types, so the nightly job
+    can store `asdict(summary)` as it is."""
+
+    as_of: str
     dry_run: bool = False
     members: int = 0
-    counts: Counter = field(default_factory=Counter)
-    moves: Counter = field(default_factory=Counter)  # (from name, to name) -> n
+    upgraded: int = 0
+    grace_started: int = 0
+    grace_cleared: int = 0
+    downgraded: int = 0
+    moves: dict = field(default_factory=dict)  # "Gold → Silver": n
+
+    def count(self, kind, from_tier=None, to_tier=None):
+        name = _SUMMARY_FIELDS[kind]
+        setattr(self, name, getattr(self, name) + 1)
+        if from_tier is not None and from_tier != to_tier:
+            move = f"{from_tier} → {to_tier}"
+            self.moves[move] = self.moves.get(move, 0) + 1
 
     def add(self, other):
-        self.members += other.members
-        self.counts.update(other.counts)
-        self.moves.update(other.moves)
+        for name in ("members", *_SUMMARY_FIELDS.values()):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for move, n in other.moves.items():
+            self.moves[move] = self.moves.get(move, 0) + n
         return self
 
     def as_dict(self):
-        return {
-            "as_of": self.as_of.isoformat(),
-            "dry_run": self.dry_run,
-            "members": self.members,
-            "upgraded": self.counts[TierChange.Kind.UPGRADE],
-            "grace_started": self.counts[TierChange.Kind.GRACE_STARTED],
-            "grace_cleared": self.counts[TierChange.Kind.GRACE_CLEARED],
-            "downgraded": self.counts[TierChange.Kind.DOWNGRADE],
-        }
+        return asdict(self)
+
+
+_SUMMARY_FIELDS = {
+    TierChange.Kind.UPGRADE: "upgraded",
+    TierChange.Kind.GRACE_STARTED: "grace_started",
+    TierChange.Kind.GRACE_CLEARED: "grace_cleared",
+    TierChange.Kind.DOWNGRADE: "downgraded",
+}
 
 
 def review_due(day, programme=None) -> bool:
@@ -168,7 +208,8 @@ def member_id_ranges(*, chunk_size=CHUNK_SIZE):
 
 
 def evaluate_tiers(*, as_of, dry_run=False, chunk_size=CHUNK_SIZE) -> ReviewSummary:
-    """The scheduled review of every member as of the shop day `as_of`.
+    """The scheduled review of every member at the start of the shop day
+    `as_of`, on the figures up to the end of the day before.
 
     Upgrades whoever qualifies higher, starts a grace period for whoever no
     longer keeps their tier, ends grace for whoever earned it back, and moves
@@ -176,7 +217,7 @@ def evaluate_tiers(*, as_of, dry_run=False, chunk_size=CHUNK_SIZE) -> ReviewSumm
     ids (the Celery task hands each chunk to a worker); running it twice for the
     same day changes nothing the second time.
     """
-    summary = ReviewSummary(as_of=as_of, dry_run=dry_run)
+    summary = ReviewSummary(as_of=as_of.isoformat(), dry_run=dry_run)
     for lo, hi in member_id_ranges(chunk_size=chunk_size):
         summary.add(evaluate_chunk(as_of=as_of, lo=lo, hi=hi, dry_run=dry_run))
     return summary
@@ -211,13 +252,13 @@ def _decide(row, *, floor, as_of, grace_days):
     grace_until = row["tier_grace_until"]
     if grace_until is None and grace_days:
         return TierChange.Kind.GRACE_STARTED, rank, as_of + timedelta(days=grace_days)
-    if grace_until is None or grace_until <= as_of:
+    if grace_until is None or grace_until < as_of:
         return TierChange.Kind.DOWNGRADE, target, None
     return None
 
 
 def _candidates(*, ladder, programme, as_of, lo, hi):
-    window = rules.window_for(as_of, programme)
+    window = rules.window_for(as_of - timedelta(days=1), programme)
     day_start = shop_day_start(as_of)
     members = Member.objects.filter(pk__gte=lo, pk__lt=hi, tier__is_active=True)
     annotated = rules.annotate_standing(members, ladder, window, programme)
@@ -230,7 +271,7 @@ def _candidates(*, ladder, programme, as_of, lo, hi):
         | (
             Q(keeps=False)
             & held_before
-            & (Q(tier_grace_until__isnull=True) | Q(tier_grace_until__lte=as_of))
+            & (Q(tier_grace_until__isnull=True) | Q(tier_grace_until__lt=as_of))
         )
     )
     fields = ["pk", "tier_id", "tier__rank", "tier_grace_until", "q_rank", "keeps", "drop_rank"]
@@ -241,7 +282,7 @@ def _candidates(*, ladder, programme, as_of, lo, hi):
 
 def evaluate_chunk(*, as_of, lo, hi, dry_run=False, by=None) -> ReviewSummary:
     """Review the members with lo <= id < hi (one transaction per chunk)."""
-    summary = ReviewSummary(as_of=as_of, dry_run=dry_run)
+    summary = ReviewSummary(as_of=as_of.isoformat(), dry_run=dry_run)
     ladder = active_ladder()
     if not ladder:
         return summary
@@ -260,10 +301,7 @@ def evaluate_chunk(*, as_of, lo, hi, dry_run=False, by=None) -> ReviewSummary:
             if decision:
                 decisions[row["pk"]] = (row, *decision)
         for row, kind, target_rank, _grace in decisions.values():
-            summary.counts[kind] += 1
-            if kind in (TierChange.Kind.UPGRADE, TierChange.Kind.DOWNGRADE):
-                from_tier = by_rank.get(row["tier__rank"])
-                summary.moves[(str(from_tier), str(by_rank[target_rank]))] += 1
+            summary.count(kind, by_rank[row["tier__rank"]].name, by_rank[target_rank].name)
         if not dry_run and decisions:
             _apply(decisions, by_rank=by_rank, as_of=as_of, by=by)
     return summary
@@ -271,7 +309,7 @@ def evaluate_chunk(*, as_of, lo, hi, dry_run=False, by=None) -> ReviewSummary:
 
 def _apply(decisions, *, by_rank, as_of, by):
     """Write the decided moves: a few UPDATEs per kind and target, and the history."""
-    at = shop_day_start(as_of + timedelta(days=1))
+    at = shop_day_start(as_of)
     # Lock the rows, then drop any member a sale moved since we read them.
     locked = dict(
         Member.objects.select_for_update(of=("self",))

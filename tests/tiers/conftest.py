@@ -3,12 +3,10 @@ from decimal import Decimal
 from itertools import count
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
-from members.models import Member
 from points.models import Purchase
-from tiers import services
+from points.services import record_purchase
 from tiers.models import TierProgramme
 
 _keys = count(1)
@@ -20,23 +18,25 @@ def at(day, hour=12):
 
 
 def buy(member, amount, when, *, evaluate=True):
-    """A sale on `when`, and the upgrade check record_purchase makes after it."""
-    amount = Decimal(amount)
-    with transaction.atomic():
-        locked = (
-            Member.objects.select_for_update(of=("self",)).select_related("tier").get(pk=member.pk)
-        )
+    """A sale of `amount` (the bill) at `when`, through record_purchase: tier
+    discount, points, and the upgrade check. With evaluate=False only a sale
+    row where the member paid exactly `amount`, and no tier check."""
+    if evaluate:
+        record_purchase(member=member, amount=Decimal(amount), idempotency_key=_key(), at=when)
+    else:
         Purchase.objects.create(
-            member=locked,
-            idempotency_key=f"test-sale-{next(_keys)}",
+            member=member,
+            idempotency_key=_key(),
             created_at=when,
-            gross_amount=amount,
-            amount_paid=amount,
+            gross_amount=Decimal(amount),
+            amount_paid=Decimal(amount),
         )
-        if evaluate:
-            services.evaluate_member(member=locked, as_of=when, reason="sale")
     member.refresh_from_db()
     return member
+
+
+def _key():
+    return f"test-sale-{next(_keys)}"
 
 
 @pytest.fixture

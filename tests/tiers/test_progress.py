@@ -17,13 +17,13 @@ def test_progress_names_what_is_missing(salon):
     salon["gold"].save()
     member = MemberFactory()
     recent = at(shop_today() - timedelta(days=3))
-    buy(member, "1680", recent)
-    buy(member, "500", recent)  # Silver at 2,180
+    buy(member, "1680", recent)  # pays 1,596 after 5 % off
+    buy(member, "500", recent)  # pays 475: Silver at 2,071
     member.refresh_from_db()
     with translation.override("en"):
         progress = tier_progress(member)
     assert progress.next_tier == salon["gold"]
-    assert progress.sentence == ("Spend NT$820 more or make 4 more purchases to reach Gold.")
+    assert progress.sentence == ("Spend NT$929 more or make 4 more purchases to reach Gold.")
 
 
 def test_progress_in_grace_says_what_keeps_the_tier(salon):
@@ -97,16 +97,28 @@ def test_chunks_cover_every_member(salon):
     assert summary.members == 7
 
 
-def test_scheduled_task_reviews_on_review_days_only(salon, monkeypatch):
+def test_review_task_fans_out_one_task_per_chunk(salon):
     from tiers import tasks
 
+    buyers = MemberFactory.create_batch(3)
+    for buyer in buyers:
+        buy(buyer, "2100", at(shop_today() - timedelta(days=2)), evaluate=False)
+    result = tasks.review_tiers.delay(shop_today().isoformat(), chunk_size=2).get()
+    assert result["chunks"] == 2
+    for buyer in buyers:
+        buyer.refresh_from_db()
+        assert buyer.tier == salon["silver"]
+        assert Decimal(buyer.tier_changes.get().figures["lifetime_spend"]) == Decimal("2100")
+
+
+def test_nightly_job_runs_the_review_on_review_days(salon):
+    from members.jobs import run_job
+
     buyer = MemberFactory()
-    buy(buyer, "2100", at(shop_today() - timedelta(days=2)), evaluate=False)
-    monkeypatch.setattr(tasks, "shop_today", lambda: shop_today().replace(day=2))
-    assert tasks.scheduled_review() is None
-    monkeypatch.setattr(tasks, "shop_today", lambda: shop_today().replace(day=1))
-    result = tasks.scheduled_review.delay(as_of=shop_today().isoformat()).get()
-    assert result["chunks"] == 1
-    buyer.refresh_from_db()
-    assert buyer.tier == salon["silver"]
-    assert Decimal(buyer.tier_changes.get().figures["lifetime_spend"]) == Decimal("2100")
+    buy(buyer, "2100", at(shop_today() - timedelta(days=40)), evaluate=False)
+    first = shop_today().replace(day=1)
+    run = run_job(job="tier_review", day=first)
+    assert run.summary["due"] is True
+    assert run.summary["upgraded"] == 1
+    assert run.summary["moves"] == {"Member → Silver": 1}
+    assert run_job(job="tier_review", day=first + timedelta(days=1)).summary == {"due": False}

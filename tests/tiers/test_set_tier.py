@@ -51,7 +51,7 @@ def test_pinned_tier_is_a_floor(salon, owner):
         pinned_until=date(2099, 1, 1),
         by=owner,
     )
-    buy(member, "3100", at(date(2027, 1, 10)))
+    buy(member, "3500", at(date(2027, 1, 10)))  # pays 3,150 after Silver's 10 % off
     member.refresh_from_db()
     assert member.tier == salon["gold"]
     evaluate_tiers(as_of=date(2028, 1, 31))  # nothing bought for a year: grace
