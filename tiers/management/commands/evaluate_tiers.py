@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = "Review every member's tier: upgrades, grace periods, downgrades after grace."
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", help="shop day to review as of, YYYY-MM-DD (default today)")
+        parser.add_argument(
+            "--as-of", help="review at the start of this shop day, YYYY-MM-DD (default today)"
+        )
         parser.add_argument("--dry-run", action="store_true", help="count, change nothing")
         parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE)
 
