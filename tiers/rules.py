@@ -234,3 +234,177 @@ def figures_of(row) -> dict:
 
 # Re-exported for forms and validation.
 THRESHOLD_FIELDS = {**QUALIFICATION_FIELDS, **RETENTION_FIELDS}
+
+
+# The review's query --------------------------------------------------------
+#
+# Correlated subqueries repeated in every CASE branch cost minutes over a few
+# hundred thousand members. The review instead aggregates each table once per
+# chunk of member ids (GROUP BY member_id, joined to the member rows) and
+# applies the ladder's CASEs to those columns: one query per chunk, on SQLite
+# and PostgreSQL alike.
+
+
+def _sql_condition(thresholds, params):
+    parts = []
+    for criterion, threshold in thresholds.items():
+        parts.append(f"f.{criterion} >= CAST(%s AS NUMERIC)")
+        params.append(str(threshold))
+    return "(" + " OR ".join(parts) + ")" if parts else None
+
+
+def _keeps_condition(tier, params):
+    parts = [
+        c
+        for c in (
+            _sql_condition(tier.qualification(), params),
+            _sql_condition(tier.retention(), params),
+        )
+        if c
+    ]
+    return "(" + " OR ".join(parts) + ")" if parts else None
+
+
+def _figures_cte(window, criteria, lo, hi):
+    """(sql, params) of `f`: one row per member in [lo, hi) with their figures."""
+    from django.db import connection
+
+    from members.models import Member
+    from points.models import LedgerEntry, Purchase
+
+    ops = connection.ops
+    start = ops.adapt_datetimefield_value(window.start)
+    end = ops.adapt_datetimefield_value(window.end)
+    member_t, purchase_t = Member._meta.db_table, Purchase._meta.db_table
+    ledger_t, tier_t = LedgerEntry._meta.db_table, "tiers_tier"
+    columns = [
+        "m.id AS id",
+        "m.tier_id AS tier_id",
+        "t.rank AS rank",
+        "m.tier_grace_until AS tier_grace_until",
+        "m.tier_since AS tier_since",
+    ]
+    joins, params = [], []
+    ranged = lambda column: f"{column} >= %s AND {column} < %s"  # noqa: E731
+    if criteria & {"lifetime_spend", "window_spend", "window_purchases"}:
+        columns += [
+            "COALESCE(p.lifetime_spend, 0) AS lifetime_spend",
+            "COALESCE(p.window_spend, 0) AS window_spend",
+            "COALESCE(p.window_purchases, 0) AS window_purchases",
+        ]
+        joins.append(
+            "LEFT JOIN (SELECT member_id,"
+            " SUM(amount_paid - refunded_amount) AS lifetime_spend,"
+            " SUM(CASE WHEN created_at >= %s THEN amount_paid - refunded_amount ELSE 0 END)"
+            " AS window_spend,"
+            " SUM(CASE WHEN created_at >= %s AND refunded_amount < amount_paid THEN 1 ELSE 0 END)"
+            " AS window_purchases"
+            f" FROM {purchase_t} WHERE created_at < %s AND {ranged('member_id')}"
+            " GROUP BY member_id) p ON p.member_id = m.id"
+        )
+        params += [start, start, end, lo, hi]
+    if "referred_buyers" in criteria:
+        columns.append("COALESCE(r.referred_buyers, 0) AS referred_buyers")
+        joins.append(
+            "LEFT JOIN (SELECT b.referred_by_id AS member_id, COUNT(*) AS referred_buyers"
+            f" FROM {member_t} b WHERE {ranged('b.referred_by_id')} AND EXISTS"
+            f" (SELECT 1 FROM {purchase_t} bp WHERE bp.member_id = b.id AND bp.created_at < %s)"
+            " GROUP BY b.referred_by_id) r ON r.member_id = m.id"
+        )
+        params += [lo, hi, end]
+    if "window_points" in criteria:
+        columns.append("COALESCE(l.window_points, 0) AS window_points")
+        kinds = ", ".join(["%s"] * len(EARNING_KINDS))
+        joins.append(
+            "LEFT JOIN (SELECT member_id, SUM(points) AS window_points"
+            f" FROM {ledger_t} WHERE {ranged('member_id')} AND kind IN ({kinds})"
+            " AND points > 0 AND created_at >= %s AND created_at < %s"
+            " GROUP BY member_id) l ON l.member_id = m.id"
+        )
+        params += [lo, hi, *EARNING_KINDS, start, end]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {member_t} m"
+        f" INNER JOIN {tier_t} t ON t.id = m.tier_id {' '.join(joins)}"
+        f" WHERE t.is_active AND {ranged('m.id')}"
+    )
+    return sql, [*params, lo, hi]
+
+
+def standing_rows(*, ladder, programme, window, lo, hi, changing_since=None, review_day=None):
+    """Members lo <= id < hi with their figures, q_rank, keeps and drop_rank.
+
+    With `review_day` (and `changing_since`, the start of that day) only the
+    rows the review may change: qualifying higher, keeping a tier in grace, or
+    short of their tier, held since before the day and not in a running grace.
+    """
+    from django.db import connection
+
+    ladder = sorted(ladder, key=lambda t: t.rank)
+    criteria = criteria_used(ladder)
+    cte, params = _figures_cte(window, criteria, lo, hi)
+    case_params = []
+    q_whens = []
+    for tier in reversed(ladder[1:]):
+        condition = _sql_condition(tier.qualification(), case_params)
+        if condition:
+            q_whens.append(f"WHEN {condition} THEN {int(tier.rank)}")
+    q_rank = (
+        f"CASE {' '.join(q_whens)} ELSE {int(ladder[0].rank)} END"
+        if q_whens
+        else str(int(ladder[0].rank))
+    )
+    keep_whens = [f"WHEN f.tier_id = {int(ladder[0].pk)} THEN 1"]
+    for tier in ladder[1:]:
+        condition = _keeps_condition(tier, case_params)
+        if condition:
+            keep_whens.append(f"WHEN f.tier_id = {int(tier.pk)} AND {condition} THEN 1")
+    keeps = f"CASE {' '.join(keep_whens)} ELSE 0 END"
+    drop_whens = []
+    for index, tier in enumerate(ladder[1:], start=1):
+        lower = ladder[:index]
+        if programme.downgrade == TierProgramme.Downgrade.ONE_STEP:
+            drop_whens.append(f"WHEN f.tier_id = {int(tier.pk)} THEN {int(lower[-1].rank)}")
+            continue
+        for candidate in reversed(lower[1:]):
+            condition = _keeps_condition(candidate, case_params)
+            if condition:
+                drop_whens.append(
+                    f"WHEN f.tier_id = {int(tier.pk)} AND {condition} THEN {int(candidate.rank)}"
+                )
+        drop_whens.append(f"WHEN f.tier_id = {int(tier.pk)} THEN {int(lower[0].rank)}")
+    drop_rank = f"CASE {' '.join(drop_whens)} ELSE f.rank END" if drop_whens else "f.rank"
+    figure_columns = "".join(f", f.{c} AS f_{c}" for c in sorted(criteria))
+    sql = (
+        f"WITH f AS ({cte}) SELECT * FROM (SELECT f.id AS pk, f.tier_id, f.rank AS tier__rank,"
+        f" f.tier_grace_until, f.tier_since, {q_rank} AS q_rank, {keeps} AS keeps,"
+        f" {drop_rank} AS drop_rank{figure_columns} FROM f) s"
+    )
+    params = [*params, *case_params]
+    if review_day is not None:
+        ops = connection.ops
+        sql += (
+            " WHERE s.q_rank > s.tier__rank"
+            " OR (s.keeps = 1 AND s.tier_grace_until IS NOT NULL)"
+            " OR (s.keeps = 0 AND (s.tier_since IS NULL OR s.tier_since < %s)"
+            " AND (s.tier_grace_until IS NULL OR s.tier_grace_until < %s))"
+        )
+        params += [
+            ops.adapt_datetimefield_value(changing_since),
+            ops.adapt_datefield_value(review_day),
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    converters = {"tier_grace_until": _as_date}
+    for row in rows:
+        row["keeps"] = bool(row["keeps"])
+        for name, convert in converters.items():
+            row[name] = convert(row[name])
+    return rows
+
+
+def _as_date(value):
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -258,26 +258,20 @@ def _decide(row, *, floor, as_of, grace_days):
 
 
 def _candidates(*, ladder, programme, as_of, lo, hi):
-    window = rules.window_for(as_of - timedelta(days=1), programme)
-    day_start = shop_day_start(as_of)
-    members = Member.objects.filter(pk__gte=lo, pk__lt=hi, tier__is_active=True)
-    annotated = rules.annotate_standing(members, ladder, window, programme)
-    # Only rows where something may change leave the database. A member whose
-    # tier changed on the review day (or after) is not reviewed for retention.
-    held_before = Q(tier_since__lt=day_start) | Q(tier_since__isnull=True)
-    may_change = (
-        Q(q_rank__gt=F("tier__rank"))
-        | Q(keeps=True, tier_grace_until__isnull=False)
-        | (
-            Q(keeps=False)
-            & held_before
-            & (Q(tier_grace_until__isnull=True) | Q(tier_grace_until__lt=as_of))
-        )
+    """The rows of members lo <= id < hi the review may change, and how many
+    members the chunk holds. Decided in one query (see rules.standing_rows):
+    only rows where something may change leave the database."""
+    rows = rules.standing_rows(
+        ladder=ladder,
+        programme=programme,
+        window=rules.window_for(as_of - timedelta(days=1), programme),
+        lo=lo,
+        hi=hi,
+        changing_since=shop_day_start(as_of),
+        review_day=as_of,
     )
-    fields = ["pk", "tier_id", "tier__rank", "tier_grace_until", "q_rank", "keeps", "drop_rank"]
-    fields += [f"f_{c}" for c in rules.criteria_used(ladder)]
-    rows = list(annotated.filter(may_change).values(*fields))
-    return rows, members.count()
+    members = Member.objects.filter(pk__gte=lo, pk__lt=hi, tier__is_active=True).count()
+    return rows, members
 
 
 def evaluate_chunk(*, as_of, lo, hi, dry_run=False, by=None) -> ReviewSummary:
