@@ -1,12 +1,13 @@
-"""The ladder's rules as database expressions.
+"""The ladder's rules in the database.
 
-Every figure a threshold is compared with (lifetime spend, spend, purchases
-and points in the qualifying window, referred members who bought) is a
-correlated subquery on the member row, and every decision (the highest tier a
-member qualifies for, whether they keep their tier, where they would drop to)
-is a CASE over the ladder. The review, a single sale's upgrade check, the
-preview and the progress line all annotate members with these same
-expressions, so they can never disagree.
+The figures a threshold is compared with (lifetime spend, spend, purchases
+and points in the qualifying window, referred members who bought) and the
+decisions (the highest tier a member qualifies for, whether they keep their
+tier, where they would drop to) are computed by SQL: `standing_rows` for the
+review and a sale's upgrade check, `qualified_distribution` for the preview,
+both built by `_standing_sql`, so they cannot disagree. The ORM expressions
+(`figure_expressions`, `qualified_rank`) serve the progress line and the
+deactivation step, which read one member or one tier's holders.
 """
 
 from dataclasses import dataclass
@@ -14,13 +15,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     DecimalField,
     Exists,
     F,
     IntegerField,
+    Max,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -155,19 +157,6 @@ def qualifies(tier) -> Q | None:
     return condition
 
 
-def keeps(tier) -> Q | None:
-    """Meets a retention threshold, or qualifies again."""
-    condition = qualifies(tier)
-    for criterion, threshold in tier.retention().items():
-        part = Q(**{f"f_{criterion}__gte": threshold})
-        condition = part if condition is None else condition | part
-    return condition
-
-
-def _is(condition, **match) -> Q:
-    return Q(**match) if condition is None else Q(**match) & condition
-
-
 def qualified_rank(ladder):
     """The rank of the highest active tier the member qualifies for."""
     ladder = sorted(ladder, key=lambda t: t.rank)
@@ -177,46 +166,6 @@ def qualified_rank(ladder):
         if qualifies(tier) is not None
     ]
     return Case(*whens, default=Value(ladder[0].rank), output_field=IntegerField())
-
-
-def keeps_tier(ladder):
-    """Whether the member keeps the tier they hold (the entry tier always)."""
-    ladder = sorted(ladder, key=lambda t: t.rank)
-    whens = [When(tier_id=ladder[0].pk, then=Value(True))]
-    whens += [
-        When(_is(keeps(tier), tier_id=tier.pk), then=Value(True))
-        for tier in ladder[1:]
-        if keeps(tier) is not None
-    ]
-    return Case(*whens, default=Value(False), output_field=BooleanField())
-
-
-def drop_rank(ladder, mode):
-    """Where a member who lost their tier goes: one step down, or the highest
-    lower tier they qualify for or would keep."""
-    ladder = sorted(ladder, key=lambda t: t.rank)
-    whens = []
-    for index, tier in enumerate(ladder[1:], start=1):
-        lower = ladder[:index]
-        if mode == TierProgramme.Downgrade.ONE_STEP:
-            whens.append(When(tier_id=tier.pk, then=Value(lower[-1].rank)))
-            continue
-        for candidate in reversed(lower[1:]):
-            condition = keeps(candidate)
-            if condition is not None:
-                whens.append(When(_is(condition, tier_id=tier.pk), then=Value(candidate.rank)))
-        whens.append(When(tier_id=tier.pk, then=Value(lower[0].rank)))
-    return Case(*whens, default=F("tier__rank"), output_field=IntegerField())
-
-
-def annotate_standing(queryset, ladder, window, programme, *, criteria=None):
-    """Members annotated with their figures, q_rank, keeps and drop_rank."""
-    criteria = criteria_used(ladder) if criteria is None else criteria
-    return queryset.annotate(**figure_expressions(window, criteria)).annotate(
-        q_rank=qualified_rank(ladder),
-        keeps=keeps_tier(ladder),
-        drop_rank=drop_rank(ladder, programme.downgrade),
-    )
 
 
 def figures_of(row) -> dict:
@@ -265,8 +214,9 @@ def _keeps_condition(tier, params):
     return "(" + " OR ".join(parts) + ")" if parts else None
 
 
-def _figures_cte(window, criteria, lo, hi):
-    """(sql, params) of `f`: one row per member in [lo, hi) with their figures."""
+def _figures_cte(window, criteria, lo, hi, all_members=False):
+    """(sql, params) of `f`: one row per member in [lo, hi) with their figures
+    (members in an inactive tier only with `all_members`)."""
     from django.db import connection
 
     from members.models import Member
@@ -325,34 +275,29 @@ def _figures_cte(window, criteria, lo, hi):
     sql = (
         f"SELECT {', '.join(columns)} FROM {member_t} m"
         f" INNER JOIN {tier_t} t ON t.id = m.tier_id {' '.join(joins)}"
-        f" WHERE t.is_active AND {ranged('m.id')}"
+        f" WHERE {'' if all_members else 't.is_active AND '}{ranged('m.id')}"
     )
     return sql, [*params, lo, hi]
 
 
-def standing_rows(*, ladder, programme, window, lo, hi, changing_since=None, review_day=None):
-    """Members lo <= id < hi with their figures, q_rank, keeps and drop_rank.
-
-    With `review_day` (and `changing_since`, the start of that day) only the
-    rows the review may change: qualifying higher, keeping a tier in grace, or
-    short of their tier, held since before the day and not in a running grace.
-    """
-    from django.db import connection
-
+def _standing_sql(*, ladder, programme, window, lo, hi, all_members=False):
+    """(sql, params) selecting, per member in [lo, hi) holding an active tier:
+    pk, tier_id, tier__rank, tier_grace_until, tier_since, q_rank (highest tier
+    qualified for), keeps (1 if they keep their tier), drop_rank (where they
+    would drop to) and their figures as f_<criterion>."""
     ladder = sorted(ladder, key=lambda t: t.rank)
     criteria = criteria_used(ladder)
-    cte, params = _figures_cte(window, criteria, lo, hi)
+    if all_members:
+        criteria |= {"window_spend"}
+    cte, params = _figures_cte(window, criteria, lo, hi, all_members=all_members)
     case_params = []
     q_whens = []
     for tier in reversed(ladder[1:]):
         condition = _sql_condition(tier.qualification(), case_params)
         if condition:
             q_whens.append(f"WHEN {condition} THEN {int(tier.rank)}")
-    q_rank = (
-        f"CASE {' '.join(q_whens)} ELSE {int(ladder[0].rank)} END"
-        if q_whens
-        else str(int(ladder[0].rank))
-    )
+    lowest = int(ladder[0].rank)
+    q_rank = f"CASE {' '.join(q_whens)} ELSE {lowest} END" if q_whens else str(lowest)
     keep_whens = [f"WHEN f.tier_id = {int(ladder[0].pk)} THEN 1"]
     for tier in ladder[1:]:
         condition = _keeps_condition(tier, case_params)
@@ -379,7 +324,28 @@ def standing_rows(*, ladder, programme, window, lo, hi, changing_since=None, rev
         f" f.tier_grace_until, f.tier_since, {q_rank} AS q_rank, {keeps} AS keeps,"
         f" {drop_rank} AS drop_rank{figure_columns} FROM f) s"
     )
-    params = [*params, *case_params]
+    return sql, [*params, *case_params]
+
+
+def _fetch(sql, params):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def standing_rows(*, ladder, programme, window, lo, hi, changing_since=None, review_day=None):
+    """Members lo <= id < hi with their figures, q_rank, keeps and drop_rank.
+
+    With `review_day` (and `changing_since`, the start of that day) only the
+    rows the review may change: qualifying higher, keeping a tier in grace, or
+    short of their tier, held since before the day and not in a running grace.
+    """
+    from django.db import connection
+
+    sql, params = _standing_sql(ladder=ladder, programme=programme, window=window, lo=lo, hi=hi)
     if review_day is not None:
         ops = connection.ops
         sql += (
@@ -392,16 +358,38 @@ def standing_rows(*, ladder, programme, window, lo, hi, changing_since=None, rev
             ops.adapt_datetimefield_value(changing_since),
             ops.adapt_datefield_value(review_day),
         ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    converters = {"tier_grace_until": _as_date}
+    rows = _fetch(sql, params)
     for row in rows:
         row["keeps"] = bool(row["keeps"])
-        for name, convert in converters.items():
-            row[name] = convert(row[name])
+        row["tier_grace_until"] = _as_date(row["tier_grace_until"])
     return rows
+
+
+def qualified_distribution(*, ladder, programme, window):
+    """{rank: (members, spend in the window)} if every member sat in the
+    highest tier `ladder` (unsaved tiers allowed) qualifies them for."""
+    from members.models import Member
+
+    ladder = [t for t in ladder if t.is_active]
+    if not ladder:
+        return {}
+    bounds = Member.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is None:
+        return {}
+    sql, params = _standing_sql(
+        ladder=ladder,
+        programme=programme,
+        window=window,
+        lo=bounds["lo"],
+        hi=bounds["hi"] + 1,
+        all_members=True,
+    )
+    rows = _fetch(
+        f"SELECT q_rank, COUNT(*) AS n, SUM(f_window_spend) AS spend"
+        f" FROM ({sql}) q GROUP BY q_rank",
+        params,
+    )
+    return {row["q_rank"]: (row["n"], Decimal(str(row["spend"] or 0))) for row in rows}
 
 
 def _as_date(value):

@@ -198,18 +198,9 @@ def _band(index, count):
     return "base" if index == 0 else "middle"
 
 
-def _qualified_distribution(ladder, window):
+def _qualified_distribution(ladder, window, programme):
     """{rank: (members, window spend)} if everyone sat where they qualify."""
-    rows = (
-        Member.objects.annotate(
-            **rules.figure_expressions(window, rules.criteria_used(ladder) | {"window_spend"})
-        )
-        .annotate(q_rank=rules.qualified_rank(ladder))
-        .values("q_rank")
-        .annotate(n=Count("pk"), revenue=Sum("f_window_spend"))
-        .order_by()
-    )
-    return {row["q_rank"]: (row["n"], row["revenue"] or Decimal(0)) for row in rows}
+    return rules.qualified_distribution(ladder=ladder, programme=programme, window=window)
 
 
 def _today_distribution(window):
@@ -284,8 +275,8 @@ def ladder_preview(proposed, *, as_of=None) -> Preview:
     proposed = sorted((t for t in proposed if t.is_active), key=lambda t: t.rank)
     current = list(Tier.objects.active().order_by("rank"))
     today = _today_distribution(window)
-    now = _qualified_distribution(current, window) if current else {}
-    new = _qualified_distribution(proposed, window) if proposed else {}
+    now = _qualified_distribution(current, window, programme) if current else {}
+    new = _qualified_distribution(proposed, window, programme) if proposed else {}
     total = sum(n for n, _r in today.values())
     revenue_total = sum((r for _n, r in today.values()), Decimal(0))
     suggestions = suggested_spend_thresholds(proposed, window, programme)
@@ -338,8 +329,8 @@ def pyramid_warnings(rows, programme):
                 % {
                     "band": labels[band],
                     "share": share,
-                    "low": low.normalize(),
-                    "high": high.normalize(),
+                    "low": f"{low.normalize():f}",
+                    "high": f"{high.normalize():f}",
                 }
             )
     return warnings

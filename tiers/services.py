@@ -105,12 +105,16 @@ def evaluate_member(*, member, as_of, reason, by=None):
 
 def _evaluate_one(*, member, ladder, programme, as_of, reason, by, upgrade_only=False):
     _day, at = _moment(as_of)
-    window = rules.window_for(as_of, programme)
-    row = (
-        rules.annotate_standing(Member.objects.filter(pk=member.pk), ladder, window, programme)
-        .values("q_rank", "keeps", *[f"f_{c}" for c in rules.criteria_used(ladder)])
-        .get()
+    rows = rules.standing_rows(
+        ladder=ladder,
+        programme=programme,
+        window=rules.window_for(as_of, programme),
+        lo=member.pk,
+        hi=member.pk + 1,
     )
+    if not rows:
+        return None  # holds an inactive tier: deactivation moves them
+    row = rows[0]
     current = member.tier
     if row["q_rank"] > current.rank:
         target = next(tier for tier in ladder if tier.rank == row["q_rank"])

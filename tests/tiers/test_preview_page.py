@@ -31,7 +31,7 @@ def test_preview_counts_members_under_proposed_rules(salon):
     assert rows["Gold"].proposed_share == 10
     assert rows["Gold"].proposed_revenue == Decimal("3900")
     # 18 of 20 in the entry tier is 90 %: outside 60-70 %.
-    assert any("The entry tier would hold 90.0%" in w for w in preview.warnings)
+    assert "The entry tier would hold 90.0% of members; the target is 60-70%." in preview.warnings
 
 
 def test_suggested_thresholds_hit_the_target_bands(salon):

@@ -14,6 +14,7 @@ def test_list_works(owner_client, salon, django_assert_max_num_queries):
     body = response.content.decode()
     assert "Gold" in body
     assert "NT$5,000 lifetime or NT$3,000 in the window" in body
+    assert "top 5-10 %, middle 20-30 %, entry 60-70 %" in body
 
 
 def test_list_is_for_owners(staff_client, salon):
