@@ -109,6 +109,15 @@ class Tier(models.Model):
         default=0,
         help_text=_("Given once per member per calendar year on reaching this tier."),
     )
+    upgrade_reward = models.ForeignKey(
+        "rewards.Reward",
+        verbose_name=_("upgrade reward"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("A reward or coupon given free on reaching this tier, with the bonus points."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TierQuerySet.as_manager()
@@ -312,6 +321,15 @@ class UpgradeReward(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     points = models.PositiveIntegerField(_("points"), default=0)
     change = models.ForeignKey(TierChange, on_delete=models.CASCADE, related_name="+")
+    redemption = models.ForeignKey(
+        "rewards.RewardRedemption",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Why the reward could not be given (out of stock, ended), for the owner.
+    note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("time"))
 
     class Meta:

@@ -39,6 +39,7 @@ TIER_FIELDS = [
     *QUALIFICATION_FIELDS,
     *RETENTION_FIELDS,
     "upgrade_bonus_points",
+    "upgrade_reward",
 ]
 PROGRAMME_FIELDS = [
     "window",
@@ -56,6 +57,8 @@ PROGRAMME_FIELDS = [
 
 
 def _json(value):
+    if hasattr(value, "pk"):
+        return value.pk
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
     return value

@@ -36,8 +36,11 @@ def _moment(as_of):
 
 
 def _give_upgrade_reward(*, member, tier, change, at, by=None):
-    """The tier's upgrade bonus, unless this member had it this year already."""
-    if not tier.upgrade_bonus_points:
+    """The tier's upgrade bonus points and reward, unless this member had them
+    for this tier this calendar year already. Runs in the caller's transaction
+    with the member locked. A reward that cannot be given (out of stock, ended)
+    is noted on the UpgradeReward; it never undoes the upgrade or the sale."""
+    if not tier.upgrade_bonus_points and not tier.upgrade_reward_id:
         return None
     year = shop_date(at).year
     if UpgradeReward.objects.filter(member=member, tier=tier, year=year).exists():
@@ -53,15 +56,31 @@ def _give_upgrade_reward(*, member, tier, change, at, by=None):
         change=change,
         created_at=at,
     )
-    grant_points(
-        member=member,
-        points=tier.upgrade_bonus_points,
-        kind=LedgerEntry.Kind.TIER_BONUS,
-        idempotency_key=f"tier-bonus:{member.pk}:{tier.pk}:{year}",
-        reason=_("Upgrade to %(tier)s") % {"tier": tier.name},
-        by=by,
-        at=at,
-    )
+    reason = _("Upgrade to %(tier)s") % {"tier": tier.name}
+    if tier.upgrade_bonus_points:
+        grant_points(
+            member=member,
+            points=tier.upgrade_bonus_points,
+            kind=LedgerEntry.Kind.TIER_BONUS,
+            idempotency_key=f"tier-bonus:{member.pk}:{tier.pk}:{year}",
+            reason=reason,
+            by=by,
+            at=at,
+        )
+    if tier.upgrade_reward_id:
+        from rewards.services import issue_reward
+
+        try:
+            reward.redemption = issue_reward(
+                member=member,
+                reward=tier.upgrade_reward,
+                reason=reason,
+                by=by,
+                idempotency_key=f"tier-reward:{member.pk}:{tier.pk}:{year}",
+            )
+        except LoyaltyError as refusal:
+            reward.note = str(refusal.message)[:200]
+        reward.save(update_fields=["redemption", "note"])
     return reward
 
 
@@ -346,7 +365,10 @@ def _apply(decisions, *, by_rank, as_of, by):
             members.update(tier_id=target_pk, tier_since=at, tier_grace_until=None, updated_at=now)
     TierChange.objects.bulk_create(changes, batch_size=1000)
     upgrades = [
-        c for c in changes if c.kind == TierChange.Kind.UPGRADE and c.to_tier.upgrade_bonus_points
+        c
+        for c in changes
+        if c.kind == TierChange.Kind.UPGRADE
+        and (c.to_tier.upgrade_bonus_points or c.to_tier.upgrade_reward_id)
     ]
     if upgrades:
         rewarded = {c.member_id: c for c in upgrades}
