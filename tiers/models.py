@@ -263,7 +263,7 @@ class TierChange(models.Model):
     """One line of a member's tier history: from, to, why, when, by whom."""
 
     class Kind(models.TextChoices):
-        JOINED = "joined", _("Joined")
+        JOINED = "joined", _("Joined the programme")
         UPGRADE = "upgrade", _("Upgrade")
         GRACE_STARTED = "grace_started", _("Grace period started")
         GRACE_CLEARED = "grace_cleared", _("Grace period cleared")
@@ -277,14 +277,14 @@ class TierChange(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     from_tier = models.ForeignKey(
         Tier,
-        verbose_name=_("from"),
+        verbose_name=_("from tier"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
     to_tier = models.ForeignKey(
-        Tier, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
+        Tier, verbose_name=_("to tier"), on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     at = models.DateTimeField(_("time"), db_index=True)
@@ -352,7 +352,7 @@ class TierSettingsAudit(models.Model):
         TIER = "tier", _("Tier")
         PROGRAMME = "programme", _("Programme settings")
 
-    subject = models.CharField(_("subject"), max_length=20, choices=Subject.choices)
+    subject = models.CharField(_("applies to"), max_length=20, choices=Subject.choices)
     tier = models.ForeignKey(
         Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
     )
