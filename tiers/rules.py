@@ -365,31 +365,48 @@ def standing_rows(*, ladder, programme, window, lo, hi, changing_since=None, rev
     return rows
 
 
-def qualified_distribution(*, ladder, programme, window):
-    """{rank: (members, spend in the window)} if every member sat in the
-    highest tier `ladder` (unsaved tiers allowed) qualifies them for."""
+def _member_bounds():
     from members.models import Member
 
-    ladder = [t for t in ladder if t.is_active]
-    if not ladder:
-        return {}
     bounds = Member.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
-    if bounds["lo"] is None:
-        return {}
+    return (None, None) if bounds["lo"] is None else (bounds["lo"], bounds["hi"] + 1)
+
+
+def member_spread(*, ladder, programme, window):
+    """[(tier id held, rank qualified for under `ladder`, members, window
+    spend)] over every member: one query, for the preview's columns."""
+    ladder = [t for t in ladder if t.is_active]
+    lo, hi = _member_bounds()
+    if not ladder or lo is None:
+        return []
     sql, params = _standing_sql(
-        ladder=ladder,
-        programme=programme,
-        window=window,
-        lo=bounds["lo"],
-        hi=bounds["hi"] + 1,
-        all_members=True,
+        ladder=ladder, programme=programme, window=window, lo=lo, hi=hi, all_members=True
     )
     rows = _fetch(
-        f"SELECT q_rank, COUNT(*) AS n, SUM(f_window_spend) AS spend"
-        f" FROM ({sql}) q GROUP BY q_rank",
+        "SELECT tier_id, q_rank, COUNT(*) AS n, SUM(f_window_spend) AS spend"
+        f" FROM ({sql}) q GROUP BY tier_id, q_rank",
         params,
     )
-    return {row["q_rank"]: (row["n"], Decimal(str(row["spend"] or 0))) for row in rows}
+    return [
+        (row["tier_id"], row["q_rank"], row["n"], Decimal(str(row["spend"] or 0))) for row in rows
+    ]
+
+
+def window_spend_ranked(*, window, positions):
+    """{position: window spend of the member at that place, highest first}."""
+    lo, hi = _member_bounds()
+    if lo is None:
+        return {}
+    cte, params = _figures_cte(window, {"window_spend"}, lo, hi, all_members=True)
+    values = {}
+    for position in positions:
+        rows = _fetch(
+            f"SELECT f.window_spend AS spend FROM ({cte}) f"
+            " ORDER BY f.window_spend DESC, f.id LIMIT 1 OFFSET %s",
+            [*params, int(position)],
+        )
+        values[position] = Decimal(str(rows[0]["spend"] or 0)) if rows else Decimal(0)
+    return values
 
 
 def _as_date(value):

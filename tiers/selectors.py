@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -198,19 +198,22 @@ def _band(index, count):
     return "base" if index == 0 else "middle"
 
 
-def _qualified_distribution(ladder, window, programme):
-    """{rank: (members, window spend)} if everyone sat where they qualify."""
-    return rules.qualified_distribution(ladder=ladder, programme=programme, window=window)
+def _by_rank(spread):
+    """{rank qualified for: (members, window spend)}."""
+    totals = {}
+    for _tier_id, rank, n, spend in spread:
+        count, money = totals.get(rank, (0, Decimal(0)))
+        totals[rank] = (count + n, money + spend)
+    return totals
 
 
-def _today_distribution(window):
-    rows = (
-        Member.objects.annotate(**rules.figure_expressions(window, ["window_spend"]))
-        .values("tier_id")
-        .annotate(n=Count("pk"), revenue=Sum("f_window_spend"))
-        .order_by()
-    )
-    return {row["tier_id"]: (row["n"], row["revenue"] or Decimal(0)) for row in rows}
+def _by_tier(spread):
+    """{tier held: (members, window spend)}."""
+    totals = {}
+    for tier_id, _rank, n, spend in spread:
+        count, money = totals.get(tier_id, (0, Decimal(0)))
+        totals[tier_id] = (count + n, money + spend)
+    return totals
 
 
 def _nice(amount):
@@ -221,7 +224,7 @@ def _nice(amount):
     return (amount / step).to_integral_value(rounding=ROUND_CEILING) * step
 
 
-def suggested_spend_thresholds(ladder, window, programme):
+def suggested_spend_thresholds(ladder, window, programme, *, total):
     """{rank: window spend} that would put each tier at the middle of its band.
 
     Read from the members' actual spend in the window: the top tier starts at
@@ -229,24 +232,19 @@ def suggested_spend_thresholds(ladder, window, programme):
     the middle band evenly below it.
     """
     ladder = sorted(ladder, key=lambda t: t.rank)
-    if len(ladder) < 2:
-        return {}
-    spend = Member.objects.annotate(**rules.figure_expressions(window, ["window_spend"]))
-    total = spend.count()
-    if not total:
+    if len(ladder) < 2 or not total:
         return {}
     bands = programme.bands()
     top_share = (bands["top"][0] + bands["top"][1]) / 2
     middle = ladder[1:-1]
     middle_share = (bands["middle"][0] + bands["middle"][1]) / 2 / max(len(middle), 1)
-    suggestions = {}
-    cumulative = Decimal(0)
+    positions, cumulative = {}, Decimal(0)
     for tier in reversed(ladder[1:]):
         cumulative += top_share if tier is ladder[-1] else middle_share
-        position = min(int(total * cumulative / 100), total - 1)
-        position = max(position - 1, 0)
-        value = spend.order_by("-f_window_spend").values_list("f_window_spend", flat=True)[position]
-        suggestions[tier.rank] = _nice(Decimal(value or 0))
+        position = min(int(total * cumulative / 100), total)
+        positions[tier.rank] = max(position - 1, 0)
+    spend = rules.window_spend_ranked(window=window, positions=set(positions.values()))
+    suggestions = {rank: _nice(spend[position]) for rank, position in positions.items()}
     # Keep them strictly rising up the ladder.
     floor = Decimal(0)
     for tier in ladder[1:]:
@@ -274,12 +272,19 @@ def ladder_preview(proposed, *, as_of=None) -> Preview:
     window = rules.window_for(as_of or shop_today(), programme)
     proposed = sorted((t for t in proposed if t.is_active), key=lambda t: t.rank)
     current = list(Tier.objects.active().order_by("rank"))
-    today = _today_distribution(window)
-    now = _qualified_distribution(current, window, programme) if current else {}
-    new = _qualified_distribution(proposed, window, programme) if proposed else {}
+    spread = rules.member_spread(ladder=proposed, programme=programme, window=window)
+    today, new = _by_tier(spread), _by_rank(spread)
+    same = [(t.pk, t.rank) for t in current] == [(t.pk, t.rank) for t in proposed] and all(
+        a.qualification() == b.qualification() for a, b in zip(current, proposed, strict=True)
+    )
+    now = (
+        new
+        if same
+        else _by_rank(rules.member_spread(ladder=current, programme=programme, window=window))
+    )
     total = sum(n for n, _r in today.values())
     revenue_total = sum((r for _n, r in today.values()), Decimal(0))
-    suggestions = suggested_spend_thresholds(proposed, window, programme)
+    suggestions = suggested_spend_thresholds(proposed, window, programme, total=total)
     rows = []
     for index, tier in enumerate(proposed):
         n_today, r_today = today.get(tier.pk, (0, Decimal(0))) if tier.pk else (0, Decimal(0))
