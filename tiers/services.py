@@ -327,18 +327,19 @@ def evaluate_chunk(*, as_of, lo, hi, dry_run=False, by=None) -> ReviewSummary:
 def _apply(decisions, *, by_rank, as_of, by):
     """Write the decided moves: a few UPDATEs per kind and target, and the history."""
     at = shop_day_start(as_of)
-    # Lock the rows, then drop any member a sale moved since we read them.
-    locked = dict(
-        Member.objects.select_for_update(of=("self",))
+    # Lock the rows, then leave out any member a sale changed since we read them.
+    locked = {
+        pk: (tier_id, grace_until)
+        for pk, tier_id, grace_until in Member.objects.select_for_update(of=("self",))
         .filter(pk__in=list(decisions))
         .order_by("pk")
-        .values_list("pk", "tier_id")
-    )
+        .values_list("pk", "tier_id", "tier_grace_until")
+    }
     groups = {}
     changes = []
     for pk, (row, kind, target_rank, grace_until) in decisions.items():
-        if locked.get(pk) != row["tier_id"]:
-            continue
+        if locked.get(pk) != (row["tier_id"], row["tier_grace_until"]):
+            continue  # a sale moved them or ended their grace meanwhile
         target = by_rank[target_rank]
         groups.setdefault((kind, target.pk, grace_until), []).append(pk)
         changes.append(
