@@ -22,6 +22,7 @@ from points.models import LedgerEntry, ProgrammeRules, Purchase
 from points.selectors import expiring_soon
 from points.services import points_value, quote_purchase
 from tiers.discounts import format_discount
+from tiers.selectors import tier_progress
 
 # A pick-list longer than this is no help at a counter: ask for more digits.
 PICK_LIST_SIZE = 8
@@ -84,7 +85,6 @@ class MemberCard:
     stage_label: str
     birthday_this_month: bool
     campaigns_today: list = field(default_factory=list)
-    # tiers.selectors.tier_progress(member) once the tier engine lands.
     tier_progress: object = None
     # A template the Rewards issue may render inline in place of its link.
     reward_panel: str = ""
@@ -104,6 +104,7 @@ def member_card(member, *, today=None) -> MemberCard:
         stage_label=STAGES[stage],
         birthday_this_month=bool(member.birthday and member.birthday.month == today.month),
         campaigns_today=active_today(today),
+        tier_progress=tier_progress(member, as_of=today),
     )
 
 

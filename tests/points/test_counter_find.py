@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -147,3 +148,13 @@ def test_card_links_to_the_reward_catalogue_for_the_member(staff_client, chen):
         reverse("points:counter_card", args=[chen.pk]), headers=HTMX
     ).content.decode()
     assert reverse("rewards:member_catalogue", args=[chen.pk]) in body
+
+
+def test_card_says_what_reaches_the_next_tier(staff_client, chen, tiers):
+    tiers["gold"].qualify_lifetime_spend = Decimal("5000")
+    tiers["gold"].save()
+    response = staff_client.get(reverse("points:counter_card", args=[chen.pk]), headers=HTMX)
+    progress = response.context["card"].tier_progress
+    assert progress.next_tier == tiers["gold"]
+    assert "Gold" in progress.sentence
+    assert progress.sentence in response.content.decode()

@@ -97,8 +97,8 @@ def test_the_counter_adds_few_queries_to_record_purchase(staff_client, tiers):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="record_purchase alone issues 24 queries (points/services.py, not the counter's "
-    "code); the issue's budget of 12 for the whole confirm needs that service slimmer",
+    reason="record_purchase alone (ledger, campaigns, tier check) issues more than 12 "
+    "queries; the issue's budget for the whole confirm needs that service slimmer",
 )
 def test_confirm_costs_at_most_12_queries(staff_client, tiers):
     member = MemberFactory(phone="+886912345678", tier=tiers["silver"])
