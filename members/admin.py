@@ -1,11 +1,13 @@
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 
 from config.errors import LoyaltyError
 from members import services
-from members.models import LifecycleRules, Member
+from members.models import ImportJob, LifecycleRules, Member, MemberMerge
 from members.phones import normalize_phone
+from members.resources import MemberResource
 
 admin.site.site_header = _("Loyalty Desk administration")
 admin.site.site_title = _("Loyalty Desk")
@@ -35,7 +37,10 @@ class MemberAdminForm(forms.ModelForm):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(ImportExportMixin, admin.ModelAdmin):
+    # Import and export need members.import_member / export_member (see
+    # IMPORT_EXPORT_*_PERMISSION_CODE): owners only.
+    resource_classes = [MemberResource]
     form = MemberAdminForm
     list_display = [
         "member_number",
@@ -90,6 +95,37 @@ class LifecycleRulesAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not LifecycleRules.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Imports are made on the Import page; here they can be looked up."""
+
+    list_display = ["original_name", "status", "created_at", "created_by", "finished_at"]
+    list_filter = ["status"]
+    readonly_fields = [field.name for field in ImportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MemberMerge)
+class MemberMergeAdmin(admin.ModelAdmin):
+    list_display = ["kept", "absorbed", "points", "created_at", "by"]
+    raw_id_fields = ["kept", "absorbed"]
+    readonly_fields = [field.name for field in MemberMerge._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -3,6 +3,7 @@
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -142,11 +143,27 @@ GENDER_WORDS = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=1)
+def _gender_words():
+    """The words above plus the model's labels in every language (the export's words)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from members.models import Member
+
+    words = dict(GENDER_WORDS)
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for code, label in Member.Gender.choices:
+                words.setdefault(str(label).casefold(), code)
+    return words
+
+
 def parse_gender(value) -> str:
     """f, m, o or '' from English or Chinese words; anything else is left
     as typed so the shared member rules refuse it with their message."""
     raw = text(value)
-    return GENDER_WORDS.get(raw.casefold(), raw)
+    return _gender_words().get(raw.casefold(), raw)
 
 
 def parse_points(value, *, field="points") -> int:
