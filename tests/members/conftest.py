@@ -6,9 +6,19 @@ from django.conf import settings
 
 
 @pytest.fixture(autouse=True)
-def private_storage(tmp_path):
+def private_storage(tmp_path, monkeypatch):
     """Uploads and progress files go to a temporary folder, never the project's."""
+    from django.core.files.storage import FileSystemStorage
     from django.test import override_settings
+
+    from members.models import ImportJob
+
+    # The file field took its storage when the models loaded.
+    monkeypatch.setattr(
+        ImportJob._meta.get_field("file"),
+        "storage",
+        FileSystemStorage(location=tmp_path / "private", base_url=None),
+    )
 
     storages = {**settings.STORAGES}
     private = {

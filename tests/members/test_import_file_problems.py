@@ -26,7 +26,11 @@ def test_missing_required_column_names_it_and_writes_nothing(write_csv, tiers):
 
 
 def test_csv_cut_in_the_middle_of_a_row(write_csv, tiers):
-    rows = [["手機", "姓名", "電子郵件"], ["0912345678", "陳美玲", "a@example.com"], ["0912345679", "黃"]]
+    rows = [
+        ["手機", "姓名", "電子郵件"],
+        ["0912345678", "陳美玲", "a@example.com"],
+        ["0912345679", "黃"],
+    ]
     result = import_members_file(write_csv(rows, newline_at_end=False))
     assert not result.applied
     assert result.errors[0]["row"] == 3
@@ -64,7 +68,9 @@ def test_xlsx_cut_short(write_xlsx, tiers):
 
 def test_encoding_error_far_into_the_file_writes_nothing(tmp_path, tiers):
     rows = "".join(f"09{12000000 + i:08d},會員{i}\r\n" for i in range(3000))
-    data = ("手機,姓名\r\n" + rows).encode() + "0912999999,".encode() + "陳".encode("cp950") + b"\r\n"
+    data = (
+        ("手機,姓名\r\n" + rows).encode() + b"0912999999," + "陳".encode("cp950") + b"\r\n"
+    )
     path = tmp_path / "mixed.csv"
     path.write_bytes(data)
     result = import_members_file(path)
