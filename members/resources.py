@@ -66,6 +66,12 @@ class MemberResource(resources.ModelResource):
         use_bulk = False
         clean_model_instances = False
 
+    def import_data(self, dataset, *args, rollback_on_validation_errors=True, **kwargs):
+        # A file is imported whole or not at all, as on the owner's page.
+        return super().import_data(
+            dataset, *args, rollback_on_validation_errors=rollback_on_validation_errors, **kwargs
+        )
+
     def before_import(self, dataset, **kwargs):
         """Accept the same header names as the owner's page (手機, 姓名, …)."""
         mapping, _ignored = match_headers(dataset.headers or [])

@@ -68,9 +68,7 @@ def test_xlsx_cut_short(write_xlsx, tiers):
 
 def test_encoding_error_far_into_the_file_writes_nothing(tmp_path, tiers):
     rows = "".join(f"09{12000000 + i:08d},會員{i}\r\n" for i in range(3000))
-    data = (
-        ("手機,姓名\r\n" + rows).encode() + b"0912999999," + "陳".encode("cp950") + b"\r\n"
-    )
+    data = ("手機,姓名\r\n" + rows).encode() + b"0912999999," + "陳".encode("cp950") + b"\r\n"
     path = tmp_path / "mixed.csv"
     path.write_bytes(data)
     result = import_members_file(path)
