@@ -3,9 +3,21 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
+from config.admin import ServiceAdmin
 from config.errors import LoyaltyError
 from members import services
-from members.models import ImportJob, LifecycleRules, Member, MemberMerge
+from members.models import (
+    AutomationSettings,
+    BirthdayGift,
+    FollowUp,
+    ImportJob,
+    JobRun,
+    LifecycleRules,
+    Member,
+    MemberMerge,
+    MessageTemplate,
+    OutboundMessage,
+)
 from members.phones import normalize_phone
 from members.resources import MemberResource
 
@@ -29,15 +41,29 @@ class MemberAdminForm(forms.ModelForm):
             "messages_opt_out",
         ]
 
-    def clean_phone(self):
+    # The same checks enrol_member and update_member make, shown as field
+    # errors instead of failing in save_model.
+    def _checked(self, check, name):
         try:
-            return normalize_phone(self.cleaned_data["phone"])
+            return check(self.cleaned_data[name])
         except LoyaltyError as error:
             raise forms.ValidationError(error.message) from None
 
+    def clean_phone(self):
+        return self._checked(normalize_phone, "phone")
+
+    def clean_name(self):
+        return self._checked(services.clean_name, "name")
+
+    def clean_email(self):
+        return self._checked(services.clean_email, "email")
+
+    def clean_birthday(self):
+        return self._checked(services.clean_birthday, "birthday")
+
 
 @admin.register(Member)
-class MemberAdmin(ImportExportMixin, admin.ModelAdmin):
+class MemberAdmin(ImportExportMixin, ServiceAdmin):
     # Import and export need members.import_member / export_member (see
     # IMPORT_EXPORT_*_PERMISSION_CODE): owners only.
     resource_classes = [MemberResource]
@@ -68,10 +94,14 @@ class MemberAdmin(ImportExportMixin, admin.ModelAdmin):
     ]
     show_full_result_count = False
 
+    def has_delete_permission(self, request, obj=None):
+        # Members carry a ledger and sales; they are blocked or merged, never deleted.
+        return False
+
     def save_model(self, request, obj, form, change):
         # One door per operation: the admin writes through the same services
         # as the member pages, so their rules hold here too.
-        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        data = {name: form.cleaned_data[name] for name in MemberAdminForm.Meta.fields}
         try:
             if change:
                 services.update_member(member=obj, by=request.user, **data)
@@ -82,11 +112,12 @@ class MemberAdmin(ImportExportMixin, admin.ModelAdmin):
                 services.update_member(
                     member=member, by=request.user, status=status, messages_opt_out=opt_out
                 )
-                obj.pk = member.pk
+                # The admin goes on to log and redirect with this object.
+                obj.__dict__.update(Member.objects.get(pk=member.pk).__dict__)
         except LoyaltyError as error:
-            from django.core.exceptions import ValidationError
-
-            raise ValidationError(error.message) from None
+            # Only a race (the phone taken meanwhile) gets here past the form.
+            self.message_user(request, error.message, level="error")
+            raise
 
 
 @admin.register(LifecycleRules)
@@ -98,6 +129,66 @@ class LifecycleRulesAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ["purpose", "channel", "language", "is_active", "body"]
+    list_filter = ["purpose", "channel", "language", "is_active"]
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "member",
+        "purpose",
+        "channel",
+        "status",
+        "attempts",
+        "last_error",
+    ]
+    list_filter = ["status", "purpose", "channel"]
+    search_fields = ["member__name", "member__phone", "address"]
+    list_select_related = ["member"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AutomationSettings)
+class AutomationSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not AutomationSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BirthdayGift)
+class BirthdayGiftAdmin(admin.ModelAdmin):
+    list_display = ["tier", "points"]
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    list_display = ["job", "run_for", "status", "started_at", "finished_at", "attempts"]
+    list_filter = ["job", "status"]
+    readonly_fields = [f.name for f in JobRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["member", "created_on", "done_at", "done_by", "outcome"]
+    list_filter = ["done_at"]
+    list_select_related = ["member", "done_by"]
+    raw_id_fields = ["member"]
 
 
 @admin.register(ImportJob)

@@ -48,7 +48,7 @@ def is_valid_member_number(number: str) -> bool:
     return len(number) == 10 and number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
 
 
-def _clean_name(name) -> str:
+def clean_name(name) -> str:
     name = " ".join(str(name or "").split())
     if not name:
         raise LoyaltyError(_("Enter the member's name."), field="name", code="name_missing")
@@ -62,7 +62,7 @@ def _clean_name(name) -> str:
     return name
 
 
-def _clean_email(email) -> str:
+def clean_email(email) -> str:
     email = str(email or "").strip()
     if email:
         try:
@@ -76,7 +76,7 @@ def _clean_email(email) -> str:
     return email
 
 
-def _clean_birthday(birthday, today=None):
+def clean_birthday(birthday, today=None):
     if birthday is None or birthday == "":
         return None
     if not isinstance(birthday, date):
@@ -124,9 +124,9 @@ def clean_member_fields(
     """
     steps = (
         ("phone", lambda: normalize_phone(phone, region=region)),
-        ("name", lambda: _clean_name(name)),
-        ("email", lambda: _clean_email(email)),
-        ("birthday", lambda: _clean_birthday(birthday, today)),
+        ("name", lambda: clean_name(name)),
+        ("email", lambda: clean_email(email)),
+        ("birthday", lambda: clean_birthday(birthday, today)),
         ("gender", lambda: _clean_gender(gender)),
     )
     cleaned = {}
@@ -229,14 +229,14 @@ def update_member(*, member, by=None, **changes) -> Member:
             member.phone, member.phone_tail = phone, phone[-4:]
             update_fields += ["phone", "phone_tail"]
     if "name" in changes:
-        member.name = _clean_name(changes["name"])
+        member.name = clean_name(changes["name"])
         member.name_key = name_search_key(member.name)
         update_fields += ["name", "name_key"]
     if "email" in changes:
-        member.email = _clean_email(changes["email"])
+        member.email = clean_email(changes["email"])
         update_fields.append("email")
     if "birthday" in changes:
-        member.birthday = _clean_birthday(changes["birthday"])
+        member.birthday = clean_birthday(changes["birthday"])
         update_fields.append("birthday")
     if "referred_by" in changes:
         referrer = changes["referred_by"]
@@ -253,6 +253,20 @@ def update_member(*, member, by=None, **changes) -> Member:
     if update_fields:
         member.save(update_fields=[*update_fields, "updated_at"])
     return member
+
+
+@transaction.atomic(durable=True)
+def complete_follow_up(*, follow_up, outcome="", by=None):
+    """Staff called a churned member: take them off the follow-up list."""
+    from members.models import FollowUp
+
+    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if follow_up.done_at is None:
+        follow_up.done_at = timezone.now()
+        follow_up.done_by = by if by and by.is_authenticated else None
+        follow_up.outcome = outcome
+        follow_up.save(update_fields=["done_at", "done_by", "outcome"])
+    return follow_up
 
 
 # -- merging two records of one person ------------------------------------------

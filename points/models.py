@@ -244,6 +244,32 @@ class LedgerEntry(models.Model):
     refund = models.ForeignKey(
         Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
     )
+    # A return of points (refund, reward cancellation) links the spend it gives back.
+    reverses = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversals",
+        verbose_name=_("gives back"),
+    )
+    behaviour_rule = models.ForeignKey(
+        BehaviourRule,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("behaviour reward"),
+    )
+    # The campaign whose bonus this entry is (campaign_bonus entries).
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        verbose_name=_("campaign"),
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -517,8 +517,8 @@ def _insert_columns():
     for model_field in Member._meta.concrete_fields:
         if model_field.primary_key:
             continue
-        default = model_field.get_default() if model_field.has_default() else None
-        columns[model_field.attname] = (model_field.column, default)
+        # The model's default, or "" for text fields, as Model() would set.
+        columns[model_field.attname] = (model_field.column, model_field.get_default())
     return columns
 
 
