@@ -4,6 +4,8 @@
 and benchmarks; pages and tasks go through members.importing.services.
 """
 
+from pathlib import Path
+
 from members.importing.engine import ImportOptions, ImportResult, run_import
 
 
@@ -26,7 +28,14 @@ def import_members_file(
         valid_rows_only=valid_rows_only,
     )
     with open(path, "rb") as fileobj:
-        return run_import(fileobj, options=options, apply=not dry_run, by=by, progress=progress)
+        return run_import(
+            fileobj,
+            options=options,
+            apply=not dry_run,
+            by=by,
+            progress=progress,
+            name=Path(path).name,
+        )
 
 
 __all__ = ["ImportOptions", "ImportResult", "import_members_file", "run_import"]

@@ -123,11 +123,16 @@ class _Candidate:
     )
 
 
+_UNSET = object()
+
+
 class _RollBack(Exception):
     pass
 
 
-def run_import(fileobj, *, options=None, apply=False, by=None, progress=None) -> ImportResult:
+def run_import(
+    fileobj, *, options=None, apply=False, by=None, progress=None, name=""
+) -> ImportResult:
     """Read `fileobj` (binary, seekable) and say what importing it does.
 
     With apply=False nothing is written (the preview). With apply=True the
@@ -153,7 +158,7 @@ def run_import(fileobj, *, options=None, apply=False, by=None, progress=None) ->
     }
     result.ignored = table.ignored
     result.sample = table.sample
-    job = _Job(table, options, region, result, apply=apply, by=by, progress=progress)
+    job = _Job(table, options, region, result, apply=apply, by=by, progress=progress, name=name)
     if not apply:
         job.run()
         return result
@@ -178,7 +183,7 @@ def _name_key(name):
 
 
 class _Job:
-    def __init__(self, table, options, region, result, *, apply, by, progress):
+    def __init__(self, table, options, region, result, *, apply, by, progress, name):
         self.table = table
         self.mapping = table.mapping
         self.options = options
@@ -193,6 +198,8 @@ class _Job:
         self.now = timezone.now()
         self.tier = None
         self.blocked = False  # all-or-nothing and a row is wrong: stop writing
+        self.expires_on = _UNSET
+        self.file_name = name or _("a file")
 
     def run(self):
         result = self.result
@@ -439,9 +446,51 @@ class _Job:
     def _write(self, creates, updates):
         if creates:
             numbers = self._member_numbers(creates)
-            _insert_members(self._member_rows(creates, numbers))
+            _insert_rows(Member, self._member_rows(creates, numbers))
+            if any(c.points for c in creates):
+                self._opening_balances([c for c in creates if c.points])
         if updates:
             self._update(updates)
+
+    def _opening_balances(self, creates):
+        """Each new member's points from the file as one opening-balance lot.
+
+        This is points.services.grant_points(kind=OPENING_BALANCE) done for a
+        batch at once: the members were inserted a moment ago in this same
+        transaction, so no one else can hold them, and their cached balance
+        was written equal to the lot (see _member_rows). The lot expires by
+        the programme's policy (points.services.lot_expiry)."""
+        from points.models import LedgerEntry, ProgrammeRules
+        from points.services import lot_expiry
+
+        if self.expires_on is _UNSET:
+            rules = ProgrammeRules.current()
+            self.expires_on = lot_expiry(rules=rules, earned_on=self.today)
+        pks = dict(
+            Member.objects.filter(phone__in=[c.phone for c in creates]).values_list("phone", "pk")
+        )
+        adapt_date = connection.ops.adapt_datefield_value
+        now = connection.ops.adapt_datetimefield_value(self.now)
+        expires_on = adapt_date(self.expires_on) if self.expires_on else None
+        reason = _("Opening balance imported from %(file)s") % {"file": self.file_name}
+        by_id = self.by.pk if self.by else None
+        _insert_rows(
+            LedgerEntry,
+            (
+                {
+                    "member_id": pks[c.phone],
+                    "kind": LedgerEntry.Kind.OPENING_BALANCE.value,
+                    "points": c.points,
+                    "remaining": c.points,
+                    "expires_on": expires_on,
+                    "created_at": now,
+                    "idempotency_key": f"opening-balance:{pks[c.phone]}",
+                    "reason": reason[:200],
+                    "by_id": by_id,
+                }
+                for c in creates
+            ),
+        )
 
     def _member_rows(self, creates, numbers):
         adapt_date = connection.ops.adapt_datefield_value
@@ -463,6 +512,7 @@ class _Job:
                 "tier_id": tier_id,
                 "tier_since": now,
                 "lifetime_spend": str(c.lifetime_spend),
+                "points_balance": c.points,
                 "created_by_id": by_id,
                 "created_at": now,
                 "updated_at": now,
@@ -511,32 +561,31 @@ class _Job:
             Member.objects.bulk_update(members, update_fields, batch_size=500)
 
 
-def _insert_columns():
-    """Every column of a new member row, with the model's defaults."""
+def _insert_columns(model):
+    """Every column of a new row, with the model's defaults ("" for text
+    fields, as Model() would set)."""
     columns = {}
-    for model_field in Member._meta.concrete_fields:
+    for model_field in model._meta.concrete_fields:
         if model_field.primary_key:
             continue
-        # The model's default, or "" for text fields, as Model() would set.
-        columns[model_field.attname] = (model_field.column, model_field.get_default())
+        default = model_field.get_default()
+        if isinstance(default, Decimal):
+            default = str(default)
+        columns[model_field.attname] = (model_field.column, default)
     return columns
 
 
-def _insert_members(rows):
-    """INSERT many members in one executemany: the ORM's bulk_create spends
-    most of its time preparing each value of each row (and SQLite caps it at
-    a few dozen rows a statement). The values here are already clean and
-    adapted, and the model's database constraints still hold."""
-    columns = _insert_columns()
+def _insert_rows(model, rows):
+    """INSERT many rows in one executemany: the ORM's bulk_create spends most
+    of its time preparing each value of each row (and SQLite caps it at a few
+    dozen rows a statement). The values here are already clean and adapted,
+    and the database constraints still hold."""
+    columns = _insert_columns(model)
     names = list(columns)
-    defaults = {
-        name: str(default) if isinstance(default, Decimal) else default
-        for name, (_column, default) in columns.items()
-    }
-    table = connection.ops.quote_name(Member._meta.db_table)
-    column_sql = ", ".join(connection.ops.quote_name(columns[name][0]) for name in names)
+    quote = connection.ops.quote_name
+    column_sql = ", ".join(quote(columns[name][0]) for name in names)
     placeholders = ", ".join(["%s"] * len(names))
-    sql = f"INSERT INTO {table} ({column_sql}) VALUES ({placeholders})"
-    params = [tuple(row.get(name, defaults[name]) for name in names) for row in rows]
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({column_sql}) VALUES ({placeholders})"
+    params = [tuple(row.get(name, columns[name][1]) for name in names) for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)

@@ -159,6 +159,7 @@ def _run(job, *, apply):
             apply=apply,
             by=job.created_by,
             progress=_progress_writer(job),
+            name=job.original_name,
         )
 
 

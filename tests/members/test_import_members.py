@@ -2,7 +2,9 @@
 all-or-nothing or the valid rows only."""
 
 from datetime import date
+from decimal import Decimal
 
+from config.clock import shop_today
 from members.importing import import_members_file
 from members.models import Member
 from members.services import is_valid_member_number
@@ -151,3 +153,42 @@ def test_no_tier_yet_refuses_the_import(write_csv, db):
     result = import_members_file(write_csv([HEADER, ["0912345678", "陳", "", ""]]))
     assert "No active tier" in result.file_error
     assert not Member.objects.exists()
+
+
+def test_opening_points_balance_becomes_a_lot(write_csv, tiers, owner):
+    from points.models import LedgerEntry, ProgrammeRules
+    from points.selectors import ledger_mismatches, lot_mismatches
+    from points.services import lot_expiry
+
+    rows = [["手機", "姓名", "點數", "累計消費"], ["0912345678", "陳", "1,200", "NT$35,000"]]
+    rows.append(["0912345679", "林", "", ""])
+    result = import_members_file(write_csv(rows), by=owner)
+    assert result.created == 2
+    member = Member.objects.get(phone="+886912345678")
+    entry = member.ledger_entries.get()
+    assert (entry.kind, entry.points, entry.remaining) == (
+        LedgerEntry.Kind.OPENING_BALANCE,
+        1200,
+        1200,
+    )
+    assert entry.expires_on == lot_expiry(rules=ProgrammeRules.current(), earned_on=shop_today())
+    assert entry.by == owner and "members.csv" in entry.reason
+    assert member.points_balance == 1200
+    assert member.lifetime_spend == Decimal("35000")
+    assert not Member.objects.get(phone="+886912345679").ledger_entries.exists()
+    assert not list(ledger_mismatches()) and not list(lot_mismatches())
+
+
+def test_points_of_a_member_already_registered_are_not_granted_again(write_csv, tiers):
+    MemberFactory(phone="+886912345678", name="陳")
+    rows = [["手機", "姓名", "點數"], ["0912345678", "陳", "500"]]
+    result = import_members_file(write_csv(rows), update_existing=True)
+    assert result.unchanged == 1
+    assert Member.objects.get().points_balance == 0
+
+
+def test_bad_points_are_an_error(write_csv, tiers):
+    rows = [["手機", "姓名", "點數"], ["0912345678", "陳", "12.5"], ["0912345679", "林", "-3"]]
+    result = import_members_file(write_csv(rows), dry_run=True)
+    assert [error["row"] for error in result.errors] == [2, 3]
+    assert result.errors[0]["column"] == "Points"

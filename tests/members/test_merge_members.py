@@ -11,6 +11,7 @@ from config.errors import LoyaltyError
 from members.models import Member, MemberMerge
 from members.services import merge_members
 from points.models import LedgerEntry, Purchase
+from points.selectors import ledger_mismatches, lot_mismatches
 from tests.factories import MemberFactory
 
 
@@ -83,6 +84,7 @@ def test_merge_moves_ledger_sales_and_referrals_and_adds_balances(pair, owner):
     assert merge.moved["points.purchase.member"] == 1
     assert merge.moved["members.member.referred_by"] == 1
     assert absorb.merged_into == merge
+    assert not list(ledger_mismatches()) and not list(lot_mismatches())
 
 
 def test_a_member_who_referred_the_other_does_not_end_up_referring_themselves(pair, owner):
