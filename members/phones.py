@@ -1,5 +1,6 @@
 """Phone numbers are the counter's everyday key: one canonical E.164 form."""
 
+import re
 from functools import lru_cache
 
 import phonenumbers
@@ -45,8 +46,14 @@ _SEPARATORS = str.maketrans("", "", " -()")
 
 
 @lru_cache(maxsize=64)
-def _region_prefixes(region):
-    """(country code, national prefix) where parsing is that simple, else None."""
+def _region_rules(region):
+    """(country code, national prefix, validity patterns) for a region whose
+    numbers are that simple to read, else None.
+
+    The patterns are the library's own: a number is valid when it fits the
+    region's general description and one of its number types (mobile first,
+    the commonest on a customer list), as phonenumbers.is_valid_number says.
+    """
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     if metadata is None:
         return None
@@ -55,18 +62,50 @@ def _region_prefixes(region):
         return None  # e.g. mainland China's carrier-selection codes: use the full parser
     if metadata.national_prefix_transform_rule:
         return None
-    return str(metadata.country_code), prefix or ""
+    if len(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(metadata.country_code, ())) != 1:
+        return None  # a shared calling code (+1, +7, +44): the full parser picks the region
+
+    def desc(number_desc):
+        if number_desc is None or not number_desc.national_number_pattern:
+            return None
+        pattern = re.compile(number_desc.national_number_pattern)
+        return frozenset(number_desc.possible_length or ()), pattern
+
+    types = [
+        desc(getattr(metadata, name))
+        for name in (
+            "mobile",
+            "fixed_line",
+            "premium_rate",
+            "toll_free",
+            "shared_cost",
+            "voip",
+            "personal_number",
+            "pager",
+            "uan",
+            "voicemail",
+        )
+    ]
+    general = desc(metadata.general_desc)
+    if general is None:
+        return None
+    return str(metadata.country_code), prefix or "", general, [t for t in types if t]
+
+
+def _fits(national, desc):
+    lengths, pattern = desc
+    return (not lengths or len(national) in lengths) and pattern.fullmatch(national) is not None
 
 
 def _plain_digits_e164(text, region):
     """E.164 for the everyday forms (0912-345-678, 912345678, +886 912345678)
-    without the full parser, which costs three times as much; only a number
-    the library calls valid is returned, anything else takes the full path.
-    A test proves both paths agree."""
-    prefixes = _region_prefixes(region)
-    if prefixes is None:
+    without the full parser, which costs several times as much; only a
+    number the library's patterns call valid is returned, anything else takes
+    the full path. A test proves both paths agree."""
+    rules = _region_rules(region)
+    if rules is None:
         return None
-    country, prefix = prefixes
+    country, prefix, general, types = rules
     digits = text.translate(_SEPARATORS)
     if digits.startswith("+" + country):
         national = digits[len(country) + 1 :]
@@ -78,10 +117,9 @@ def _plain_digits_e164(text, region):
         national = digits
     if not (national.isascii() and national.isdigit()) or national.startswith("0"):
         return None
-    if not 2 <= len(national) <= 17:
+    if not 2 <= len(national) <= 17 or not _fits(national, general):
         return None
-    number = phonenumbers.PhoneNumber(country_code=int(country), national_number=int(national))
-    if not phonenumbers.is_valid_number(number):
+    if not any(_fits(national, desc) for desc in types):
         return None
     return f"+{country}{national}"
 
