@@ -150,7 +150,7 @@ def export_view(request, file_format):
 def merge_view(request, pk):
     """Merge a duplicate record into this member: first a summary, then confirm."""
     keep = get_object_or_404(Member.objects.select_related("tier"), pk=pk)
-    form = MergeForm(request.POST or None)
+    form = MergeForm(request.POST or None, initial={"other": request.GET.get("other", "")})
     other = None
     if request.method == "POST" and form.is_valid():
         other = form.cleaned_data["other"]

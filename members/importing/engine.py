@@ -63,6 +63,7 @@ class ImportResult:
     error_rows: int = 0
     error_count: int = 0
     errors: list = field(default_factory=list)
+    near_duplicates: list = field(default_factory=list)
     file_error: str = ""
     applied: bool = False
     created_pks: list = field(default_factory=list, repr=False)
@@ -454,7 +455,33 @@ class _Job:
                 updates.append((current["pk"], changes))
             else:
                 result.unchanged += 1
+        self._near_duplicates(creates)
         return creates, updates
+
+    def _near_duplicates(self, creates):
+        """New rows whose name and birthday match a member with another phone:
+        probably the same person with a new number, offered for merging."""
+        result = self.result
+        dated = [c for c in creates if c.birthday]
+        if not dated or len(result.near_duplicates) >= MAX_ERRORS_KEPT:
+            return
+        keys = {(_name_key(c.name), c.birthday): c for c in dated}
+        matches = Member.objects.filter(
+            name_key__in={key for key, _day in keys}, birthday__in={day for _key, day in keys}
+        ).values("pk", "member_number", "name", "name_key", "birthday")
+        for member in matches:
+            candidate = keys.get((member["name_key"], member["birthday"]))
+            if candidate is not None and len(result.near_duplicates) < MAX_ERRORS_KEPT:
+                result.near_duplicates.append(
+                    {
+                        "row": candidate.row,
+                        "name": candidate.name,
+                        "phone": candidate.phone,
+                        "member_id": member["pk"],
+                        "member_number": member["member_number"],
+                        "member_name": member["name"],
+                    }
+                )
 
     # -- writing -----------------------------------------------------------
 

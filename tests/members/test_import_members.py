@@ -192,3 +192,20 @@ def test_bad_points_are_an_error(write_csv, tiers):
     result = import_members_file(write_csv(rows), dry_run=True)
     assert [error["row"] for error in result.errors] == [2, 3]
     assert result.errors[0]["column"] == "Points"
+
+
+def test_same_name_and_birthday_with_another_phone_is_offered_for_merging(write_csv, tiers):
+    known = MemberFactory(phone="+886912000000", name="陳美玲", birthday=date(1990, 1, 2))
+    rows = [HEADER, ["0912345678", "陈美玲", "", "1990/1/2"], ["0912345679", "陳美玲", "", ""]]
+    result = import_members_file(write_csv(rows), dry_run=True)
+    assert result.created == 2
+    assert result.near_duplicates == [
+        {
+            "row": 2,
+            "name": "陈美玲",
+            "phone": "+886912345678",
+            "member_id": known.pk,
+            "member_number": known.member_number,
+            "member_name": "陳美玲",
+        }
+    ]

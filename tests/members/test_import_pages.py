@@ -136,3 +136,16 @@ def test_progress_bar_while_running_and_refresh_when_done(owner_client, tiers, o
 def test_progress_is_owner_only(staff_client, db):
     job = ImportJob.objects.create(original_name="big.csv", status=ImportJob.Status.IMPORTING)
     assert staff_client.get(reverse("members:import_progress", args=[job.pk])).status_code == 403
+
+
+def test_preview_offers_near_duplicates(owner_client, tiers, django_capture_on_commit_callbacks):
+    from datetime import date
+
+    from tests.factories import MemberFactory
+
+    MemberFactory(phone="+886912000000", name="陳美玲", birthday=date(1990, 1, 2))
+    rows = [["手機", "姓名", "生日"], ["0912345678", "陳美玲", "1990-01-02"]]
+    _upload(owner_client, django_capture_on_commit_callbacks, rows=rows)
+    job = ImportJob.objects.get()
+    page = owner_client.get(reverse("members:import_job", args=[job.pk])).content.decode()
+    assert "Possibly the same person" in page

@@ -135,3 +135,10 @@ def test_merge_page_is_owner_only(staff_client, pair):
     assert staff_client.get(url).status_code == 403
     staff_client.post(url, {"other": absorb.member_number, "confirm": "True"})
     assert not MemberMerge.objects.exists()
+
+
+def test_merge_link_from_the_import_fills_in_the_other_record(owner_client, pair):
+    keep, absorb = pair
+    url = reverse("members:merge", args=[keep.pk])
+    response = owner_client.get(url, {"other": absorb.phone})
+    assert f'value="{absorb.phone}"' in response.content.decode()
