@@ -83,6 +83,8 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["last_purchase_at"], name="member_last_purchase_idx"),
             models.Index(fields=["tier", "status"], name="member_tier_status_idx"),
+            # The import's near-duplicate check: same name, same birthday.
+            models.Index(fields=["name_key", "birthday"], name="member_name_birthday_idx"),
         ]
         # django-import-export asks for these (IMPORT_EXPORT_*_PERMISSION_CODE):
         # owners only, not everyone who may add or view a member.
