@@ -152,15 +152,27 @@ def job_progress(job) -> dict:
 
 
 def _run(job, *, apply):
-    with translation.override(job.language), job.file.open("rb") as fileobj:
-        return run_import(
-            fileobj,
-            options=_options(job),
-            apply=apply,
-            by=job.created_by,
-            progress=_progress_writer(job),
-            name=job.original_name,
+    try:
+        with translation.override(job.language), job.file.open("rb") as fileobj:
+            return run_import(
+                fileobj,
+                options=_options(job),
+                apply=apply,
+                by=job.created_by,
+                progress=_progress_writer(job),
+                name=job.original_name,
+            )
+    except BaseException:
+        # The import's own transaction has rolled back; say so on the page
+        # instead of leaving a progress bar that never ends, then re-raise.
+        with translation.override(job.language):
+            message = _("The import stopped unexpectedly: nothing was imported. Try again.")
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED,
+            result={"file_error": message, "applied": False},
+            finished_at=timezone.now(),
         )
+        raise
 
 
 def run_preview(*, job_id) -> ImportJob:

@@ -149,3 +149,20 @@ def test_preview_offers_near_duplicates(owner_client, tiers, django_capture_on_c
     job = ImportJob.objects.get()
     page = owner_client.get(reverse("members:import_job", args=[job.pk])).content.decode()
     assert "Possibly the same person" in page
+
+
+def test_a_crash_marks_the_job_failed_instead_of_running_forever(
+    owner_client, tiers, django_capture_on_commit_callbacks, monkeypatch
+):
+    import pytest
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(imports, "run_import", crash)
+    with pytest.raises(RuntimeError):
+        _upload(owner_client, django_capture_on_commit_callbacks)
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.FAILED
+    assert "stopped unexpectedly" in job.result["file_error"]
+    assert not Member.objects.exists()
