@@ -214,6 +214,8 @@ class _Job:
         self.tier = None
         self.blocked = False  # all-or-nothing and a row is wrong: stop writing
         self.expires_on = _UNSET
+        self.created_since_analyze = 0
+        self.analyze_after = 0  # ANALYZE before the first write, then as the table doubles
         self.file_name = name or _("a file")
 
     def run(self):
@@ -482,7 +484,23 @@ class _Job:
 
     # -- writing -----------------------------------------------------------
 
+    def _keep_planner_informed(self, created):
+        """PostgreSQL plans the per-batch lookups from table statistics that a
+        big import makes stale within minutes (a growing table still looks
+        small, and every lookup becomes a full scan). Refresh them when the
+        import has added as many members as the last count said there were."""
+        if connection.vendor != "postgresql":
+            return
+        self.created_since_analyze += created
+        if self.created_since_analyze < self.analyze_after:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Member._meta.db_table)}")
+        self.analyze_after = max(20000, self.analyze_after * 2)
+        self.created_since_analyze = 0
+
     def _write(self, creates, updates):
+        self._keep_planner_informed(len(creates))
         if creates:
             numbers = self._member_numbers(creates)
             _insert_rows(
@@ -631,13 +649,14 @@ def _members_where_in(columns, field, values):
     names = ", ".join(
         quote(meta.pk.column if name == "pk" else meta.get_field(name).column) for name in columns
     )
-    placeholders = ", ".join(["%s"] * len(values))
-    sql = (
-        f"SELECT {names} FROM {quote(meta.db_table)} "
-        f"WHERE {quote(meta.get_field(field).column)} IN ({placeholders})"
-    )
+    column = quote(meta.get_field(field).column)
+    if connection.vendor == "postgresql":
+        # One array parameter: PostgreSQL parses and plans 2000 literals slowly.
+        where, params = f"{column} = ANY(%s)", [list(values)]
+    else:
+        where, params = f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(values))
+        cursor.execute(f"SELECT {names} FROM {quote(meta.db_table)} WHERE {where}", params)
         return cursor.fetchall()
 
 
