@@ -9,6 +9,6 @@ def grant_owner_permissions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("members", "0005_imports_and_merges")]
+    dependencies = [("members", "0006_imports_and_merges")]
 
     operations = [migrations.RunPython(grant_owner_permissions, migrations.RunPython.noop)]
