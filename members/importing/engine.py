@@ -9,8 +9,6 @@ one small integer per phone seen (to find duplicates inside the file).
 
 import random
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 from functools import lru_cache
 from itertools import islice
 
@@ -21,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from config.clock import shop_today
 from config.errors import LoyaltyError
-from members.importing import values
+from members.importing import database, values
 from members.importing.columns import column_label
 from members.importing.reader import FileProblem, encoding_label, open_table
 from members.models import Member
@@ -164,7 +162,7 @@ def run_import(
     if not apply:
         job.run()
         return result
-    _roomy_sqlite_cache()
+    database.roomy_sqlite_cache()
     try:
         with transaction.atomic(durable=True):
             job.run()
@@ -176,15 +174,6 @@ def run_import(
     else:
         result.applied = True
     return result
-
-
-def _roomy_sqlite_cache():
-    """SQLite's default page cache (2 MB) is far smaller than the indexes a
-    large import updates; with 64 MB the import writes about half as often.
-    Per connection, and only on SQLite (PostgreSQL sizes its own buffers)."""
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size = -65536")
 
 
 @lru_cache(maxsize=65536)
@@ -404,12 +393,14 @@ class _Job:
         columns = ("pk", "phone", "member_number", *UPDATABLE)
         existing = {
             row[1]: dict(zip(columns, row, strict=True))
-            for row in _members_where_in(columns, "phone", [c.phone for c in candidates])
+            for row in database.members_where_in(columns, "phone", [c.phone for c in candidates])
         }
         for row in existing.values():
-            row["birthday"] = _as_date(row["birthday"])
+            row["birthday"] = database.as_date(row["birthday"])
         given = [c.member_number for c in candidates if c.member_number]
-        numbers_taken = dict(_members_where_in(("member_number", "phone"), "member_number", given))
+        numbers_taken = dict(
+            database.members_where_in(("member_number", "phone"), "member_number", given)
+        )
         present = [name for name in UPDATABLE if name in self.mapping]
         creates, updates = [], []
         for candidate in candidates:
@@ -467,9 +458,9 @@ class _Job:
         columns = ("pk", "member_number", "name", "name_key", "birthday")
         adapt_date = connection.ops.adapt_datefield_value
         pairs = [(key, adapt_date(day)) for key, day in keys]
-        for row in _members_where_pairs(columns, ("name_key", "birthday"), pairs):
+        for row in database.members_where_pairs(columns, ("name_key", "birthday"), pairs):
             member = dict(zip(columns, row, strict=True))
-            candidate = keys.get((member["name_key"], _as_date(member["birthday"])))
+            candidate = keys.get((member["name_key"], database.as_date(member["birthday"])))
             if candidate is not None and len(result.near_duplicates) < MAX_ERRORS_KEPT:
                 result.near_duplicates.append(
                     {
@@ -503,7 +494,7 @@ class _Job:
         self._keep_planner_informed(len(creates))
         if creates:
             numbers = self._member_numbers(creates)
-            _insert_rows(
+            database.insert_rows(
                 Member,
                 self._MEMBER_COLUMNS,
                 self._member_rows(creates, numbers),
@@ -528,13 +519,13 @@ class _Job:
         if self.expires_on is _UNSET:
             rules = ProgrammeRules.current()
             self.expires_on = lot_expiry(rules=rules, earned_on=self.today)
-        pks = dict(_members_where_in(("phone", "pk"), "phone", [c.phone for c in creates]))
+        pks = dict(database.members_where_in(("phone", "pk"), "phone", [c.phone for c in creates]))
         adapt_date = connection.ops.adapt_datefield_value
         now = connection.ops.adapt_datetimefield_value(self.now)
         expires_on = adapt_date(self.expires_on) if self.expires_on else None
         reason = _("Opening balance imported from %(file)s") % {"file": self.file_name}
         by_id = self.by.pk if self.by else None
-        _insert_rows(
+        database.insert_rows(
             LedgerEntry,
             ("member_id", "points", "remaining", "idempotency_key"),
             (
@@ -608,7 +599,7 @@ class _Job:
                 return wanted
             taken = {
                 row[0]
-                for row in _members_where_in(
+                for row in database.members_where_in(
                     ("member_number",), "member_number", list(fresh.values())
                 )
             }
@@ -636,94 +627,3 @@ class _Job:
                 members.append(member)
             update_fields = [*fields, "updated_at"] + (["name_key"] if "name" in fields else [])
             Member.objects.bulk_update(members, update_fields, batch_size=500)
-
-
-def _members_where_in(columns, field, values):
-    """Rows (tuples of `columns`) of the members whose `field` is one of
-    `values`: a plain query, since the ORM prepares every value of a long IN
-    list one by one (a tenth of the import's time)."""
-    if not values:
-        return []
-    quote = connection.ops.quote_name
-    meta = Member._meta
-    names = ", ".join(
-        quote(meta.pk.column if name == "pk" else meta.get_field(name).column) for name in columns
-    )
-    column = quote(meta.get_field(field).column)
-    if connection.vendor == "postgresql":
-        # One array parameter: PostgreSQL parses and plans 2000 literals slowly.
-        where, params = f"{column} = ANY(%s)", [list(values)]
-    else:
-        where, params = f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {names} FROM {quote(meta.db_table)} WHERE {where}", params)
-        return cursor.fetchall()
-
-
-def _members_where_pairs(columns, fields, pairs):
-    """Rows of the members whose two `fields` equal one of `pairs`: the pairs
-    as a small table joined on a two-column index, which SQLite and
-    PostgreSQL both answer with one index search per pair."""
-    quote = connection.ops.quote_name
-    meta = Member._meta
-    names = ", ".join(
-        "m." + quote(meta.pk.column if name == "pk" else meta.get_field(name).column)
-        for name in columns
-    )
-    first, second = (quote(meta.get_field(name).column) for name in fields)
-    values = ", ".join(["(%s, %s)"] * len(pairs))
-    sql = (
-        f"WITH wanted (first, second) AS (VALUES {values}) "
-        f"SELECT {names} FROM wanted JOIN {quote(meta.db_table)} m "
-        f"ON m.{first} = wanted.first AND m.{second} = wanted.second"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value for pair in pairs for value in pair])
-        return cursor.fetchall()
-
-
-def _as_date(value):
-    # SQLite hands dates back as text.
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _insert_columns(model):
-    """Every column of a new row, with the model's defaults ("" for text
-    fields, as Model() would set)."""
-    columns = {}
-    for model_field in model._meta.concrete_fields:
-        if model_field.primary_key:
-            continue
-        default = model_field.get_default()
-        if isinstance(default, Decimal):
-            default = str(default)
-        columns[model_field.attname] = (model_field.column, default)
-    return columns
-
-
-def _insert_rows(model, fields, rows, constants):
-    """INSERT many rows in one executemany: `rows` are tuples of `fields`,
-    `constants` the same for every row, the model's defaults fill the rest.
-
-    The ORM's bulk_create spends most of its time preparing each value of
-    each row (and SQLite caps it at a few dozen rows a statement). The values
-    here are already clean and adapted, and the database constraints hold."""
-    columns = _insert_columns(model)
-    rest = {**{name: default for name, (_c, default) in columns.items()}, **constants}
-    for name in fields:
-        rest.pop(name)
-    names = [*fields, *rest]
-    quote = connection.ops.quote_name
-    column_sql = ", ".join(quote(columns[name][0]) for name in names)
-    placeholders = ", ".join(["%s"] * len(names))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({column_sql}) VALUES ({placeholders})"
-    tail = tuple(rest.values())
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY is PostgreSQL's bulk path: one stream instead of a statement per row.
-            copy_sql = f"COPY {quote(model._meta.db_table)} ({column_sql}) FROM STDIN"
-            with cursor.cursor.copy(copy_sql) as copy:
-                for row in rows:
-                    copy.write_row(row + tail)
-        else:
-            cursor.executemany(sql, [row + tail for row in rows])

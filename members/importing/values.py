@@ -169,6 +169,8 @@ def parse_gender(value) -> str:
 def parse_points(value, *, field="points") -> int:
     if value is None or value == "":
         return 0
+    if type(value) is str and value.isascii() and value.isdigit():
+        return int(value)  # the usual case, without Decimal
     try:
         number = Decimal(text(value).replace(",", ""))
     except InvalidOperation:
