@@ -65,3 +65,27 @@ def test_owner_may_import_and_export_in_the_admin(owner_client, tiers):
     sync_roles()  # as the migration did (a flushing test elsewhere may have emptied the groups)
     assert owner_client.get(reverse("admin:members_member_import")).status_code == 200
     assert owner_client.get(reverse("admin:members_member_export")).status_code == 200
+
+
+def test_admin_import_keeps_the_upload_in_private_storage_until_confirmed(
+    owner_client, tiers, private_storage
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from config.roles import sync_roles
+
+    sync_roles()
+    upload = SimpleUploadedFile("list.csv", "Phone,Name\r\n0912345678,陳美玲\r\n".encode())
+    response = owner_client.post(
+        reverse("admin:members_member_import"),
+        {"import_file": upload, "format": "0", "resource": "0"},
+    )
+    assert response.status_code == 200, response.content[:500]
+    confirm = response.context["confirm_form"]
+    assert confirm is not None
+    stored = private_storage / "django-import-export" / confirm.initial["import_file_name"]
+    assert stored.is_file()
+    assert not Member.objects.exists()
+    response = owner_client.post(reverse("admin:members_member_process_import"), confirm.initial)
+    assert response.status_code == 302
+    assert Member.objects.get().phone == "+886912345678"
