@@ -8,7 +8,6 @@ one small integer per phone seen (to find duplicates inside the file).
 """
 
 import random
-from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 
@@ -20,8 +19,9 @@ from django.utils.translation import gettext as _
 from config.clock import shop_today
 from config.errors import LoyaltyError
 from members.importing import database, values
-from members.importing.columns import column_label
+from members.importing.columns import COLUMNS, column_label
 from members.importing.reader import FileProblem, encoding_label, open_table
+from members.importing.results import MAX_ERRORS_KEPT, ImportOptions, ImportResult
 from members.models import Member
 from members.names import name_search_key
 from members.services import clean_member_fields, luhn_check_digit
@@ -31,78 +31,8 @@ from tiers.selectors import entry_tier
 # fast enough for a million of them.
 _random = random.Random()
 BATCH_SIZE = 2000
-MAX_ERRORS_KEPT = 500
 # Fields an import may change on a member already in the database.
 UPDATABLE = ("name", "email", "birthday", "gender", "notes")
-
-
-@dataclass
-class ImportOptions:
-    encoding: str = "auto"
-    update_existing: bool = False
-    minguo_dates: bool = False
-    valid_rows_only: bool = False
-    region: str | None = None
-
-
-@dataclass
-class ImportResult:
-    format: str = ""
-    encoding: str = ""
-    encoding_label: str = ""
-    columns: dict = field(default_factory=dict)  # field label -> header in the file
-    ignored: list = field(default_factory=list)
-    sample: list = field(default_factory=list)
-    headers: list = field(default_factory=list)
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    error_rows: int = 0
-    error_count: int = 0
-    errors: list = field(default_factory=list)
-    near_duplicates: list = field(default_factory=list)
-    file_error: str = ""
-    applied: bool = False
-    created_pks: list = field(default_factory=list, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_error and not self.error_rows
-
-    def add_error(self, row, field_name, value, message):
-        self.error_count += 1
-        if len(self.errors) < MAX_ERRORS_KEPT:
-            column = column_label(field_name) if field_name in _LABELLED else ""
-            self.errors.append(
-                {"row": row, "column": column, "value": _shown(value), "message": str(message)}
-            )
-
-    def as_dict(self) -> dict:
-        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        data.pop("created_pks")
-        return data
-
-
-_LABELLED = {
-    "member_number",
-    "phone",
-    "name",
-    "email",
-    "birthday",
-    "gender",
-    "joined_on",
-    "notes",
-    "points",
-    "lifetime_spend",
-}
-
-
-def _shown(value):
-    if value is None:
-        return ""
-    return values.text(value)[:100]
 
 
 class _Candidate:
@@ -170,7 +100,6 @@ def run_import(
                 raise _RollBack
     except _RollBack:
         result.applied = False
-        result.created_pks = []
     else:
         result.applied = True
     return result
@@ -195,7 +124,7 @@ class _Job:
         self.progress = progress
         self.width = len(table.headers)
         self.padding = [None] * self.width
-        self.index = {name: table.mapping.get(name, -1) for name in _LABELLED}
+        self.index = {name: table.mapping.get(name, -1) for name in COLUMNS}
         self.seen_phones = {}  # int(E.164 digits) -> row number << 32 | fingerprint
         self.seen_numbers = {}  # member number -> row number
         self.today = shop_today()
