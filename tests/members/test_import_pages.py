@@ -166,3 +166,14 @@ def test_a_crash_marks_the_job_failed_instead_of_running_forever(
     assert job.status == ImportJob.Status.FAILED
     assert "stopped unexpectedly" in job.result["file_error"]
     assert not Member.objects.exists()
+
+
+def test_pages_speak_chinese(owner_client, tiers, django_capture_on_commit_callbacks):
+    _upload(owner_client, django_capture_on_commit_callbacks, rows=[*ROWS, ["123", "Bad"]])
+    job = ImportJob.objects.get()
+    page = owner_client.get(
+        reverse("members:import_job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="zh-hant"
+    ).content.decode()
+    assert "確認並匯入" in page and "需修正的列" in page
+    page = owner_client.get(reverse("members:import"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "上传并预览" in page
