@@ -39,7 +39,7 @@ COLUMNS = {
         "joined|joined on|join date|date joined|since|member since|入會日期|入会日期|"
         "加入日期|註冊日期|注册日期|開卡日期|开卡日期|入會時間|入会时间",
     ),
-    "notes": (_("Notes"), "notes|note|remarks|remark|comment|備註|备注|說明|说明"),
+    "notes": (_("Notes"), "notes|note|remarks|remark|comment|備註|备注|備註欄|备注栏|說明|说明"),
     "points": (
         _("Points"),
         "points|points balance|point balance|balance|積分|积分|點數|点数|紅利點數|红利点数|"
