@@ -175,5 +175,7 @@ def test_pages_speak_chinese(owner_client, tiers, django_capture_on_commit_callb
         reverse("members:import_job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="zh-hant"
     ).content.decode()
     assert "確認並匯入" in page and "需修正的列" in page
-    page = owner_client.get(reverse("members:import"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    page = owner_client.get(
+        reverse("members:import"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
     assert "上传并预览" in page
