@@ -5,7 +5,15 @@ from tests.e2e.conftest import log_in
 from tests.factories import TierFactory, owner_user
 
 
-def test_owner_imports_a_big5_file_after_the_preview(page, transactional_db, tmp_path, monkeypatch):
+def test_owner_imports_a_big5_file_after_the_preview(
+    page, transactional_db, tmp_path, monkeypatch, settings
+):
+    # Uploads and progress files in a temporary folder, not the project's.
+    private = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+    }
+    settings.STORAGES = {**settings.STORAGES, "private": private}
     monkeypatch.setattr(
         ImportJob._meta.get_field("file"), "storage", FileSystemStorage(location=tmp_path)
     )
