@@ -122,3 +122,35 @@ def test_nightly_job_runs_the_review_on_review_days(salon):
     assert run.summary["upgraded"] == 1
     assert run.summary["moves"] == {"Member → Silver": 1}
     assert run_job(job="tier_review", day=first + timedelta(days=1)).summary == {"due": False}
+
+
+def test_with_a_broker_the_nightly_review_hands_out_one_task_per_chunk(
+    tiers, settings, monkeypatch
+):
+    from datetime import date
+
+    from members.jobs import run_job
+    from tests.factories import MemberFactory
+    from tiers import tasks
+    from tiers.models import TierChange
+
+    MemberFactory.create_batch(5)
+    sent = []
+    monkeypatch.setattr(tasks, "group", lambda signatures: _Recorder(sent, list(signatures)))
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    run = run_job(job="tier_review", day=date(2026, 12, 1))
+
+    assert run.summary["due"] is True
+    assert run.summary["chunks"] == len(sent) == 1
+    assert sent[0].args[0] == "2026-12-01"
+    # Nothing was reviewed in this process: the chunk tasks do it.
+    assert not TierChange.objects.exists()
+
+
+class _Recorder:
+    def __init__(self, sent, signatures):
+        self.sent, self.signatures = sent, signatures
+
+    def apply_async(self):
+        self.sent.extend(self.signatures)
