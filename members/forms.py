@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.models import Member
 
@@ -12,7 +13,8 @@ class MemberForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
-    name = forms.CharField(label=_("Name"), max_length=200)
+    # "Name" alone is 任务名 (a task's name) in django-celery-beat's catalog, which wins.
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=200)
     email = forms.CharField(label=_("Email"), max_length=254, required=False)
     birthday = forms.DateField(
         label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})

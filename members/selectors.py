@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from config.clock import shop_day_start, shop_today
 from members.models import LifecycleRules, Member
@@ -11,7 +12,7 @@ from members.names import name_search_key
 from members.phones import try_normalize_phone
 
 STAGES = {
-    "new": _("New"),
+    "new": pgettext_lazy("lifecycle stage", "New"),
     "active": _("Active"),
     "dormant": _("Dormant"),
     "churned": _("Churned"),
