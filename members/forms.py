@@ -30,6 +30,26 @@ class MemberForm(forms.Form):
     )
     messages_opt_out = forms.BooleanField(label=_("No marketing messages"), required=False)
 
+    def clean(self):
+        # The service stops at the first wrong field; check them all here so
+        # the cashier fixes the phone, email and birthday in one go.
+        from members.services import clean_member_fields
+
+        cleaned = super().clean()
+        problems = []
+        clean_member_fields(
+            phone=self.data.get("phone", ""),
+            name=self.data.get("name", ""),
+            email=self.data.get("email", ""),
+            birthday=cleaned.get("birthday"),
+            gender=cleaned.get("gender", ""),
+            errors=problems,
+        )
+        for problem in problems:
+            if problem.field and problem.field not in self.errors:
+                self.add_error(problem.field, problem.message)
+        return cleaned
+
     def clean_referrer(self):
         from members.selectors import search_members
 
