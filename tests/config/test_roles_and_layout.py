@@ -66,6 +66,24 @@ def test_zh_tw_browser_gets_traditional(staff_client, tiers):
     assert "會員" in body
 
 
+def test_language_menu_names_each_language_in_its_own_words(client, db):
+    body = client.get(reverse("login"), headers={"accept-language": "zh-TW"}).content.decode()
+    assert ">English</option>" in body
+    assert ">简体中文</option>" in body
+    assert "英語" not in body
+
+
+def test_locked_out_page_is_in_chinese(client, staff, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        locked = client.post(
+            reverse("login"),
+            {"username": "staff", "password": "wrong"},
+            headers={"accept-language": "zh-hant"},
+        )
+    assert locked.status_code == 429
+    assert "Too many" not in locked.content.decode()
+
+
 def test_static_assets_are_self_hosted(staff_client, tiers):
     body = staff_client.get(reverse("members:list")).content.decode()
     assert "htmx.min.js" in body
