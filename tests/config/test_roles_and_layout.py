@@ -35,9 +35,24 @@ def test_staff_navigation_hides_owner_pages(staff_client, tiers):
 
 
 def test_staff_gets_403_page_on_admin_action(staff_client, tiers):
-    response = staff_client.get(reverse("admin:tiers_tier_changelist"))
-    # Counter staff are not admin users: the admin sends them to its login.
+    response = staff_client.get(reverse("admin:tiers_tier_changelist"), follow=True)
+    # Counter staff are not admin users: the admin sends them to its login,
+    # which answers with the owner-only page rather than a second log-in form.
+    assert response.status_code == 403
+    assert "403.html" in [template.name for template in response.templates]
+
+
+def test_admin_login_still_works_for_owners(client, owner):
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "owner", "password": "pass-for-tests", "next": "/admin/"},
+    )
     assert response.status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_admin_login_form_shows_to_anonymous_visitors(client, db):
+    assert client.get(reverse("admin:index"), follow=True).status_code == 200
 
 
 def test_repeated_wrong_passwords_lock_that_user_on_that_ip(client, staff, settings):
