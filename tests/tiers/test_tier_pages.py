@@ -27,6 +27,12 @@ def test_list_shows_discounts_in_zhe_for_chinese(owner_client, salon):
     assert "8折" in body.decode()
 
 
+def test_list_keeps_each_discount_on_one_line(owner_client, salon):
+    # On a tablet the narrow columns broke 不打折 and 95折 one character a line.
+    body = owner_client.get(reverse("tiers:list"), HTTP_ACCEPT_LANGUAGE="zh-hant").content
+    assert '<td class="nowrap">8折</td>' in body.decode()
+
+
 def _tier_post(**overrides):
     data = {
         "name": "Platinum",
