@@ -21,6 +21,7 @@ from members.selectors import STAGES, lifecycle_stage, search_members
 from points.models import LedgerEntry, ProgrammeRules, Purchase
 from points.selectors import expiring_soon
 from points.services import points_value, quote_purchase
+from rewards.models import display_coupon_code
 from tiers.discounts import format_discount
 from tiers.selectors import tier_progress
 
@@ -171,6 +172,7 @@ def receipt(sale):
     """`sale` with what its receipt prints besides its own fields."""
     sale.balance_after = balance_after(sale)
     sale.discount_label = format_discount(sale.discount_percent)
+    sale.coupon_display = display_coupon_code(sale.coupon_code)
     sale.campaign_lines = sale.earning_detail.get("explanation", [])
     return sale
 
@@ -179,23 +181,19 @@ def sale_for_receipt(pk):
     return receipt(Purchase.objects.select_related("member", "tier", "by").get(pk=pk))
 
 
-def quote_sale(*, member, amount, points_to_redeem=0, wholesale=False, use_max=False):
+def quote_sale(
+    *, member, amount, points_to_redeem=0, wholesale=False, coupon_code="", use_max=False
+):
     """The sale's preview; with `use_max`, redeeming the most points the
     programme allows on this bill (none when that is below the minimum)."""
+    terms = {"member": member, "amount": amount, "wholesale": wholesale, "coupon_code": coupon_code}
     if not use_max:
-        return quote_purchase(
-            member=member, amount=amount, points_to_redeem=points_to_redeem, wholesale=wholesale
-        )
-    quote = quote_purchase(member=member, amount=amount, wholesale=wholesale)
+        return quote_purchase(points_to_redeem=points_to_redeem, **terms)
+    quote = quote_purchase(**terms)
     if not quote.max_redeemable_points:
         return quote
     try:
-        return quote_purchase(
-            member=member,
-            amount=amount,
-            points_to_redeem=quote.max_redeemable_points,
-            wholesale=wholesale,
-        )
+        return quote_purchase(points_to_redeem=quote.max_redeemable_points, **terms)
     except LoyaltyError as error:
         if error.code == "below_minimum":
             return quote

@@ -141,6 +141,7 @@ def quote_view(request, pk):
                 amount=data["amount"],
                 points_to_redeem=data["points_to_redeem"],
                 wholesale=data["wholesale"],
+                coupon_code=data["coupon"],
                 use_max=use_max,
             )
         except LoyaltyError as error:
@@ -166,6 +167,7 @@ def sale_view(request, pk):
                 amount=data["amount"],
                 points_to_redeem=data["points_to_redeem"],
                 wholesale=data["wholesale"],
+                coupon_code=data["coupon"],
                 idempotency_key=data["idempotency_key"],
                 by=request.user,
             )

@@ -135,6 +135,13 @@ class Purchase(models.Model):
     discount_amount = models.DecimalField(
         _("discount"), max_digits=12, decimal_places=2, default=Decimal("0")
     )
+    # A coupon of the member's applied after the tier discount (the Coupon row
+    # links back through Coupon.used_purchase); the code is kept for the receipt
+    # and to tell a replay of this sale from another use of its key.
+    coupon_code = models.CharField(_("coupon"), max_length=20, blank=True)
+    coupon_discount = models.DecimalField(
+        _("coupon discount"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
     points_redeemed = models.PositiveIntegerField(_("points redeemed"), default=0)
     redeemed_value = models.DecimalField(
         _("points value"), max_digits=12, decimal_places=2, default=Decimal("0")
@@ -171,6 +178,9 @@ class Purchase(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(amount_paid__gte=0), name="purchase_paid_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(coupon_discount__gte=0), name="purchase_coupon_not_negative"
             ),
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0, refunded_amount__lte=models.F("amount_paid")),

@@ -360,7 +360,7 @@ class Quote:
     tier: object
     discount_percent: Decimal
     discount_amount: Decimal
-    amount_due: Decimal  # after the tier discount, before points
+    amount_due: Decimal  # after the tier discount and the coupon, before points
     points_to_redeem: int
     redeemed_value: Decimal
     amount_paid: Decimal  # the eligible amount: after discount and points
@@ -370,6 +370,12 @@ class Quote:
     bonuses: list = field(default_factory=list)  # [(campaign, points)]
     points_earned: int = 0
     detail: dict = field(default_factory=dict)
+    coupon: object = None  # the rewards.Coupon applied, if any
+    coupon_discount: Decimal = Decimal("0")
+
+    @property
+    def coupon_code(self) -> str:
+        return self.coupon.code if self.coupon else ""
 
 
 def _positive_amount(amount) -> Decimal:
@@ -423,14 +429,22 @@ def _check_redemption(*, rules, points, max_points, balance):
         )
 
 
-def _compute(*, member, amount, points_to_redeem, wholesale, at, rules, balance) -> Quote:
+def _compute(
+    *, member, amount, points_to_redeem, wholesale, at, rules, balance, coupon=None
+) -> Quote:
+    """The sale's figures. `coupon(amount)` (optional) checks the member's
+    coupon against the bill after the tier discount and returns a CouponUse:
+    its discount comes off before points, so the points cap, the amount to
+    pay and the points earned all follow it."""
     gross = _positive_amount(amount)
     _refuse_blocked(member)
     points_to_redeem = int(points_to_redeem or 0)
     tier = member.tier
     percent = tier.wholesale_discount if wholesale else tier.retail_discount
     discount = round_money(gross * percent / 100)
-    due = gross - discount
+    coupon_use = coupon(gross - discount) if coupon else None
+    coupon_discount = coupon_use.discount if coupon_use else Decimal("0")
+    due = gross - discount - coupon_discount
     # Points may pay at most max_bill_share % of what is due after the discount.
     max_points = _floor_points(
         due * rules.max_bill_share / 100 * rules.redeem_points / rules.redeem_value
@@ -479,10 +493,28 @@ def _compute(*, member, amount, points_to_redeem, wholesale, at, rules, balance)
         bonuses=bonuses,
         points_earned=base_points + sum(p for _c, p in bonuses),
         detail=detail,
+        coupon=coupon_use.coupon if coupon_use else None,
+        coupon_discount=coupon_discount,
     )
 
 
-def quote_purchase(*, member, amount, points_to_redeem=0, wholesale=False, at=None) -> Quote:
+def _coupon_check(*, member, code, at, use, by=None):
+    """A `coupon` argument for _compute, or None when no code was given:
+    `use` marks the coupon used (the sale), else it is only checked (the quote)."""
+    if not str(code or "").strip():
+        return None
+    from rewards import services as rewards
+
+    if use:
+        return lambda amount: rewards.use_coupon(
+            member=member, code=code, amount=amount, by=by, at=at
+        )
+    return lambda amount: rewards.check_coupon(member=member, code=code, amount=amount, at=at)
+
+
+def quote_purchase(
+    *, member, amount, points_to_redeem=0, wholesale=False, at=None, coupon_code=""
+) -> Quote:
     """What record_purchase would do, without saving or locking anything."""
     at = at or timezone.now()
     member = Member.objects.select_related("tier").get(pk=member.pk)
@@ -494,15 +526,19 @@ def quote_purchase(*, member, amount, points_to_redeem=0, wholesale=False, at=No
         at=at,
         rules=ProgrammeRules.current(),
         balance=spendable_balance(member, as_of=shop_date(at)),
+        coupon=_coupon_check(member=member, code=coupon_code, at=at, use=False),
     )
 
 
-def _replay_purchase(existing, *, member, amount, points_to_redeem, wholesale):
+def _replay_purchase(existing, *, member, amount, points_to_redeem, wholesale, coupon_code):
+    from rewards.services import normalize_coupon_code
+
     same = (
         existing.member_id == member.pk
         and existing.gross_amount == _positive_amount(amount)
         and existing.points_redeemed == int(points_to_redeem or 0)
         and existing.wholesale == bool(wholesale)
+        and existing.coupon_code == normalize_coupon_code(coupon_code)
     )
     if not same:
         raise _conflict(existing.idempotency_key)
@@ -553,13 +589,16 @@ def record_purchase(
     by=None,
     at=None,
     note="",
+    coupon_code="",
 ) -> Purchase:
-    """Record a sale: tier discount, points as cash, points earned, the
-    member's figures and a tier upgrade if the sale qualifies.
+    """Record a sale: tier discount, the member's coupon (`coupon_code`, ""
+    for none), points as cash, points earned, the member's figures and a tier
+    upgrade if the sale qualifies. The coupon is marked used in this
+    transaction: if the sale fails, it stays unused.
 
     The server recomputes everything. Called again with the same key it
     returns the first Purchase and changes nothing; the same key with other
-    figures is refused.
+    figures (another coupon included) is refused.
     """
     member = lock_member(member)
     existing = Purchase.objects.filter(idempotency_key=idempotency_key).first()
@@ -570,6 +609,7 @@ def record_purchase(
             amount=amount,
             points_to_redeem=points_to_redeem,
             wholesale=wholesale,
+            coupon_code=coupon_code,
         )
     at = at or timezone.now()
     rules = ProgrammeRules.current()
@@ -581,6 +621,7 @@ def record_purchase(
         at=at,
         rules=rules,
         balance=spendable_balance(member, as_of=shop_date(at)),
+        coupon=_coupon_check(member=member, code=coupon_code, at=at, use=True, by=by),
     )
     try:
         with transaction.atomic():
@@ -592,6 +633,8 @@ def record_purchase(
                 wholesale=quote.wholesale,
                 discount_percent=quote.discount_percent,
                 discount_amount=quote.discount_amount,
+                coupon_code=quote.coupon_code,
+                coupon_discount=quote.coupon_discount,
                 points_redeemed=quote.points_to_redeem,
                 redeemed_value=quote.redeemed_value,
                 amount_paid=quote.amount_paid,
@@ -603,6 +646,10 @@ def record_purchase(
             )
     except IntegrityError:
         raise _conflict(idempotency_key) from None
+    if quote.coupon:
+        from rewards.services import attach_coupon_to_purchase
+
+        attach_coupon_to_purchase(coupon=quote.coupon, purchase=purchase)
     if quote.points_to_redeem:
         spend_points(
             member=member,
@@ -644,6 +691,13 @@ def record_purchase(
 
 
 def _refund_amount(purchase, amount) -> Decimal:
+    if purchase.amount_paid <= 0 and not purchase.points_redeemed:
+        raise LoyaltyError(
+            _("Sale #%(id)s was paid in full by its coupon, so there is no money to refund.")
+            % {"id": purchase.pk},
+            field="amount",
+            code="nothing_paid",
+        )
     if purchase.amount_paid <= 0:
         raise LoyaltyError(
             _(
@@ -696,6 +750,10 @@ def _refund_shares(purchase, amount):
 @transaction.atomic(durable=True)
 def refund_purchase(*, purchase, amount=None, idempotency_key, by=None, reason="") -> Refund:
     """Refund `amount` of a sale (all that is left when None).
+
+    Only money paid can be refunded: a coupon used on the sale is not given
+    back, and the refund's share of the sale's points is its share of the
+    amount paid (after the tier discount, the coupon and points).
 
     Returns the refund's share of redeemed points to their lots first, then
     takes back its share of earned points; when the member has already spent
