@@ -170,7 +170,8 @@ def balance_after(sale) -> int:
 
 def receipt(sale):
     """`sale` with what its receipt prints besides its own fields."""
-    sale.balance_after = balance_after(sale)
+    if getattr(sale, "balance_after", None) is None:  # record_purchase sets it on a new sale
+        sale.balance_after = balance_after(sale)
     sale.discount_label = format_discount(sale.discount_percent)
     sale.coupon_display = display_coupon_code(sale.coupon_code)
     sale.campaign_lines = sale.earning_detail.get("explanation", [])

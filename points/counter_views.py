@@ -20,6 +20,7 @@ from points.models import Purchase
 from points.services import record_purchase
 
 PAGE = "points/counter/counter.html"
+SALE_RECORDED = "counter-sale-recorded"
 
 
 def _page_context(request, partial=None):
@@ -178,14 +179,23 @@ def sale_view(request, pk):
         else:
             if not request.htmx:
                 return redirect("points:counter_receipt", pk=sale.pk)
-            context = {
-                "sale": selectors.receipt(sale),
-                "recent_sales": selectors.recent_sales(user=request.user),
-            }
-            return render(request, "points/counter/_sale_done.html", context)
+            context = {"sale": selectors.receipt(sale)}
+            response = render(request, "points/counter/_sale_done.html", context)
+            # The recent-sales list reloads itself on this event (recent_view):
+            # the receipt comes back sooner, and confirm keeps its query budget.
+            response["HX-Trigger"] = SALE_RECORDED
+            return response
     member = _member_or_404(pk)
     context = _card_context(member, form.focus_first_error())
     return _render(request, "points/counter/_card.html", context, status=400)
+
+
+@staff_required
+@require_GET
+def recent_view(request):
+    """The recent-sales list alone, which reloads after each sale."""
+    context = {"recent_sales": selectors.recent_sales(user=request.user)}
+    return render(request, "points/counter/_recent.html", context)
 
 
 @staff_required

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ from config.money import format_money, round_money
 from config.roles import is_owner
 from members.models import Member
 from points.models import BehaviourRule, LedgerEntry, LotDraw, ProgrammeRules, Purchase, Refund
-from tiers.services import evaluate_member
+from tiers.services import evaluate_member, sale_may_move_tier
 
 Kind = LedgerEntry.Kind
 
@@ -530,11 +530,11 @@ def quote_purchase(
     )
 
 
-def _replay_purchase(existing, *, member, amount, points_to_redeem, wholesale, coupon_code):
+def _replay_purchase(existing, *, member_id, amount, points_to_redeem, wholesale, coupon_code):
     from rewards.services import normalize_coupon_code
 
     same = (
-        existing.member_id == member.pk
+        existing.member_id == member_id
         and existing.gross_amount == _positive_amount(amount)
         and existing.points_redeemed == int(points_to_redeem or 0)
         and existing.wholesale == bool(wholesale)
@@ -550,35 +550,106 @@ def _campaign_link(campaign):
     return {"campaign": campaign} if hasattr(campaign, "_meta") else {}
 
 
-def _record_earning(*, member, purchase, quote, key, by, at, rules):
-    if quote.base_points:
-        grant_points(
-            member=member,
-            points=quote.base_points,
-            kind=Kind.PURCHASE_EARN,
-            idempotency_key=f"{key}:earn",
-            reason=_("Sale #%(id)s") % {"id": purchase.pk},
-            by=by,
-            at=at,
-            rules=rules,
-            purchase=purchase,
+class _KeyTaken(Exception):
+    """The sale's key was committed by a transaction this one could not see
+    when it read the member row: leave the transaction, then replay."""
+
+
+def _lock_for_sale(member_id, *, key, gross):
+    """Lock the member row and read, in the same query, what the sale needs
+    besides it: the programme rules, the sale already recorded under `key`
+    (as of the query's snapshot) and whether the tier may move."""
+    return (
+        Member.objects.select_for_update(of=("self",))
+        .select_related("tier")
+        .annotate(
+            replay_id=Subquery(Purchase.objects.filter(idempotency_key=key).values("pk")[:1]),
+            tier_may_move=sale_may_move_tier(added_spend=gross),
+            **ProgrammeRules.annotations(),
         )
-    for index, (campaign, points) in enumerate(quote.bonuses):
-        grant_points(
-            member=member,
-            points=points,
-            kind=Kind.CAMPAIGN_BONUS,
-            idempotency_key=f"{key}:bonus:{index}",
-            reason=str(campaign)[:200],
-            by=by,
-            at=at,
-            rules=rules,
-            purchase=purchase,
-            **_campaign_link(campaign),
+        .get(pk=member_id)
+    )
+
+
+def _plan_draws(lots, points):
+    """[(lot, points)] taking `points` from `lots` in order."""
+    draws, left = [], points
+    for lot in lots:
+        take = min(lot.remaining, left)
+        if take > 0:
+            draws.append((lot, take))
+            left -= take
+    return draws
+
+
+def _sale_entries(*, member, purchase, quote, lots, key, by, at, rules):
+    """Write the sale's ledger entries, lot draws and lot remainders in one
+    query each. Their keys derive from the sale's new, unique key, so none
+    can exist yet: no look-up, and a clash is refused as a key conflict."""
+    reason = _("Sale #%(id)s") % {"id": purchase.pk}
+    common = {"member": member, "created_at": at, "reason": reason, "by": _user(by)}
+    common["purchase"] = purchase
+    expires_on = lot_expiry(rules=rules, earned_on=shop_date(at))
+    entries = []
+    if quote.points_to_redeem:
+        entries.append(
+            LedgerEntry(
+                kind=Kind.REDEEM_CASH,
+                points=-quote.points_to_redeem,
+                idempotency_key=f"{key}:redeem",
+                **common,
+            )
+        )
+    earned = [(Kind.PURCHASE_EARN, quote.base_points, "earn", reason, {})]
+    earned += [
+        (Kind.CAMPAIGN_BONUS, points, f"bonus:{index}", str(campaign), _campaign_link(campaign))
+        for index, (campaign, points) in enumerate(quote.bonuses)
+    ]
+    for kind, points, suffix, text, links in earned:
+        if points <= 0:
+            continue
+        entries.append(
+            LedgerEntry(
+                kind=kind,
+                points=points,
+                remaining=points,
+                expires_on=expires_on,
+                idempotency_key=f"{key}:{suffix}",
+                **{**common, "reason": text[:200], **links},
+            )
+        )
+    if not entries:
+        return
+    try:
+        LedgerEntry.objects.bulk_create(entries)
+    except IntegrityError:
+        raise _conflict(key) from None
+    if quote.points_to_redeem:
+        draws = _plan_draws(lots, quote.points_to_redeem)
+        for lot, take in draws:
+            lot.remaining -= take
+        LedgerEntry.objects.bulk_update([lot for lot, _take in draws], ["remaining"])
+        LotDraw.objects.bulk_create(
+            [LotDraw(entry=entries[0], lot=lot, points=take) for lot, take in draws]
         )
 
 
-@transaction.atomic(durable=True)
+def _save_figures(member, *, quote, at):
+    """The member's cached balance and spend figures, in one UPDATE."""
+    delta = quote.points_earned - quote.points_to_redeem
+    member.points_balance += delta
+    member.lifetime_spend += quote.amount_paid
+    member.purchase_count += 1
+    if member.last_purchase_at is None or at > member.last_purchase_at:
+        member.last_purchase_at = at
+    Member.objects.filter(pk=member.pk).update(
+        points_balance=F("points_balance") + delta,
+        lifetime_spend=member.lifetime_spend,
+        purchase_count=member.purchase_count,
+        last_purchase_at=member.last_purchase_at,
+    )
+
+
 def record_purchase(
     *,
     member,
@@ -598,83 +669,104 @@ def record_purchase(
 
     The server recomputes everything. Called again with the same key it
     returns the first Purchase and changes nothing; the same key with other
-    figures (another coupon included) is refused.
+    figures (another coupon included) is refused. The returned new sale
+    carries `balance_after`, the member's balance right after it.
+
+    One durable transaction (see _record_sale). A second request with the
+    same key that waited on the member lock may not see the first sale's row
+    in its snapshot; its insert then fails on the unique key, and the sale is
+    answered as a replay after that transaction has rolled back.
     """
-    member = lock_member(member)
-    existing = Purchase.objects.filter(idempotency_key=idempotency_key).first()
-    if existing:
-        return _replay_purchase(
-            existing,
+    terms = {
+        "amount": amount,
+        "points_to_redeem": points_to_redeem,
+        "wholesale": wholesale,
+        "coupon_code": coupon_code,
+    }
+    member_id = member.pk if isinstance(member, Member) else member
+    try:
+        return _record_sale(
+            member_id=member_id, key=idempotency_key, by=by, at=at, note=note, **terms
+        )
+    except _KeyTaken:
+        existing = Purchase.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise _conflict(idempotency_key) from None
+        return _replay_purchase(existing, member_id=member_id, **terms)
+
+
+@transaction.atomic(durable=True)
+def _record_sale(
+    *, member_id, amount, key, points_to_redeem, wholesale, coupon_code, by, at, note
+) -> Purchase:
+    terms = {
+        "amount": amount,
+        "points_to_redeem": points_to_redeem,
+        "wholesale": wholesale,
+        "coupon_code": coupon_code,
+    }
+    member = _lock_for_sale(member_id, key=key, gross=_positive_amount(amount))
+    if member.replay_id:
+        existing = Purchase.objects.get(pk=member.replay_id)
+        return _replay_purchase(existing, member_id=member.pk, **terms)
+    at = at or timezone.now()
+    rules = ProgrammeRules.from_annotations(member)
+    lots, balance = None, member.points_balance  # a sale using no points reads no lots
+    if int(points_to_redeem or 0) > 0:
+        # Lots before the figures: the points on offer are what they hold.
+        lots = _expire_lots(member, _lock_open_lots(member), as_of=shop_date(at))
+        balance = sum(lot.remaining for lot in lots)
+    try:
+        quote = _compute(
             member=member,
             amount=amount,
             points_to_redeem=points_to_redeem,
             wholesale=wholesale,
-            coupon_code=coupon_code,
+            at=at,
+            rules=rules,
+            balance=balance,
+            coupon=_coupon_check(member=member, code=coupon_code, at=at, use=True, by=by),
         )
-    at = at or timezone.now()
-    rules = ProgrammeRules.current()
-    quote = _compute(
-        member=member,
-        amount=amount,
-        points_to_redeem=points_to_redeem,
-        wholesale=wholesale,
-        at=at,
-        rules=rules,
-        balance=spendable_balance(member, as_of=shop_date(at)),
-        coupon=_coupon_check(member=member, code=coupon_code, at=at, use=True, by=by),
-    )
+    except LoyaltyError:
+        # A replay refused on today's figures (points since spent, the coupon
+        # used by the first sale) is still a replay.
+        existing = Purchase.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise
+        return _replay_purchase(existing, member_id=member.pk, **terms)
     try:
-        with transaction.atomic():
-            purchase = Purchase.objects.create(
-                member=member,
-                idempotency_key=idempotency_key,
-                created_at=at,
-                gross_amount=quote.gross_amount,
-                wholesale=quote.wholesale,
-                discount_percent=quote.discount_percent,
-                discount_amount=quote.discount_amount,
-                coupon_code=quote.coupon_code,
-                coupon_discount=quote.coupon_discount,
-                points_redeemed=quote.points_to_redeem,
-                redeemed_value=quote.redeemed_value,
-                amount_paid=quote.amount_paid,
-                points_earned=quote.points_earned,
-                earning_detail=quote.detail,
-                tier=quote.tier,
-                note=(note or "")[:200],
-                by=_user(by),
-            )
+        purchase = Purchase.objects.create(
+            member=member,
+            idempotency_key=key,
+            created_at=at,
+            gross_amount=quote.gross_amount,
+            wholesale=quote.wholesale,
+            discount_percent=quote.discount_percent,
+            discount_amount=quote.discount_amount,
+            coupon_code=quote.coupon_code,
+            coupon_discount=quote.coupon_discount,
+            points_redeemed=quote.points_to_redeem,
+            redeemed_value=quote.redeemed_value,
+            amount_paid=quote.amount_paid,
+            points_earned=quote.points_earned,
+            earning_detail=quote.detail,
+            tier=quote.tier,
+            note=(note or "")[:200],
+            by=_user(by),
+        )
     except IntegrityError:
-        raise _conflict(idempotency_key) from None
+        # No savepoint (it would cost two queries on every sale): on
+        # PostgreSQL this transaction is now unusable, so leave it.
+        raise _KeyTaken from None
     if quote.coupon:
         from rewards.services import attach_coupon_to_purchase
 
         attach_coupon_to_purchase(coupon=quote.coupon, purchase=purchase)
-    if quote.points_to_redeem:
-        spend_points(
-            member=member,
-            points=quote.points_to_redeem,
-            kind=Kind.REDEEM_CASH,
-            idempotency_key=f"{idempotency_key}:redeem",
-            reason=_("Sale #%(id)s") % {"id": purchase.pk},
-            by=by,
-            at=at,
-            purchase=purchase,
-        )
-    _record_earning(
-        member=member,
-        purchase=purchase,
-        quote=quote,
-        key=idempotency_key,
-        by=by,
-        at=at,
-        rules=rules,
+    _sale_entries(
+        member=member, purchase=purchase, quote=quote, lots=lots, key=key, by=by, at=at, rules=rules
     )
-    member.lifetime_spend += quote.amount_paid
-    member.purchase_count += 1
-    if member.last_purchase_at is None or at > member.last_purchase_at:
-        member.last_purchase_at = at
-    member.save(update_fields=["lifetime_spend", "purchase_count", "last_purchase_at"])
+    _save_figures(member, quote=quote, at=at)
+    purchase.balance_after = member.points_balance
     if member.referred_by_id and member.purchase_count == 1:
         _reward_referrer(buyer=member, by=by, at=at)
     evaluate_member(
@@ -682,6 +774,7 @@ def record_purchase(
         as_of=shop_date(at),
         reason=_("Sale #%(id)s") % {"id": purchase.pk},
         by=_user(by),
+        may_move=member.tier_may_move,
     )
     return purchase
 

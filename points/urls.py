@@ -13,6 +13,7 @@ urlpatterns = [
     path("counter/enrol/", counter_views.enrol_view, name="counter_enrol"),
     path("counter/members/<int:pk>/quote/", counter_views.quote_view, name="counter_quote"),
     path("counter/members/<int:pk>/sale/", counter_views.sale_view, name="counter_sale"),
+    path("counter/recent/", counter_views.recent_view, name="counter_recent"),
     path("counter/sales/<int:pk>/undo/", counter_views.undo_view, name="counter_undo"),
     path("counter/sales/<int:pk>/receipt/", counter_views.receipt_view, name="counter_receipt"),
 ]
