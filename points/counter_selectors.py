@@ -22,6 +22,7 @@ from points.models import LedgerEntry, ProgrammeRules, Purchase
 from points.selectors import expiring_soon
 from points.services import points_value, quote_purchase
 from rewards.models import display_coupon_code
+from rewards.selectors import catalogue_for_member
 from tiers.discounts import format_discount
 from tiers.selectors import tier_progress
 
@@ -87,8 +88,6 @@ class MemberCard:
     birthday_this_month: bool
     campaigns_today: list = field(default_factory=list)
     tier_progress: object = None
-    # A template the Rewards issue may render inline in place of its link.
-    reward_panel: str = ""
 
 
 def member_card(member, *, today=None) -> MemberCard:
@@ -107,6 +106,11 @@ def member_card(member, *, today=None) -> MemberCard:
         campaigns_today=active_today(today),
         tier_progress=tier_progress(member, as_of=today),
     )
+
+
+def redeemable_rewards(member):
+    """The catalogue items `member` can take now, for the card's rewards panel."""
+    return [item for item in catalogue_for_member(member=member) if item.available]
 
 
 # Staff may undo their own mistakes while the customer is still at the counter.
