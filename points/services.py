@@ -498,17 +498,16 @@ def _compute(
     )
 
 
-def _coupon_check(*, member, code, at, use, by=None):
+def _coupon_check(*, member, code, at, use):
     """A `coupon` argument for _compute, or None when no code was given:
-    `use` marks the coupon used (the sale), else it is only checked (the quote)."""
+    with `use` the coupon row is locked for the sale, else only checked (the quote)."""
     if not str(code or "").strip():
         return None
     from rewards import services as rewards
 
     if use:
-        return lambda amount: rewards.use_coupon(
-            member=member, code=code, amount=amount, by=by, at=at
-        )
+        # Locked and checked now; marked used once the sale exists (one UPDATE).
+        return lambda amount: rewards.take_coupon(member=member, code=code, amount=amount, at=at)
     return lambda amount: rewards.check_coupon(member=member, code=code, amount=amount, at=at)
 
 
@@ -725,7 +724,7 @@ def _record_sale(
             at=at,
             rules=rules,
             balance=balance,
-            coupon=_coupon_check(member=member, code=coupon_code, at=at, use=True, by=by),
+            coupon=_coupon_check(member=member, code=coupon_code, at=at, use=True),
         )
     except LoyaltyError:
         # A replay refused on today's figures (points since spent, the coupon
@@ -759,9 +758,10 @@ def _record_sale(
         # PostgreSQL this transaction is now unusable, so leave it.
         raise _KeyTaken from None
     if quote.coupon:
-        from rewards.services import attach_coupon_to_purchase
+        from rewards.services import CouponUse, mark_coupon_used
 
-        attach_coupon_to_purchase(coupon=quote.coupon, purchase=purchase)
+        use = CouponUse(coupon=quote.coupon, discount=quote.coupon_discount)
+        mark_coupon_used(use=use, purchase=purchase, by=_user(by), at=at)
     _sale_entries(
         member=member, purchase=purchase, quote=quote, lots=lots, key=key, by=by, at=at, rules=rules
     )
