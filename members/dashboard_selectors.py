@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 
 from config.clock import shop_date, shop_day_start, shop_today
 from config.money import round_money
-from members.models import Member
+from members.models import LifecycleRules, Member
 from members.selectors import STAGES, stage_condition
 from points.models import LedgerEntry, ProgrammeRules, Purchase
 from tiers.models import Tier
@@ -504,8 +504,9 @@ def lifecycle_counts(*, tier=None, today=None) -> list[StageCount]:
     members = Member.objects.all()
     if tier:
         members = members.filter(tier=tier)
+    rules = LifecycleRules.current()
     counts = members.aggregate(
-        **{stage: Count("id", filter=stage_condition(stage, today)) for stage in STAGES}
+        **{stage: Count("id", filter=stage_condition(stage, today, rules)) for stage in STAGES}
     )
     base = reverse("members:list")
     result = []
