@@ -22,6 +22,7 @@ from config.money import round_money
 from members.models import LifecycleRules, Member
 from members.selectors import STAGES, stage_condition
 from points.models import LedgerEntry, ProgrammeRules, Purchase
+from points.services import points_value
 from tiers.models import Tier
 
 # DESIGN.md's target pyramid, percent of members: the top tier, the tiers
@@ -483,7 +484,7 @@ def points_flow(*, period: Period, tier=None) -> PointsFlow:
         month.outstanding = running
         running -= month.net
     rules = ProgrammeRules.current()
-    liability = round_money(Decimal(outstanding) * rules.redeem_value / rules.redeem_points)
+    liability = points_value(rules=rules, points=outstanding)
     return PointsFlow(list(months.values()), now, earlier, outstanding, liability, rules)
 
 
