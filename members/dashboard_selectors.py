@@ -5,6 +5,19 @@ A period is a range of shop-local days, both ends included. Figures that
 compare periods use the previous period of the same length, ending the day
 before the period starts. A figure that would divide by zero is None, which
 the page shows as a dash.
+
+What the page costs (for the benchmarks), each a single statement:
+- tier_distribution: members grouped by tier (index member_tier_status_idx).
+- tier_performance: members grouped by tier with two joined_on counts; the
+  sales of both periods in one pass (points_purchase.created_at index),
+  grouped per member in SQL, then per tier and for the programme.
+- points_flow: the ledger from the previous period's start to now in one
+  pass (points_ledgerentry.created_at index), grouped by month; the sum of
+  members' cached balances. With a tier filter, both join members on tier.
+- lifecycle_counts: members in one pass with four filtered counts
+  (member_last_purchase_idx, joined_on index).
+- tier_movements: tier changes in the period (tiers_tierchange.at index).
+No figure reads the ledger more than once.
 """
 
 from dataclasses import dataclass, field
