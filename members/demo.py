@@ -1,4 +1,5 @@
-"""A demo shop for first runs and screenshots: tiers, two users, members.
+"""A demo shop for first runs and screenshots: tiers, two users, members,
+points rules and a year of sales.
 
 Each issue that adds data (sales, rewards, campaigns) extends load_demo_shop.
 Loading twice changes nothing: everything is keyed by a natural key.
@@ -11,11 +12,15 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
-from config.clock import shop_today
+from config.clock import shop_day_start, shop_today
 from config.roles import OWNER, STAFF, sync_roles
 from members.models import Member
 from members.services import enrol_member
+from points.models import BehaviourRule, ProgrammeRules
+from points.services import quote_purchase, record_purchase, refund_purchase
+from rewards.demo import ensure_demo_rewards
 from tiers.models import Tier
 
 DEMO_USERS = {
@@ -23,11 +28,13 @@ DEMO_USERS = {
     "staff": ("staff-demo-pass", STAFF),
 }
 DEMO_TIERS = [
-    # rank, name, retail % off, wholesale % off, multiplier
-    (1, "Member", "0", "5", "1"),
-    (2, "Silver", "5", "10", "1.2"),
-    (3, "Gold", "10", "15", "1.5"),
-    (4, "Black Gold", "20", "25", "2"),
+    # rank, name, 繁體, 简体, retail % off, wholesale % off, multiplier,
+    # qualify: lifetime spend, spend in 12 months, referred buyers;
+    # keep: spend in 12 months; upgrade bonus points
+    (1, "Member", "一般會員", "普通会员", "0", "5", "1", None, None, None, None, 0),
+    (2, "Silver", "銀卡", "银卡", "5", "10", "1.2", "12500", "11000", None, "4000", 100),
+    (3, "Gold", "金卡", "金卡", "10", "15", "1.5", "17000", "15000", 3, "8000", 300),
+    (4, "Black Gold", "黑金卡", "黑金卡", "20", "25", "2", "23000", "21000", None, "12000", 500),
 ]
 SURNAMES = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周"
 GIVEN = [
@@ -62,14 +69,26 @@ def ensure_demo_users():
 
 
 def ensure_demo_tiers():
-    for rank, name, retail, wholesale, multiplier in DEMO_TIERS:
+    def money(value):
+        return Decimal(value) if value else None
+
+    for row in DEMO_TIERS:
+        rank, name, hant, hans, retail, wholesale, multiplier = row[:7]
+        lifetime, window, referred, keep, bonus = row[7:]
         Tier.objects.get_or_create(
             rank=rank,
             defaults={
                 "name": name,
+                "name_zh_hant": hant,
+                "name_zh_hans": hans,
                 "retail_discount": Decimal(retail),
                 "wholesale_discount": Decimal(wholesale),
                 "points_multiplier": Decimal(multiplier),
+                "qualify_lifetime_spend": money(lifetime),
+                "qualify_window_spend": money(window),
+                "qualify_referred_buyers": referred,
+                "retain_window_spend": money(keep),
+                "upgrade_bonus_points": bonus,
             },
         )
 
@@ -99,9 +118,74 @@ def ensure_demo_members(*, count, seed=2026):
     return created
 
 
+DEMO_BEHAVIOUR_RULES = [
+    # action, code, name, points, times per member
+    ("join", "join", "Welcome points", 50, 1),
+    ("profile", "profile", "Completed profile", 30, 1),
+    ("birthday", "birthday", "Birthday points", 100, None),
+    ("referral", "referral", "Referred a friend who bought", 200, None),
+]
+
+
+def ensure_demo_points_rules():
+    # 1 point per NT$10 and 100 points = NT$50: 5 % back, a common salon rate.
+    ProgrammeRules.objects.get_or_create(pk=1, defaults={"earn_per_amount": Decimal("10")})
+    for action, code, name, points, cap in DEMO_BEHAVIOUR_RULES:
+        BehaviourRule.objects.get_or_create(
+            code=code,
+            defaults={"action": action, "name": name, "points": points, "per_member_cap": cap},
+        )
+
+
+def _demo_member_sales(member, *, rng, staff, now):
+    """Up to a year of sales for one member, oldest first, some paid partly in points."""
+    start = max(shop_day_start(member.joined_on), now - timedelta(days=365))
+    count = rng.choice([0, 1, 2, 2, 3, 4, 5, 6, 8])
+    moments = sorted(start + (now - start) * rng.random() for _ in range(count))
+    for index, at in enumerate(moments):
+        amount = Decimal(rng.randrange(150, 6000, 10))
+        points = 0
+        if member.points_balance >= 200 and rng.random() < 0.35:
+            most = quote_purchase(member=member, amount=amount, at=at).max_redeemable_points
+            points = most // 100 * 100
+        sale = record_purchase(
+            member=member,
+            amount=amount,
+            points_to_redeem=points if points >= 100 else 0,
+            idempotency_key=f"demo-sale-{member.member_number}-{index}",
+            by=staff,
+            at=at,
+        )
+        member.refresh_from_db(fields=["points_balance", "tier"])
+        if rng.random() < 0.03:
+            refund_purchase(
+                purchase=sale,
+                amount=(sale.amount_paid / 2).quantize(Decimal("1")),
+                idempotency_key=f"demo-refund-{member.member_number}-{index}",
+                by=staff,
+                reason="Returned one item",
+            )
+            member.refresh_from_db(fields=["points_balance"])
+    return count
+
+
+def ensure_demo_sales(*, seed=2026):
+    """A year of sales for demo members who have none yet."""
+    staff = get_user_model().objects.get(username="staff")
+    now = timezone.now()
+    sales = 0
+    for member in Member.objects.filter(purchase_count=0).select_related("tier").order_by("pk"):
+        rng = random.Random(f"{seed}-{member.member_number}")
+        sales += _demo_member_sales(member, rng=rng, staff=staff, now=now)
+    return sales
+
+
 def load_demo_shop(*, members=300):
     with transaction.atomic():
         users = ensure_demo_users()
         ensure_demo_tiers()
+        ensure_demo_points_rules()
     created = ensure_demo_members(count=members)
-    return {"users": users, "members_created": created}
+    ensure_demo_rewards()
+    sales = ensure_demo_sales()
+    return {"users": users, "members_created": created, "sales_created": sales}

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
@@ -110,6 +111,54 @@ class BehaviourRuleFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"action-{n}")
     name = factory.LazyAttribute(lambda o: o.code.title())
     points = 50
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    """A running every-day ×2 campaign for all members (for reads and set-up)."""
+
+    class Meta:
+        model = "campaigns.Campaign"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    starts_on = factory.LazyFunction(shop_today)
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + timedelta(days=30))
+    multiplier = Decimal("2")
+
+    @factory.post_generation
+    def tiers(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.tiers.set(extracted)
+
+
+# --- rewards -----------------------------------------------------------------
+
+
+class RewardFactory(factory.django.DjangoModelFactory):
+    """An active goods reward anyone can redeem, 100 points, 10 in stock."""
+
+    class Meta:
+        model = "rewards.Reward"
+
+    name = factory.Sequence(lambda n: f"Reward {n}")
+    kind = "goods"
+    points_cost = 100
+    stock = 10
+
+
+def coupon_reward(**kwargs):
+    """A coupon reward: NT$50 off, valid 30 days, unless told otherwise."""
+    terms = {"coupon_value": Decimal("50"), "coupon_valid_days": 30}
+    if "coupon_percent" in kwargs:
+        terms.pop("coupon_value")
+    return RewardFactory(kind="coupon", **{**terms, **kwargs})
+
+
+def member_with_points(points, **kwargs):
+    """A member (MemberFactory kwargs) holding `points` in one lot."""
+    member = MemberFactory(**kwargs)
+    give_points(member, points)
+    return member
 
 
 # --- dashboard (rows written directly, for reads) --------------------------------
