@@ -100,9 +100,45 @@ def lifecycle_rows(*, period, tier):
     ]
 
 
+def movement_rows(*, period, tier):
+    header = [_("Month"), _("Upgrades"), _("Downgrades")]
+    return header, [
+        [f"{m.month:%Y-%m}", m.upgrades, m.downgrades]
+        for m in figures.tier_movements(period=period, tier=tier)
+    ]
+
+
+def campaign_rows(*, period, tier):
+    header = [
+        _("Campaign"),
+        _("First day"),
+        _("Last day"),
+        _("Sales"),
+        _("Sales amount"),
+        _("Points issued"),
+        _("Uplift in sales"),
+        _("Uplift in amount"),
+    ]
+    return header, [
+        [
+            row.campaign.name,
+            f"{row.campaign.starts_on:%Y-%m-%d}",
+            f"{row.campaign.ends_on:%Y-%m-%d}",
+            row.sales_count,
+            row.sales_amount,
+            row.points_issued,
+            _ratio(row.count_uplift),
+            _ratio(row.amount_uplift),
+        ]
+        for row in figures.campaign_figures(period=period, tier=tier)
+    ]
+
+
 EXPORTS = {
     "pyramid": pyramid_rows,
     "tiers": tier_rows,
     "points": points_rows,
     "lifecycle": lifecycle_rows,
+    "movements": movement_rows,
+    "campaigns": campaign_rows,
 }

@@ -30,21 +30,15 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from campaigns.models import Campaign
+from campaigns.selectors import campaign_results
 from config.clock import shop_date, shop_day_start, shop_today
 from config.money import round_money
 from members.models import LifecycleRules, Member
 from members.selectors import STAGES, stage_condition
 from points.models import LedgerEntry, ProgrammeRules, Purchase
 from points.services import points_value
-from tiers.models import Tier
-
-# DESIGN.md's target pyramid, percent of members: the top tier, the tiers
-# between (together), the entry tier. The tiers app's settings override it.
-DEFAULT_BANDS = {
-    "top": (Decimal("5"), Decimal("10")),
-    "middle": (Decimal("20"), Decimal("30")),
-    "base": (Decimal("60"), Decimal("70")),
-}
+from tiers.models import Tier, TierChange, TierProgramme
 
 EARN_KINDS = [
     LedgerEntry.Kind.PURCHASE_EARN,
@@ -132,12 +126,8 @@ def point_change(now, before):
 
 
 def target_bands() -> dict:
-    """{"top"|"middle"|"base": (min %, max %)} from the tier settings when the
-    tiers app has them, else DESIGN.md's defaults."""
-    try:
-        from tiers.models import TierProgramme
-    except ImportError:
-        return DEFAULT_BANDS
+    """{"top"|"middle"|"base": (min %, max %)}: the owner's tier settings
+    (whose defaults are DESIGN.md's)."""
     return TierProgramme.current().bands()
 
 
@@ -528,3 +518,79 @@ def lifecycle_counts(*, tier=None, today=None) -> list[StageCount]:
         query = {"stage": stage, **({"tier": tier.pk} if tier else {})}
         result.append(StageCount(stage, label, counts[stage], f"{base}?{urlencode(query)}"))
     return result
+
+
+# ---------------------------------------------------------------- tier moves
+
+
+@dataclass
+class MovementMonth:
+    month: date
+    upgrades: int = 0
+    downgrades: int = 0
+
+
+def tier_movements(*, period: Period, tier=None) -> list[MovementMonth]:
+    """Upgrades and downgrades per month: a change to a higher-ranked tier
+    is an upgrade, to a lower one a downgrade, whatever its cause (engine,
+    review, by hand, a closed tier). With a tier filter: moves into or out
+    of that tier."""
+    changes = TierChange.objects.filter(
+        at__gte=period.starts_at, at__lt=period.ends_before, from_tier__isnull=False
+    )
+    if tier:
+        changes = changes.filter(Q(from_tier=tier) | Q(to_tier=tier))
+    rows = (
+        changes.order_by()
+        .annotate(month=TruncMonth("at"))
+        .values("month")
+        .annotate(
+            upgrades=Count("id", filter=Q(to_tier__rank__gt=F("from_tier__rank"))),
+            downgrades=Count("id", filter=Q(to_tier__rank__lt=F("from_tier__rank"))),
+        )
+    )
+    months = {month: MovementMonth(month) for month in period.months()}
+    for row in rows:
+        month = months[shop_date(row["month"]).replace(day=1)]
+        month.upgrades, month.downgrades = row["upgrades"], row["downgrades"]
+    return list(months.values())
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+@dataclass
+class CampaignFigures:
+    campaign: Campaign
+    sales_count: int
+    sales_amount: Decimal
+    points_issued: int  # earned on the sales it lifted, plus its bonuses
+    count_uplift: Decimal | None  # fractions against the same weekdays before
+    amount_uplift: Decimal | None
+
+
+def _fraction(percent):
+    return None if percent is None else Decimal(percent) / 100
+
+
+def campaign_figures(*, period: Period, tier=None) -> list[CampaignFigures]:
+    """The campaigns that ran in the period (all of them, or those open to
+    the tier), with their sales, points and uplift as the campaigns app
+    computes them for its results page."""
+    campaigns = Campaign.objects.filter(starts_on__lte=period.end, ends_on__gte=period.start)
+    if tier:
+        campaigns = campaigns.filter(Q(tiers=tier) | Q(tiers__isnull=True)).distinct()
+    found = []
+    for campaign in campaigns.order_by("starts_on", "pk").prefetch_related("tiers"):
+        results = campaign_results(campaign)
+        found.append(
+            CampaignFigures(
+                campaign,
+                results["sales_count"],
+                results["sales_amount"] - results.get("refunded", 0),
+                results["points_issued"] + results["bonus_points"],
+                _fraction(results["uplift"]["count_uplift"]),
+                _fraction(results["uplift"]["amount_uplift"]),
+            )
+        )
+    return found

@@ -16,7 +16,7 @@ from members.dashboard_services import update_lifecycle_rules
 from members.models import LifecycleRules
 
 
-def _charts(distribution, performance, flow, lifecycle):
+def _charts(distribution, performance, flow, lifecycle, movements):
     months = [f"{m.month:%Y-%m}" for m in flow.months]
     tier_rows = [row for row in performance if row.tier]
     return {
@@ -41,6 +41,13 @@ def _charts(distribution, performance, flow, lifecycle):
         ),
         "outstanding": charts.line_chart(
             months, [m.outstanding for m in flow.months], name=_("Outstanding")
+        ),
+        "movements": charts.bar_chart(
+            [f"{m.month:%Y-%m}" for m in movements],
+            [
+                (_("Upgrades"), [m.upgrades for m in movements]),
+                (_("Downgrades"), [m.downgrades for m in movements]),
+            ],
         ),
         "lifecycle": charts.bar_chart(
             [str(stage.label) for stage in lifecycle],
@@ -67,6 +74,7 @@ def dashboard_view(request):
     performance = figures.tier_performance(period=period, tier=tier)
     flow = figures.points_flow(period=period, tier=tier)
     lifecycle = figures.lifecycle_counts(tier=tier)
+    movements = figures.tier_movements(period=period, tier=tier)
     query = request.GET.urlencode()
     return render(
         request,
@@ -79,7 +87,9 @@ def dashboard_view(request):
             "performance": performance,
             "flow": flow,
             "lifecycle": lifecycle,
-            "charts": _charts(distribution, performance, flow, lifecycle),
+            "movements": movements,
+            "campaigns": figures.campaign_figures(period=period, tier=tier),
+            "charts": _charts(distribution, performance, flow, lifecycle, movements),
             "query": query,
         },
     )

@@ -1,5 +1,6 @@
 import csv
 import io
+from datetime import date
 
 import pytest
 
@@ -78,3 +79,18 @@ def test_bad_dates_are_refused(owner_client, tiers):
 
 def test_staff_get_403(staff_client, tiers):
     assert staff_client.get("/dashboard/export/points.csv").status_code == 403
+
+
+def test_it_exports_tier_movements_and_campaigns(owner_client, shop):
+    from tests.factories import CampaignFactory
+
+    CampaignFactory(name="Double days", starts_on=date(2026, 3, 1), ends_on=date(2026, 3, 7))
+    moves = _csv(owner_client.get("/dashboard/export/movements.csv", PERIOD_QUERY))
+    assert moves == [
+        ["Month", "Upgrades", "Downgrades"],
+        ["2026-01", "0", "0"],
+        ["2026-02", "0", "0"],
+        ["2026-03", "0", "0"],
+    ]
+    campaigns = _csv(owner_client.get("/dashboard/export/campaigns.csv", PERIOD_QUERY))
+    assert campaigns[1][:3] == ["Double days", "2026-03-01", "2026-03-07"]

@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from tests.factories import MemberFactory
 from tests.members.dashboard_shop import PERIOD, build_shop
 
 URL = "/dashboard/"
@@ -19,7 +20,7 @@ def test_it_works(owner_client, shop):
     assert response.status_code == 200
     page = response.content.decode()
     assert "From 2026-01-01 to 2026-03-31, compared with 2025-10-03 to 2025-12-31." in page
-    assert page.count("<svg") == 5  # pyramid, revenue share, points, outstanding, lifecycle
+    assert page.count("<svg") == 6  # pyramid, revenue, points, outstanding, moves, stages
     # Figures from the hand-computed shop (see test_dashboard_selectors).
     assert "NT$137.50" in page  # average order, Member tier
     assert "(+71.9%)" in page  # against NT$80 before
@@ -87,6 +88,8 @@ def test_visitors_must_log_in(client, tiers):
 
 
 def test_queries_do_not_grow_with_members(owner_client, shop, django_assert_max_num_queries):
+    owner_client.get(URL, PERIOD_QUERY)  # creates the one-row settings
+    MemberFactory.create_batch(5)
     with django_assert_max_num_queries(20):
         owner_client.get(URL, PERIOD_QUERY)
 
@@ -95,3 +98,13 @@ def test_period_helper_matches_the_form(owner_client, shop):
     response = owner_client.get(URL, PERIOD_QUERY)
     assert response.context["period"] == PERIOD
     assert response.context["period"].start == date(2026, 1, 1)
+
+
+def test_it_lists_the_campaigns_that_ran(owner_client, shop):
+    from tests.factories import CampaignFactory
+
+    campaign = CampaignFactory(
+        name="Spring ×2", starts_on=date(2026, 3, 1), ends_on=date(2026, 3, 7)
+    )
+    page = owner_client.get(URL, PERIOD_QUERY).content.decode()
+    assert f'href="/campaigns/{campaign.pk}/results/">Spring ×2</a>' in page

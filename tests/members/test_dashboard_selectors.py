@@ -5,9 +5,11 @@ import pytest
 
 from members.dashboard_selectors import (
     Period,
+    campaign_figures,
     lifecycle_counts,
     points_flow,
     tier_distribution,
+    tier_movements,
     tier_performance,
 )
 from points.models import ProgrammeRules
@@ -213,3 +215,61 @@ def test_lifecycle_counts_and_their_links(shop, tiers):
     by_tier = lifecycle_counts(tier=tiers["member"], today=date(2026, 5, 10))
     assert [c.members for c in by_tier] == [1, 1, 2, 0]
     assert by_tier[0].url == f"/members/?stage=new&tier={tiers['member'].pk}"
+
+
+def test_tier_movements_per_month_by_rank(shop, tiers):
+    """Jan: A up to Silver, C up to Gold by hand; Feb: D down to Silver in
+    review; joining and grace rows are not moves; April is after the period."""
+    from tests.members.dashboard_shop import at
+    from tiers.models import TierChange
+
+    member, silver, gold = tiers["member"], tiers["silver"], tiers["gold"]
+
+    def move(who, day, kind, from_tier, to_tier):
+        TierChange.objects.create(
+            member=shop[who], kind=kind, from_tier=from_tier, to_tier=to_tier, at=at(day)
+        )
+
+    move("A", date(2026, 1, 3), "upgrade", member, silver)
+    move("C", date(2026, 1, 31), "manual", silver, gold)
+    move("D", date(2026, 2, 2), "downgrade", gold, silver)
+    move("D", date(2026, 2, 3), "grace_started", silver, silver)
+    move("E", date(2026, 2, 15), "joined", None, member)
+    move("B", date(2026, 4, 1), "upgrade", member, silver)
+    months = tier_movements(period=PERIOD)
+    assert [(m.month.month, m.upgrades, m.downgrades) for m in months] == [
+        (1, 2, 0),
+        (2, 0, 1),
+        (3, 0, 0),
+    ]
+    gold_moves = tier_movements(period=PERIOD, tier=gold)
+    assert [(m.upgrades, m.downgrades) for m in gold_moves] == [(1, 0), (0, 1), (0, 0)]
+
+
+def test_campaigns_in_the_period_with_their_results(shop, tiers):
+    """A ×2 campaign on 2026-03-01 only: C's sale of 500 that day carries its
+    line and earned 1,000 points; the four Sundays before sold nothing, so
+    there is no uplift to show (a dash)."""
+    from points.models import Purchase
+    from tests.factories import CampaignFactory
+
+    campaign = CampaignFactory(starts_on=date(2026, 3, 1), ends_on=date(2026, 3, 1))
+    CampaignFactory(starts_on=date(2025, 1, 1), ends_on=date(2025, 1, 31))  # long over
+    CampaignFactory(starts_on=date(2026, 2, 1), ends_on=date(2026, 2, 2), tiers=[tiers["gold"]])
+    sale = Purchase.objects.get(member=shop["C"], amount_paid=Decimal("500"))
+    sale.earning_detail = {"campaigns": [{"campaign_id": campaign.pk}]}
+    sale.points_earned = 1000
+    sale.save()
+    rows = campaign_figures(period=PERIOD)
+    assert [row.campaign.starts_on for row in rows] == [date(2026, 2, 1), date(2026, 3, 1)]
+    first = rows[1]
+    assert (first.sales_count, first.sales_amount, first.points_issued) == (
+        1,
+        Decimal("500.00"),
+        1000,
+    )
+    assert first.count_uplift is None
+    assert [row.campaign for row in campaign_figures(period=PERIOD, tier=tiers["silver"])] == [
+        campaign
+    ]
+    assert campaign_figures(period=EMPTY) == []
