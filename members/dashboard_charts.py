@@ -26,6 +26,15 @@ def nice_ceiling(value) -> int:
         step *= 10
 
 
+def _ticks(top, plot_height):
+    # Halfway only when it is a whole number (a scale of 0 to 1 has none).
+    parts = (0, 0.5, 1) if top >= 2 else (0, 1)
+    return [
+        {"y": round(TOP + plot_height * (1 - part), 1), "label": f"{int(top * part):,}"}
+        for part in parts
+    ]
+
+
 def bar_chart(labels, series, *, height=HEIGHT):
     """Grouped vertical bars. `series` is [(name, values)]; negative values
     draw as zero (the table beside the chart shows them)."""
@@ -54,10 +63,7 @@ def bar_chart(labels, series, *, height=HEIGHT):
         "width": WIDTH,
         "height": height,
         "bars": bars,
-        "ticks": [
-            {"y": round(TOP + plot_height * (1 - part), 1), "label": f"{int(top * part):,}"}
-            for part in (0, 0.5, 1)
-        ],
+        "ticks": _ticks(top, plot_height),
         "labels": [
             {"x": round(LEFT + (index + 0.5) * slot, 1), "text": label}
             for index, label in enumerate(labels)
@@ -92,10 +98,7 @@ def line_chart(labels, values, *, name, height=160):
             {"x": x, "y": y, "title": f"{name}, {labels[i]}: {values[i]}"}
             for i, (x, y) in enumerate(points)
         ],
-        "ticks": [
-            {"y": round(TOP + plot_height * (1 - part), 1), "label": f"{int(top * part):,}"}
-            for part in (0, 0.5, 1)
-        ],
+        "ticks": _ticks(top, plot_height),
         "labels": [
             {"x": round(LEFT + (index + 0.5) * slot, 1), "text": label}
             for index, label in enumerate(labels)
