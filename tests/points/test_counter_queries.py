@@ -103,3 +103,23 @@ def test_confirm_costs_at_most_12_queries(staff_client, tiers):
     give_points(member, 5000)
     count_queries(staff_client, member)
     assert count_queries(staff_client, member)["confirm"] <= CONFIRM_MAX_QUERIES
+
+
+def test_a_coupon_adds_two_queries_to_confirm(staff_client, tiers):
+    """Locking and checking the coupon, and marking it used with its sale."""
+    from rewards.services import issue_reward
+    from tests.factories import coupon_reward
+
+    member = MemberFactory(phone="+886912345678", tier=tiers["silver"])
+    give_points(member, 5000)
+    count_queries(staff_client, member)
+    coupon = issue_reward(member=member, reward=coupon_reward(), reason="gift").coupons.get()
+    data = {"amount": "1000", "points_to_redeem": "200", "coupon": coupon.code}
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.post(
+            reverse("points:counter_sale", args=[member.pk]),
+            {**data, "idempotency_key": uuid.uuid4().hex},
+            headers=HTMX,
+        )
+    assert response.status_code == 200
+    assert len(queries) <= CONFIRM_MAX_QUERIES + 2
