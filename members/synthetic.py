@@ -1,0 +1,609 @@
+"""A synthetic shop for benchmarks: tiers, programme rules, members, sales and
+a points ledger that adds up, written fast enough for a million members.
+
+Deterministic: the same seed, size, years and end day give the same rows
+(ids included). Every member is simulated on their own timeline (join bonus,
+sales with points used as cash, birthday points, the year-end expiry run),
+so the cached Member figures equal the ledger exactly.
+
+PostgreSQL gets the rows through COPY, a chunk of members at a time, with
+the indexes built once at the end; any other database (SQLite for tests)
+through bulk_create. The whole load is one transaction.
+"""
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from math import gcd
+
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from psycopg.types.json import Jsonb
+
+from config.clock import shop_day_start, shop_today
+from members.models import Member
+from members.names import name_search_key
+from members.services import luhn_check_digit
+from points.models import BehaviourRule, LedgerEntry, LotDraw, ProgrammeRules, Purchase, Refund
+from tiers.models import Tier
+
+# rank, name, retail % off, wholesale % off, multiplier in tenths, lifetime
+# spend (whole currency) that reaches it. The thresholds give roughly the
+# pyramid owners expect (base ~65 %, top few per cent).
+TIERS = [
+    (1, "Member", 0, 5, 10, 0),
+    (2, "Silver", 5, 10, 12, 4_000),
+    (3, "Gold", 10, 15, 15, 20_000),
+    (4, "Black Gold", 20, 25, 20, 50_000),
+]
+# The shop's rules: 1 point per 10 spent, 100 points pay 50, year-end expiry.
+EARN_PER_CENTS = 1000
+REDEEM_POINTS, REDEEM_CENTS = 100, 5000
+MIN_REDEEM, MAX_BILL_SHARE = 100, 50
+JOIN_POINTS, BIRTHDAY_POINTS = 100, 200
+
+SURNAMES = (
+    "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅"
+    + "高潘簡朱鍾彭游詹胡施沈余盧梁趙顏柯翁魏孫戴"
+)
+SURNAME_WEIGHTS = [11, 8, 6, 5, 5, 4, 4, 3, 3, 3] + [2] * 10 + [1] * 30
+GIVEN_FIRST = "怡雅家志俊建宗冠佳欣淑美承柏彥品詩思子宇宜婷偉明文育靜瑋翊昱嘉郁凱信哲安晨翔佩惠"
+GIVEN_SECOND = "君婷豪明傑宏翰宇穎怡芬玲廷均瑄涵妤萱文軒霖庭華慧珊如瑜蓉恩平賢誠成儀琪雯婕綺蓁安"
+LATIN_GIVEN = [
+    "Amy",
+    "Jason",
+    "Kevin",
+    "Vivian",
+    "Grace",
+    "Eric",
+    "Sandy",
+    "Tony",
+    "Irene",
+    "Allen",
+    "Joyce",
+    "Vincent",
+    "Cindy",
+    "Ray",
+]
+LATIN_SURNAMES = [
+    "Chen",
+    "Lin",
+    "Huang",
+    "Chang",
+    "Lee",
+    "Wang",
+    "Wu",
+    "Liu",
+    "Tsai",
+    "Yang",
+    "Hsu",
+    "Cheng",
+]
+
+MEMBER_COLUMNS = [
+    "id",
+    "member_number",
+    "phone",
+    "phone_tail",
+    "name",
+    "name_key",
+    "email",
+    "birthday",
+    "gender",
+    "joined_on",
+    "referred_by_id",
+    "notes",
+    "status",
+    "tier_id",
+    "tier_since",
+    "tier_grace_until",
+    "tier_pinned_until",
+    "points_balance",
+    "lifetime_spend",
+    "purchase_count",
+    "last_purchase_at",
+    "messages_opt_out",
+    "created_at",
+    "updated_at",
+    "created_by_id",
+]
+PURCHASE_COLUMNS = [
+    "id",
+    "member_id",
+    "idempotency_key",
+    "created_at",
+    "gross_amount",
+    "wholesale",
+    "discount_percent",
+    "discount_amount",
+    "points_redeemed",
+    "redeemed_value",
+    "amount_paid",
+    "points_earned",
+    "earning_detail",
+    "tier_id",
+    "refunded_amount",
+    "note",
+    "by_id",
+]
+LEDGER_COLUMNS = [
+    "id",
+    "member_id",
+    "kind",
+    "points",
+    "remaining",
+    "expires_on",
+    "created_at",
+    "idempotency_key",
+    "reason",
+    "purchase_id",
+    "refund_id",
+    "by_id",
+]
+DRAW_COLUMNS = ["id", "entry_id", "lot_id", "points"]
+# In the order they are written; the key names the list of rows in a chunk.
+TABLES = [
+    ("members", Member, MEMBER_COLUMNS),
+    ("purchases", Purchase, PURCHASE_COLUMNS),
+    ("entries", LedgerEntry, LEDGER_COLUMNS),
+    ("draws", LotDraw, DRAW_COLUMNS),
+]
+Kind = LedgerEntry.Kind
+ZERO = Decimal("0")
+
+
+def money(cents: int) -> Decimal:
+    return Decimal(f"{cents // 100}.{cents % 100:02d}")
+
+
+def _coprime(rng, modulus):
+    while True:
+        factor = rng.randrange(modulus // 3, modulus)
+        if gcd(factor, modulus) == 1:
+            return factor
+
+
+@dataclass
+class Counts:
+    members: int = 0
+    purchases: int = 0
+    ledger_entries: int = 0
+    lot_draws: int = 0
+
+
+class ShopGenerator:
+    """Simulates members one after the other; see `generate_shop`."""
+
+    def __init__(self, *, seed, years, end, tiers):
+        self.rng = random.Random(seed)
+        self.end = end.toordinal()  # data covers the days before `end`
+        self.start = self.end - round(years * 365)
+        self.tiers = tiers  # [(tier_id, TIERS row)] by rank
+        self.detail = {
+            tier_id: {"rate": "1/10", "tier_multiplier": str(Decimal(mult) / 10)}
+            for tier_id, (_r, _n, _d, _w, mult, _t) in tiers
+        }
+        # Member numbers and phones: an affine map of the member's index
+        # modulo the number space, so they look random yet never collide.
+        self.number_mul, self.number_add = _coprime(self.rng, 9 * 10**8), self.rng.randrange(10**8)
+        self.phone_mul, self.phone_add = _coprime(self.rng, 10**8), self.rng.randrange(10**8)
+        self.day_starts = {}
+        self.next_purchase_id = self.next_entry_id = self.next_draw_id = 1
+        self.counts = Counts()
+
+    # -- small helpers -------------------------------------------------------
+    def moment(self, day, seconds):
+        start = self.day_starts.get(day)
+        if start is None:
+            start = self.day_starts[day] = shop_day_start(date.fromordinal(day))
+        return start + timedelta(seconds=seconds)
+
+    def member_number(self, index):
+        body = str(10**8 + (index * self.number_mul + self.number_add) % (9 * 10**8))
+        return body + luhn_check_digit(body)
+
+    def phone(self, index):
+        return f"+8869{(index * self.phone_mul + self.phone_add) % 10**8:08d}"
+
+    def name(self):
+        rng = self.rng
+        if rng.random() < 0.06:
+            return f"{rng.choice(LATIN_GIVEN)} {rng.choice(LATIN_SURNAMES)}"
+        surname = rng.choices(SURNAMES, cum_weights=self._surname_cum)[0]
+        name = surname + rng.choice(GIVEN_FIRST) + rng.choice(GIVEN_SECOND)
+        # Some members from Hong Kong or the mainland write Simplified.
+        return name_search_key(name) if rng.random() < 0.1 else name
+
+    _surname_cum = [sum(SURNAME_WEIGHTS[: i + 1]) for i in range(len(SURNAME_WEIGHTS))]
+
+    def tier_for(self, spend_cents):
+        current = self.tiers[0]
+        for tier in self.tiers:
+            if spend_cents >= tier[1][5] * 100:
+                current = tier
+        return current
+
+    # -- one member --------------------------------------------------------------
+    def member(self, index, member_id, out):
+        """Simulate one member and append their rows to `out` (dict of lists)."""
+        rng = self.rng
+        span = self.end - self.start
+        joined = self.start + int(span * rng.random() ** 0.6)  # more join lately
+        join_seconds = rng.randrange(10 * 3600, 21 * 3600)
+        name = self.name()
+        birthday = None
+        if rng.random() < 0.85:
+            birthday = date.fromordinal(joined) - timedelta(days=rng.randrange(18 * 365, 75 * 365))
+        referred_by = None
+        if member_id > 50 and rng.random() < 0.15:
+            referred_by = rng.randrange(1, member_id)
+
+        events = [(joined, join_seconds, "join")]
+        # Skewed activity: a quarter never buy, the rest at a log-normal rate
+        # until they drift away; spend per visit is log-normal around the
+        # member's own level.
+        if rng.random() >= 0.25:
+            rate = min(rng.lognormvariate(math.log(6), 1.0), 100) / 365
+            stays = joined + int(rng.expovariate(1 / 1000))
+            level = rng.lognormvariate(math.log(900), 0.6)
+            day = joined + rng.random() * 14
+            while True:
+                day += rng.expovariate(rate)
+                if day >= min(stays, self.end):
+                    break
+                gross = max(50, round(rng.lognormvariate(math.log(level), 0.5)))
+                events.append((int(day), rng.randrange(10 * 3600, 21 * 3600), "sale", gross))
+        if birthday:
+            for year in range(date.fromordinal(joined).year, date.fromordinal(self.end).year + 1):
+                try:
+                    day = birthday.replace(year=year).toordinal()
+                except ValueError:  # 29 February
+                    day = date(year, 3, 1).toordinal()
+                if joined < day < self.end:
+                    events.append((day, 9 * 3600, "birthday"))
+        for year in range(date.fromordinal(joined).year + 1, date.fromordinal(self.end).year + 1):
+            day = date(year, 1, 1).toordinal()
+            if day < self.end:
+                events.append((day, 1800, "expiry"))
+        events.sort(key=lambda event: (event[0], event[1]))
+
+        state = _MemberState(member_id)
+        tier_id, tier = self.tiers[0]
+        tier_since = self.moment(joined, join_seconds)
+        for event in events:
+            at = self.moment(event[0], event[1])
+            kind = event[2]
+            if kind == "join":
+                self.grant(state, out, Kind.BEHAVIOUR_EARN, JOIN_POINTS, at, "Joining")
+            elif kind == "birthday":
+                self.grant(state, out, Kind.BEHAVIOUR_EARN, BIRTHDAY_POINTS, at, "Birthday")
+            elif kind == "expiry":
+                self.expire(state, out, event[0], at)
+            else:
+                self.sale(state, out, event[3], at, tier_id, tier)
+                new_id, new_tier = self.tier_for(state.spend_cents)
+                if new_id != tier_id:
+                    tier_id, tier, tier_since = new_id, new_tier, at
+
+        balance = sum(lot[2] for lot in state.lots)
+        assert balance == state.balance, (member_id, balance, state.balance)
+        created = self.moment(joined, join_seconds)
+        phone = self.phone(index)
+        out["members"].append(
+            [
+                member_id,
+                self.member_number(index),
+                phone,
+                phone[-4:],
+                name,
+                name_search_key(name),
+                f"m{member_id}@example.com" if rng.random() < 0.4 else "",
+                birthday,
+                rng.choice("fmfmo") if rng.random() < 0.7 else "",
+                date.fromordinal(joined),
+                referred_by,
+                "",
+                Member.Status.ACTIVE if rng.random() > 0.002 else Member.Status.BLOCKED,
+                tier_id,
+                tier_since,
+                None,
+                None,
+                state.balance,
+                money(state.spend_cents),
+                state.purchases,
+                state.last_purchase_at,
+                rng.random() < 0.05,
+                created,
+                created,
+                None,
+            ]
+        )
+        self.counts.members += 1
+
+    # -- ledger operations, as the points services do them -------------------
+    def entry(self, state, out, kind, points, at, reason, purchase_id=None, lot=False):
+        entry_id = self.next_entry_id
+        self.next_entry_id += 1
+        expires_on = None
+        if lot:
+            # Year-end policy: the end of the year after the one it was earned in.
+            expires_on = date(at.year + 1, 12, 31)  # `at` is in the shop's zone
+        row = [
+            entry_id,
+            state.member_id,
+            kind,
+            points,
+            points if lot else None,
+            expires_on,
+            at,
+            f"syn-l{entry_id}",
+            reason,
+            purchase_id,
+            None,
+            None,
+        ]
+        out["entries"].append(row)
+        self.counts.ledger_entries += 1
+        state.balance += points
+        if lot:
+            state.lots.append([entry_id, expires_on.toordinal(), points, row])
+        return entry_id
+
+    def grant(self, state, out, kind, points, at, reason, purchase_id=None):
+        if points > 0:
+            self.entry(state, out, kind, points, at, reason, purchase_id, lot=True)
+
+    def spend(self, state, out, kind, draws, at, reason, purchase_id=None):
+        """One negative entry for `draws` [(lot, points)], one LotDraw each."""
+        total = sum(take for _lot, take in draws)
+        if not total:
+            return
+        entry_id = self.entry(state, out, kind, -total, at, reason, purchase_id)
+        for lot, take in draws:
+            lot[2] -= take
+            lot[3][4] = lot[2]  # the lot row's `remaining`
+            out["draws"].append([self.next_draw_id, entry_id, lot[0], take])
+            self.next_draw_id += 1
+            self.counts.lot_draws += 1
+        state.lots = [lot for lot in state.lots if lot[2] > 0]
+
+    def redeem(self, state, out, points, at, purchase_id):
+        """Lots are kept in creation order, which is expiry order under the
+        year-end policy: the first lots are the ones that expire first."""
+        draws, left = [], points
+        for lot in state.lots:
+            if not left:
+                break
+            take = min(lot[2], left)
+            draws.append((lot, take))
+            left -= take
+        self.spend(state, out, Kind.REDEEM_CASH, draws, at, "", purchase_id)
+
+    def expire(self, state, out, day, at):
+        """The nightly run on `day`: lots whose last day has passed."""
+        draws = [(lot, lot[2]) for lot in state.lots if lot[1] < day]
+        self.spend(state, out, Kind.EXPIRY, draws, at, "Expired")
+
+    def sale(self, state, out, gross, at, tier_id, tier):
+        rng = self.rng
+        purchase_id = self.next_purchase_id
+        self.next_purchase_id += 1
+        gross_cents = gross * 100
+        discount_cents = (gross_cents * tier[2] + 50) // 100
+        payable = gross_cents - discount_cents
+        redeem = 0
+        if state.balance >= MIN_REDEEM and rng.random() < 0.35:
+            most = payable * MAX_BILL_SHARE // 100 * REDEEM_POINTS // REDEEM_CENTS
+            redeem = min(state.balance, most) // REDEEM_POINTS * REDEEM_POINTS
+            if redeem < MIN_REDEEM:
+                redeem = 0
+        redeemed_cents = redeem * REDEEM_CENTS // REDEEM_POINTS
+        paid = payable - redeemed_cents
+        earned = paid * tier[4] // (EARN_PER_CENTS * 10)
+        out["purchases"].append(
+            [
+                purchase_id,
+                state.member_id,
+                f"syn-p{purchase_id}",
+                at,
+                money(gross_cents),
+                False,
+                Decimal(tier[2]),
+                money(discount_cents),
+                redeem,
+                money(redeemed_cents),
+                money(paid),
+                earned,
+                self.detail[tier_id],
+                tier_id,
+                ZERO,
+                "",
+                None,
+            ]
+        )
+        self.counts.purchases += 1
+        if redeem:
+            self.redeem(state, out, redeem, at, purchase_id)
+        self.grant(state, out, Kind.PURCHASE_EARN, earned, at, "", purchase_id)
+        state.spend_cents += paid
+        state.purchases += 1
+        state.last_purchase_at = at
+
+
+class _MemberState:
+    __slots__ = ("member_id", "balance", "lots", "spend_cents", "purchases", "last_purchase_at")
+
+    def __init__(self, member_id):
+        self.member_id = member_id
+        self.balance = 0
+        self.lots = []  # [entry id, expires_on ordinal, remaining, ledger row]
+        self.spend_cents = 0
+        self.purchases = 0
+        self.last_purchase_at = None
+
+
+# -- writing -------------------------------------------------------------------
+def _copy_rows(model, columns, rows):
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+    json_at = columns.index("earning_detail") if "earning_detail" in columns else None
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            if json_at is not None:
+                row[json_at] = Jsonb(row[json_at])
+            copy.write_row(row)
+
+
+def _bulk_rows(model, columns, rows):
+    model.objects.bulk_create(
+        [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500
+    )
+
+
+def _write_chunk(out):
+    write = _copy_rows if connection.vendor == "postgresql" else _bulk_rows
+    for key, model, columns in TABLES:
+        if out[key]:
+            write(model, columns, out[key])
+
+
+def _set_aside_indexes(cursor):
+    """Drop the foreign keys, unique constraints and secondary indexes of the
+    tables we fill, and return the statements that build them again.
+
+    Building an index once over ten million rows is far cheaper than keeping
+    it up to date row by row; deferred foreign-key checks would also queue one
+    event per row until commit. Runs inside the load's transaction, so a
+    failed load leaves the schema as it was.
+    """
+    tables = [model._meta.db_table for _key, model, _columns in TABLES]
+    cursor.execute(
+        """
+        SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid)
+        FROM pg_constraint
+        WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u')
+        ORDER BY contype, conname
+        """,
+        [tables],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        """
+        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+        FROM pg_index i
+        WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+          AND NOT EXISTS (
+            SELECT 1 FROM pg_constraint c
+            WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x')
+          )
+        ORDER BY 1
+        """,
+        [tables],
+    )
+    indexes = cursor.fetchall()
+    q = connection.ops.quote_name
+    for table, name, _type, _definition in constraints:  # 'f' sorts before 'u'
+        cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {q(name)}")
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    rebuild = [definition for _name, definition in indexes]
+    rebuild += [
+        f"ALTER TABLE {table} ADD CONSTRAINT {q(name)} {definition}"
+        for table, name, _type, definition in sorted(constraints, key=lambda c: c[2], reverse=True)
+    ]
+    return rebuild
+
+
+def _set_up_programme():
+    """Tiers, programme rules and behaviour rules of the synthetic shop."""
+    tiers = []
+    for row in TIERS:
+        rank, name, retail, wholesale, multiplier, _threshold = row
+        tier, _created = Tier.objects.update_or_create(
+            rank=rank,
+            defaults={
+                "name": name,
+                "is_active": True,
+                "retail_discount": Decimal(retail),
+                "wholesale_discount": Decimal(wholesale),
+                "points_multiplier": Decimal(multiplier) / 10,
+            },
+        )
+        tiers.append((tier.pk, row))
+    ProgrammeRules.objects.update_or_create(
+        pk=1,
+        defaults={
+            "earn_points": 1,
+            "earn_per_amount": money(EARN_PER_CENTS),
+            "redeem_points": REDEEM_POINTS,
+            "redeem_value": money(REDEEM_CENTS),
+            "min_redeem_points": MIN_REDEEM,
+            "max_bill_share": Decimal(MAX_BILL_SHARE),
+            "expiry_policy": ProgrammeRules.ExpiryPolicy.YEAR_END,
+        },
+    )
+    for action, code, name, points, cap in [
+        (BehaviourRule.Action.JOIN, "join", "Joining", JOIN_POINTS, 1),
+        (BehaviourRule.Action.BIRTHDAY, "birthday", "Birthday", BIRTHDAY_POINTS, None),
+        (BehaviourRule.Action.PROFILE, "profile", "Completing the profile", 50, 1),
+    ]:
+        BehaviourRule.objects.update_or_create(
+            code=code,
+            defaults={"action": action, "name": name, "points": points, "per_member_cap": cap},
+        )
+    return tiers
+
+
+def clear_shop():
+    """Delete every member, sale and ledger row (the synthetic shop's tables)."""
+    if connection.vendor == "postgresql":
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for _k, m, _c in TABLES)
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {tables}, points_refund RESTART IDENTITY CASCADE")
+        return
+    LotDraw.objects.all().delete()
+    LedgerEntry.objects.all().delete()
+    Refund.objects.all().delete()
+    Purchase.objects.all().delete()
+    Member.objects.update(referred_by=None)
+    Member.objects.all().delete()
+
+
+def generate_shop(*, members, years, seed=1, end=None, chunk=10_000, progress=None) -> Counts:
+    """Write a synthetic shop of `members` members with `years` of history
+    ending the day before `end` (default: the shop's today) into an empty
+    database. Returns the row counts."""
+    if Member.objects.exists():
+        raise ValueError("the database already has members: clear them first (--replace)")
+    end = end or shop_today()
+    with transaction.atomic():
+        tiers = _set_up_programme()
+    generator = ShopGenerator(seed=seed, years=years, end=end, tiers=tiers)
+    on_postgres = connection.vendor == "postgresql"
+    # One transaction: a failed load leaves nothing behind, not even the
+    # indexes set aside on PostgreSQL.
+    with transaction.atomic(), connection.cursor() as cursor:
+        rebuild = []
+        if on_postgres and members >= 10_000:
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            rebuild = _set_aside_indexes(cursor)
+        for first in range(0, members, chunk):
+            out = {"members": [], "purchases": [], "entries": [], "draws": []}
+            for index in range(first, min(first + chunk, members)):
+                generator.member(index, index + 1, out)
+            _write_chunk(out)
+            if progress:
+                progress(generator.counts)
+        if rebuild and progress:
+            progress(generator.counts, "building indexes")
+        for statement in rebuild:
+            cursor.execute(statement)
+        for statement in connection.ops.sequence_reset_sql(no_style(), [m for _k, m, _c in TABLES]):
+            cursor.execute(statement)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for _key, model, _columns in TABLES:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return generator.counts
