@@ -561,6 +561,9 @@ def clear_shop():
     if connection.vendor == "postgresql":
         tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for _k, m, _c in TABLES)
         with connection.cursor() as cursor:
+            # Run deferred foreign-key checks now: TRUNCATE refuses to run
+            # with them pending (a load earlier in the same transaction).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {tables}, points_refund RESTART IDENTITY CASCADE")
         return
     LotDraw.objects.all().delete()
