@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ServiceAdmin
 from config.errors import LoyaltyError
 from members import services
 from members.models import LifecycleRules, Member
@@ -27,15 +28,29 @@ class MemberAdminForm(forms.ModelForm):
             "messages_opt_out",
         ]
 
-    def clean_phone(self):
+    # The same checks enrol_member and update_member make, shown as field
+    # errors instead of failing in save_model.
+    def _checked(self, check, name):
         try:
-            return normalize_phone(self.cleaned_data["phone"])
+            return check(self.cleaned_data[name])
         except LoyaltyError as error:
             raise forms.ValidationError(error.message) from None
 
+    def clean_phone(self):
+        return self._checked(normalize_phone, "phone")
+
+    def clean_name(self):
+        return self._checked(services.clean_name, "name")
+
+    def clean_email(self):
+        return self._checked(services.clean_email, "email")
+
+    def clean_birthday(self):
+        return self._checked(services.clean_birthday, "birthday")
+
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(ServiceAdmin):
     form = MemberAdminForm
     list_display = [
         "member_number",
@@ -63,10 +78,14 @@ class MemberAdmin(admin.ModelAdmin):
     ]
     show_full_result_count = False
 
+    def has_delete_permission(self, request, obj=None):
+        # Members carry a ledger and sales; they are blocked or merged, never deleted.
+        return False
+
     def save_model(self, request, obj, form, change):
         # One door per operation: the admin writes through the same services
         # as the member pages, so their rules hold here too.
-        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        data = {name: form.cleaned_data[name] for name in MemberAdminForm.Meta.fields}
         try:
             if change:
                 services.update_member(member=obj, by=request.user, **data)
@@ -77,11 +96,12 @@ class MemberAdmin(admin.ModelAdmin):
                 services.update_member(
                     member=member, by=request.user, status=status, messages_opt_out=opt_out
                 )
-                obj.pk = member.pk
+                # The admin goes on to log and redirect with this object.
+                obj.__dict__.update(Member.objects.get(pk=member.pk).__dict__)
         except LoyaltyError as error:
-            from django.core.exceptions import ValidationError
-
-            raise ValidationError(error.message) from None
+            # Only a race (the phone taken meanwhile) gets here past the form.
+            self.message_user(request, error.message, level="error")
+            raise
 
 
 @admin.register(LifecycleRules)

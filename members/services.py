@@ -48,7 +48,7 @@ def is_valid_member_number(number: str) -> bool:
     return len(number) == 10 and number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
 
 
-def _clean_name(name) -> str:
+def clean_name(name) -> str:
     name = " ".join(str(name or "").split())
     if not name:
         raise LoyaltyError(_("Enter the member's name."), field="name", code="name_missing")
@@ -62,7 +62,7 @@ def _clean_name(name) -> str:
     return name
 
 
-def _clean_email(email) -> str:
+def clean_email(email) -> str:
     email = str(email or "").strip()
     if email:
         try:
@@ -76,7 +76,7 @@ def _clean_email(email) -> str:
     return email
 
 
-def _clean_birthday(birthday):
+def clean_birthday(birthday):
     if birthday is None or birthday == "":
         return None
     if not isinstance(birthday, date):
@@ -129,9 +129,9 @@ def enrol_member(
 ) -> Member:
     """Enrol a member in the lowest active tier, with a fresh member number."""
     phone = normalize_phone(phone)
-    name = _clean_name(name)
-    email = _clean_email(email)
-    birthday = _clean_birthday(birthday)
+    name = clean_name(name)
+    email = clean_email(email)
+    birthday = clean_birthday(birthday)
     tier = entry_tier()
     if tier is None:
         raise LoyaltyError(
@@ -185,14 +185,14 @@ def update_member(*, member, by=None, **changes) -> Member:
             member.phone, member.phone_tail = phone, phone[-4:]
             update_fields += ["phone", "phone_tail"]
     if "name" in changes:
-        member.name = _clean_name(changes["name"])
+        member.name = clean_name(changes["name"])
         member.name_key = name_search_key(member.name)
         update_fields += ["name", "name_key"]
     if "email" in changes:
-        member.email = _clean_email(changes["email"])
+        member.email = clean_email(changes["email"])
         update_fields.append("email")
     if "birthday" in changes:
-        member.birthday = _clean_birthday(changes["birthday"])
+        member.birthday = clean_birthday(changes["birthday"])
         update_fields.append("birthday")
     if "referred_by" in changes:
         referrer = changes["referred_by"]

@@ -244,6 +244,25 @@ class LedgerEntry(models.Model):
     refund = models.ForeignKey(
         Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
     )
+    # A return of points (refund, reward cancellation) links the spend it gives back.
+    reverses = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversals",
+        verbose_name=_("gives back"),
+    )
+    behaviour_rule = models.ForeignKey(
+        BehaviourRule,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("behaviour reward"),
+    )
+    # The campaigns app adds `campaign` (a bonus entry's campaign) here;
+    # points.services links it as soon as the field exists.
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -62,3 +62,50 @@ def owner_user(**kwargs):
 
 def staff_user(**kwargs):
     return UserFactory(role=STAFF, **kwargs)
+
+
+# --- points ------------------------------------------------------------------
+
+
+def programme_rules(**changes):
+    """The one ProgrammeRules row with `changes` applied (defaults: 1 point per 1,
+    100 points = 50, at least 100 per redemption, at most 50 % of a bill)."""
+    from points.models import ProgrammeRules
+
+    rules = ProgrammeRules.current()
+    for name, value in changes.items():
+        setattr(rules, name, value)
+    rules.save()
+    return rules
+
+
+def give_points(member, points, *, at=None, key=None, kind="opening_balance"):
+    """Points for set-up, through the ledger (a lot dated `at`)."""
+    import uuid
+
+    from django.db import transaction
+
+    from points.services import grant_points, lock_member
+
+    with transaction.atomic():
+        locked = lock_member(member)
+        entry = grant_points(
+            member=locked,
+            points=points,
+            kind=kind,
+            idempotency_key=key or f"test-{uuid.uuid4()}",
+            at=at,
+        )
+    member.points_balance = locked.points_balance
+    return entry
+
+
+class BehaviourRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "points.BehaviourRule"
+        django_get_or_create = ("code",)
+
+    action = "custom"
+    code = factory.Sequence(lambda n: f"action-{n}")
+    name = factory.LazyAttribute(lambda o: o.code.title())
+    points = 50

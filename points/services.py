@@ -1,0 +1,856 @@
+"""The only doors that change points, sales and refunds.
+
+Doors called by views, commands and tasks (record_purchase, refund_purchase,
+adjust_points, award_behaviour_points) are durable transactions. The
+composable pieces (lock_member, grant_points, spend_points, return_points)
+run inside a caller's durable service, after the member row is locked.
+
+Lock order everywhere: the member row, then that member's open lots ordered
+by (expires_on, id). The sale path and the nightly expiry take locks in this
+same order, so they never deadlock.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_FLOOR, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.selectors import campaign_terms
+from config.clock import shop_date, shop_day_start, shop_today
+from config.errors import LoyaltyError
+from config.money import format_money, round_money
+from config.roles import is_owner
+from members.models import Member
+from points.models import BehaviourRule, LedgerEntry, LotDraw, ProgrammeRules, Purchase, Refund
+from tiers.services import evaluate_member
+
+Kind = LedgerEntry.Kind
+
+# Blocked members cannot earn or spend: these kinds are refused for them.
+# Corrections (adjustments, refunds, cancellations, expiry) still go through.
+EARNING_KINDS = {Kind.PURCHASE_EARN, Kind.BEHAVIOUR_EARN, Kind.CAMPAIGN_BONUS, Kind.TIER_BONUS}
+SPENDING_KINDS = {Kind.REDEEM_CASH, Kind.REWARD_REDEEM}
+
+
+# ---------------------------------------------------------------------------
+# Small rules
+
+
+def _floor_points(value: Decimal) -> int:
+    """The one place points are rounded: down, once, at the end."""
+    return int(Decimal(value).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for last_day in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last_day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def lot_expiry(*, rules: ProgrammeRules, earned_on: date) -> date | None:
+    """The last shop day on which points earned on `earned_on` can be spent."""
+    policy = ProgrammeRules.ExpiryPolicy
+    if rules.expiry_policy == policy.MONTHS:
+        return _add_months(earned_on, rules.expiry_months)
+    if rules.expiry_policy == policy.YEAR_END:
+        return date(earned_on.year + 1, 12, 31)
+    return None
+
+
+def points_value(*, rules: ProgrammeRules, points: int) -> Decimal:
+    """The cash value of `points` at the owner's redemption rate."""
+    return round_money(Decimal(points) * rules.redeem_value / rules.redeem_points)
+
+
+def _user(by):
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def _conflict(key):
+    return LoyaltyError(
+        _(
+            "The request key %(key)s was already used for a different operation. "
+            "Reload the page and try again."
+        )
+        % {"key": key},
+        code="idempotency_conflict",
+    )
+
+
+def _refuse_blocked(member):
+    if member.is_blocked:
+        raise LoyaltyError(
+            _("%(name)s is blocked: no earning or spending until an owner unblocks them.")
+            % {"name": member.name},
+            code="blocked",
+        )
+
+
+# ---------------------------------------------------------------------------
+# Composable pieces: call inside a durable service, after lock_member.
+
+
+def lock_member(member) -> Member:
+    """Lock the member row for the rest of the transaction; return it fresh."""
+    return (
+        Member.objects.select_for_update(of=("self",))
+        .select_related("tier")
+        .get(pk=member.pk if isinstance(member, Member) else member)
+    )
+
+
+def _lock_open_lots(member):
+    """The member's lots with points left, locked, in spending order."""
+    return list(
+        LedgerEntry.objects.select_for_update()
+        .filter(member=member, remaining__gt=0)
+        .order_by(F("expires_on").asc(nulls_last=True), "id")
+    )
+
+
+def _change_balance(member, delta: int):
+    Member.objects.filter(pk=member.pk).update(points_balance=F("points_balance") + delta)
+    member.points_balance += delta
+
+
+def _replay(key, *, member, kind, points):
+    """The entry already written under `key`, or None; refuse a different use of it."""
+    existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.member_id != member.pk or existing.kind != kind or existing.points != points:
+        raise _conflict(key)
+    return existing
+
+
+def _insert_entry(**fields) -> LedgerEntry:
+    try:
+        with transaction.atomic():
+            return LedgerEntry.objects.create(**fields)
+    except IntegrityError:
+        # Another transaction used the same key for another member meanwhile.
+        raise _conflict(fields["idempotency_key"]) from None
+
+
+def grant_points(
+    *, member, points, kind, idempotency_key, reason="", by=None, at=None, **links
+) -> LedgerEntry:
+    """Add `points` (> 0) as a new lot expiring by the programme's policy.
+
+    `links` are LedgerEntry foreign keys: purchase, refund, behaviour_rule,
+    and campaign or reward redemption once those apps add theirs.
+    """
+    points = int(points)
+    if points <= 0:
+        raise ValueError("grant_points needs a positive number of points")
+    existing = _replay(idempotency_key, member=member, kind=kind, points=points)
+    if existing:
+        return existing
+    if kind in EARNING_KINDS:
+        _refuse_blocked(member)
+    at = at or timezone.now()
+    entry = _insert_entry(
+        member=member,
+        kind=kind,
+        points=points,
+        remaining=points,
+        expires_on=lot_expiry(rules=ProgrammeRules.current(), earned_on=shop_date(at)),
+        created_at=at,
+        idempotency_key=idempotency_key,
+        reason=reason[:200],
+        by=_user(by),
+        **links,
+    )
+    _change_balance(member, points)
+    return entry
+
+
+def _insufficient(balance, points):
+    return LoyaltyError(
+        _("Not enough points: the balance is %(balance)d, %(points)d were asked for.")
+        % {"balance": balance, "points": points},
+        field="points_to_redeem",
+        code="insufficient_points",
+    )
+
+
+def _draw_lots(entry, lots, points):
+    """Take `points` from `lots` in order, recording each draw."""
+    draws, left = [], points
+    for lot in lots:
+        if left == 0:
+            break
+        take = min(lot.remaining, left)
+        if take <= 0:
+            continue
+        lot.remaining -= take
+        lot.save(update_fields=["remaining"])
+        draws.append(LotDraw(entry=entry, lot=lot, points=take))
+        left -= take
+    LotDraw.objects.bulk_create(draws)
+    return points - left
+
+
+def spend_points(
+    *, member, points, kind, idempotency_key, reason="", by=None, at=None, prefer=(), **links
+) -> LedgerEntry:
+    """Take `points` (> 0) from the member's lots, earliest expiry first.
+
+    Lots already past their expiry day are expired first, so a spend never
+    uses points that are gone. `prefer` lists lots to draw before the rest
+    (a refund takes back its own sale's points first). Raises LoyaltyError
+    (code insufficient_points) when the balance is short.
+    """
+    points = int(points)
+    if points <= 0:
+        raise ValueError("spend_points needs a positive number of points")
+    existing = _replay(idempotency_key, member=member, kind=kind, points=-points)
+    if existing:
+        return existing
+    if kind in SPENDING_KINDS:
+        _refuse_blocked(member)
+    at = at or timezone.now()
+    lots = _lock_open_lots(member)
+    lots = _expire_lots(member, lots, as_of=shop_date(at))
+    available = sum(lot.remaining for lot in lots)
+    if points > available:
+        raise _insufficient(available, points)
+    preferred = {lot.pk for lot in prefer}
+    ordered = [lot for lot in lots if lot.pk in preferred] + [
+        lot for lot in lots if lot.pk not in preferred
+    ]
+    entry = _insert_entry(
+        member=member,
+        kind=kind,
+        points=-points,
+        created_at=at,
+        idempotency_key=idempotency_key,
+        reason=reason[:200],
+        by=_user(by),
+        **links,
+    )
+    _draw_lots(entry, ordered, points)
+    _change_balance(member, -points)
+    return entry
+
+
+def returnable_points(entry) -> int:
+    """Points of spending `entry` not yet given back."""
+    returned = LedgerEntry.objects.filter(reverses=entry).aggregate(total=Sum("points"))["total"]
+    return -entry.points - (returned or 0)
+
+
+def return_points(
+    *,
+    entry,
+    kind,
+    idempotency_key,
+    reason="",
+    by=None,
+    points=None,
+    member=None,
+    at=None,
+    **links,
+) -> LedgerEntry | None:
+    """Give a spend's points (all not yet returned, or `points` of them) back
+    to the lots it drew from, latest expiry first, keeping their expiry dates.
+
+    Pass the locked `member` so its cached balance stays current in memory.
+    Points returned to a lot already past its expiry day are expired by the
+    next expiry run or spend. Returns None when nothing is left to return.
+    """
+    if entry.points >= 0:
+        raise ValueError("return_points gives back a spending entry")
+    member = member if member is not None else entry.member
+    existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+    if existing:
+        same = existing.reverses_id == entry.pk and existing.kind == kind
+        if not same or (points is not None and existing.points != int(points)):
+            raise _conflict(idempotency_key)
+        return existing
+    returnable = returnable_points(entry)
+    left = returnable if points is None else int(points)
+    if left <= 0:
+        return None
+    if left > returnable:
+        raise ValueError("cannot return more points than the entry spent")
+    new = _insert_entry(
+        member_id=entry.member_id,
+        kind=kind,
+        points=left,
+        created_at=at or timezone.now(),
+        idempotency_key=idempotency_key,
+        reason=reason[:200],
+        by=_user(by),
+        reverses=entry,
+        **links,
+    )
+    # Net points still out per lot: drawn by the entry minus earlier returns.
+    out = {}
+    for draw in LotDraw.objects.filter(entry=entry):
+        out[draw.lot_id] = out.get(draw.lot_id, 0) + draw.points
+    for draw in LotDraw.objects.filter(entry__reverses=entry).exclude(entry=new):
+        out[draw.lot_id] -= draw.points
+    lots = (
+        LedgerEntry.objects.select_for_update()
+        .filter(pk__in=[pk for pk, n in out.items() if n > 0])
+        .order_by(F("expires_on").asc(nulls_last=True), "id")
+    )
+    draws = []
+    for lot in reversed(list(lots)):
+        give = min(out[lot.pk], left)
+        if give <= 0:
+            continue
+        lot.remaining += give
+        lot.save(update_fields=["remaining"])
+        draws.append(LotDraw(entry=new, lot=lot, points=give))
+        left -= give
+    LotDraw.objects.bulk_create(draws)
+    _change_balance(member, new.points)
+    return new
+
+
+def _expire_lots(member, lots, *, as_of):
+    """Expire the locked `lots` whose last day is before `as_of`; return the rest."""
+    keep, expired = [], 0
+    for lot in lots:
+        if lot.expires_on is None or lot.expires_on >= as_of or lot.remaining <= 0:
+            keep.append(lot)
+            continue
+        # A lot can expire again after points are returned to it: number the keys.
+        round_no = LotDraw.objects.filter(lot=lot, entry__kind=Kind.EXPIRY).count()
+        entry = LedgerEntry.objects.create(
+            member=member,
+            kind=Kind.EXPIRY,
+            points=-lot.remaining,
+            created_at=max(min(timezone.now(), shop_day_start(as_of)), lot.created_at),
+            idempotency_key=f"expiry:{lot.pk}:{round_no}",
+            reason=_("Points earned %(day)s expired after %(expiry)s.")
+            % {"day": shop_date(lot.created_at).isoformat(), "expiry": lot.expires_on.isoformat()},
+        )
+        LotDraw.objects.create(entry=entry, lot=lot, points=lot.remaining)
+        expired += lot.remaining
+        lot.remaining = 0
+        lot.save(update_fields=["remaining"])
+    if expired:
+        _change_balance(member, -expired)
+    return keep
+
+
+# ---------------------------------------------------------------------------
+# The sale
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A sale computed but not saved: what the counter previews and records."""
+
+    gross_amount: Decimal
+    wholesale: bool
+    tier: object
+    discount_percent: Decimal
+    discount_amount: Decimal
+    amount_due: Decimal  # after the tier discount, before points
+    points_to_redeem: int
+    redeemed_value: Decimal
+    amount_paid: Decimal  # the eligible amount: after discount and points
+    max_redeemable_points: int
+    points_balance: int
+    base_points: int
+    bonuses: list = field(default_factory=list)  # [(campaign, points)]
+    points_earned: int = 0
+    detail: dict = field(default_factory=dict)
+
+
+def _positive_amount(amount) -> Decimal:
+    try:
+        amount = Decimal(str(amount))
+    except (ArithmeticError, ValueError, TypeError):
+        amount = None
+    if amount is None or not amount.is_finite() or amount <= 0:
+        raise LoyaltyError(_("Enter an amount above zero."), field="amount", code="amount")
+    if round_money(amount) != amount:
+        raise LoyaltyError(
+            _("Enter the amount with at most two decimal places."), field="amount", code="amount"
+        )
+    return amount
+
+
+def spendable_balance(member, *, as_of) -> int:
+    """The balance less lots past their last day that expiry has not swept yet."""
+    due = LedgerEntry.objects.filter(
+        member=member, remaining__gt=0, expires_on__lt=as_of
+    ).aggregate(total=Sum("remaining"))["total"]
+    return member.points_balance - (due or 0)
+
+
+def _check_redemption(*, rules, points, max_points, balance):
+    if points < 0:
+        raise LoyaltyError(
+            _("Enter the points to redeem as zero or more."),
+            field="points_to_redeem",
+            code="points_negative",
+        )
+    if points == 0:
+        return
+    if points < rules.min_redeem_points:
+        raise LoyaltyError(
+            _("Redeem at least %(min)d points at a time.") % {"min": rules.min_redeem_points},
+            field="points_to_redeem",
+            code="below_minimum",
+        )
+    if points > balance:
+        raise _insufficient(balance, points)
+    if points > max_points:
+        raise LoyaltyError(
+            _(
+                "At most %(share)s%% of this bill can be paid with points: "
+                "redeem %(max)d points or fewer."
+            )
+            % {"share": f"{rules.max_bill_share.normalize():f}", "max": max_points},
+            field="points_to_redeem",
+            code="over_bill_share",
+        )
+
+
+def _compute(*, member, amount, points_to_redeem, wholesale, at, rules, balance) -> Quote:
+    gross = _positive_amount(amount)
+    _refuse_blocked(member)
+    points_to_redeem = int(points_to_redeem or 0)
+    tier = member.tier
+    percent = tier.wholesale_discount if wholesale else tier.retail_discount
+    discount = round_money(gross * percent / 100)
+    due = gross - discount
+    # Points may pay at most max_bill_share % of what is due after the discount.
+    max_points = _floor_points(
+        due * rules.max_bill_share / 100 * rules.redeem_points / rules.redeem_value
+    )
+    _check_redemption(rules=rules, points=points_to_redeem, max_points=max_points, balance=balance)
+    redeemed_value = min(points_value(rules=rules, points=points_to_redeem), due)
+    paid = due - redeemed_value
+    terms = campaign_terms(member=member, moment=at, eligible_amount=paid)
+    base_points = _floor_points(
+        paid
+        * rules.earn_points
+        / rules.earn_per_amount
+        * tier.points_multiplier
+        * Decimal(terms.multiplier)
+    )
+    bonuses = [(campaign, int(points)) for campaign, points in terms.bonuses if points]
+    detail = {
+        "eligible_amount": str(paid),
+        "earn_points": rules.earn_points,
+        "earn_per_amount": str(rules.earn_per_amount),
+        "tier": tier.name,
+        "tier_multiplier": str(tier.points_multiplier),
+        "campaign_multiplier": str(terms.multiplier),
+        "base_points": base_points,
+        "bonuses": [
+            {"campaign": str(campaign), "campaign_id": getattr(campaign, "pk", None), "points": p}
+            for campaign, p in bonuses
+        ],
+        "explanation": [
+            {key: str(value) for key, value in item.items()} for item in terms.explanation
+        ],
+    }
+    return Quote(
+        gross_amount=gross,
+        wholesale=bool(wholesale),
+        tier=tier,
+        discount_percent=percent,
+        discount_amount=discount,
+        amount_due=due,
+        points_to_redeem=points_to_redeem,
+        redeemed_value=redeemed_value,
+        amount_paid=paid,
+        max_redeemable_points=min(max_points, max(balance, 0)),
+        points_balance=balance,
+        base_points=base_points,
+        bonuses=bonuses,
+        points_earned=base_points + sum(p for _c, p in bonuses),
+        detail=detail,
+    )
+
+
+def quote_purchase(*, member, amount, points_to_redeem=0, wholesale=False, at=None) -> Quote:
+    """What record_purchase would do, without saving or locking anything."""
+    at = at or timezone.now()
+    member = Member.objects.select_related("tier").get(pk=member.pk)
+    return _compute(
+        member=member,
+        amount=amount,
+        points_to_redeem=points_to_redeem,
+        wholesale=wholesale,
+        at=at,
+        rules=ProgrammeRules.current(),
+        balance=spendable_balance(member, as_of=shop_date(at)),
+    )
+
+
+def _replay_purchase(existing, *, member, amount, points_to_redeem, wholesale):
+    same = (
+        existing.member_id == member.pk
+        and existing.gross_amount == _positive_amount(amount)
+        and existing.points_redeemed == int(points_to_redeem or 0)
+        and existing.wholesale == bool(wholesale)
+    )
+    if not same:
+        raise _conflict(existing.idempotency_key)
+    return existing
+
+
+def _campaign_link(campaign):
+    """Link a bonus entry to its campaign once the campaigns app adds the field."""
+    names = {f.name for f in LedgerEntry._meta.get_fields()}
+    return {"campaign": campaign} if "campaign" in names and campaign is not None else {}
+
+
+def _record_earning(*, member, purchase, quote, key, by, at):
+    if quote.base_points:
+        grant_points(
+            member=member,
+            points=quote.base_points,
+            kind=Kind.PURCHASE_EARN,
+            idempotency_key=f"{key}:earn",
+            reason=_("Sale #%(id)s") % {"id": purchase.pk},
+            by=by,
+            at=at,
+            purchase=purchase,
+        )
+    for index, (campaign, points) in enumerate(quote.bonuses):
+        grant_points(
+            member=member,
+            points=points,
+            kind=Kind.CAMPAIGN_BONUS,
+            idempotency_key=f"{key}:bonus:{index}",
+            reason=str(campaign)[:200],
+            by=by,
+            at=at,
+            purchase=purchase,
+            **_campaign_link(campaign),
+        )
+
+
+@transaction.atomic(durable=True)
+def record_purchase(
+    *,
+    member,
+    amount,
+    idempotency_key,
+    points_to_redeem=0,
+    wholesale=False,
+    by=None,
+    at=None,
+    note="",
+) -> Purchase:
+    """Record a sale: tier discount, points as cash, points earned, the
+    member's figures and a tier upgrade if the sale qualifies.
+
+    The server recomputes everything. Called again with the same key it
+    returns the first Purchase and changes nothing; the same key with other
+    figures is refused.
+    """
+    member = lock_member(member)
+    existing = Purchase.objects.filter(idempotency_key=idempotency_key).first()
+    if existing:
+        return _replay_purchase(
+            existing,
+            member=member,
+            amount=amount,
+            points_to_redeem=points_to_redeem,
+            wholesale=wholesale,
+        )
+    at = at or timezone.now()
+    rules = ProgrammeRules.current()
+    quote = _compute(
+        member=member,
+        amount=amount,
+        points_to_redeem=points_to_redeem,
+        wholesale=wholesale,
+        at=at,
+        rules=rules,
+        balance=spendable_balance(member, as_of=shop_date(at)),
+    )
+    try:
+        with transaction.atomic():
+            purchase = Purchase.objects.create(
+                member=member,
+                idempotency_key=idempotency_key,
+                created_at=at,
+                gross_amount=quote.gross_amount,
+                wholesale=quote.wholesale,
+                discount_percent=quote.discount_percent,
+                discount_amount=quote.discount_amount,
+                points_redeemed=quote.points_to_redeem,
+                redeemed_value=quote.redeemed_value,
+                amount_paid=quote.amount_paid,
+                points_earned=quote.points_earned,
+                earning_detail=quote.detail,
+                tier=quote.tier,
+                note=(note or "")[:200],
+                by=_user(by),
+            )
+    except IntegrityError:
+        raise _conflict(idempotency_key) from None
+    if quote.points_to_redeem:
+        spend_points(
+            member=member,
+            points=quote.points_to_redeem,
+            kind=Kind.REDEEM_CASH,
+            idempotency_key=f"{idempotency_key}:redeem",
+            reason=_("Sale #%(id)s") % {"id": purchase.pk},
+            by=by,
+            at=at,
+            purchase=purchase,
+        )
+    _record_earning(
+        member=member, purchase=purchase, quote=quote, key=idempotency_key, by=by, at=at
+    )
+    member.lifetime_spend += quote.amount_paid
+    member.purchase_count += 1
+    if member.last_purchase_at is None or at > member.last_purchase_at:
+        member.last_purchase_at = at
+    member.save(update_fields=["lifetime_spend", "purchase_count", "last_purchase_at"])
+    evaluate_member(
+        member=member,
+        as_of=shop_date(at),
+        reason=_("Sale #%(id)s") % {"id": purchase.pk},
+        by=_user(by),
+    )
+    return purchase
+
+
+# ---------------------------------------------------------------------------
+# Refunds
+
+
+def _refund_amount(purchase, amount) -> Decimal:
+    left = purchase.amount_paid - purchase.refunded_amount
+    if left <= 0:
+        raise LoyaltyError(
+            _("Sale #%(id)s is already fully refunded.") % {"id": purchase.pk},
+            field="amount",
+            code="already_refunded",
+        )
+    if amount is None:
+        return left
+    amount = _positive_amount(amount)
+    if amount > left:
+        raise LoyaltyError(
+            _("At most %(left)s of this sale can still be refunded.")
+            % {"left": format_money(left)},
+            field="amount",
+            code="over_refund",
+        )
+    return amount
+
+
+def _refund_shares(purchase, amount):
+    """Earned points to reverse and redeemed points to return for this refund.
+
+    Computed on the cumulative refunded share, so partial refunds add up to
+    exactly the sale's figures when the whole sale is refunded.
+    """
+    refunded_after = purchase.refunded_amount + amount
+    share = refunded_after / purchase.amount_paid
+    totals = purchase.refunds.aggregate(
+        reversed=Sum("points_reversed"),
+        short=Sum("points_shortfall"),
+        returned=Sum("points_returned"),
+    )
+    owed_before = (totals["reversed"] or 0) + (totals["short"] or 0)
+    earned = _floor_points(purchase.points_earned * share) - owed_before
+    redeemed = _floor_points(purchase.points_redeemed * share) - (totals["returned"] or 0)
+    return max(earned, 0), max(redeemed, 0)
+
+
+@transaction.atomic(durable=True)
+def refund_purchase(*, purchase, amount=None, idempotency_key, by=None, reason="") -> Refund:
+    """Refund `amount` of a sale (all that is left when None).
+
+    Returns the refund's share of redeemed points to their lots first, then
+    takes back its share of earned points; when the member has already spent
+    them the balance stops at zero and the rest is recorded as a shortfall.
+    """
+    member = lock_member(purchase.member_id)
+    purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
+    existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
+    if existing:
+        if existing.purchase_id != purchase.pk or (
+            amount is not None and existing.amount != _positive_amount(amount)
+        ):
+            raise _conflict(idempotency_key)
+        return existing
+    amount = _refund_amount(purchase, amount)
+    earned, redeemed = _refund_shares(purchase, amount)
+    refund = Refund.objects.create(
+        purchase=purchase,
+        idempotency_key=idempotency_key,
+        created_at=timezone.now(),
+        amount=amount,
+        reason=(reason or "")[:200],
+        by=_user(by),
+    )
+    text = _("Refund of sale #%(id)s") % {"id": purchase.pk}
+    if redeemed:
+        spend = purchase.ledger_entries.get(kind=Kind.REDEEM_CASH)
+        returned = return_points(
+            entry=spend,
+            kind=Kind.REFUND_REVERSAL,
+            idempotency_key=f"{idempotency_key}:return",
+            reason=text,
+            by=by,
+            points=redeemed,
+            member=member,
+            purchase=purchase,
+            refund=refund,
+        )
+        refund.points_returned = returned.points if returned else 0
+    if earned:
+        own_lots = purchase.ledger_entries.filter(
+            kind__in=[Kind.PURCHASE_EARN, Kind.CAMPAIGN_BONUS]
+        ).order_by("id")
+        taken = min(earned, spendable_balance(member, as_of=shop_date(timezone.now())))
+        if taken > 0:
+            spend_points(
+                member=member,
+                points=taken,
+                kind=Kind.REFUND_REVERSAL,
+                idempotency_key=f"{idempotency_key}:reverse",
+                reason=text,
+                by=by,
+                prefer=list(own_lots),
+                purchase=purchase,
+                refund=refund,
+            )
+        refund.points_reversed = max(taken, 0)
+        refund.points_shortfall = earned - refund.points_reversed
+    refund.save(update_fields=["points_returned", "points_reversed", "points_shortfall"])
+    purchase.refunded_amount += amount
+    purchase.save(update_fields=["refunded_amount"])
+    member.lifetime_spend = max(member.lifetime_spend - amount, Decimal("0"))
+    member.save(update_fields=["lifetime_spend"])
+    return refund
+
+
+# ---------------------------------------------------------------------------
+# Adjustments, behaviour points, expiry
+
+
+@transaction.atomic(durable=True)
+def adjust_points(*, member, points, reason, idempotency_key, by) -> LedgerEntry:
+    """An owner adds (points > 0) or removes (points < 0) points, with a reason."""
+    if not is_owner(by):
+        raise LoyaltyError(_("Only an owner can adjust points."), code="not_owner")
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        raise LoyaltyError(
+            _("Give a reason for the adjustment."), field="reason", code="reason_missing"
+        )
+    points = int(points)
+    if points == 0:
+        raise LoyaltyError(
+            _("Enter a number of points other than zero."), field="points", code="points_zero"
+        )
+    member = lock_member(member)
+    service = grant_points if points > 0 else spend_points
+    try:
+        return service(
+            member=member,
+            points=abs(points),
+            kind=Kind.ADJUSTMENT,
+            idempotency_key=idempotency_key,
+            reason=reason,
+            by=by,
+        )
+    except LoyaltyError as error:
+        error.field = "points" if error.code == "insufficient_points" else error.field
+        raise
+
+
+def _behaviour_rule(action):
+    rules = BehaviourRule.objects.filter(is_active=True)
+    rule = rules.filter(code=action).first() or rules.filter(action=action).first()
+    if rule is None:
+        raise LoyaltyError(
+            _("No active behaviour reward “%(action)s” is set up.") % {"action": action},
+            code="no_rule",
+        )
+    return rule
+
+
+@transaction.atomic(durable=True)
+def award_behaviour_points(*, member, action, idempotency_key, by=None) -> LedgerEntry:
+    """Points for joining, a completed profile, a birthday, a referral or an
+    owner-defined action (`action` is a BehaviourRule code or action).
+
+    Scheduled jobs pass deterministic keys (e.g. birthday:<member>:<year>), so
+    a redelivered task returns the first entry. Refused (LoyaltyError) for a
+    blocked member, a missing rule, or a member at the rule's cap.
+    """
+    member = lock_member(member)
+    existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+    if existing:
+        if existing.member_id != member.pk or existing.kind != Kind.BEHAVIOUR_EARN:
+            raise _conflict(idempotency_key)
+        return existing
+    _refuse_blocked(member)
+    rule = _behaviour_rule(action)
+    earned = LedgerEntry.objects.filter(member=member, behaviour_rule=rule)
+    if rule.action == BehaviourRule.Action.BIRTHDAY:
+        this_year = shop_today().year
+        earned_at = earned.values_list("created_at", flat=True)
+        if any(shop_date(at).year == this_year for at in earned_at):
+            raise LoyaltyError(
+                _("Birthday points were already given this year."), code="cap_reached"
+            )
+    if rule.per_member_cap is not None and earned.count() >= rule.per_member_cap:
+        raise LoyaltyError(
+            _("%(name)s already has “%(rule)s” the most times allowed (%(cap)d).")
+            % {"name": member.name, "rule": rule.name, "cap": rule.per_member_cap},
+            code="cap_reached",
+        )
+    return grant_points(
+        member=member,
+        points=rule.points,
+        kind=Kind.BEHAVIOUR_EARN,
+        idempotency_key=idempotency_key,
+        reason=rule.name,
+        by=by,
+        behaviour_rule=rule,
+    )
+
+
+def _expire_member(member_id, as_of) -> int:
+    with transaction.atomic(durable=True):
+        member = lock_member(member_id)
+        before = member.points_balance
+        _expire_lots(member, _lock_open_lots(member), as_of=as_of)
+        return before - member.points_balance
+
+
+def members_with_expired_lots(*, as_of):
+    return (
+        LedgerEntry.objects.filter(remaining__gt=0, expires_on__lt=as_of)
+        .values_list("member_id", flat=True)
+        .distinct()
+        .order_by("member_id")
+    )
+
+
+def expire_points(*, as_of, member_ids=None) -> int:
+    """Expire what is left of every lot whose last day is before `as_of` (a
+    shop-local date); returns the points expired. One transaction per member,
+    so it can run beside the counter; running it twice expires nothing more.
+    """
+    ids = list(members_with_expired_lots(as_of=as_of) if member_ids is None else member_ids)
+    return sum(_expire_member(member_id, as_of) for member_id in ids)

@@ -1,0 +1,114 @@
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from config.errors import LoyaltyError
+from points.models import LedgerEntry
+from points.services import adjust_points, record_purchase, refund_purchase
+from tests.factories import MemberFactory, give_points
+
+
+@pytest.fixture
+def member(tiers):
+    return MemberFactory(tier=tiers["member"])  # 5 % off, multiplier 1
+
+
+def balance(member):
+    member.refresh_from_db()
+    return member.points_balance
+
+
+def test_full_refund_reverses_earned_and_returns_redeemed_points(member):
+    give_points(member, 1000)
+    sale = record_purchase(
+        member=member, amount=Decimal("1000"), points_to_redeem=400, idempotency_key="s"
+    )
+    assert balance(member) == 1000 - 400 + 750
+    refund = refund_purchase(purchase=sale, idempotency_key="r")
+    assert refund.amount == Decimal("750.00")
+    assert (refund.points_returned, refund.points_reversed, refund.points_shortfall) == (
+        400,
+        750,
+        0,
+    )
+    assert balance(member) == 1000
+    member.refresh_from_db()
+    assert member.lifetime_spend == Decimal("0")
+    call_command("check_ledger")
+
+
+def test_returned_points_go_back_to_the_lots_they_came_from(member):
+    lot = give_points(member, 500)
+    sale = record_purchase(
+        member=member, amount=Decimal("1000"), points_to_redeem=300, idempotency_key="s"
+    )
+    lot.refresh_from_db()
+    assert lot.remaining == 200
+    refund_purchase(purchase=sale, idempotency_key="r")
+    lot.refresh_from_db()
+    assert lot.remaining == 500
+
+
+def test_partial_refund_after_earned_points_were_spent_stops_at_zero(member, owner):
+    sale = record_purchase(member=member, amount=Decimal("1000"), idempotency_key="s")  # 950
+    adjust_points(member=member, points=-900, reason="spent", idempotency_key="a", by=owner)
+    assert balance(member) == 50
+    # Refund half of what was paid: 475 of the 950 earned points are owed back.
+    refund = refund_purchase(purchase=sale, amount=Decimal("475"), idempotency_key="r")
+    assert refund.points_reversed == 50
+    assert refund.points_shortfall == 425
+    assert balance(member) == 0
+    sale.refresh_from_db()
+    assert sale.refunded_amount == Decimal("475.00")
+    call_command("check_ledger")
+
+
+def test_partial_refunds_add_up_to_the_sale(member):
+    give_points(member, 1000)
+    sale = record_purchase(
+        member=member, amount=Decimal("1000"), points_to_redeem=333, idempotency_key="s"
+    )
+    paid = sale.amount_paid
+    refunds = [
+        refund_purchase(purchase=sale, amount=Decimal("100.01"), idempotency_key="r1"),
+        refund_purchase(purchase=sale, amount=Decimal("250"), idempotency_key="r2"),
+        refund_purchase(purchase=sale, idempotency_key="r3"),
+    ]
+    assert sum(r.amount for r in refunds) == paid
+    assert sum(r.points_returned for r in refunds) == 333
+    assert sum(r.points_reversed for r in refunds) == sale.points_earned
+    assert balance(member) == 1000
+    call_command("check_ledger")
+
+
+def test_refund_prefers_the_sales_own_points(member):
+    old = give_points(member, 100)
+    sale = record_purchase(member=member, amount=Decimal("100"), idempotency_key="s")  # 95
+    refund_purchase(purchase=sale, idempotency_key="r")
+    old.refresh_from_db()
+    assert old.remaining == 100
+    assert sale.ledger_entries.get(kind="purchase_earn").remaining == 0
+
+
+def test_refunding_more_than_is_left_is_refused(member):
+    sale = record_purchase(member=member, amount=Decimal("100"), idempotency_key="s")
+    refund_purchase(purchase=sale, amount=Decimal("90"), idempotency_key="r1")
+    with pytest.raises(LoyaltyError) as error:
+        refund_purchase(purchase=sale, amount=Decimal("10"), idempotency_key="r2")
+    assert error.value.code == "over_refund"
+    refund_purchase(purchase=sale, idempotency_key="r3")
+    with pytest.raises(LoyaltyError) as error:
+        refund_purchase(purchase=sale, idempotency_key="r4")
+    assert error.value.code == "already_refunded"
+
+
+def test_same_refund_key_changes_nothing_and_other_figures_are_refused(member):
+    sale = record_purchase(member=member, amount=Decimal("100"), idempotency_key="s")
+    first = refund_purchase(purchase=sale, amount=Decimal("50"), idempotency_key="r")
+    again = refund_purchase(purchase=sale, amount=Decimal("50"), idempotency_key="r")
+    assert again.pk == first.pk
+    assert LedgerEntry.objects.filter(kind="refund_reversal").count() == 1
+    with pytest.raises(LoyaltyError) as error:
+        refund_purchase(purchase=sale, amount=Decimal("20"), idempotency_key="r")
+    assert error.value.code == "idempotency_conflict"
