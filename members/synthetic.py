@@ -129,6 +129,8 @@ PURCHASE_COLUMNS = [
     "by_id",
 ]
 LEDGER_COLUMNS = [
+    "behaviour_rule_id",
+    "reverses_id",
     "id",
     "member_id",
     "kind",
@@ -176,15 +178,12 @@ class Counts:
 class ShopGenerator:
     """Simulates members one after the other; see `generate_shop`."""
 
-    def __init__(self, *, seed, years, end, tiers):
+    def __init__(self, *, seed, years, end, tiers, rules):
         self.rng = random.Random(seed)
         self.end = end.toordinal()  # data covers the days before `end`
         self.start = self.end - round(years * 365)
-        self.tiers = tiers  # [(tier_id, TIERS row)] by rank
-        self.detail = {
-            tier_id: {"rate": "1/10", "tier_multiplier": str(Decimal(mult) / 10)}
-            for tier_id, (_r, _n, _d, _w, mult, _t) in tiers
-        }
+        self.tiers = tiers  # [(Tier, TIERS row)] by rank
+        self.rules = rules  # {BehaviourRule code: id}
         # Member numbers and phones: an affine map of the member's index
         # modulo the number space, so they look random yet never collide.
         self.number_mul, self.number_add = _coprime(self.rng, 9 * 10**8), self.rng.randrange(10**8)
@@ -266,26 +265,27 @@ class ShopGenerator:
         for year in range(date.fromordinal(joined).year + 1, date.fromordinal(self.end).year + 1):
             day = date(year, 1, 1).toordinal()
             if day < self.end:
-                events.append((day, 1800, "expiry"))
+                events.append((day, 0, "expiry"))  # the nightly run, at midnight
         events.sort(key=lambda event: (event[0], event[1]))
 
         state = _MemberState(member_id)
-        tier_id, tier = self.tiers[0]
+        tier = self.tiers[0]
         tier_since = self.moment(joined, join_seconds)
         for event in events:
             at = self.moment(event[0], event[1])
             kind = event[2]
             if kind == "join":
-                self.grant(state, out, Kind.BEHAVIOUR_EARN, JOIN_POINTS, at, "Joining")
+                self.behaviour(state, out, "join", JOIN_POINTS, at, f"join:{member_id}")
             elif kind == "birthday":
-                self.grant(state, out, Kind.BEHAVIOUR_EARN, BIRTHDAY_POINTS, at, "Birthday")
+                key = f"birthday:{member_id}:{at.year}"
+                self.behaviour(state, out, "birthday", BIRTHDAY_POINTS, at, key)
             elif kind == "expiry":
                 self.expire(state, out, event[0], at)
             else:
-                self.sale(state, out, event[3], at, tier_id, tier)
-                new_id, new_tier = self.tier_for(state.spend_cents)
-                if new_id != tier_id:
-                    tier_id, tier, tier_since = new_id, new_tier, at
+                self.sale(state, out, event[3], at, tier)
+                new_tier = self.tier_for(state.spend_cents)
+                if new_tier is not tier:
+                    tier, tier_since = new_tier, at
 
         balance = sum(lot[2] for lot in state.lots)
         assert balance == state.balance, (member_id, balance, state.balance)
@@ -306,7 +306,7 @@ class ShopGenerator:
                 referred_by,
                 "",
                 Member.Status.ACTIVE if rng.random() > 0.002 else Member.Status.BLOCKED,
-                tier_id,
+                tier[0].pk,
                 tier_since,
                 None,
                 None,
@@ -323,14 +323,16 @@ class ShopGenerator:
         self.counts.members += 1
 
     # -- ledger operations, as the points services do them -------------------
-    def entry(self, state, out, kind, points, at, reason, purchase_id=None, lot=False):
+    def entry(self, state, out, kind, points, at, key, reason="", purchase_id=None, **more):
         entry_id = self.next_entry_id
         self.next_entry_id += 1
-        expires_on = None
-        if lot:
-            # Year-end policy: the end of the year after the one it was earned in.
-            expires_on = date(at.year + 1, 12, 31)  # `at` is in the shop's zone
+        lot = more.get("lot", False)
+        # Year-end policy: the end of the year after the one it was earned in
+        # (`at` is in the shop's time zone).
+        expires_on = date(at.year + 1, 12, 31) if lot else None
         row = [
+            more.get("rule_id"),
+            None,
             entry_id,
             state.member_id,
             kind,
@@ -338,7 +340,7 @@ class ShopGenerator:
             points if lot else None,
             expires_on,
             at,
-            f"syn-l{entry_id}",
+            key,
             reason,
             purchase_id,
             None,
@@ -348,28 +350,28 @@ class ShopGenerator:
         self.counts.ledger_entries += 1
         state.balance += points
         if lot:
-            state.lots.append([entry_id, expires_on.toordinal(), points, row])
+            state.lots.append([entry_id, expires_on.toordinal(), points, row, at])
         return entry_id
 
-    def grant(self, state, out, kind, points, at, reason, purchase_id=None):
-        if points > 0:
-            self.entry(state, out, kind, points, at, reason, purchase_id, lot=True)
+    def behaviour(self, state, out, code, points, at, key):
+        rule_id, name = self.rules[code]
+        self.entry(
+            state, out, Kind.BEHAVIOUR_EARN, points, at, key, name, rule_id=rule_id, lot=True
+        )
 
-    def spend(self, state, out, kind, draws, at, reason, purchase_id=None):
+    def spend(self, state, out, kind, draws, at, key, reason="", purchase_id=None):
         """One negative entry for `draws` [(lot, points)], one LotDraw each."""
         total = sum(take for _lot, take in draws)
-        if not total:
-            return
-        entry_id = self.entry(state, out, kind, -total, at, reason, purchase_id)
+        entry_id = self.entry(state, out, kind, -total, at, key, reason, purchase_id)
         for lot, take in draws:
             lot[2] -= take
-            lot[3][4] = lot[2]  # the lot row's `remaining`
+            lot[3][6] = lot[2]  # the lot row's `remaining`
             out["draws"].append([self.next_draw_id, entry_id, lot[0], take])
             self.next_draw_id += 1
             self.counts.lot_draws += 1
         state.lots = [lot for lot in state.lots if lot[2] > 0]
 
-    def redeem(self, state, out, points, at, purchase_id):
+    def redeem(self, state, out, points, at, key, purchase_id):
         """Lots are kept in creation order, which is expiry order under the
         year-end policy: the first lots are the ones that expire first."""
         draws, left = [], points
@@ -379,19 +381,27 @@ class ShopGenerator:
             take = min(lot[2], left)
             draws.append((lot, take))
             left -= take
-        self.spend(state, out, Kind.REDEEM_CASH, draws, at, "", purchase_id)
+        reason = f"Sale #{purchase_id}"
+        self.spend(state, out, Kind.REDEEM_CASH, draws, at, key, reason, purchase_id)
 
     def expire(self, state, out, day, at):
-        """The nightly run on `day`: lots whose last day has passed."""
-        draws = [(lot, lot[2]) for lot in state.lots if lot[1] < day]
-        self.spend(state, out, Kind.EXPIRY, draws, at, "Expired")
+        """The nightly run on `day`, as expire_points does it: one entry per
+        lot whose last day has passed."""
+        for lot in [lot for lot in state.lots if lot[1] < day]:
+            expires_on = date.fromordinal(lot[1])
+            reason = f"Points earned {lot[4].date()} expired after {expires_on}."
+            moment = max(at, lot[4])
+            self.spend(
+                state, out, Kind.EXPIRY, [(lot, lot[2])], moment, f"expiry:{lot[0]}:0", reason
+            )
 
-    def sale(self, state, out, gross, at, tier_id, tier):
+    def sale(self, state, out, gross, at, tier):
+        tier, (_rank, _name, percent, _wholesale, multiplier, _threshold) = tier
         rng = self.rng
         purchase_id = self.next_purchase_id
         self.next_purchase_id += 1
         gross_cents = gross * 100
-        discount_cents = (gross_cents * tier[2] + 50) // 100
+        discount_cents = (gross_cents * percent + 50) // 100
         payable = gross_cents - discount_cents
         redeem = 0
         if state.balance >= MIN_REDEEM and rng.random() < 0.35:
@@ -401,23 +411,35 @@ class ShopGenerator:
                 redeem = 0
         redeemed_cents = redeem * REDEEM_CENTS // REDEEM_POINTS
         paid = payable - redeemed_cents
-        earned = paid * tier[4] // (EARN_PER_CENTS * 10)
+        earned = paid * multiplier // (EARN_PER_CENTS * 10)
+        key = f"syn-sale-{purchase_id}"
+        detail = {
+            "eligible_amount": str(money(paid)),
+            "earn_points": 1,
+            "earn_per_amount": str(money(EARN_PER_CENTS)),
+            "tier": tier.name,
+            "tier_multiplier": str(tier.points_multiplier),
+            "campaign_multiplier": "1",
+            "base_points": earned,
+            "bonuses": [],
+            "explanation": [],
+        }
         out["purchases"].append(
             [
                 purchase_id,
                 state.member_id,
-                f"syn-p{purchase_id}",
+                key,
                 at,
                 money(gross_cents),
                 False,
-                Decimal(tier[2]),
+                tier.retail_discount,
                 money(discount_cents),
                 redeem,
                 money(redeemed_cents),
                 money(paid),
                 earned,
-                self.detail[tier_id],
-                tier_id,
+                detail,
+                tier.pk,
                 ZERO,
                 "",
                 None,
@@ -425,8 +447,20 @@ class ShopGenerator:
         )
         self.counts.purchases += 1
         if redeem:
-            self.redeem(state, out, redeem, at, purchase_id)
-        self.grant(state, out, Kind.PURCHASE_EARN, earned, at, "", purchase_id)
+            self.redeem(state, out, redeem, at, f"{key}:redeem", purchase_id)
+        if earned:
+            reason = f"Sale #{purchase_id}"
+            self.entry(
+                state,
+                out,
+                Kind.PURCHASE_EARN,
+                earned,
+                at,
+                f"{key}:earn",
+                reason,
+                purchase_id,
+                lot=True,
+            )
         state.spend_cents += paid
         state.purchases += 1
         state.last_purchase_at = at
@@ -531,7 +565,7 @@ def _set_up_programme():
                 "points_multiplier": Decimal(multiplier) / 10,
             },
         )
-        tiers.append((tier.pk, row))
+        tiers.append((tier, row))
     ProgrammeRules.objects.update_or_create(
         pk=1,
         defaults={
@@ -544,16 +578,24 @@ def _set_up_programme():
             "expiry_policy": ProgrammeRules.ExpiryPolicy.YEAR_END,
         },
     )
+    rules = {}
     for action, code, name, points, cap in [
         (BehaviourRule.Action.JOIN, "join", "Joining", JOIN_POINTS, 1),
         (BehaviourRule.Action.BIRTHDAY, "birthday", "Birthday", BIRTHDAY_POINTS, None),
         (BehaviourRule.Action.PROFILE, "profile", "Completing the profile", 50, 1),
     ]:
-        BehaviourRule.objects.update_or_create(
+        rule, _created = BehaviourRule.objects.update_or_create(
             code=code,
-            defaults={"action": action, "name": name, "points": points, "per_member_cap": cap},
+            defaults={
+                "action": action,
+                "name": name,
+                "points": points,
+                "per_member_cap": cap,
+                "is_active": True,
+            },
         )
-    return tiers
+        rules[code] = (rule.pk, name)
+    return tiers, rules
 
 
 def clear_shop():
@@ -582,8 +624,8 @@ def generate_shop(*, members, years, seed=1, end=None, chunk=10_000, progress=No
         raise ValueError("the database already has members: clear them first (--replace)")
     end = end or shop_today()
     with transaction.atomic():
-        tiers = _set_up_programme()
-    generator = ShopGenerator(seed=seed, years=years, end=end, tiers=tiers)
+        tiers, rules = _set_up_programme()
+    generator = ShopGenerator(seed=seed, years=years, end=end, tiers=tiers, rules=rules)
     on_postgres = connection.vendor == "postgresql"
     # One transaction: a failed load leaves nothing behind, not even the
     # indexes set aside on PostgreSQL.

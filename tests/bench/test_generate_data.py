@@ -85,6 +85,14 @@ def test_cached_figures_equal_the_ledger():
 
 
 @pytest.mark.django_db
+def test_check_ledger_passes():
+    generate()
+    out = io.StringIO()
+    call_command("check_ledger", stdout=out)
+    assert "Ledger OK: 200 members checked." in out.getvalue()
+
+
+@pytest.mark.django_db
 def test_spending_entries_are_drawn_from_lots():
     generate()
     drawn = defaultdict(int)
