@@ -1,0 +1,340 @@
+"""The figures: one small function each, in the order the report prints them.
+
+Each takes the run's context (bench/__main__.py: `Context`) and returns a
+Result or a list of them. A figure whose code has not landed yet returns a
+"not yet available" line rather than a number.
+"""
+
+import importlib
+import multiprocessing
+import os
+import re
+import subprocess
+import time
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection, connections
+from django.urls import NoReverseMatch, reverse
+
+from bench.harness import Result, latency_results, not_yet, timed_ms, under
+from config.clock import shop_today
+from config.errors import LoyaltyError
+from members.models import Member
+from members.selectors import member_list, search_members
+from points.models import LedgerEntry, LotDraw
+
+PAGE_SIZE = 50  # the member list's page
+
+
+def _has(module_name, attribute):
+    try:
+        return hasattr(importlib.import_module(module_name), attribute)
+    except ImportError:
+        return False
+
+
+def _url(name, *args):
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+# -- the counter ---------------------------------------------------------------
+
+
+def pgbench_tps(ctx):
+    """pgbench's TPC-B on the same database, in its own schema `pgbench`."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "PGHOST": db.get("HOST") or "127.0.0.1",
+        "PGPORT": str(db.get("PORT") or 5432),
+        "PGUSER": db.get("USER") or "postgres",
+        "PGPASSWORD": db.get("PASSWORD") or "",
+        "PGDATABASE": db["NAME"],
+        "PGOPTIONS": "-c search_path=pgbench",
+    }
+    scale = 8  # one branch row per client: no queue on a single hot row
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SCHEMA IF NOT EXISTS pgbench")
+        cursor.execute("SELECT to_regclass('pgbench.pgbench_branches') IS NOT NULL")
+        (initialised,) = cursor.fetchone()
+        if initialised:
+            cursor.execute("SELECT count(*) FROM pgbench.pgbench_branches")
+            initialised = cursor.fetchone()[0] == scale
+    if not initialised:
+        subprocess.run(
+            ["pgbench", "-i", "-q", "-s", str(scale)], env=env, check=True, capture_output=True
+        )
+    run = subprocess.run(
+        ["pgbench", "-T", str(ctx.seconds), "-c", "8", "-j", "2"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    tps = float(re.search(r"tps = ([\d.]+)", run.stdout).group(1))
+    ctx.baselines["pgbench"] = tps
+    return Result(
+        "baseline: pgbench TPC-B, 8 clients",
+        round(tps, 1),
+        "tx/s",
+        note=f"scale {scale}, {ctx.seconds} s",
+    )
+
+
+def _purchase_worker(seconds, members, seed, queue):
+    """One cashier: record sales on random members until the time is up."""
+    import random
+
+    from points.services import record_purchase
+
+    connections.close_all()  # never share the parent's socket
+    rng = random.Random(seed)
+    done = refused = 0
+    latencies = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        member_id, balance = rng.choice(members)
+        redeem = 100 if balance >= 300 and rng.random() < 0.25 else 0
+        started = time.perf_counter()
+        try:
+            record_purchase(
+                member=member_id,
+                amount=Decimal(rng.randrange(200, 5000)),
+                points_to_redeem=redeem,
+                idempotency_key=f"bench-{seed}-{done + refused}-{time.time_ns()}",
+            )
+            done += 1
+        except LoyaltyError:
+            refused += 1
+        latencies.append((time.perf_counter() - started) * 1000)
+    connections.close_all()
+    queue.put((done, refused, latencies))
+
+
+def record_purchase_throughput(ctx):
+    target = ">= 20 % of pgbench"
+    if not _has("points.services", "record_purchase"):
+        return not_yet("record_purchase, 8 workers", target, "points.services.record_purchase")
+    members = [(m.pk, m.points_balance) for m in ctx.sample]
+    connections.close_all()
+    fork = multiprocessing.get_context("fork")
+    queue = fork.Queue()
+    workers = [
+        fork.Process(target=_purchase_worker, args=(ctx.seconds, members, seed, queue))
+        for seed in range(8)
+    ]
+    for worker in workers:
+        worker.start()
+    outcomes = [queue.get() for _worker in workers]
+    for worker in workers:
+        worker.join()
+    done = sum(o[0] for o in outcomes)
+    refused = sum(o[1] for o in outcomes)
+    latencies = [ms for o in outcomes for ms in o[2]]
+    tps = done / ctx.seconds
+    baseline = ctx.baselines.get("pgbench")
+    ratio = tps / baseline if baseline else None
+    result = Result(
+        "record_purchase, 8 workers",
+        round(tps, 1),
+        "tx/s",
+        target=target,
+        met=None if ratio is None else ratio >= 0.20,
+        baseline_name="pgbench TPC-B",
+        baseline=baseline,
+        ratio=ratio,
+        note=f"{done} sales, {refused} refused, 8 processes for {ctx.seconds} s",
+    )
+    return [result, *latency_results("record_purchase under load", latencies)]
+
+
+def counter_requests(ctx):
+    """find / quote / confirm through the Django test client, once the counter exists."""
+    results = []
+    counter = _url("points:counter")
+    for step, limit in (("find", 20), ("quote", 20), ("confirm", 50)):
+        if counter is None:
+            results.append(
+                not_yet(f"counter {step} request p95", f"< {limit} ms", "the counter (issue 5)")
+            )
+    # What exists today: the member list's search, the counter's way to find
+    # a member until its own page lands.
+    client = ctx.staff_client()
+    url = reverse("members:list")
+    phones = [_local_phone(m.phone) for m in ctx.sample[: ctx.requests]]
+    samples = timed_ms(lambda phone: _ok(client.get(url, {"q": phone})), phones)
+    results += latency_results(
+        "members page, search by phone (GET)",
+        samples,
+        p95_under=20,
+        note="stand-in for the counter's find; target is find's",
+    )
+    return results
+
+
+def _ok(response):
+    assert response.status_code == 200, response.status_code
+    return response
+
+
+def _local_phone(e164):
+    """+886912345678 as staff type it: 0912 345 678."""
+    digits = "0" + e164[4:]
+    return f"{digits[:4]} {digits[4:7]} {digits[7:]}"
+
+
+# -- member lookup -----------------------------------------------------------------
+
+
+def _first_page(query):
+    return list(member_list(search_members(query)).order_by("-joined_on", "-id")[:PAGE_SIZE])
+
+
+def member_lookups(ctx):
+    members = ctx.sample[: ctx.requests]
+    cases = [
+        ("phone", [_local_phone(m.phone) for m in members], 5),
+        ("member number", [m.member_number for m in members], 5),
+        ("last 4 digits", [m.phone_tail for m in members], 50),
+        ("name", [m.name for m in members], 50),
+        ("part of a name (2 characters)", [m.name_key[1:3] for m in members], 50),
+    ]
+    results = []
+    for label, queries, limit in cases:
+        samples = timed_ms(_first_page, queries)
+        results += latency_results(
+            f"lookup by {label}", samples, p95_under=limit, note="search_members, first page"
+        )
+    return results
+
+
+# -- nightly jobs ------------------------------------------------------------------
+
+
+def evaluate_tiers(ctx):
+    if not _has("tiers.services", "evaluate_tiers"):
+        return not_yet("evaluate_tiers over all members", "< 30 s", "tiers.services.evaluate_tiers")
+    return not_yet("evaluate_tiers over all members", "< 30 s", "harness figure to be written")
+
+
+def expire_points_nightly(ctx):
+    """The nightly run for today, over the whole ledger."""
+    from points.services import expire_points
+
+    ledger_rows = LedgerEntry.objects.count() if ctx.quick else ctx.dataset["ledger_entries"]
+    started = time.perf_counter()
+    with _undo_expiry():
+        points = expire_points(as_of=shop_today())
+    seconds = time.perf_counter() - started
+    return under(
+        "expire_points, tonight's run",
+        round(seconds, 2),
+        "s",
+        60,
+        note=f"{points} points expired, {ledger_rows:,} ledger rows",
+    )
+
+
+def expire_points_year_end(ctx):
+    """The heavy night: the first run of a year expires last year's lots.
+    Timed on a sample of the members due, scaled to all of them."""
+    from points.services import expire_points, members_with_expired_lots
+
+    as_of = date(shop_today().year + 1, 1, 1)
+    due = list(members_with_expired_lots(as_of=as_of))
+    sample = due[:: max(1, len(due) // ctx.expiry_sample)][: ctx.expiry_sample]
+    started = time.perf_counter()
+    with _undo_expiry():
+        points = expire_points(as_of=as_of, member_ids=sample)
+    seconds = time.perf_counter() - started
+    estimate = seconds / max(len(sample), 1) * len(due)
+    return under(
+        "expire_points, year-end run (estimated)",
+        round(estimate, 1),
+        "s",
+        60,
+        note=f"{len(sample)} of {len(due):,} due members timed ({seconds:.1f} s, "
+        f"{points} points), scaled; undone afterwards",
+    )
+
+
+class _undo_expiry:
+    """Put back what an expire_points run wrote, so the data set stays as
+    generated: the expiry entries after a watermark, their draws, the lots'
+    remainders and the members' balances."""
+
+    def __enter__(self):
+        self.after = LedgerEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    def __exit__(self, *exc_info):
+        new = LedgerEntry.objects.filter(id__gt=self.after, kind=LedgerEntry.Kind.EXPIRY)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                WITH back AS (
+                    SELECT d.lot_id, sum(d.points) AS points FROM points_lotdraw d
+                    WHERE d.entry_id > %s GROUP BY d.lot_id
+                )
+                UPDATE points_ledgerentry l SET remaining = l.remaining + back.points
+                FROM back WHERE l.id = back.lot_id
+                """,
+                [self.after],
+            )
+            cursor.execute(
+                """
+                WITH back AS (
+                    SELECT member_id, -sum(points) AS points FROM points_ledgerentry
+                    WHERE id > %s AND kind = 'expiry' GROUP BY member_id
+                )
+                UPDATE members_member m SET points_balance = m.points_balance + back.points
+                FROM back WHERE m.id = back.member_id
+                """,
+                [self.after],
+            )
+        LotDraw.objects.filter(entry__in=new).delete()
+        new.delete()
+        return False
+
+
+# -- later issues ------------------------------------------------------------------
+
+
+def member_import(ctx):
+    return not_yet("member import, 1M rows", "-", "the import function (issue 8)")
+
+
+def dashboard_page(ctx):
+    url = _url("dashboard:index")
+    if url is None:
+        return not_yet("dashboard page", "< 500 ms", "the dashboard (issue 10)")
+    client = ctx.owner_client()
+    samples = timed_ms(lambda _i: _ok(client.get(url)), list(range(10)), warm_up=1)
+    return latency_results("dashboard page", samples, p95_under=500)
+
+
+# The report's order. pgbench first: record_purchase's target is relative to it.
+FIGURES = {
+    "pgbench": pgbench_tps,
+    "purchase": record_purchase_throughput,
+    "counter": counter_requests,
+    "lookup": member_lookups,
+    "tiers": evaluate_tiers,
+    "expiry": expire_points_nightly,
+    "expiry-year-end": expire_points_year_end,
+    "import": member_import,
+    "dashboard": dashboard_page,
+}
+
+
+def sample_members(count, seed):
+    """`count` members spread over the whole table, in a fixed order."""
+    import random
+
+    top = Member.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    ids = random.Random(seed).sample(range(1, top + 1), min(count, top))
+    by_id = Member.objects.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
