@@ -161,6 +161,8 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="loyalty@localhost")
+# SMS goes through a class with send(*, to, text); see members/channels.py.
+SMS_BACKEND = env("SMS_BACKEND", default="members.channels.ConsoleSmsBackend")
 
 # Celery: with no broker configured every task runs in-process, so a first
 # run needs nothing but Python.
@@ -171,6 +173,7 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 # Production hardening: on unless DEBUG, each can be relaxed behind a proxy.

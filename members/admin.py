@@ -5,7 +5,16 @@ from django.utils.translation import gettext_lazy as _
 from config.admin import ServiceAdmin
 from config.errors import LoyaltyError
 from members import services
-from members.models import LifecycleRules, Member
+from members.models import (
+    AutomationSettings,
+    BirthdayGift,
+    FollowUp,
+    JobRun,
+    LifecycleRules,
+    Member,
+    MessageTemplate,
+    OutboundMessage,
+)
 from members.phones import normalize_phone
 
 admin.site.site_header = _("Loyalty Desk administration")
@@ -113,3 +122,63 @@ class LifecycleRulesAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ["purpose", "channel", "language", "is_active", "body"]
+    list_filter = ["purpose", "channel", "language", "is_active"]
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "member",
+        "purpose",
+        "channel",
+        "status",
+        "attempts",
+        "last_error",
+    ]
+    list_filter = ["status", "purpose", "channel"]
+    search_fields = ["member__name", "member__phone", "address"]
+    list_select_related = ["member"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AutomationSettings)
+class AutomationSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not AutomationSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BirthdayGift)
+class BirthdayGiftAdmin(admin.ModelAdmin):
+    list_display = ["tier", "points"]
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    list_display = ["job", "run_for", "status", "started_at", "finished_at", "attempts"]
+    list_filter = ["job", "status"]
+    readonly_fields = [f.name for f in JobRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["member", "created_on", "done_at", "done_by", "outcome"]
+    list_filter = ["done_at"]
+    list_select_related = ["member", "done_by"]
+    raw_id_fields = ["member"]

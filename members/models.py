@@ -61,6 +61,10 @@ class Member(models.Model):
     last_purchase_at = models.DateTimeField(_("last purchase"), null=True, blank=True)
 
     messages_opt_out = models.BooleanField(_("no marketing messages"), default=False)
+    # Empty: the shop's default language.
+    language = models.CharField(
+        _("language for messages"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -115,3 +119,186 @@ class LifecycleRules(models.Model):
     def current(cls):
         rules, _created = cls.objects.get_or_create(pk=1)
         return rules
+
+
+class MessageTemplate(models.Model):
+    """What a member is told, per purpose, channel and language (owner-edited).
+
+    The body may use {name}, {member_number}, {points}, {expires_on}, {shop},
+    {reward} — whatever the purpose provides.
+    """
+
+    class Purpose(models.TextChoices):
+        EXPIRY_REMINDER = "expiry_reminder", _("Points expiring soon")
+        BIRTHDAY = "birthday", _("Birthday greeting")
+        WAKE_UP = "wake_up", _("Wake-up offer")
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("Email")
+
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject (email)"), max_length=150, blank=True)
+    body = models.TextField(_("text"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["purpose", "channel", "language"]
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purpose", "channel", "language"], name="message_template_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} · {self.get_channel_display()} · {self.language}"
+
+
+class OutboundMessage(models.Model):
+    """The outbox: a message is written here in the job's transaction and
+    sent later by a task, so a crash never loses or doubles it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="messages")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=MessageTemplate.Purpose.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=MessageTemplate.Channel.choices)
+    address = models.CharField(_("to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=150, blank=True)
+    text = models.TextField(_("text"))
+    # One message per cause: a redelivered job finds its message already here.
+    dedup_key = models.CharField(max_length=150, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(status="queued"),
+                name="outbox_due_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} → {self.address}"
+
+
+class AutomationSettings(models.Model):
+    """The owner's choices for the nightly jobs (one row)."""
+
+    class BirthdayTiming(models.TextChoices):
+        ON_THE_DAY = "day", _("On the member's birthday")
+        MONTH_START = "month", _("On the first day of the birthday month")
+
+    birthday_timing = models.CharField(
+        _("birthday gifts are given"),
+        max_length=10,
+        choices=BirthdayTiming.choices,
+        default=BirthdayTiming.ON_THE_DAY,
+    )
+    wake_up_points = models.PositiveIntegerField(
+        _("wake-up bonus points"),
+        default=0,
+        help_text=_("Given once when a member becomes dormant; 0 gives none."),
+    )
+    send_expiry_reminders = models.BooleanField(
+        _("remind members of expiring points"), default=True
+    )
+    send_birthday_greetings = models.BooleanField(_("send birthday greetings"), default=True)
+    send_wake_up_offers = models.BooleanField(_("send wake-up offers"), default=True)
+
+    class Meta:
+        verbose_name = _("automation settings")
+        verbose_name_plural = _("automation settings")
+
+    def __str__(self):
+        return str(_("Automation settings"))
+
+    @classmethod
+    def current(cls):
+        current, _created = cls.objects.get_or_create(pk=1)
+        return current
+
+
+class BirthdayGift(models.Model):
+    """Birthday points per tier, given once a year."""
+
+    tier = models.OneToOneField(
+        "tiers.Tier", on_delete=models.CASCADE, related_name="birthday_gift", verbose_name=_("tier")
+    )
+    points = models.PositiveIntegerField(_("birthday points"), default=0)
+
+    class Meta:
+        verbose_name = _("birthday gift")
+        verbose_name_plural = _("birthday gifts")
+
+    def __str__(self):
+        return f"{self.tier}: {self.points}"
+
+
+class FollowUp(models.Model):
+    """A churned member for staff to call personally."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="follow_ups")
+    # One follow-up per lapse: keyed by the member and their last purchase.
+    dedup_key = models.CharField(max_length=150, unique=True)
+    created_on = models.DateField(_("listed on"))
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["done_at", "-created_on", "id"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+
+    def __str__(self):
+        return f"{self.member} ({self.created_on})"
+
+
+class JobRun(models.Model):
+    """One run of a nightly job for one shop day: its summary or its error."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    job = models.CharField(_("job"), max_length=40)
+    run_for = models.DateField(_("for day"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+
+    class Meta:
+        ordering = ["-run_for", "job"]
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "run_for"], name="job_run_once_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.job} {self.run_for}"

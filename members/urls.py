@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import views
+from members import job_views, views
 
 app_name = "members"
 urlpatterns = [
@@ -9,4 +9,8 @@ urlpatterns = [
     path("<int:pk>/", views.member_detail_view, name="detail"),
     path("<int:pk>/edit/", views.member_edit_view, name="edit"),
     path("<int:pk>/status/", views.member_status_view, name="status"),
+    path("jobs/", job_views.jobs_view, name="jobs"),
+    path("jobs/<slug:job>/run/", job_views.run_job_view, name="run_job"),
+    path("follow-ups/", job_views.follow_ups_view, name="follow_ups"),
+    path("follow-ups/<int:pk>/done/", job_views.follow_up_done_view, name="follow_up_done"),
 ]

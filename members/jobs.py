@@ -1,0 +1,250 @@
+"""The nightly jobs. Each runs for one shop day, is a no-op when run again for
+that day (deterministic keys and unique constraints, not memory), and works
+through members in chunks, one transaction per chunk, so a large shop never
+holds one long transaction and a crash loses at most a chunk that is redone.
+"""
+
+import logging
+from dataclasses import asdict
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.messaging import queue_message, send_due_messages
+from members.models import (
+    AutomationSettings,
+    BirthdayGift,
+    FollowUp,
+    JobRun,
+    Member,
+    MessageTemplate,
+)
+from members.selectors import stage_condition
+
+logger = logging.getLogger(__name__)
+CHUNK = 1000
+
+
+def member_chunks(queryset, size=CHUNK):
+    """Lists of member ids, in id order, `size` at a time (keyset pagination)."""
+    last = 0
+    while True:
+        ids = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def tier_review(day):
+    from tiers.services import evaluate_tiers, review_due
+
+    if not review_due(day):
+        return {"due": False}
+    return {"due": True, **asdict(evaluate_tiers(as_of=day))}
+
+
+def points_expiry(day):
+    from points.services import expire_points
+
+    return {"points_expired": expire_points(as_of=day)}
+
+
+def expiry_reminders(day):
+    """One message per member and expiry date, `reminder_days` ahead."""
+    from points.models import LedgerEntry, ProgrammeRules
+
+    if not AutomationSettings.current().send_expiry_reminders:
+        return {"enabled": False}
+    lead = ProgrammeRules.current().reminder_days
+    lots = LedgerEntry.objects.filter(
+        remaining__gt=0, expires_on__gte=day, expires_on__lte=day + timedelta(days=lead)
+    )
+    members = Member.objects.filter(pk__in=lots.values("member_id"), messages_opt_out=False)
+    queued = 0
+    for ids in member_chunks(members):
+        batches = (
+            lots.filter(member_id__in=ids)
+            .values("member_id", "expires_on")
+            .annotate(points=Sum("remaining"))
+        )
+        by_member = Member.objects.in_bulk(ids)
+        with transaction.atomic():
+            for batch in batches:
+                queued += len(
+                    queue_message(
+                        member=by_member[batch["member_id"]],
+                        purpose=MessageTemplate.Purpose.EXPIRY_REMINDER,
+                        context={
+                            "points": batch["points"],
+                            "expires_on": batch["expires_on"].isoformat(),
+                        },
+                        dedup_key=f"expiry:{batch['member_id']}:{batch['expires_on']}",
+                    )
+                )
+    return {"messages_queued": queued}
+
+
+def _birthday_members(day, timing):
+    if timing == AutomationSettings.BirthdayTiming.MONTH_START:
+        if day.day != 1:
+            return Member.objects.none()
+        return Member.objects.filter(birthday__month=day.month)
+    condition = Q(birthday__month=day.month, birthday__day=day.day)
+    if day.month == 3 and day.day == 1 and not _is_leap(day.year):
+        condition |= Q(birthday__month=2, birthday__day=29)  # leap-day birthdays
+    return Member.objects.filter(condition)
+
+
+def _is_leap(year):
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def birthday_rewards(day):
+    """Birthday points for the member's tier, once a year, and a greeting."""
+    from points.models import LedgerEntry
+    from points.services import grant_points, lock_member
+
+    settings_row = AutomationSettings.current()
+    gifts = dict(BirthdayGift.objects.values_list("tier_id", "points"))
+    members = _birthday_members(day, settings_row.birthday_timing).filter(status="active")
+    granted = points_total = greeted = 0
+    for ids in member_chunks(members):
+        for member in Member.objects.filter(pk__in=ids).order_by("pk"):
+            with transaction.atomic():
+                member = lock_member(member)
+                key = f"birthday:{member.pk}:{day.year}"
+                points = gifts.get(member.tier_id, 0)
+                if points and not LedgerEntry.objects.filter(idempotency_key=key).exists():
+                    grant_points(
+                        member=member,
+                        points=points,
+                        kind=LedgerEntry.Kind.BEHAVIOUR_EARN,
+                        idempotency_key=key,
+                        reason=str(_("Birthday gift %(year)s") % {"year": day.year}),
+                    )
+                    granted += 1
+                    points_total += points
+                if settings_row.send_birthday_greetings:
+                    greeted += len(
+                        queue_message(
+                            member=member,
+                            purpose=MessageTemplate.Purpose.BIRTHDAY,
+                            context={"points": points},
+                            dedup_key=key,
+                        )
+                    )
+    return {"members_gifted": granted, "points_given": points_total, "messages_queued": greeted}
+
+
+def lifecycle_actions(day):
+    """Wake-up offers for members who turned dormant; follow-ups for churned."""
+    from points.models import LedgerEntry
+    from points.services import grant_points, lock_member
+
+    settings_row = AutomationSettings.current()
+    woken = follow_ups = 0
+    dormant = Member.objects.filter(stage_condition("dormant", today=day), status="active")
+    for ids in member_chunks(dormant):
+        for member in Member.objects.filter(pk__in=ids).order_by("pk"):
+            since = member.last_purchase_at.date() if member.last_purchase_at else "never"
+            key = f"wake-up:{member.pk}:{since}"
+            with transaction.atomic():
+                if (
+                    settings_row.wake_up_points
+                    and not LedgerEntry.objects.filter(idempotency_key=key).exists()
+                ):
+                    member = lock_member(member)
+                    grant_points(
+                        member=member,
+                        points=settings_row.wake_up_points,
+                        kind=LedgerEntry.Kind.BEHAVIOUR_EARN,
+                        idempotency_key=key,
+                        reason=str(_("Wake-up offer")),
+                    )
+                    woken += 1
+                if settings_row.send_wake_up_offers:
+                    queue_message(
+                        member=member,
+                        purpose=MessageTemplate.Purpose.WAKE_UP,
+                        context={"points": settings_row.wake_up_points},
+                        dedup_key=key,
+                    )
+    churned = Member.objects.filter(stage_condition("churned", today=day), status="active")
+    for ids in member_chunks(churned):
+        members = Member.objects.filter(pk__in=ids)
+        rows = [
+            FollowUp(
+                member=member,
+                created_on=day,
+                dedup_key=(
+                    f"churn:{member.pk}:"
+                    f"{member.last_purchase_at.date() if member.last_purchase_at else 'never'}"
+                ),
+            )
+            for member in members
+        ]
+        with transaction.atomic():
+            before = FollowUp.objects.filter(member_id__in=ids).count()
+            FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
+            follow_ups += FollowUp.objects.filter(member_id__in=ids).count() - before
+    return {"wake_up_offers": woken, "follow_ups_added": follow_ups}
+
+
+def send_messages(day):
+    return send_due_messages()
+
+
+JOBS = {
+    "tier_review": (tier_review, _("Tier review")),
+    "points_expiry": (points_expiry, _("Points expiry")),
+    "expiry_reminders": (expiry_reminders, _("Expiry reminders")),
+    "birthday_rewards": (birthday_rewards, _("Birthday gifts")),
+    "lifecycle_actions": (lifecycle_actions, _("Wake-up offers and follow-ups")),
+    "send_messages": (send_messages, _("Send messages")),
+}
+# Jobs that must run again whenever called (the outbox drains many times a day).
+REPEATABLE = {"send_messages"}
+
+
+def run_job(*, job, day):
+    """Run `job` for the shop day `day` and record the outcome.
+
+    A job already done for that day is not run again (its JobRun is returned);
+    a failed one is retried. The job's own keys make a half-finished run safe
+    to repeat.
+    """
+    function, _label = JOBS[job]
+    try:
+        with transaction.atomic():
+            run, _created = JobRun.objects.select_for_update().get_or_create(
+                job=job,
+                run_for=day,
+                defaults={"status": JobRun.Status.RUNNING, "started_at": timezone.now()},
+            )
+    except IntegrityError:
+        run = JobRun.objects.get(job=job, run_for=day)
+    if run.status == JobRun.Status.DONE and job not in REPEATABLE:
+        return run
+    run.status, run.started_at, run.attempts = (
+        JobRun.Status.RUNNING,
+        timezone.now(),
+        run.attempts + 1,
+    )
+    run.save(update_fields=["status", "started_at", "attempts"])
+    try:
+        summary = function(day)
+    except Exception as error:
+        # Recorded for the jobs page, then re-raised so Celery retries it.
+        run.status, run.error, run.finished_at = JobRun.Status.FAILED, repr(error), timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        logger.exception("job %s for %s failed", job, day)
+        raise
+    run.status, run.summary, run.error = JobRun.Status.DONE, summary, ""
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "summary", "error", "finished_at"])
+    logger.info("job %s for %s: %s", job, day, summary)
+    return run

@@ -1,0 +1,49 @@
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from members.models import FollowUp, JobRun
+from tests.factories import MemberFactory
+
+
+def test_jobs_page_lists_every_job(owner_client, tiers):
+    response = owner_client.get(reverse("members:jobs"))
+    assert response.status_code == 200
+    assert "Birthday gifts" in response.content.decode()
+
+
+def test_run_now_runs_the_job_and_shows_its_summary(
+    owner_client, tiers, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(reverse("members:run_job", args=["send_messages"]))
+    assert response.status_code == 302
+    run = JobRun.objects.get(job="send_messages")
+    assert run.status == "done"
+    body = owner_client.get(reverse("members:jobs")).content.decode()
+    assert "sent" in body
+
+
+def test_run_now_requires_post(owner_client, tiers):
+    response = owner_client.get(reverse("members:run_job", args=["send_messages"]))
+    assert response.status_code == 405
+
+
+def test_staff_cannot_see_or_run_jobs(staff_client, tiers):
+    assert staff_client.get(reverse("members:jobs")).status_code == 403
+    assert staff_client.post(reverse("members:run_job", args=["send_messages"])).status_code == 403
+    assert not JobRun.objects.exists()
+
+
+def test_staff_mark_a_follow_up_done(staff_client, tiers):
+    member = MemberFactory(last_purchase_at=timezone.now() - timedelta(days=200))
+    follow_up = FollowUp.objects.create(
+        member=member, created_on=timezone.localdate(), dedup_key="x"
+    )
+    assert member.name in staff_client.get(reverse("members:follow_ups")).content.decode()
+    staff_client.post(reverse("members:follow_up_done", args=[follow_up.pk]), {"outcome": "called"})
+    follow_up.refresh_from_db()
+    assert follow_up.done_at is not None
+    assert follow_up.outcome == "called"
+    assert member.name not in staff_client.get(reverse("members:follow_ups")).content.decode()
