@@ -480,14 +480,22 @@ class _MemberState:
 
 # -- writing -------------------------------------------------------------------
 def _copy_rows(model, columns, rows):
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+    # Fields added to the model since this module was written get their
+    # defaults, as bulk_create would give them.
+    others = [
+        f for f in model._meta.concrete_fields if f.attname not in columns and not f.primary_key
+    ]
+    defaults = [field.get_default() for field in others]
+    q = connection.ops.quote_name
+    names = ", ".join(q(model._meta.get_field(c).column) for c in columns)
+    names += "".join(f", {q(field.column)}" for field in others)
     json_at = columns.index("earning_detail") if "earning_detail" in columns else None
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+    sql = f"COPY {q(model._meta.db_table)} ({names}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
         for row in rows:
             if json_at is not None:
                 row[json_at] = Jsonb(row[json_at])
-            copy.write_row(row)
+            copy.write_row(row + defaults if defaults else row)
 
 
 def _bulk_rows(model, columns, rows):

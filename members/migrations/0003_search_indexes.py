@@ -36,6 +36,7 @@ def drop_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run in a transaction
 
-    dependencies = [("members", "0002_roles")]
+    # Numbered 0003 as asked; it follows main's members migrations (the lead renumbers).
+    dependencies = [("members", "0004_schedule_and_templates")]
 
     operations = [migrations.RunPython(create_indexes, drop_indexes, elidable=False)]
