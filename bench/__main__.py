@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
@@ -88,6 +89,8 @@ class Context:
     seconds: int = 10  # pgbench -T and the record_purchase run
     requests: int = 200  # requests per latency figure
     expiry_sample: int = 1000
+    tier_sample: int = 10_000
+    seed: int = 1
     baselines: dict = field(default_factory=dict)
 
     def _client(self, group):
@@ -132,12 +135,15 @@ def main(argv=None):
     call_command("migrate", verbosity=0)
     dataset = ensure_shop(args)
     setup_test_environment()  # the test client's host name, locmem e-mail
+    warnings.filterwarnings("ignore", message="No directory at")  # static files: not served
     ctx = Context(
         quick=args.quick,
         dataset=dataset,
         sample=sample_members(2000, args.seed),
         requests=100 if args.quick else 200,
         expiry_sample=300 if args.quick else 1000,
+        tier_sample=1000 if args.quick else 10_000,
+        seed=args.seed,
     )
     info = machine(connection)
     print(
