@@ -157,7 +157,7 @@ ZERO = Decimal("0")
 
 
 def money(cents: int) -> Decimal:
-    return Decimal(f"{cents // 100}.{cents % 100:02d}")
+    return Decimal(cents).scaleb(-2)
 
 
 def _coprime(rng, modulus):
