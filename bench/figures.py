@@ -192,6 +192,15 @@ def counter_requests(ctx):
     return results
 
 
+def member_list_page(ctx):
+    """The member list as staff open it, no search: its page count reads the
+    whole table. No target in the issue; shown for the members page."""
+    client = ctx.staff_client()
+    url = reverse("members:list")
+    samples = timed_ms(lambda _i: _ok(client.get(url)), list(range(20)), warm_up=2)
+    return latency_results("members page, first page, no search (GET)", samples)
+
+
 def _ok(response):
     assert response.status_code == 200, response.status_code
     return response
@@ -366,6 +375,7 @@ FIGURES = {
     "purchase": record_purchase_throughput,
     "purchase-alone": record_purchase_alone,
     "counter": counter_requests,
+    "member-list": member_list_page,
     "lookup": member_lookups,
     "tiers": evaluate_tiers,
     "expiry": expire_points_nightly,
