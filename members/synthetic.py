@@ -479,7 +479,7 @@ class _MemberState:
 
 
 # -- writing -------------------------------------------------------------------
-def _copy_rows(model, columns, rows):
+def _copy_rows(model, columns, rows, *, freeze=False):
     # Fields added to the model since this module was written get their
     # defaults, as bulk_create would give them.
     others = [
@@ -491,6 +491,8 @@ def _copy_rows(model, columns, rows):
     names += "".join(f", {q(field.column)}" for field in others)
     json_at = columns.index("earning_detail") if "earning_detail" in columns else None
     sql = f"COPY {q(model._meta.db_table)} ({names}) FROM STDIN"
+    if freeze:
+        sql += " WITH (FREEZE)"
     with connection.cursor() as cursor, cursor.copy(sql) as copy:
         for row in rows:
             if json_at is not None:
@@ -504,11 +506,14 @@ def _bulk_rows(model, columns, rows):
     )
 
 
-def _write_chunk(out):
-    write = _copy_rows if connection.vendor == "postgresql" else _bulk_rows
+def _write_chunk(out, *, freeze=False):
     for key, model, columns in TABLES:
-        if out[key]:
-            write(model, columns, out[key])
+        if not out[key]:
+            continue
+        if connection.vendor == "postgresql":
+            _copy_rows(model, columns, out[key], freeze=freeze)
+        else:
+            _bulk_rows(model, columns, out[key])
 
 
 def _set_aside_indexes(cursor):
@@ -624,11 +629,15 @@ def clear_shop():
     Member.objects.all().delete()
 
 
-def generate_shop(*, members, years, seed=1, end=None, chunk=10_000, progress=None) -> Counts:
+def generate_shop(
+    *, members, years, seed=1, end=None, replace=False, chunk=10_000, progress=None
+) -> Counts:
     """Write a synthetic shop of `members` members with `years` of history
     ending the day before `end` (default: the shop's today) into an empty
-    database. Returns the row counts."""
-    if Member.objects.exists():
+    database, or in place of its members, sales and ledger with `replace`
+    (in the same transaction: a failed load keeps the old shop). Returns the
+    row counts."""
+    if not replace and Member.objects.exists():
         raise ValueError("the database already has members: clear them first (--replace)")
     end = end or shop_today()
     with transaction.atomic():
@@ -638,6 +647,11 @@ def generate_shop(*, members, years, seed=1, end=None, chunk=10_000, progress=No
     # One transaction: a failed load leaves nothing behind, not even the
     # indexes set aside on PostgreSQL.
     with transaction.atomic(), connection.cursor() as cursor:
+        if replace:
+            clear_shop()
+        # Tables truncated in this transaction take COPY FREEZE: rows written
+        # frozen and all-visible, so no vacuum or hint-bit writes follow the load.
+        freeze = replace and on_postgres
         rebuild = []
         if on_postgres and members >= 10_000:
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
@@ -646,7 +660,7 @@ def generate_shop(*, members, years, seed=1, end=None, chunk=10_000, progress=No
             out = {"members": [], "purchases": [], "entries": [], "draws": []}
             for index in range(first, min(first + chunk, members)):
                 generator.member(index, index + 1, out)
-            _write_chunk(out)
+            _write_chunk(out, freeze=freeze)
             if progress:
                 progress(generator.counts)
         if rebuild and progress:

@@ -4,7 +4,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from members.synthetic import clear_shop, generate_shop
+from members.synthetic import generate_shop
 
 
 class Command(BaseCommand):
@@ -34,8 +34,6 @@ class Command(BaseCommand):
         if members < 1 or years <= 0:
             raise CommandError("--members and --years must be positive.")
         started = time.monotonic()
-        if replace:
-            clear_shop()
 
         def progress(counts, note=""):
             elapsed = time.monotonic() - started
@@ -51,6 +49,7 @@ class Command(BaseCommand):
                 seed=seed,
                 end=end,
                 chunk=chunk,
+                replace=replace,
                 progress=progress if options["verbosity"] > 1 or members > chunk else None,
             )
         except ValueError as error:
