@@ -131,7 +131,7 @@ def write_results(*, machine_info, dataset, results, started, path=RESULTS):
     payload = {
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "duration_s": round(time.time() - started, 1),
-        "machine": machine_info,
+        "machine": machine_info | {"load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
         "dataset": dataset,
         "figures": [asdict(result) | {"status": result.status} for result in results],
     }
