@@ -1,7 +1,20 @@
-"""Which campaigns lift a sale. The Campaigns issue fills this in."""
+"""Which campaigns lift a sale, which run today, and what they achieved."""
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.models import Campaign, CampaignSettings, plain_number
+from config.clock import shop_date, shop_day_bounds, shop_today
+from config.money import round_money
+from members.selectors import lifecycle_stage
+
+Stacking = CampaignSettings.Stacking
 
 
 @dataclass(frozen=True)
@@ -11,14 +24,316 @@ class CampaignTerms:
     points = floor(eligible × base rate × tier multiplier × multiplier)
              + sum of bonus points
     `bonuses` is a list of (campaign, points); `explanation` a list of dicts
-    for the counter's quote and the receipt ({"campaign": name, "why": text}).
+    for the counter's quote and the receipt, one per campaign that applied:
+    {"campaign": name, "campaign_id": pk, "why": text, "multiplier": "2",
+    "bonus": points}. `campaigns` lists the campaigns that applied (also those
+    with only a multiplier); `skipped` explains, in the same dict shape, the
+    campaigns that ran that day for this member but gave way to others.
+    All texts are plain strings, safe to store in Purchase.earning_detail.
     """
 
     multiplier: Decimal = Decimal("1")
     bonuses: list = field(default_factory=list)
     explanation: list = field(default_factory=list)
+    campaigns: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    stacking: str = ""
+
+
+def stacking_setting() -> str:
+    """The programme's stacking rule, without writing the settings row."""
+    row = CampaignSettings.objects.filter(pk=1).first() or CampaignSettings()
+    return row.stacking
+
+
+def _running_on(day: date):
+    """Active campaigns whose window holds `day` and whose schedule picks it."""
+    candidates = (
+        Campaign.objects.filter(is_active=True, starts_on__lte=day, ends_on__gte=day)
+        .prefetch_related("tiers")
+        .order_by("-priority", "id")
+    )
+    return [campaign for campaign in candidates if campaign.runs_on(day)]
+
+
+def _in_segment(campaign, member, day: date) -> bool:
+    segment = campaign.segment
+    if segment == Campaign.Segment.ALL:
+        return True
+    if segment == Campaign.Segment.BIRTHDAY_MONTH:
+        return member.birthday is not None and member.birthday.month == day.month
+    # New and dormant as the member list counts them, on the sale's shop day.
+    return lifecycle_stage(member, today=day) == segment
+
+
+def _targets(campaign, member, day: date, eligible_amount: Decimal) -> bool:
+    tier_ids = {tier.pk for tier in campaign.tiers.all()}
+    if tier_ids and member.tier_id not in tier_ids:
+        return False
+    if eligible_amount < campaign.min_spend:
+        return False
+    return _in_segment(campaign, member, day)
+
+
+def _extra_points(campaign, member, eligible_amount: Decimal) -> Decimal:
+    """Roughly what a campaign alone adds to a sale, to pick the best one."""
+    from points.models import ProgrammeRules
+
+    rules = ProgrammeRules.objects.filter(pk=1).first() or ProgrammeRules()
+    base = eligible_amount * rules.earn_points / rules.earn_per_amount
+    tier_multiplier = member.tier.points_multiplier if member.tier_id else Decimal("1")
+    return base * tier_multiplier * (campaign.multiplier - 1) + campaign.bonus_points
+
+
+def _why(campaign) -> str:
+    return _("%(effect)s: %(schedule)s, for %(audience)s") % {
+        "effect": campaign.effect_label,
+        "schedule": campaign.schedule_label,
+        "audience": campaign.audience_label,
+    }
+
+
+def _line(campaign, why: str) -> dict:
+    return {
+        "campaign": campaign.name,
+        "campaign_id": campaign.pk,
+        "why": why,
+        "multiplier": plain_number(campaign.multiplier),
+        "bonus": campaign.bonus_points,
+    }
+
+
+def choose_campaigns(applicable, *, stacking, value):
+    """Split the campaigns that apply (highest priority first) into those
+    that count and those that give way, each with the reason why not.
+
+    The highest-priority one decides: if it is exclusive it applies alone;
+    otherwise every combinable one counts (exclusive ones give way), and with
+    the "best" setting only the one worth most to the member (`value`).
+    """
+    if not applicable:
+        return [], []
+    top = applicable[0]
+    if top.exclusive:
+        reason = _("“%(name)s” is exclusive and comes first") % {"name": top.name}
+        return [top], [(c, reason) for c in applicable[1:]]
+    chosen = [c for c in applicable if not c.exclusive]
+    skipped = [
+        (c, _("exclusive, but “%(name)s” comes first") % {"name": top.name})
+        for c in applicable
+        if c.exclusive
+    ]
+    if stacking == Stacking.BEST and len(chosen) > 1:
+        # max() keeps the first of equals: the higher priority wins a tie.
+        best = max(chosen, key=value)
+        reason = _("“%(name)s” is worth more") % {"name": best.name}
+        skipped += [(c, reason) for c in chosen if c is not best]
+        chosen = [best]
+    return chosen, skipped
+
+
+def combined_multiplier(campaigns, stacking) -> Decimal:
+    multipliers = [c.multiplier for c in campaigns]
+    if not multipliers:
+        return Decimal("1")
+    if stacking == Stacking.MULTIPLY:
+        result = Decimal("1")
+        for multiplier in multipliers:
+            result *= multiplier
+        return result
+    if stacking == Stacking.ADD:
+        return 1 + sum(m - 1 for m in multipliers)
+    return max(multipliers)
 
 
 def campaign_terms(*, member, moment, eligible_amount) -> CampaignTerms:
-    """Seam: no campaign applies until the Campaigns issue lands."""
-    return CampaignTerms()
+    """The campaigns that apply to `member`'s sale of `eligible_amount` at
+    `moment`, on the shop-local day of that moment, and how they combine."""
+    day = shop_date(moment)
+    eligible_amount = Decimal(eligible_amount)
+    applicable = [c for c in _running_on(day) if _targets(c, member, day, eligible_amount)]
+    if not applicable:
+        return CampaignTerms()
+    stacking = stacking_setting()
+    chosen, skipped = choose_campaigns(
+        applicable, stacking=stacking, value=lambda c: _extra_points(c, member, eligible_amount)
+    )
+    return CampaignTerms(
+        multiplier=combined_multiplier(chosen, stacking),
+        bonuses=[(c, c.bonus_points) for c in chosen if c.bonus_points],
+        explanation=[_line(c, _why(c)) for c in chosen],
+        campaigns=chosen,
+        skipped=[_line(c, reason) for c, reason in skipped],
+        stacking=stacking,
+    )
+
+
+def active_today(today=None):
+    """Campaigns that run today, highest priority first, for the counter card."""
+    return _running_on(today or shop_today())
+
+
+CALENDAR_DAYS = 31
+
+
+def campaign_overview(today=None, days=CALENDAR_DAYS):
+    """The campaign list page: running, upcoming and ended campaigns, and a
+    calendar of the days among the next `days` on which campaigns apply."""
+    today = today or shop_today()
+    campaigns = list(Campaign.objects.prefetch_related("tiers").order_by("starts_on", "id"))
+    running = [c for c in campaigns if c.starts_on <= today <= c.ends_on]
+    upcoming = [c for c in campaigns if c.starts_on > today]
+    ended = sorted(
+        (c for c in campaigns if c.ends_on < today), key=lambda c: c.ends_on, reverse=True
+    )
+    calendar = []
+    for offset in range(days):
+        day = today + timedelta(days=offset)
+        on_day = [c for c in running + upcoming if c.is_active and c.runs_on(day)]
+        if on_day:
+            calendar.append({"day": day, "campaigns": on_day})
+    return {
+        "running": running,
+        "upcoming": upcoming,
+        "ended": ended,
+        "calendar": calendar,
+        "calendar_days": days,
+    }
+
+
+def _campaign_ids(detail) -> set:
+    """Campaign ids named anywhere in a sale's earning_detail (which keeps
+    the explanation lines campaign_terms returned)."""
+    found = set()
+    if isinstance(detail, dict):
+        # points.services keeps the explanation lines as strings.
+        campaign_id = str(detail.get("campaign_id", ""))
+        if campaign_id.isdigit():
+            found.add(int(campaign_id))
+        for value in detail.values():
+            found |= _campaign_ids(value)
+    elif isinstance(detail, list):
+        for value in detail:
+            found |= _campaign_ids(value)
+    return found
+
+
+def campaign_sales(campaign):
+    """The sales this campaign applied to: those whose earning it lifted (its
+    line in earning_detail) or that carry its bonus in the ledger."""
+    from points.models import LedgerEntry, Purchase
+
+    start, _end = shop_day_bounds(campaign.starts_on)
+    _start, end = shop_day_bounds(campaign.ends_on)
+    in_window = Purchase.objects.filter(created_at__gte=start, created_at__lt=end)
+    lifted = [
+        pk
+        for pk, detail in in_window.values_list("pk", "earning_detail")
+        if campaign.pk in _campaign_ids(detail)
+    ]
+    with_bonus = LedgerEntry.objects.filter(campaign=campaign, purchase__isnull=False)
+    return Purchase.objects.filter(Q(pk__in=lifted) | Q(pk__in=with_bonus.values("purchase_id")))
+
+
+def is_frozen(campaign, today=None) -> bool:
+    """An ended campaign that applied to a sale can no longer be changed."""
+    today = today or shop_today()
+    return campaign.ends_on < today and campaign_sales(campaign).exists()
+
+
+BASELINE_WEEKS = 4
+
+
+def _daily_sales(purchases, first: date, last: date) -> dict:
+    """{shop-local day: (sales count, amount paid)} from `first` to `last`."""
+    start, _end = shop_day_bounds(first)
+    _start, end = shop_day_bounds(last)
+    rows = (
+        purchases.filter(created_at__gte=start, created_at__lt=end)
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(count=Count("pk"), amount=Sum("amount_paid"))
+        .order_by()
+    )
+    return {row["day"]: (row["count"], row["amount"]) for row in rows}
+
+
+def _percent_change(actual, expected):
+    if not expected:
+        return None
+    return ((Decimal(actual) - Decimal(expected)) * 100 / Decimal(expected)).quantize(
+        Decimal("0.1")
+    )
+
+
+def campaign_uplift(campaign, today=None) -> dict:
+    """Sales on the campaign's days so far against the same weekdays in the
+    four weeks before it started (each weekday's average of those 4 days).
+
+    Counts every sale, or the targeted tiers' sales when the campaign targets
+    tiers (the tier a sale was made in), whether or not the campaign applied.
+    """
+    from points.models import Purchase
+
+    today = today or shop_today()
+    last = min(campaign.ends_on, today)
+    days = []
+    day = campaign.starts_on
+    while day <= last:
+        if campaign.runs_on(day):
+            days.append(day)
+        day += timedelta(days=1)
+    purchases = Purchase.objects.all()
+    tier_ids = [tier.pk for tier in campaign.tiers.all()]
+    if tier_ids:
+        purchases = purchases.filter(tier_id__in=tier_ids)
+    baseline_start = campaign.starts_on - timedelta(weeks=BASELINE_WEEKS)
+    daily = _daily_sales(purchases, baseline_start, max(last, campaign.starts_on))
+    by_weekday = {weekday: [0, Decimal("0")] for weekday in range(7)}
+    day = baseline_start
+    while day < campaign.starts_on:
+        count, amount = daily.get(day, (0, Decimal("0")))
+        by_weekday[day.weekday()][0] += count
+        by_weekday[day.weekday()][1] += amount
+        day += timedelta(days=1)
+    actual_count = sum(daily.get(d, (0, 0))[0] for d in days)
+    actual_amount = sum((daily.get(d, (0, Decimal("0")))[1] for d in days), Decimal("0"))
+    expected_count = sum(
+        (Decimal(by_weekday[d.weekday()][0]) / BASELINE_WEEKS for d in days), Decimal("0")
+    )
+    expected_amount = sum((by_weekday[d.weekday()][1] / BASELINE_WEEKS for d in days), Decimal("0"))
+    return {
+        "days": days,
+        "baseline_from": baseline_start,
+        "baseline_to": campaign.starts_on - timedelta(days=1),
+        "sales_count": actual_count,
+        "sales_amount": actual_amount,
+        "expected_count": expected_count.quantize(Decimal("0.1")),
+        "expected_amount": round_money(expected_amount),
+        "count_uplift": _percent_change(actual_count, expected_count),
+        "amount_uplift": _percent_change(actual_amount, expected_amount),
+    }
+
+
+def campaign_results(campaign, today=None) -> dict:
+    """The results page: the sales the campaign applied to, and the uplift."""
+    from points.models import LedgerEntry, Purchase
+
+    sale_ids = list(campaign_sales(campaign).values_list("pk", flat=True))
+    figures = Purchase.objects.filter(pk__in=sale_ids).aggregate(
+        count=Count("pk"),
+        amount=Sum("amount_paid"),
+        refunded=Sum("refunded_amount"),
+        members=Count("member", distinct=True),
+        points=Sum("points_earned"),
+    )
+    bonus = LedgerEntry.objects.filter(campaign=campaign).aggregate(points=Sum("points"))
+    return {
+        "sales_count": figures["count"],
+        "sales_amount": figures["amount"] or Decimal("0"),
+        "refunded": figures["refunded"] or Decimal("0"),
+        "members": figures["members"],
+        "points_issued": figures["points"] or 0,
+        "bonus_points": bonus["points"] or 0,
+        "uplift": campaign_uplift(campaign, today),
+    }

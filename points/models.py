@@ -261,8 +261,15 @@ class LedgerEntry(models.Model):
         related_name="entries",
         verbose_name=_("behaviour reward"),
     )
-    # The campaigns app adds `campaign` (a bonus entry's campaign) here;
-    # points.services links it as soon as the field exists.
+    # The campaign whose bonus this entry is (campaign_bonus entries).
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        verbose_name=_("campaign"),
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

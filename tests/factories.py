@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
@@ -109,3 +110,21 @@ class BehaviourRuleFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"action-{n}")
     name = factory.LazyAttribute(lambda o: o.code.title())
     points = 50
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    """A running every-day ×2 campaign for all members (for reads and set-up)."""
+
+    class Meta:
+        model = "campaigns.Campaign"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    starts_on = factory.LazyFunction(shop_today)
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + timedelta(days=30))
+    multiplier = Decimal("2")
+
+    @factory.post_generation
+    def tiers(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.tiers.set(extracted)

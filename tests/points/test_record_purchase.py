@@ -9,7 +9,7 @@ from config.errors import LoyaltyError
 from members.models import Member
 from points.models import LedgerEntry, LotDraw, Purchase
 from points.services import quote_purchase, record_purchase
-from tests.factories import MemberFactory, give_points, programme_rules
+from tests.factories import CampaignFactory, MemberFactory, give_points, programme_rules
 
 
 @pytest.fixture
@@ -63,11 +63,13 @@ def test_rounding_happens_once_at_the_end(tiers, monkeypatch):
 
 
 def test_campaign_bonuses_are_their_own_entries(member, monkeypatch):
+    # The bonus entry links its campaign, so the terms name a real one.
+    anniversary = CampaignFactory(name="Anniversary", bonus_points=30)
     monkeypatch.setattr(
         "points.services.campaign_terms",
         lambda **kwargs: CampaignTerms(
             multiplier=Decimal("2"),
-            bonuses=[("Anniversary", 30)],
+            bonuses=[(anniversary, 30)],
             explanation=[{"campaign": "Anniversary", "why": "double points"}],
         ),
     )
@@ -76,6 +78,8 @@ def test_campaign_bonuses_are_their_own_entries(member, monkeypatch):
     kinds = dict(purchase.ledger_entries.values_list("kind", "points"))
     assert kinds == {LedgerEntry.Kind.PURCHASE_EARN: 190, LedgerEntry.Kind.CAMPAIGN_BONUS: 30}
     assert purchase.earning_detail["bonuses"][0]["points"] == 30
+    bonus = purchase.ledger_entries.get(kind=LedgerEntry.Kind.CAMPAIGN_BONUS)
+    assert bonus.campaign == anniversary
 
 
 def test_redemption_at_100_points_for_50_with_half_the_bill_at_most(member):

@@ -1,0 +1,128 @@
+"""Input parsing for the campaign pages; the rules live in campaigns.services."""
+
+import re
+from datetime import date
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import Campaign, CampaignSettings
+from tiers.models import Tier
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _split(text: str) -> list[str]:
+    # Commas of either width, semicolons, spaces and new lines all separate.
+    return [part for part in re.split(r"[\s,，;；、]+", text.strip()) if part]
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    starts_on = forms.DateField(label=_("First day"), widget=DATE_INPUT)
+    ends_on = forms.DateField(label=_("Last day"), widget=DATE_INPUT)
+    schedule = forms.ChoiceField(
+        label=_("Applies on"),
+        choices=Campaign.Schedule.choices,
+        initial=Campaign.Schedule.EVERY_DAY,
+        widget=forms.RadioSelect,
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekdays"),
+        choices=list(enumerate(Campaign.WEEKDAY_NAMES)),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    month_days = forms.CharField(
+        label=_("Days of the month"),
+        required=False,
+        help_text=_("e.g. 18, or 8, 18, 28"),
+    )
+    dates = forms.CharField(
+        label=_("Dates"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One or more dates such as 2026-12-12, separated by commas."),
+    )
+    tiers = forms.ModelMultipleChoiceField(
+        label=_("Tiers"),
+        queryset=Tier.objects.order_by("rank"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick none for every tier."),
+    )
+    segment = forms.ChoiceField(
+        label=_("Members"), choices=Campaign.Segment.choices, initial=Campaign.Segment.ALL
+    )
+    min_spend = forms.DecimalField(
+        label=_("Minimum spend"), required=False, initial=0, max_digits=12, decimal_places=2
+    )
+    multiplier = forms.DecimalField(
+        label=_("Points multiplier"),
+        required=False,
+        initial=1,
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("2 doubles the points; 1 leaves them as they are."),
+    )
+    bonus_points = forms.IntegerField(label=_("Flat bonus points"), required=False, initial=0)
+    priority = forms.IntegerField(
+        label=_("Priority"),
+        required=False,
+        initial=0,
+        help_text=_("When several apply, the highest comes first."),
+    )
+    exclusive = forms.BooleanField(
+        label=_("Exclusive: never combined with other campaigns"), required=False
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def clean_month_days(self):
+        parts = _split(self.cleaned_data["month_days"])
+        if not all(part.isdigit() for part in parts):
+            raise forms.ValidationError(_("Enter days as numbers, e.g. 18 or 8, 18, 28."))
+        return [int(part) for part in parts]
+
+    def clean_dates(self):
+        days = []
+        for part in _split(self.cleaned_data["dates"]):
+            try:
+                days.append(date.fromisoformat(part))
+            except ValueError:
+                raise forms.ValidationError(
+                    _("“%(text)s” is not a date: write it as 2026-12-12.") % {"text": part}
+                ) from None
+        return days
+
+    @classmethod
+    def initial_for(cls, campaign):
+        return {
+            "name": campaign.name,
+            "description": campaign.description,
+            "starts_on": campaign.starts_on,
+            "ends_on": campaign.ends_on,
+            "schedule": campaign.schedule,
+            "weekdays": campaign.weekdays,
+            "month_days": ", ".join(str(d) for d in campaign.month_days),
+            "dates": ", ".join(campaign.dates),
+            "tiers": list(campaign.tiers.all()),
+            "segment": campaign.segment,
+            "min_spend": campaign.min_spend,
+            "multiplier": campaign.multiplier,
+            "bonus_points": campaign.bonus_points,
+            "priority": campaign.priority,
+            "exclusive": campaign.exclusive,
+            "is_active": campaign.is_active,
+        }
+
+
+class StackingForm(forms.Form):
+    stacking = forms.ChoiceField(
+        label=_("Several combinable campaigns on one sale"),
+        choices=CampaignSettings.Stacking.choices,
+        widget=forms.RadioSelect,
+    )
