@@ -1,5 +1,6 @@
-"""A synthetic shop for benchmarks: tiers, programme rules, members, sales and
-a points ledger that adds up, written fast enough for a million members.
+"""A synthetic shop for benchmarks: tiers, programme rules, a campaign,
+members, sales and a points ledger that adds up, written fast enough for a
+million members.
 
 Deterministic: the same seed, size, years and end day give the same rows
 (ids included). Every member is simulated on their own timeline (join bonus,
@@ -22,6 +23,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from psycopg.types.json import Jsonb
 
+from campaigns.models import Campaign
 from config.clock import shop_day_start, shop_today
 from members.models import Member
 from members.names import name_search_key
@@ -43,6 +45,7 @@ EARN_PER_CENTS = 1000
 REDEEM_POINTS, REDEEM_CENTS = 100, 5000
 MIN_REDEEM, MAX_BILL_SHARE = 100, 50
 JOIN_POINTS, BIRTHDAY_POINTS = 100, 200
+CAMPAIGN_NAME, CAMPAIGN_DAY = "每月18日雙倍點數", 18
 
 SURNAMES = (
     "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅"
@@ -411,7 +414,9 @@ class ShopGenerator:
                 redeem = 0
         redeemed_cents = redeem * REDEEM_CENTS // REDEEM_POINTS
         paid = payable - redeemed_cents
-        earned = paid * multiplier // (EARN_PER_CENTS * 10)
+        # The shop's campaign: double points on the 18th of every month.
+        campaign = 2 if at.day == CAMPAIGN_DAY else 1
+        earned = paid * multiplier * campaign // (EARN_PER_CENTS * 10)
         key = f"syn-sale-{purchase_id}"
         detail = {
             "eligible_amount": str(money(paid)),
@@ -419,10 +424,10 @@ class ShopGenerator:
             "earn_per_amount": str(money(EARN_PER_CENTS)),
             "tier": tier.name,
             "tier_multiplier": str(tier.points_multiplier),
-            "campaign_multiplier": "1",
+            "campaign_multiplier": str(campaign),
             "base_points": earned,
             "bonuses": [],
-            "explanation": [],
+            "explanation": [{"campaign": CAMPAIGN_NAME}] if campaign > 1 else [],
         }
         out["purchases"].append(
             [
@@ -611,6 +616,20 @@ def _set_up_programme():
     return tiers, rules
 
 
+def _set_up_campaign(start, end):
+    Campaign.objects.update_or_create(
+        name=CAMPAIGN_NAME,
+        defaults={
+            "starts_on": start,
+            "ends_on": end + timedelta(days=365),
+            "schedule": Campaign.Schedule.MONTH_DAYS,
+            "month_days": [CAMPAIGN_DAY],
+            "multiplier": Decimal(2),
+            "is_active": True,
+        },
+    )
+
+
 def clear_shop():
     """Delete every member, sale and ledger row (the synthetic shop's tables)."""
     if connection.vendor == "postgresql":
@@ -642,6 +661,7 @@ def generate_shop(
     end = end or shop_today()
     with transaction.atomic():
         tiers, rules = _set_up_programme()
+        _set_up_campaign(end - timedelta(days=round(years * 365)), end)
     generator = ShopGenerator(seed=seed, years=years, end=end, tiers=tiers, rules=rules)
     on_postgres = connection.vendor == "postgresql"
     # One transaction: a failed load leaves nothing behind, not even the

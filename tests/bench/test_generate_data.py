@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
+from config.clock import shop_date
 from members.models import Member
 from members.names import name_search_key
 from members.phones import normalize_phone
@@ -63,6 +64,14 @@ def test_it_writes_a_shop_of_the_size_asked():
     assert {"purchase_earn", "behaviour_earn", "redeem_cash", "expiry"} <= kinds
     assert not Purchase.objects.filter(created_at__date__gte=date.fromisoformat(END)).exists()
     assert Member.objects.values("tier").distinct().count() >= 3
+
+
+@pytest.mark.django_db
+def test_sales_on_the_campaign_day_earn_double():
+    generate()
+    doubled = [p for p in Purchase.objects.all() if p.earning_detail["campaign_multiplier"] == "2"]
+    assert doubled
+    assert {shop_date(p.created_at).day for p in doubled} == {18}
 
 
 @pytest.mark.django_db
