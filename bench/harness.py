@@ -100,7 +100,7 @@ def line(result: Result) -> str:
     )
     if result.note:
         text += f"  ({result.note})"
-    return text
+    return text.rstrip()
 
 
 def machine(connection):
