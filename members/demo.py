@@ -16,6 +16,7 @@ from config.clock import shop_today
 from config.roles import OWNER, STAFF, sync_roles
 from members.models import Member
 from members.services import enrol_member
+from rewards.demo import ensure_demo_rewards
 from tiers.models import Tier
 
 DEMO_USERS = {
@@ -104,4 +105,5 @@ def load_demo_shop(*, members=300):
         users = ensure_demo_users()
         ensure_demo_tiers()
     created = ensure_demo_members(count=members)
+    ensure_demo_rewards()
     return {"users": users, "members_created": created}

@@ -99,6 +99,21 @@ def _birthday_members(day, timing):
     return Member.objects.filter(condition)
 
 
+def _issue_free_reward(*, member, reward, key, reason):
+    """Issue `reward` once for `key`; an inactive or sold-out reward is counted,
+    not fatal, so the job still gives everyone their points."""
+    from config.errors import LoyaltyError
+    from rewards.services import issue_reward
+
+    try:
+        with transaction.atomic():
+            issue_reward(member=member, reward=reward, reason=reason, idempotency_key=key)
+    except LoyaltyError as error:
+        logger.warning("%s not issued to member %s: %s", reward, member.pk, error)
+        return False
+    return True
+
+
 def _is_leap(year):
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
@@ -111,7 +126,8 @@ def birthday_rewards(day):
     settings_row = AutomationSettings.current()
     gifts = dict(BirthdayGift.objects.values_list("tier_id", "points"))
     members = _birthday_members(day, settings_row.birthday_timing).filter(status="active")
-    granted = points_total = greeted = 0
+    granted = points_total = greeted = rewards_issued = rewards_refused = 0
+    reward = settings_row.birthday_reward
     for ids in member_chunks(members):
         for member in Member.objects.filter(pk__in=ids).order_by("pk"):
             with transaction.atomic():
@@ -128,6 +144,15 @@ def birthday_rewards(day):
                     )
                     granted += 1
                     points_total += points
+                if reward is not None:
+                    issued = _issue_free_reward(
+                        member=member,
+                        reward=reward,
+                        key=f"birthday-reward:{member.pk}:{day.year}",
+                        reason=str(_("Birthday gift %(year)s") % {"year": day.year}),
+                    )
+                    rewards_issued += issued
+                    rewards_refused += not issued
                 if settings_row.send_birthday_greetings:
                     greeted += len(
                         queue_message(
@@ -137,7 +162,13 @@ def birthday_rewards(day):
                             dedup_key=key,
                         )
                     )
-    return {"members_gifted": granted, "points_given": points_total, "messages_queued": greeted}
+    return {
+        "members_gifted": granted,
+        "points_given": points_total,
+        "rewards_issued": rewards_issued,
+        "rewards_not_issued": rewards_refused,
+        "messages_queued": greeted,
+    }
 
 
 def lifecycle_actions(day):
@@ -166,6 +197,13 @@ def lifecycle_actions(day):
                         reason=str(_("Wake-up offer")),
                     )
                     woken += 1
+                if settings_row.wake_up_reward is not None:
+                    _issue_free_reward(
+                        member=member,
+                        reward=settings_row.wake_up_reward,
+                        key=f"{key}:reward",
+                        reason=str(_("Wake-up offer")),
+                    )
                 if settings_row.send_wake_up_offers:
                     queue_message(
                         member=member,

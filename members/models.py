@@ -218,6 +218,24 @@ class AutomationSettings(models.Model):
         default=0,
         help_text=_("Given once when a member becomes dormant; 0 gives none."),
     )
+    birthday_reward = models.ForeignKey(
+        "rewards.Reward",
+        verbose_name=_("birthday reward"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Issued free on the birthday, once a year (e.g. a coupon)."),
+    )
+    wake_up_reward = models.ForeignKey(
+        "rewards.Reward",
+        verbose_name=_("wake-up reward"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Issued free once when a member becomes dormant."),
+    )
     send_expiry_reminders = models.BooleanField(
         _("remind members of expiring points"), default=True
     )

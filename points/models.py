@@ -244,6 +244,13 @@ class LedgerEntry(models.Model):
     refund = models.ForeignKey(
         Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
     )
+    reward_redemption = models.ForeignKey(
+        "rewards.RewardRedemption",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
     # A return of points (refund, reward cancellation) links the spend it gives back.
     reverses = models.ForeignKey(
         "self",

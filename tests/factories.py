@@ -128,3 +128,33 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     def tiers(self, create, extracted, **kwargs):
         if create and extracted:
             self.tiers.set(extracted)
+
+
+# --- rewards -----------------------------------------------------------------
+
+
+class RewardFactory(factory.django.DjangoModelFactory):
+    """An active goods reward anyone can redeem, 100 points, 10 in stock."""
+
+    class Meta:
+        model = "rewards.Reward"
+
+    name = factory.Sequence(lambda n: f"Reward {n}")
+    kind = "goods"
+    points_cost = 100
+    stock = 10
+
+
+def coupon_reward(**kwargs):
+    """A coupon reward: NT$50 off, valid 30 days, unless told otherwise."""
+    terms = {"coupon_value": Decimal("50"), "coupon_valid_days": 30}
+    if "coupon_percent" in kwargs:
+        terms.pop("coupon_value")
+    return RewardFactory(kind="coupon", **{**terms, **kwargs})
+
+
+def member_with_points(points, **kwargs):
+    """A member (MemberFactory kwargs) holding `points` in one lot."""
+    member = MemberFactory(**kwargs)
+    give_points(member, points)
+    return member

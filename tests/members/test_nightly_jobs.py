@@ -170,3 +170,43 @@ def test_a_failed_job_is_recorded_and_can_run_again(tiers, monkeypatch):
     assert run.status == "done"
     assert run.attempts == 2
     assert Decimal(run.summary["ok"]) == 1
+
+
+def test_birthday_reward_is_issued_once_a_year_and_a_sold_out_one_is_counted(tiers):
+    from rewards.models import Coupon, RewardRedemption
+    from tests.factories import coupon_reward
+
+    reward = coupon_reward(stock=1)
+    settings_row = AutomationSettings.current()
+    settings_row.birthday_reward = reward
+    settings_row.save()
+    first = MemberFactory(birthday=date(1990, 11, 23))
+    MemberFactory(birthday=date(1991, 11, 23))
+
+    run = run_job(job="birthday_rewards", day=TODAY)
+    JobRun.objects.all().delete()
+    run_job(job="birthday_rewards", day=TODAY)
+
+    assert run.summary["rewards_issued"] == 1
+    assert run.summary["rewards_not_issued"] == 1
+    assert list(RewardRedemption.objects.values_list("member", flat=True)) == [first.pk]
+    assert Coupon.objects.filter(redemption__member=first).count() == 1
+    reward.refresh_from_db()
+    assert reward.stock == 0
+
+
+def test_dormant_member_gets_the_wake_up_reward_once(tiers):
+    from rewards.models import RewardRedemption
+    from tests.factories import RewardFactory
+
+    settings_row = AutomationSettings.current()
+    settings_row.wake_up_reward = RewardFactory(stock=None)
+    settings_row.save()
+    dormant = MemberFactory(
+        joined_on=TODAY - timedelta(days=400),
+        last_purchase_at=timezone.now() - timedelta(days=70),
+    )
+    today = timezone.localdate()
+    run_job(job="lifecycle_actions", day=today)
+    run_job(job="lifecycle_actions", day=today + timedelta(days=1))
+    assert list(RewardRedemption.objects.values_list("member", flat=True)) == [dormant.pk]

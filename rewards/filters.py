@@ -1,0 +1,44 @@
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from members.selectors import search_members
+from rewards.models import Reward, RewardRedemption
+
+
+class RedemptionFilter(django_filters.FilterSet):
+    member = django_filters.CharFilter(
+        label=_("Member"),
+        method="filter_member",
+        widget=forms.TextInput(attrs={"placeholder": _("Number, phone, last 4 digits or name")}),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=RewardRedemption.Status.choices, empty_label=_("Any status")
+    )
+    reward = django_filters.ModelChoiceFilter(
+        label=_("Reward"), queryset=Reward.objects.all(), empty_label=_("All rewards")
+    )
+    source = django_filters.ChoiceFilter(
+        label=_("Source"), choices=RewardRedemption.Source.choices, empty_label=_("Any source")
+    )
+    created_from = django_filters.DateFilter(
+        label=_("From"),
+        field_name="created_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_to = django_filters.DateFilter(
+        label=_("To"),
+        field_name="created_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = RewardRedemption
+        fields = []
+
+    def filter_member(self, queryset, name, value):
+        from members.models import Member
+
+        return queryset.filter(member__in=search_members(value, Member.objects.all()))

@@ -1,0 +1,480 @@
+"""Redeeming, issuing, fulfilling and cancelling rewards; issuing and using coupons.
+
+Lock order, everywhere: the member row, then the redemption, then the reward
+row. Holding the member row serialises everything that changes one member's
+points and limits; holding the reward row serialises the stock, so twenty
+counters asking for the last five units get exactly five.
+"""
+
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.clock import shop_date, shop_day_start, shop_today
+from config.errors import LoyaltyError
+from config.money import round_money
+from points.models import LedgerEntry
+from points.services import lock_member, return_points, spend_points, spendable_balance
+from rewards.models import Coupon, Reward, RewardRedemption
+from rewards.rules import redemption_refusal
+
+# No 0/O, 1/I: a code read aloud or typed from a slip survives.
+COUPON_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+COUPON_LENGTH = 12  # 32**12 = 2**60 codes: not guessable at a counter.
+
+
+# Catalogue ------------------------------------------------------------------
+
+
+REWARD_TERMS = (
+    "kind",
+    "valid_from",
+    "valid_to",
+    "coupon_value",
+    "coupon_percent",
+    "coupon_valid_days",
+)
+
+
+def check_reward_terms(
+    *,
+    kind,
+    valid_from=None,
+    valid_to=None,
+    coupon_value=None,
+    coupon_percent=None,
+    coupon_valid_days=None,
+):
+    """The catalogue entry's own rules, for the form (as field errors) and for save_reward."""
+    if valid_from and valid_to and valid_to < valid_from:
+        raise LoyaltyError(
+            _("The last valid day is before the first one."), field="valid_to", code="window"
+        )
+    if kind == Reward.Kind.COUPON:
+        if (coupon_value is None) == (coupon_percent is None):
+            raise LoyaltyError(
+                _("A coupon takes either an amount or a percentage off: fill in one of them."),
+                field="coupon_value",
+                code="coupon_terms",
+            )
+        if not coupon_valid_days:
+            raise LoyaltyError(
+                _("Say for how many days an issued coupon can be used."),
+                field="coupon_valid_days",
+                code="coupon_days",
+            )
+
+
+@transaction.atomic(durable=True)
+def save_reward(*, reward, by=None, stock_seen=None) -> Reward:
+    """Create or change a catalogue entry (fields already parsed by the form).
+
+    `stock_seen` is the stock the owner's form showed. Left unchanged, the
+    live stock is kept; changed while redemptions moved it, the save is
+    refused rather than overwriting their count.
+    """
+    check_reward_terms(
+        kind=reward.kind,
+        valid_from=reward.valid_from,
+        valid_to=reward.valid_to,
+        coupon_value=reward.coupon_value,
+        coupon_percent=reward.coupon_percent,
+        coupon_valid_days=reward.coupon_valid_days,
+    )
+    if not reward.is_coupon:
+        reward.coupon_value = reward.coupon_percent = reward.coupon_valid_days = None
+    if reward.pk:
+        current = Reward.objects.select_for_update().get(pk=reward.pk)
+        if stock_seen is not None and reward.stock == stock_seen:
+            # The owner left the stock alone: keep the live count, which
+            # redemptions may have moved since the form was shown.
+            reward.stock = current.stock
+        elif stock_seen is not None and current.stock != stock_seen:
+            raise LoyaltyError(
+                _(
+                    "The stock changed to %(stock)s while you were editing (a redemption "
+                    "or cancellation); check the stock and save again."
+                )
+                % {"stock": _("unlimited") if current.stock is None else current.stock},
+                field="stock",
+                code="stock_changed",
+            )
+    reward.updated_by = by if by and by.is_authenticated else None
+    reward.save()
+    return reward
+
+
+# Redemption -----------------------------------------------------------------
+
+
+def _lock_reward(reward) -> Reward:
+    return (
+        Reward.objects.select_for_update(of=("self",)).select_related("min_tier").get(pk=reward.pk)
+    )
+
+
+def taken_in_period(*, member, reward, today) -> int:
+    """Units of `reward` the member redeemed (not cancelled, not free) in the
+    reward's current limit period."""
+    redemptions = RewardRedemption.objects.filter(
+        member=member, reward=reward, source=RewardRedemption.Source.REDEEMED
+    ).exclude(status=RewardRedemption.Status.CANCELLED)
+    start = reward.period_start(today)
+    if start is not None:
+        redemptions = redemptions.filter(created_at__gte=shop_day_start(start))
+    return redemptions.aggregate(n=Sum("quantity"))["n"] or 0
+
+
+def new_coupon_code() -> str:
+    while True:
+        code = "".join(secrets.choice(COUPON_ALPHABET) for _ in range(COUPON_LENGTH))
+        if not Coupon.objects.filter(code=code).exists():
+            return code
+
+
+def normalize_coupon_code(text) -> str:
+    """What staff typed or scanned, as stored: full-width folded, upper case,
+    dashes and spaces dropped."""
+    text = unicodedata.normalize("NFKC", str(text or "")).upper()
+    return "".join(ch for ch in text if ch.isascii() and ch.isalnum())
+
+
+def _issue_coupons(redemption, *, now):
+    reward = redemption.reward
+    first_day = shop_date(now)
+    for _n in range(redemption.quantity):
+        Coupon.objects.create(
+            code=new_coupon_code(),
+            member=redemption.member,
+            redemption=redemption,
+            value=reward.coupon_value,
+            percent=reward.coupon_percent,
+            valid_from=first_day,
+            expires_on=first_day + timedelta(days=reward.coupon_valid_days - 1),
+        )
+    redemption.status = RewardRedemption.Status.FULFILLED
+    redemption.fulfilled_at = now
+    redemption.save(update_fields=["status", "fulfilled_at"])
+
+
+def _take(*, member, reward, quantity, source, idempotency_key, by, reason, free):
+    """Check, create the redemption, count the stock down. Caller holds the locks."""
+    now = timezone.now()
+    today = shop_date(now)
+    refusal = redemption_refusal(
+        member=member,
+        reward=reward,
+        quantity=quantity,
+        today=today,
+        taken=0 if free else taken_in_period(member=member, reward=reward, today=today),
+        balance=None if free else spendable_balance(member, as_of=today),
+        free=free,
+    )
+    if refusal:
+        raise refusal
+    redemption = RewardRedemption.objects.create(
+        member=member,
+        reward=reward,
+        quantity=quantity,
+        points_spent=0 if free else reward.points_cost * quantity,
+        source=source,
+        reason=reason or "",
+        idempotency_key=idempotency_key,
+        created_at=now,
+        by=by if by and by.is_authenticated else None,
+    )
+    if reward.stock is not None:
+        # The row is locked; F() keeps the database's own count authoritative
+        # and the stock >= 0 constraint is the last line of defence.
+        Reward.objects.filter(pk=reward.pk).update(stock=F("stock") - quantity)
+        reward.stock -= quantity
+    return redemption
+
+
+def _replay(key, *, member, reward):
+    """The redemption already made under `key`, or None; a key reused for
+    another member or reward is refused rather than silently answered."""
+    existing = RewardRedemption.objects.filter(idempotency_key=key).first()
+    if existing and (existing.member_id != member.pk or existing.reward_id != reward.pk):
+        raise LoyaltyError(
+            _(
+                "The request key %(key)s was already used for a different redemption. "
+                "Reload the page and try again."
+            )
+            % {"key": key},
+            code="idempotency_conflict",
+        )
+    return existing
+
+
+@transaction.atomic(durable=True)
+def redeem_reward(*, member, reward, quantity=1, idempotency_key, by=None) -> RewardRedemption:
+    """Spend the member's points on `quantity` of `reward`.
+
+    Checks the member's standing, the reward's active flag, validity window,
+    minimum tier, stock, per-member limit and the points balance, then counts
+    the stock down, records the redemption and spends the points (linked to
+    it) in one transaction. A repeated `idempotency_key` returns the first
+    redemption and changes nothing. Coupons are issued at once.
+    """
+    quantity = int(quantity)
+    existing = _replay(idempotency_key, member=member, reward=reward)
+    if existing:
+        return existing
+    member = lock_member(member)
+    # A double click waits on the member lock above; now it sees the first.
+    existing = _replay(idempotency_key, member=member, reward=reward)
+    if existing:
+        return existing
+    reward = _lock_reward(reward)
+    redemption = _take(
+        member=member,
+        reward=reward,
+        quantity=quantity,
+        source=RewardRedemption.Source.REDEEMED,
+        idempotency_key=idempotency_key,
+        by=by,
+        reason="",
+        free=False,
+    )
+    spend_points(
+        member=member,
+        points=redemption.points_spent,
+        kind=LedgerEntry.Kind.REWARD_REDEEM,
+        idempotency_key=f"reward-redeem:{redemption.pk}",
+        reason=reward.name[:200],
+        by=redemption.by,
+        reward_redemption=redemption,
+    )
+    if reward.is_coupon:
+        _issue_coupons(redemption, now=redemption.created_at)
+    return redemption
+
+
+@transaction.atomic
+def issue_reward(
+    *, member, reward, reason, by=None, quantity=1, idempotency_key=None
+) -> RewardRedemption:
+    """Give `reward` free (tier-upgrade and birthday gifts): no points spent,
+    no tier or limit check, but it must be active, current and in stock.
+
+    Composable: runs inside the caller's transaction (the tier engine calls it
+    during a sale) or in its own. A refusal raises LoyaltyError and undoes
+    only this issue. With an `idempotency_key` a second call returns the first
+    issue, so a nightly job can run twice.
+    """
+    member = lock_member(member)
+    if idempotency_key:
+        existing = _replay(idempotency_key, member=member, reward=reward)
+        if existing:
+            return existing
+    reward = _lock_reward(reward)
+    redemption = _take(
+        member=member,
+        reward=reward,
+        quantity=int(quantity),
+        source=RewardRedemption.Source.ISSUED,
+        idempotency_key=idempotency_key or f"issue:{secrets.token_hex(16)}",
+        by=by,
+        reason=reason,
+        free=True,
+    )
+    if reward.is_coupon:
+        _issue_coupons(redemption, now=redemption.created_at)
+    return redemption
+
+
+def _lock_redemption(redemption) -> RewardRedemption:
+    return (
+        RewardRedemption.objects.select_for_update(of=("self",))
+        .select_related("reward", "member")
+        .get(pk=redemption.pk)
+    )
+
+
+@transaction.atomic(durable=True)
+def fulfil_redemption(*, redemption, by=None) -> RewardRedemption:
+    """Record that the member received the reward. Doing it twice is harmless."""
+    redemption = _lock_redemption(redemption)
+    if redemption.status == RewardRedemption.Status.CANCELLED:
+        raise LoyaltyError(
+            _("This redemption was cancelled; there is nothing to hand over."), code="cancelled"
+        )
+    if redemption.status == RewardRedemption.Status.PENDING:
+        redemption.status = RewardRedemption.Status.FULFILLED
+        redemption.fulfilled_at = timezone.now()
+        redemption.fulfilled_by = by if by and by.is_authenticated else None
+        redemption.save(update_fields=["status", "fulfilled_at", "fulfilled_by"])
+    return redemption
+
+
+@transaction.atomic(durable=True)
+def cancel_redemption(*, redemption, by=None, reason="") -> RewardRedemption:
+    """Undo a redemption: the points go back to the lots they came from, the
+    stock goes back on the shelf, unused coupons are voided. Only once: a
+    second cancel returns the cancelled redemption and changes nothing.
+
+    Goods and services can be cancelled until handed over; coupons until one
+    of them is used on a sale.
+    """
+    member = lock_member(redemption.member)
+    redemption = _lock_redemption(redemption)
+    if redemption.status == RewardRedemption.Status.CANCELLED:
+        return redemption
+    if not redemption.reward.is_coupon and redemption.status == RewardRedemption.Status.FULFILLED:
+        raise LoyaltyError(
+            _("This reward was already handed over, so it cannot be cancelled."),
+            code="fulfilled",
+        )
+    coupons = list(redemption.coupons.select_for_update())
+    if any(coupon.is_used for coupon in coupons):
+        raise LoyaltyError(
+            _("A coupon from this redemption was used on a sale, so it cannot be cancelled."),
+            code="coupon_used",
+        )
+    now = timezone.now()
+    by = by if by and by.is_authenticated else None
+    Coupon.objects.filter(pk__in=[c.pk for c in coupons]).update(voided_at=now)
+    reward = _lock_reward(redemption.reward)
+    if reward.stock is not None:
+        Reward.objects.filter(pk=reward.pk).update(stock=F("stock") + redemption.quantity)
+    spend = redemption.ledger_entries.filter(kind=LedgerEntry.Kind.REWARD_REDEEM).first()
+    if spend is not None:
+        return_points(
+            entry=spend,
+            kind=LedgerEntry.Kind.REWARD_CANCEL,
+            idempotency_key=f"reward-cancel:{redemption.pk}",
+            reason=(reason or reward.name)[:200],
+            by=by,
+            member=member,
+            reward_redemption=redemption,
+        )
+    redemption.member = member
+    redemption.status = RewardRedemption.Status.CANCELLED
+    redemption.cancelled_at = now
+    redemption.cancelled_by = by
+    redemption.cancel_reason = (reason or "")[:200]
+    redemption.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+    return redemption
+
+
+# Coupons at the counter ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CouponUse:
+    coupon: Coupon
+    discount: Decimal
+
+
+def coupon_discount(*, coupon, amount) -> Decimal:
+    """What `coupon` takes off a bill of `amount`: its value (never more than
+    the bill) or its percentage, rounded once."""
+    amount = Decimal(amount)
+    if coupon.value is not None:
+        return round_money(min(coupon.value, amount))
+    return round_money(amount * coupon.percent / 100)
+
+
+def _coupon_refusal(coupon, *, member, code, today):
+    shown = coupon.display_code if coupon else code
+    if coupon is None:
+        return LoyaltyError(
+            _("No coupon has the code %(code)s: check the letters and digits.") % {"code": code},
+            field="coupon",
+            code="coupon_unknown",
+        )
+    if coupon.member_id != member.pk:
+        return LoyaltyError(
+            _("Coupon %(code)s belongs to another member.") % {"code": shown},
+            field="coupon",
+            code="coupon_other_member",
+        )
+    if coupon.is_voided:
+        return LoyaltyError(
+            _("Coupon %(code)s was cancelled with its reward.") % {"code": shown},
+            field="coupon",
+            code="coupon_voided",
+        )
+    if coupon.is_used:
+        return LoyaltyError(
+            _("Coupon %(code)s was already used on %(date)s.")
+            % {"code": shown, "date": shop_date(coupon.used_at).isoformat()},
+            field="coupon",
+            code="coupon_used",
+        )
+    if today < coupon.valid_from:
+        return LoyaltyError(
+            _("Coupon %(code)s can be used from %(date)s.")
+            % {"code": shown, "date": coupon.valid_from.isoformat()},
+            field="coupon",
+            code="coupon_not_yet_valid",
+        )
+    if today > coupon.expires_on:
+        return LoyaltyError(
+            _("Coupon %(code)s expired on %(date)s.")
+            % {"code": shown, "date": coupon.expires_on.isoformat()},
+            field="coupon",
+            code="coupon_expired",
+        )
+    return None
+
+
+def check_coupon(*, member, code, amount, at=None) -> CouponUse:
+    """Preview: the coupon and its discount on `amount`, or LoyaltyError.
+    Reads only; the sale must still call use_coupon."""
+    normalized = normalize_coupon_code(code)
+    coupon = Coupon.objects.filter(code=normalized).first() if normalized else None
+    today = shop_date(at) if at else shop_today()
+    refusal = _coupon_refusal(coupon, member=member, code=code, today=today)
+    if refusal:
+        raise refusal
+    return CouponUse(coupon=coupon, discount=coupon_discount(coupon=coupon, amount=amount))
+
+
+@transaction.atomic
+def use_coupon(*, member, code, amount, purchase=None, by=None, at=None) -> CouponUse:
+    """Apply coupon `code` of `member` to a bill of `amount` and mark it used.
+
+    Call it inside the sale's transaction (composable, not durable): the
+    coupon row is locked, so two counters cannot use one code twice; if the
+    sale fails, the coupon stays unused. Pass the sale as `purchase`, or link
+    it afterwards with attach_coupon_to_purchase. Raises LoyaltyError
+    (field "coupon") for unknown, another member's, used, cancelled, not yet
+    valid or expired codes.
+    """
+    normalized = normalize_coupon_code(code)
+    coupon = (
+        Coupon.objects.select_for_update().filter(code=normalized).first() if normalized else None
+    )
+    moment = at or timezone.now()
+    refusal = _coupon_refusal(coupon, member=member, code=code, today=shop_date(moment))
+    if refusal:
+        raise refusal
+    if Decimal(amount) <= 0:
+        raise LoyaltyError(
+            _("Enter the bill amount before applying a coupon."),
+            field="amount",
+            code="coupon_no_amount",
+        )
+    discount = coupon_discount(coupon=coupon, amount=amount)
+    coupon.used_at = moment
+    coupon.used_amount = discount
+    coupon.used_purchase = purchase
+    coupon.used_by = by if by and by.is_authenticated else None
+    coupon.save(update_fields=["used_at", "used_amount", "used_purchase", "used_by"])
+    return CouponUse(coupon=coupon, discount=discount)
+
+
+def attach_coupon_to_purchase(*, coupon, purchase) -> Coupon:
+    """Link a coupon used earlier in the same transaction to the sale it paid."""
+    Coupon.objects.filter(pk=coupon.pk).update(used_purchase=purchase)
+    coupon.used_purchase = purchase
+    return coupon
