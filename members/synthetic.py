@@ -29,6 +29,7 @@ from members.models import Member
 from members.names import name_search_key
 from members.services import luhn_check_digit
 from points.models import BehaviourRule, LedgerEntry, LotDraw, ProgrammeRules, Purchase, Refund
+from rewards.models import Coupon, Reward, RewardRedemption
 from tiers.models import Tier
 
 # rank, name, retail % off, wholesale % off, multiplier in tenths, lifetime
@@ -146,12 +147,32 @@ LEDGER_COLUMNS = [
     "purchase_id",
     "refund_id",
     "by_id",
+    "reward_redemption_id",
+]
+REDEMPTION_COLUMNS = [
+    "id",
+    "member_id",
+    "reward_id",
+    "quantity",
+    "points_spent",
+    "source",
+    "status",
+    "reason",
+    "idempotency_key",
+    "created_at",
+    "by_id",
+    "fulfilled_at",
+    "fulfilled_by_id",
+    "cancelled_at",
+    "cancelled_by_id",
+    "cancel_reason",
 ]
 DRAW_COLUMNS = ["id", "entry_id", "lot_id", "points"]
 # In the order they are written; the key names the list of rows in a chunk.
 TABLES = [
     ("members", Member, MEMBER_COLUMNS),
     ("purchases", Purchase, PURCHASE_COLUMNS),
+    ("redemptions", RewardRedemption, REDEMPTION_COLUMNS),
     ("entries", LedgerEntry, LEDGER_COLUMNS),
     ("draws", LotDraw, DRAW_COLUMNS),
 ]
@@ -174,6 +195,7 @@ def _coprime(rng, modulus):
 class Counts:
     members: int = 0
     purchases: int = 0
+    reward_redemptions: int = 0
     ledger_entries: int = 0
     lot_draws: int = 0
 
@@ -181,18 +203,20 @@ class Counts:
 class ShopGenerator:
     """Simulates members one after the other; see `generate_shop`."""
 
-    def __init__(self, *, seed, years, end, tiers, rules):
+    def __init__(self, *, seed, years, end, tiers, rules, rewards):
         self.rng = random.Random(seed)
         self.end = end.toordinal()  # data covers the days before `end`
         self.start = self.end - round(years * 365)
         self.tiers = tiers  # [(Tier, TIERS row)] by rank
-        self.rules = rules  # {BehaviourRule code: id}
+        self.rules = rules  # {BehaviourRule code: (id, name)}
+        self.rewards = rewards  # [(Reward id, name, points cost)], cheapest first
         # Member numbers and phones: an affine map of the member's index
         # modulo the number space, so they look random yet never collide.
         self.number_mul, self.number_add = _coprime(self.rng, 9 * 10**8), self.rng.randrange(10**8)
         self.phone_mul, self.phone_add = _coprime(self.rng, 10**8), self.rng.randrange(10**8)
         self.day_starts = {}
         self.next_purchase_id = self.next_entry_id = self.next_draw_id = 1
+        self.next_redemption_id = 1
         self.counts = Counts()
 
     # -- small helpers -------------------------------------------------------
@@ -348,6 +372,7 @@ class ShopGenerator:
             purchase_id,
             None,
             None,
+            more.get("redemption_id"),
         ]
         out["entries"].append(row)
         self.counts.ledger_entries += 1
@@ -362,10 +387,10 @@ class ShopGenerator:
             state, out, Kind.BEHAVIOUR_EARN, points, at, key, name, rule_id=rule_id, lot=True
         )
 
-    def spend(self, state, out, kind, draws, at, key, reason="", purchase_id=None):
+    def spend(self, state, out, kind, draws, at, key, reason="", purchase_id=None, **more):
         """One negative entry for `draws` [(lot, points)], one LotDraw each."""
         total = sum(take for _lot, take in draws)
-        entry_id = self.entry(state, out, kind, -total, at, key, reason, purchase_id)
+        entry_id = self.entry(state, out, kind, -total, at, key, reason, purchase_id, **more)
         for lot, take in draws:
             lot[2] -= take
             lot[3][6] = lot[2]  # the lot row's `remaining`
@@ -374,7 +399,8 @@ class ShopGenerator:
             self.counts.lot_draws += 1
         state.lots = [lot for lot in state.lots if lot[2] > 0]
 
-    def redeem(self, state, out, points, at, key, purchase_id):
+    @staticmethod
+    def first_lots(state, points):
         """Lots are kept in creation order, which is expiry order under the
         year-end policy: the first lots are the ones that expire first."""
         draws, left = [], points
@@ -384,8 +410,45 @@ class ShopGenerator:
             take = min(lot[2], left)
             draws.append((lot, take))
             left -= take
+        return draws
+
+    def redeem(self, state, out, points, at, key, purchase_id):
+        draws = self.first_lots(state, points)
         reason = f"Sale #{purchase_id}"
         self.spend(state, out, Kind.REDEEM_CASH, draws, at, key, reason, purchase_id)
+
+    def take_reward(self, state, out, reward, at):
+        """A catalogue reward handed over at the counter, as redeem_reward
+        and fulfil_redemption record it."""
+        reward_id, name, cost = reward
+        redemption_id = self.next_redemption_id
+        self.next_redemption_id += 1
+        self.counts.reward_redemptions += 1
+        out["redemptions"].append(
+            [
+                redemption_id,
+                state.member_id,
+                reward_id,
+                1,
+                cost,
+                RewardRedemption.Source.REDEEMED,
+                RewardRedemption.Status.FULFILLED,
+                "",
+                f"syn-reward-{redemption_id}",
+                at,
+                None,
+                at,
+                None,
+                None,
+                None,
+                "",
+            ]
+        )
+        draws = self.first_lots(state, cost)
+        key = f"reward-redeem:{redemption_id}"
+        self.spend(
+            state, out, Kind.REWARD_REDEEM, draws, at, key, name, redemption_id=redemption_id
+        )
 
     def expire(self, state, out, day, at):
         """The nightly run on `day`, as expire_points does it: one entry per
@@ -469,6 +532,9 @@ class ShopGenerator:
         state.spend_cents += paid
         state.purchases += 1
         state.last_purchase_at = at
+        if state.balance >= self.rewards[0][2] and rng.random() < 0.08:
+            affordable = [r for r in self.rewards if r[2] <= state.balance]
+            self.take_reward(state, out, rng.choice(affordable), at + timedelta(minutes=1))
 
 
 class _MemberState:
@@ -616,6 +682,26 @@ def _set_up_programme():
     return tiers, rules
 
 
+REWARDS = [
+    # name, kind, points cost
+    ("護手霜", Reward.Kind.GOODS, 300),
+    ("旅行組洗髮精", Reward.Kind.GOODS, 600),
+    ("頭皮護理一次", Reward.Kind.SERVICE, 1500),
+    ("精油禮盒", Reward.Kind.GOODS, 3000),
+]
+
+
+def _set_up_rewards():
+    rewards = []
+    for name, kind, cost in REWARDS:
+        reward, _created = Reward.objects.update_or_create(
+            name=name,
+            defaults={"kind": kind, "points_cost": cost, "stock": None, "is_active": True},
+        )
+        rewards.append((reward.pk, name, cost))
+    return rewards
+
+
 def _set_up_campaign(start, end):
     Campaign.objects.update_or_create(
         name=CAMPAIGN_NAME,
@@ -631,19 +717,19 @@ def _set_up_campaign(start, end):
 
 
 def clear_shop():
-    """Delete every member, sale and ledger row (the synthetic shop's tables)."""
+    """Delete every member, sale, reward redemption and ledger row."""
     if connection.vendor == "postgresql":
         tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for _k, m, _c in TABLES)
         with connection.cursor() as cursor:
             # Run deferred foreign-key checks now: TRUNCATE refuses to run
             # with them pending (a load earlier in the same transaction).
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"TRUNCATE {tables}, points_refund RESTART IDENTITY CASCADE")
+            cursor.execute(
+                f"TRUNCATE {tables}, points_refund, rewards_coupon RESTART IDENTITY CASCADE"
+            )
         return
-    LotDraw.objects.all().delete()
-    LedgerEntry.objects.all().delete()
-    Refund.objects.all().delete()
-    Purchase.objects.all().delete()
+    for model in (LotDraw, LedgerEntry, Refund, Coupon, RewardRedemption, Purchase):
+        model.objects.all().delete()
     Member.objects.update(referred_by=None)
     Member.objects.all().delete()
 
@@ -662,7 +748,10 @@ def generate_shop(
     with transaction.atomic():
         tiers, rules = _set_up_programme()
         _set_up_campaign(end - timedelta(days=round(years * 365)), end)
-    generator = ShopGenerator(seed=seed, years=years, end=end, tiers=tiers, rules=rules)
+        rewards = _set_up_rewards()
+    generator = ShopGenerator(
+        seed=seed, years=years, end=end, tiers=tiers, rules=rules, rewards=rewards
+    )
     on_postgres = connection.vendor == "postgresql"
     # One transaction: a failed load leaves nothing behind, not even the
     # indexes set aside on PostgreSQL.
@@ -677,7 +766,7 @@ def generate_shop(
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             rebuild = _set_aside_indexes(cursor)
         for first in range(0, members, chunk):
-            out = {"members": [], "purchases": [], "entries": [], "draws": []}
+            out = {key: [] for key, _model, _columns in TABLES}
             for index in range(first, min(first + chunk, members)):
                 generator.member(index, index + 1, out)
             _write_chunk(out, freeze=freeze)

@@ -37,6 +37,6 @@ class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run in a transaction
 
     # Numbered 0003 as asked; it follows main's members migrations (the lead renumbers).
-    dependencies = [("members", "0004_schedule_and_templates")]
+    dependencies = [("members", "0005_automation_rewards")]
 
     operations = [migrations.RunPython(create_indexes, drop_indexes, elidable=False)]

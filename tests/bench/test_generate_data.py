@@ -12,6 +12,7 @@ from members.names import name_search_key
 from members.phones import normalize_phone
 from members.services import is_valid_member_number
 from points.models import LedgerEntry, LotDraw, Purchase
+from rewards.models import RewardRedemption
 
 END = "2026-06-01"
 
@@ -41,6 +42,7 @@ def snapshot():
         "purchases": list(Purchase.objects.order_by("id").values_list()),
         "entries": list(LedgerEntry.objects.order_by("id").values_list()),
         "draws": list(LotDraw.objects.order_by("id").values_list()),
+        "rewards": list(RewardRedemption.objects.order_by("id").values_list()),
     }
 
 
@@ -61,7 +63,7 @@ def test_it_writes_a_shop_of_the_size_asked():
     # Enough activity to benchmark: sales, redemptions and expiries.
     assert Purchase.objects.count() > 400
     kinds = set(LedgerEntry.objects.values_list("kind", flat=True))
-    assert {"purchase_earn", "behaviour_earn", "redeem_cash", "expiry"} <= kinds
+    assert {"purchase_earn", "behaviour_earn", "redeem_cash", "reward_redeem", "expiry"} <= kinds
     assert not Purchase.objects.filter(created_at__date__gte=date.fromisoformat(END)).exists()
     assert Member.objects.values("tier").distinct().count() >= 3
 
@@ -108,13 +110,16 @@ def test_spending_entries_are_drawn_from_lots():
     for draw in LotDraw.objects.select_related("lot"):
         drawn[draw.entry_id] += draw.points
         assert draw.lot.remaining is not None
-    spending = LedgerEntry.objects.filter(kind__in=["redeem_cash", "expiry"])
+    spending = LedgerEntry.objects.filter(kind__in=["redeem_cash", "reward_redeem", "expiry"])
     assert spending.exists()
     for entry in spending:
         assert drawn[entry.pk] == -entry.points
     for purchase in Purchase.objects.filter(points_redeemed__gt=0)[:50]:
         redeemed = purchase.ledger_entries.get(kind="redeem_cash")
         assert -redeemed.points == purchase.points_redeemed
+    for redemption in RewardRedemption.objects.all():
+        entry = redemption.ledger_entries.get(kind="reward_redeem")
+        assert -entry.points == redemption.points_spent == redemption.reward.points_cost
 
 
 @pytest.mark.django_db

@@ -57,6 +57,7 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Generated {counts.members:,} members, {counts.purchases:,} sales, "
+            f"{counts.reward_redemptions:,} reward redemptions, "
             f"{counts.ledger_entries:,} ledger entries, {counts.lot_draws:,} lot draws "
             f"on {connection.vendor} in {elapsed:.0f} s."
         )
