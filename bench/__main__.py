@@ -90,6 +90,7 @@ class Context:
     requests: int = 200  # requests per latency figure
     expiry_sample: int = 1000
     tier_sample: int = 10_000
+    import_rows: int = 20_000
     seed: int = 1
     baselines: dict = field(default_factory=dict)
 
@@ -143,6 +144,7 @@ def main(argv=None):
         requests=100 if args.quick else 200,
         expiry_sample=300 if args.quick else 1000,
         tier_sample=1000 if args.quick else 10_000,
+        import_rows=2000 if args.quick else 20_000,
         seed=args.seed,
     )
     info = machine(connection)

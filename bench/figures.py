@@ -363,6 +363,58 @@ class _undo_expiry:
 # -- later issues ------------------------------------------------------------------
 
 
+def _import_rows(count, seed):
+    """Member rows for an import: phones and numbers no member has yet."""
+    import random
+
+    from members.names import name_search_key
+    from members.services import luhn_check_digit
+
+    rng = random.Random(seed)
+    rows = {}
+    while len(rows) < count:
+        phone = f"+8869{rng.randrange(10**8):08d}"
+        body = str(rng.randrange(10**8, 10**9))
+        name = f"匯入會員{len(rows)}"
+        rows[phone] = (
+            body + luhn_check_digit(body),
+            phone,
+            phone[-4:],
+            name,
+            name_search_key(name),
+        )
+    numbers = [row[0] for row in rows.values()]
+    taken = set(Member.objects.filter(phone__in=rows).values_list("phone", flat=True))
+    taken |= set(
+        Member.objects.filter(member_number__in=numbers).values_list("member_number", flat=True)
+    )
+    return [row for row in rows.values() if row[0] not in taken and row[1] not in taken]
+
+
+def import_export_baseline(ctx):
+    """django-import-export's default ModelResource importing member rows,
+    as a dry run (its preview: one transaction, rolled back), scaled to 1M."""
+    import tablib
+    from import_export.resources import modelresource_factory
+
+    tier_id = Member.objects.values_list("tier", flat=True).first()
+    rows = [(*row, "2026-01-02", tier_id) for row in _import_rows(ctx.import_rows, ctx.seed)]
+    headers = ["member_number", "phone", "phone_tail", "name", "name_key", "joined_on", "tier"]
+    dataset = tablib.Dataset(*rows, headers=headers)
+    started = time.perf_counter()
+    result = modelresource_factory(Member)().import_data(dataset, dry_run=True)
+    seconds = time.perf_counter() - started
+    assert not result.has_errors() and not result.has_validation_errors()
+    scaled = seconds / len(rows) * 1_000_000
+    ctx.baselines["import"] = scaled
+    return Result(
+        "baseline: django-import-export default import, 1M rows",
+        round(scaled, 1),
+        "s",
+        note=f"{len(rows):,} rows in {seconds:.1f} s (dry run), scaled",
+    )
+
+
 def member_import(ctx):
     return not_yet("member import, 1M rows", "-", "the import function (issue 8)")
 
@@ -387,6 +439,7 @@ FIGURES = {
     "tiers": evaluate_tiers,
     "expiry": expire_points_nightly,
     "expiry-year-end": expire_points_year_end,
+    "import-baseline": import_export_baseline,
     "import": member_import,
     "dashboard": dashboard_page,
 }
