@@ -4,8 +4,8 @@ million members.
 
 Deterministic: the same seed, size, years and end day give the same rows
 (ids included). Every member is simulated on their own timeline (join bonus,
-sales with points used as cash, birthday points, the year-end expiry run),
-so the cached Member figures equal the ledger exactly.
+sales with points used as cash, catalogue rewards, birthday points, the
+year-end expiry run), so the cached Member figures equal the ledger exactly.
 
 PostgreSQL gets the rows through COPY, a chunk of members at a time, with
 the indexes built once at the end; any other database (SQLite for tests)
@@ -280,7 +280,10 @@ class ShopGenerator:
                 if day >= min(stays, self.end):
                     break
                 gross = max(50, round(rng.lognormvariate(math.log(level), 0.5)))
-                events.append((int(day), rng.randrange(10 * 3600, 21 * 3600), "sale", gross))
+                seconds = rng.randrange(10 * 3600, 21 * 3600)
+                if int(day) == joined:  # a first sale on the day they join comes after
+                    seconds = max(seconds, join_seconds + 60)
+                events.append((int(day), seconds, "sale", gross))
         if birthday:
             for year in range(date.fromordinal(joined).year, date.fromordinal(self.end).year + 1):
                 try:
