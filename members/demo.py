@@ -1,4 +1,5 @@
-"""A demo shop for first runs and screenshots: tiers, two users, members.
+"""A demo shop for first runs and screenshots: tiers, two users, members,
+points rules and a year of sales.
 
 Each issue that adds data (sales, rewards, campaigns) extends load_demo_shop.
 Loading twice changes nothing: everything is keyed by a natural key.
@@ -11,11 +12,14 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
-from config.clock import shop_today
+from config.clock import shop_day_start, shop_today
 from config.roles import OWNER, STAFF, sync_roles
 from members.models import Member
 from members.services import enrol_member
+from points.models import BehaviourRule, ProgrammeRules
+from points.services import award_behaviour_points, quote_purchase, record_purchase, refund_purchase
 from rewards.demo import ensure_demo_rewards
 from tiers.models import Tier
 
@@ -100,10 +104,76 @@ def ensure_demo_members(*, count, seed=2026):
     return created
 
 
+DEMO_BEHAVIOUR_RULES = [
+    # action, code, name, points, times per member
+    ("join", "join", "Welcome points", 50, 1),
+    ("profile", "profile", "Completed profile", 30, 1),
+    ("birthday", "birthday", "Birthday points", 100, None),
+    ("referral", "referral", "Referred a friend who bought", 200, None),
+]
+
+
+def ensure_demo_points_rules():
+    # 1 point per NT$10 and 100 points = NT$50: 5 % back, a common salon rate.
+    ProgrammeRules.objects.get_or_create(pk=1, defaults={"earn_per_amount": Decimal("10")})
+    for action, code, name, points, cap in DEMO_BEHAVIOUR_RULES:
+        BehaviourRule.objects.get_or_create(
+            code=code,
+            defaults={"action": action, "name": name, "points": points, "per_member_cap": cap},
+        )
+
+
+def _demo_member_sales(member, *, rng, staff, now):
+    """Up to a year of sales for one member, oldest first, some paid partly in points."""
+    start = max(shop_day_start(member.joined_on), now - timedelta(days=365))
+    count = rng.choice([0, 1, 2, 2, 3, 4, 5, 6, 8])
+    moments = sorted(start + (now - start) * rng.random() for _ in range(count))
+    for index, at in enumerate(moments):
+        amount = Decimal(rng.randrange(150, 6000, 10))
+        points = 0
+        if member.points_balance >= 200 and rng.random() < 0.35:
+            most = quote_purchase(member=member, amount=amount, at=at).max_redeemable_points
+            points = most // 100 * 100
+        sale = record_purchase(
+            member=member,
+            amount=amount,
+            points_to_redeem=points if points >= 100 else 0,
+            idempotency_key=f"demo-sale-{member.member_number}-{index}",
+            by=staff,
+            at=at,
+        )
+        member.refresh_from_db(fields=["points_balance", "tier"])
+        if rng.random() < 0.03:
+            refund_purchase(
+                purchase=sale,
+                amount=(sale.amount_paid / 2).quantize(Decimal("1")),
+                idempotency_key=f"demo-refund-{member.member_number}-{index}",
+                by=staff,
+                reason="Returned one item",
+            )
+            member.refresh_from_db(fields=["points_balance"])
+    return count
+
+
+def ensure_demo_sales(*, seed=2026):
+    """A year of sales for demo members who have none yet (welcome points too)."""
+    staff = get_user_model().objects.get(username="staff")
+    now = timezone.now()
+    sales = 0
+    for member in Member.objects.filter(purchase_count=0).select_related("tier").order_by("pk"):
+        award_behaviour_points(member=member, action="join", idempotency_key=f"join:{member.pk}")
+        member.refresh_from_db(fields=["points_balance"])
+        rng = random.Random(f"{seed}-{member.member_number}")
+        sales += _demo_member_sales(member, rng=rng, staff=staff, now=now)
+    return sales
+
+
 def load_demo_shop(*, members=300):
     with transaction.atomic():
         users = ensure_demo_users()
         ensure_demo_tiers()
+        ensure_demo_points_rules()
     created = ensure_demo_members(count=members)
     ensure_demo_rewards()
-    return {"users": users, "members_created": created}
+    sales = ensure_demo_sales()
+    return {"users": users, "members_created": created, "sales_created": sales}

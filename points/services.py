@@ -142,9 +142,10 @@ def _insert_entry(**fields) -> LedgerEntry:
 
 
 def grant_points(
-    *, member, points, kind, idempotency_key, reason="", by=None, at=None, **links
+    *, member, points, kind, idempotency_key, reason="", by=None, at=None, rules=None, **links
 ) -> LedgerEntry:
-    """Add `points` (> 0) as a new lot expiring by the programme's policy.
+    """Add `points` (> 0) as a new lot expiring by the programme's policy
+    (`rules`: the ProgrammeRules already read in this transaction, if any).
 
     `links` are LedgerEntry foreign keys: purchase, refund, behaviour_rule,
     and campaign or reward redemption once those apps add theirs.
@@ -163,7 +164,7 @@ def grant_points(
         kind=kind,
         points=points,
         remaining=points,
-        expires_on=lot_expiry(rules=ProgrammeRules.current(), earned_on=shop_date(at)),
+        expires_on=lot_expiry(rules=rules or ProgrammeRules.current(), earned_on=shop_date(at)),
         created_at=at,
         idempotency_key=idempotency_key,
         reason=reason[:200],
@@ -509,12 +510,11 @@ def _replay_purchase(existing, *, member, amount, points_to_redeem, wholesale):
 
 
 def _campaign_link(campaign):
-    """Link a bonus entry to its campaign once the campaigns app adds the field."""
-    names = {f.name for f in LedgerEntry._meta.get_fields()}
-    return {"campaign": campaign} if "campaign" in names and campaign is not None else {}
+    """Link a bonus entry to its campaign (terms may name none, e.g. in tests)."""
+    return {"campaign": campaign} if hasattr(campaign, "_meta") else {}
 
 
-def _record_earning(*, member, purchase, quote, key, by, at):
+def _record_earning(*, member, purchase, quote, key, by, at, rules):
     if quote.base_points:
         grant_points(
             member=member,
@@ -524,6 +524,7 @@ def _record_earning(*, member, purchase, quote, key, by, at):
             reason=_("Sale #%(id)s") % {"id": purchase.pk},
             by=by,
             at=at,
+            rules=rules,
             purchase=purchase,
         )
     for index, (campaign, points) in enumerate(quote.bonuses):
@@ -535,6 +536,7 @@ def _record_earning(*, member, purchase, quote, key, by, at):
             reason=str(campaign)[:200],
             by=by,
             at=at,
+            rules=rules,
             purchase=purchase,
             **_campaign_link(campaign),
         )
@@ -613,13 +615,21 @@ def record_purchase(
             purchase=purchase,
         )
     _record_earning(
-        member=member, purchase=purchase, quote=quote, key=idempotency_key, by=by, at=at
+        member=member,
+        purchase=purchase,
+        quote=quote,
+        key=idempotency_key,
+        by=by,
+        at=at,
+        rules=rules,
     )
     member.lifetime_spend += quote.amount_paid
     member.purchase_count += 1
     if member.last_purchase_at is None or at > member.last_purchase_at:
         member.last_purchase_at = at
     member.save(update_fields=["lifetime_spend", "purchase_count", "last_purchase_at"])
+    if member.referred_by_id and member.purchase_count == 1:
+        _reward_referrer(buyer=member, by=by, at=at)
     evaluate_member(
         member=member,
         as_of=shop_date(at),
@@ -634,6 +644,16 @@ def record_purchase(
 
 
 def _refund_amount(purchase, amount) -> Decimal:
+    if purchase.amount_paid <= 0:
+        raise LoyaltyError(
+            _(
+                "Sale #%(id)s was paid entirely with points, so there is no money to refund: "
+                "give the points back with an adjustment."
+            )
+            % {"id": purchase.pk},
+            field="amount",
+            code="nothing_paid",
+        )
     left = purchase.amount_paid - purchase.refunded_amount
     if left <= 0:
         raise LoyaltyError(
@@ -805,20 +825,9 @@ def award_behaviour_points(*, member, action, idempotency_key, by=None) -> Ledge
         return existing
     _refuse_blocked(member)
     rule = _behaviour_rule(action)
-    earned = LedgerEntry.objects.filter(member=member, behaviour_rule=rule)
-    if rule.action == BehaviourRule.Action.BIRTHDAY:
-        this_year = shop_today().year
-        earned_at = earned.values_list("created_at", flat=True)
-        if any(shop_date(at).year == this_year for at in earned_at):
-            raise LoyaltyError(
-                _("Birthday points were already given this year."), code="cap_reached"
-            )
-    if rule.per_member_cap is not None and earned.count() >= rule.per_member_cap:
-        raise LoyaltyError(
-            _("%(name)s already has “%(rule)s” the most times allowed (%(cap)d).")
-            % {"name": member.name, "rule": rule.name, "cap": rule.per_member_cap},
-            code="cap_reached",
-        )
+    refusal = _behaviour_refusal(member, rule)
+    if refusal:
+        raise refusal
     return grant_points(
         member=member,
         points=rule.points,
@@ -826,6 +835,50 @@ def award_behaviour_points(*, member, action, idempotency_key, by=None) -> Ledge
         idempotency_key=idempotency_key,
         reason=rule.name,
         by=by,
+        behaviour_rule=rule,
+    )
+
+
+def _behaviour_refusal(member, rule) -> LoyaltyError | None:
+    """Why `member` cannot have `rule`'s points again (its cap), or None."""
+    earned = LedgerEntry.objects.filter(member=member, behaviour_rule=rule)
+    if rule.action == BehaviourRule.Action.BIRTHDAY:
+        this_year = shop_today().year
+        earned_at = earned.values_list("created_at", flat=True)
+        if any(shop_date(at).year == this_year for at in earned_at):
+            return LoyaltyError(
+                _("Birthday points were already given this year."), code="cap_reached"
+            )
+    if rule.per_member_cap is not None and earned.count() >= rule.per_member_cap:
+        return LoyaltyError(
+            _("%(name)s already has “%(rule)s” the most times allowed (%(cap)d).")
+            % {"name": member.name, "rule": rule.name, "cap": rule.per_member_cap},
+            code="cap_reached",
+        )
+    return None
+
+
+def _reward_referrer(*, buyer, by, at):
+    """On a referred member's first sale, the referrer earns the referral reward
+    (if one is active, they are not blocked and not at its cap). Never refuses
+    the sale: a referrer who cannot earn simply gets nothing."""
+    rule = BehaviourRule.objects.filter(
+        is_active=True, action=BehaviourRule.Action.REFERRAL
+    ).first()
+    if rule is None:
+        return None
+    # Second member lock, always buyer then referrer (the tier engine does the same).
+    referrer = lock_member(buyer.referred_by_id)
+    if referrer.is_blocked or _behaviour_refusal(referrer, rule):
+        return None
+    return grant_points(
+        member=referrer,
+        points=rule.points,
+        kind=Kind.BEHAVIOUR_EARN,
+        idempotency_key=f"referral:{buyer.pk}",
+        reason=_("%(rule)s: %(name)s") % {"rule": rule.name, "name": buyer.name},
+        by=by,
+        at=at,
         behaviour_rule=rule,
     )
 
@@ -854,3 +907,64 @@ def expire_points(*, as_of, member_ids=None) -> int:
     """
     ids = list(members_with_expired_lots(as_of=as_of) if member_ids is None else member_ids)
     return sum(_expire_member(member_id, as_of) for member_id in ids)
+
+
+# ---------------------------------------------------------------------------
+# The owner's rules
+
+RULE_FIELDS = (
+    "earn_points",
+    "earn_per_amount",
+    "redeem_points",
+    "redeem_value",
+    "min_redeem_points",
+    "max_bill_share",
+    "expiry_policy",
+    "expiry_months",
+    "reminder_days",
+)
+
+
+def check_programme_rules(rules):
+    """Refuse rules that cannot work (LoyaltyError naming the field)."""
+    if rules.earn_per_amount is None or rules.earn_per_amount <= 0:
+        raise LoyaltyError(
+            _("Enter an amount above zero."), field="earn_per_amount", code="rate_not_positive"
+        )
+    for name in ("redeem_points", "redeem_value"):
+        value = getattr(rules, name)
+        if value is None or value <= 0:
+            raise LoyaltyError(
+                _("Both sides of the redemption rate must be above zero."),
+                field=name,
+                code="rate_not_positive",
+            )
+    if rules.max_bill_share is None or not 0 <= rules.max_bill_share <= 100:
+        raise LoyaltyError(
+            _("Enter a share between 0 and 100."), field="max_bill_share", code="share_range"
+        )
+    if rules.expiry_policy == ProgrammeRules.ExpiryPolicy.MONTHS and not rules.expiry_months:
+        raise LoyaltyError(
+            _("Enter after how many months points expire (1 or more)."),
+            field="expiry_months",
+            code="expiry_months",
+        )
+
+
+@transaction.atomic(durable=True)
+def update_programme_rules(*, by, **changes) -> ProgrammeRules:
+    """Change the earning, redemption and expiry rules. New rules apply to
+    sales from now on; lots already earned keep their expiry dates."""
+    unknown = set(changes) - set(RULE_FIELDS)
+    if unknown:
+        raise TypeError(f"update_programme_rules cannot change {sorted(unknown)}")
+    if not is_owner(by):
+        raise LoyaltyError(_("Only an owner can change the points rules."), code="not_owner")
+    ProgrammeRules.current()
+    rules = ProgrammeRules.objects.select_for_update().get(pk=1)
+    for name, value in changes.items():
+        setattr(rules, name, value)
+    check_programme_rules(rules)
+    rules.updated_by = _user(by)
+    rules.save()
+    return rules

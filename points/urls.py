@@ -1,2 +1,10 @@
+from django.urls import path
+
+from points import views
+
 app_name = "points"
-urlpatterns = []
+urlpatterns = [
+    path("rules/", views.rules_view, name="rules"),
+    path("members/<int:pk>/adjust/", views.adjust_view, name="adjust"),
+    path("members/<int:pk>/award/", views.award_view, name="award"),
+]

@@ -1,10 +1,12 @@
+from decimal import Decimal
+
 import pytest
 from django.core.management import CommandError, call_command
 
 from config.errors import LoyaltyError
 from members.models import Member
 from points.models import LedgerEntry
-from points.services import adjust_points, award_behaviour_points
+from points.services import adjust_points, award_behaviour_points, record_purchase
 from tests.factories import BehaviourRuleFactory, MemberFactory, give_points
 
 
@@ -101,3 +103,27 @@ def test_check_ledger_lists_members_that_do_not_add_up(member, capsys):
     err = capsys.readouterr().err
     assert member.member_number in err
     assert "ledger sum 100" in err
+
+
+def test_a_referred_members_first_sale_rewards_the_referrer_once(tiers):
+    BehaviourRuleFactory(code="referral", action="referral", points=200, per_member_cap=1)
+    referrer = MemberFactory()
+    friend = MemberFactory(referred_by=referrer)
+    other_friend = MemberFactory(referred_by=referrer)
+    record_purchase(member=friend, amount=Decimal("100"), idempotency_key="s1")
+    record_purchase(member=friend, amount=Decimal("100"), idempotency_key="s2")
+    record_purchase(member=other_friend, amount=Decimal("100"), idempotency_key="s3")  # cap 1
+    referrer.refresh_from_db()
+    assert referrer.points_balance == 200
+    entry = LedgerEntry.objects.get(member=referrer)
+    assert (entry.kind, entry.idempotency_key) == ("behaviour_earn", f"referral:{friend.pk}")
+    call_command("check_ledger")
+
+
+def test_a_blocked_referrer_gets_nothing_and_the_sale_still_goes_through(tiers):
+    BehaviourRuleFactory(code="referral", action="referral", points=200)
+    referrer = MemberFactory(status=Member.Status.BLOCKED)
+    friend = MemberFactory(referred_by=referrer)
+    sale = record_purchase(member=friend, amount=Decimal("100"), idempotency_key="s1")
+    assert sale.points_earned == 95
+    assert not LedgerEntry.objects.filter(member=referrer).exists()

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from config.errors import LoyaltyError
 from points.models import LedgerEntry
 from points.services import adjust_points, record_purchase, refund_purchase
-from tests.factories import MemberFactory, give_points
+from tests.factories import MemberFactory, give_points, programme_rules
 
 
 @pytest.fixture
@@ -112,3 +112,15 @@ def test_same_refund_key_changes_nothing_and_other_figures_are_refused(member):
     with pytest.raises(LoyaltyError) as error:
         refund_purchase(purchase=sale, amount=Decimal("20"), idempotency_key="r")
     assert error.value.code == "idempotency_conflict"
+
+
+def test_a_sale_paid_entirely_with_points_cannot_be_refunded_in_money(member):
+    programme_rules(max_bill_share=100)
+    give_points(member, 1000)
+    sale = record_purchase(
+        member=member, amount=Decimal("100"), points_to_redeem=190, idempotency_key="s"
+    )
+    assert sale.amount_paid == Decimal("0.00")
+    with pytest.raises(LoyaltyError) as error:
+        refund_purchase(purchase=sale, idempotency_key="r")
+    assert error.value.code == "nothing_paid"
