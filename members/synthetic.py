@@ -14,6 +14,7 @@ through bulk_create. The whole load is one transaction.
 
 import math
 import random
+from array import array
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -215,6 +216,7 @@ class ShopGenerator:
         self.number_mul, self.number_add = _coprime(self.rng, 9 * 10**8), self.rng.randrange(10**8)
         self.phone_mul, self.phone_add = _coprime(self.rng, 10**8), self.rng.randrange(10**8)
         self.day_starts = {}
+        self.joined = array("i")  # each member's joining day, by id - 1
         self.next_purchase_id = self.next_entry_id = self.next_draw_id = 1
         self.next_redemption_id = 1
         self.counts = Counts()
@@ -262,9 +264,15 @@ class ShopGenerator:
         birthday = None
         if rng.random() < 0.85:
             birthday = date.fromordinal(joined) - timedelta(days=rng.randrange(18 * 365, 75 * 365))
+        self.joined.append(joined)
         referred_by = None
         if member_id > 50 and rng.random() < 0.15:
-            referred_by = rng.randrange(1, member_id)
+            # Someone already enrolled brought them (a few tries, else nobody).
+            for _try in range(3):
+                candidate = rng.randrange(1, member_id)
+                if self.joined[candidate - 1] < joined:
+                    referred_by = candidate
+                    break
 
         events = [(joined, join_seconds, "join")]
         # Skewed activity: a quarter never buy, the rest at a log-normal rate
