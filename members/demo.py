@@ -19,7 +19,7 @@ from config.roles import OWNER, STAFF, sync_roles
 from members.models import Member
 from members.services import enrol_member
 from points.models import BehaviourRule, ProgrammeRules
-from points.services import award_behaviour_points, quote_purchase, record_purchase, refund_purchase
+from points.services import quote_purchase, record_purchase, refund_purchase
 from rewards.demo import ensure_demo_rewards
 from tiers.models import Tier
 
@@ -28,11 +28,13 @@ DEMO_USERS = {
     "staff": ("staff-demo-pass", STAFF),
 }
 DEMO_TIERS = [
-    # rank, name, retail % off, wholesale % off, multiplier
-    (1, "Member", "0", "5", "1"),
-    (2, "Silver", "5", "10", "1.2"),
-    (3, "Gold", "10", "15", "1.5"),
-    (4, "Black Gold", "20", "25", "2"),
+    # rank, name, 繁體, 简体, retail % off, wholesale % off, multiplier,
+    # qualify: lifetime spend, spend in 12 months, referred buyers;
+    # keep: spend in 12 months; upgrade bonus points
+    (1, "Member", "一般會員", "普通会员", "0", "5", "1", None, None, None, None, 0),
+    (2, "Silver", "銀卡", "银卡", "5", "10", "1.2", "12500", "11000", None, "4000", 100),
+    (3, "Gold", "金卡", "金卡", "10", "15", "1.5", "17000", "15000", 3, "8000", 300),
+    (4, "Black Gold", "黑金卡", "黑金卡", "20", "25", "2", "23000", "21000", None, "12000", 500),
 ]
 SURNAMES = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周"
 GIVEN = [
@@ -67,14 +69,26 @@ def ensure_demo_users():
 
 
 def ensure_demo_tiers():
-    for rank, name, retail, wholesale, multiplier in DEMO_TIERS:
+    def money(value):
+        return Decimal(value) if value else None
+
+    for row in DEMO_TIERS:
+        rank, name, hant, hans, retail, wholesale, multiplier = row[:7]
+        lifetime, window, referred, keep, bonus = row[7:]
         Tier.objects.get_or_create(
             rank=rank,
             defaults={
                 "name": name,
+                "name_zh_hant": hant,
+                "name_zh_hans": hans,
                 "retail_discount": Decimal(retail),
                 "wholesale_discount": Decimal(wholesale),
                 "points_multiplier": Decimal(multiplier),
+                "qualify_lifetime_spend": money(lifetime),
+                "qualify_window_spend": money(window),
+                "qualify_referred_buyers": referred,
+                "retain_window_spend": money(keep),
+                "upgrade_bonus_points": bonus,
             },
         )
 
@@ -156,13 +170,11 @@ def _demo_member_sales(member, *, rng, staff, now):
 
 
 def ensure_demo_sales(*, seed=2026):
-    """A year of sales for demo members who have none yet (welcome points too)."""
+    """A year of sales for demo members who have none yet."""
     staff = get_user_model().objects.get(username="staff")
     now = timezone.now()
     sales = 0
     for member in Member.objects.filter(purchase_count=0).select_related("tier").order_by("pk"):
-        award_behaviour_points(member=member, action="join", idempotency_key=f"join:{member.pk}")
-        member.refresh_from_db(fields=["points_balance"])
         rng = random.Random(f"{seed}-{member.member_number}")
         sales += _demo_member_sales(member, rng=rng, staff=staff, now=now)
     return sales

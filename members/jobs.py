@@ -40,11 +40,22 @@ def member_chunks(queryset, size=CHUNK):
 
 
 def tier_review(day):
+    """The scheduled tier review, when the programme's frequency says it is due.
+
+    With a broker, each chunk of members becomes its own task so the worker
+    pool shares a large review; without one (first runs, tests) it runs here.
+    """
+    from django.conf import settings
+
     from tiers.services import evaluate_tiers, review_due
 
     if not review_due(day):
         return {"due": False}
-    return {"due": True, **asdict(evaluate_tiers(as_of=day))}
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"due": True, **asdict(evaluate_tiers(as_of=day))}
+    from tiers.tasks import review_tiers
+
+    return {"due": True, **review_tiers(day.isoformat())}
 
 
 def points_expiry(day):
@@ -119,12 +130,13 @@ def _is_leap(year):
 
 
 def birthday_rewards(day):
-    """Birthday points for the member's tier, once a year, and a greeting."""
+    """Birthday points once a year — the tier's birthday gift, or else the
+    programme's birthday behaviour reward — a birthday reward, and a greeting."""
     from points.models import LedgerEntry
-    from points.services import grant_points, lock_member
+    from points.services import grant_behaviour_points, grant_points, lock_member
 
     settings_row = AutomationSettings.current()
-    gifts = dict(BirthdayGift.objects.values_list("tier_id", "points"))
+    gifts = dict(BirthdayGift.objects.filter(points__gt=0).values_list("tier_id", "points"))
     members = _birthday_members(day, settings_row.birthday_timing).filter(status="active")
     granted = points_total = greeted = rewards_issued = rewards_refused = 0
     reward = settings_row.birthday_reward
@@ -133,8 +145,10 @@ def birthday_rewards(day):
             with transaction.atomic():
                 member = lock_member(member)
                 key = f"birthday:{member.pk}:{day.year}"
-                points = gifts.get(member.tier_id, 0)
-                if points and not LedgerEntry.objects.filter(idempotency_key=key).exists():
+                already = LedgerEntry.objects.filter(idempotency_key=key).first()
+                points = already.points if already else 0
+                if already is None and member.tier_id in gifts:
+                    points = gifts[member.tier_id]
                     grant_points(
                         member=member,
                         points=points,
@@ -142,6 +156,13 @@ def birthday_rewards(day):
                         idempotency_key=key,
                         reason=str(_("Birthday gift %(year)s") % {"year": day.year}),
                     )
+                elif already is None:
+                    # No gift set for this tier: the programme's birthday reward.
+                    entry = grant_behaviour_points(
+                        member=member, action="birthday", idempotency_key=key, if_set_up=True
+                    )
+                    points = entry.points if entry else 0
+                if points and already is None:
                     granted += 1
                     points_total += points
                 if reward is not None:

@@ -164,7 +164,29 @@ def enrol_member(
         if existing:
             raise _duplicate_phone_error(phone, existing) from None
         raise
+    _reward_behaviour(member, "join", by=by)
+    _reward_completed_profile(member, by=by)
     return member
+
+
+def _reward_behaviour(member, action, *, by):
+    """Behaviour points the owner has set up (joining, completed profile);
+    nothing when no such reward exists."""
+    from points.services import grant_behaviour_points
+
+    grant_behaviour_points(
+        member=member,
+        action=action,
+        idempotency_key=f"{action}:{member.pk}",
+        by=by if by and by.is_authenticated else None,
+        if_set_up=True,
+    )
+
+
+def _reward_completed_profile(member, *, by):
+    # "Complete" is what the programme can use: an email and a birthday.
+    if member.email and member.birthday:
+        _reward_behaviour(member, "profile", by=by)
 
 
 CONTACT_FIELDS = ("phone", "name", "email", "birthday", "gender", "notes", "messages_opt_out")
@@ -208,6 +230,7 @@ def update_member(*, member, by=None, **changes) -> Member:
             update_fields.append(field)
     if update_fields:
         member.save(update_fields=[*update_fields, "updated_at"])
+        _reward_completed_profile(member, by=by)
     return member
 
 

@@ -817,17 +817,35 @@ def award_behaviour_points(*, member, action, idempotency_key, by=None) -> Ledge
     a redelivered task returns the first entry. Refused (LoyaltyError) for a
     blocked member, a missing rule, or a member at the rule's cap.
     """
-    member = lock_member(member)
+    return grant_behaviour_points(
+        member=lock_member(member), action=action, idempotency_key=idempotency_key, by=by
+    )
+
+
+def grant_behaviour_points(
+    *, member, action, idempotency_key, by=None, if_set_up=False
+) -> LedgerEntry | None:
+    """Composable core of award_behaviour_points (member already locked).
+
+    With `if_set_up`, a missing rule, a blocked member or a reached cap give
+    nothing instead of an error: enrolment and profile updates use this, so
+    a shop without such a reward enrols as before.
+    """
     existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         if existing.member_id != member.pk or existing.kind != Kind.BEHAVIOUR_EARN:
             raise _conflict(idempotency_key)
         return existing
-    _refuse_blocked(member)
-    rule = _behaviour_rule(action)
-    refusal = _behaviour_refusal(member, rule)
-    if refusal:
-        raise refusal
+    try:
+        _refuse_blocked(member)
+        rule = _behaviour_rule(action)
+        refusal = _behaviour_refusal(member, rule)
+        if refusal:
+            raise refusal
+    except LoyaltyError:
+        if if_set_up:
+            return None
+        raise
     return grant_points(
         member=member,
         points=rule.points,

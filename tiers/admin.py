@@ -1,6 +1,24 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
-from tiers.models import Tier
+from config.errors import LoyaltyError
+from tiers import programme as ladder
+from tiers.forms import DiscountField
+from tiers.models import Tier, TierChange, TierProgramme, TierSettingsAudit, UpgradeReward
+from tiers.programme import PROGRAMME_FIELDS, TIER_FIELDS
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is written by the services only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Tier)
@@ -9,9 +27,72 @@ class TierAdmin(admin.ModelAdmin):
         "rank",
         "name",
         "is_active",
-        "retail_discount",
-        "wholesale_discount",
+        "retail_discount_label",
+        "wholesale_discount_label",
         "points_multiplier",
+        "upgrade_bonus_points",
     ]
     list_display_links = ["name"]
     ordering = ["rank"]
+    fields = TIER_FIELDS
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in ("retail_discount", "wholesale_discount"):
+            return DiscountField(label=db_field.verbose_name, required=True)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        # Tiers are deactivated (members move, history stays), never deleted.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # One door: the admin saves through the same service as the tier pages.
+        data = {name: form.cleaned_data[name] for name in TIER_FIELDS if name in form.cleaned_data}
+        original = Tier.objects.get(pk=obj.pk) if change else None
+        try:
+            saved = ladder.save_tier(tier=original, by=request.user, **data)
+        except LoyaltyError as error:
+            raise ValidationError(error.message) from None
+        obj.pk = saved.pk
+
+
+@admin.register(TierProgramme)
+class TierProgrammeAdmin(admin.ModelAdmin):
+    fields = PROGRAMME_FIELDS
+    list_display = ["__str__", "window", "frequency", "grace_days", "downgrade"]
+
+    def has_add_permission(self, request):
+        return not TierProgramme.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in PROGRAMME_FIELDS}
+        try:
+            ladder.save_programme(by=request.user, **data)
+        except LoyaltyError as error:
+            raise ValidationError(error.message) from None
+
+
+@admin.register(TierChange)
+class TierChangeAdmin(ReadOnlyAdmin):
+    list_display = ["at", "member", "kind", "from_tier", "to_tier", "reason", "by"]
+    list_filter = ["kind", "to_tier"]
+    list_select_related = ["member", "from_tier", "to_tier", "by"]
+    search_fields = ["member__member_number", "member__phone", "member__name"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+
+@admin.register(TierSettingsAudit)
+class TierSettingsAuditAdmin(ReadOnlyAdmin):
+    list_display = ["at", "subject", "label", "changes", "by"]
+    list_filter = ["subject"]
+
+
+@admin.register(UpgradeReward)
+class UpgradeRewardAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "member", "tier", "year", "points"]
+    list_select_related = ["member", "tier"]
+    raw_id_fields = ["member"]

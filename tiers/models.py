@@ -1,8 +1,17 @@
+"""The tier ladder, the programme's tier settings, and the history of every move.
+
+Qualification is any-of: a member qualifies for a tier when they meet at least
+one of its qualification thresholds (an empty threshold is not used). Keeping
+a tier needs one of its retention thresholds, or qualifying for it again.
+"""
+
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tiers.discounts import format_discount
@@ -16,12 +25,51 @@ class TierQuerySet(models.QuerySet):
         return self.active().order_by("rank").first()
 
 
+def _money_field(verbose_name, **kwargs):
+    return models.DecimalField(
+        verbose_name,
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        **kwargs,
+    )
+
+
+def _count_field(verbose_name, **kwargs):
+    return models.PositiveIntegerField(verbose_name, null=True, blank=True, **kwargs)
+
+
+# (field, criterion) pairs: which member figure each threshold is compared with.
+QUALIFICATION_FIELDS = {
+    "qualify_lifetime_spend": "lifetime_spend",
+    "qualify_window_spend": "window_spend",
+    "qualify_window_purchases": "window_purchases",
+    "qualify_referred_buyers": "referred_buyers",
+    "qualify_window_points": "window_points",
+}
+RETENTION_FIELDS = {
+    "retain_window_spend": "window_spend",
+    "retain_window_purchases": "window_purchases",
+    "retain_window_points": "window_points",
+}
+
+
 class Tier(models.Model):
     """A rung of the ladder. Rank orders them: the lowest rank is the entry tier."""
 
     name = models.CharField(_("name"), max_length=60)
+    name_zh_hant = models.CharField(_("name in Traditional Chinese"), max_length=60, blank=True)
+    name_zh_hans = models.CharField(_("name in Simplified Chinese"), max_length=60, blank=True)
     rank = models.PositiveSmallIntegerField(_("rank"), unique=True)
     is_active = models.BooleanField(_("active"), default=True)
+    colour = models.CharField(
+        _("colour"),
+        max_length=7,
+        default="#6c757d",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour like #c9a227."))],
+    )
     retail_discount = models.DecimalField(
         _("retail discount (% off)"),
         max_digits=5,
@@ -44,6 +92,33 @@ class Tier(models.Model):
         default=Decimal("1"),
         validators=[MinValueValidator(0)],
     )
+    benefits = models.TextField(_("benefits"), blank=True)
+
+    qualify_lifetime_spend = _money_field(_("lifetime spend of at least"))
+    qualify_window_spend = _money_field(_("spend in the window of at least"))
+    qualify_window_purchases = _count_field(_("purchases in the window, at least"))
+    qualify_referred_buyers = _count_field(_("referred members who bought, at least"))
+    qualify_window_points = _count_field(_("points earned in the window, at least"))
+
+    retain_window_spend = _money_field(_("keep with spend in the window of at least"))
+    retain_window_purchases = _count_field(_("keep with purchases in the window, at least"))
+    retain_window_points = _count_field(_("keep with points earned in the window, at least"))
+
+    upgrade_bonus_points = models.PositiveIntegerField(
+        _("upgrade bonus points"),
+        default=0,
+        help_text=_("Given once per member per calendar year on reaching this tier."),
+    )
+    upgrade_reward = models.ForeignKey(
+        "rewards.Reward",
+        verbose_name=_("upgrade reward"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("A reward or coupon given free on reaching this tier, with the bonus points."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = TierQuerySet.as_manager()
 
@@ -66,6 +141,16 @@ class Tier(models.Model):
         ]
 
     def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        """The name in the reader's script, falling back to the name as typed."""
+        language = (get_language() or "").lower()
+        if language.startswith("zh-hant") or language in ("zh-tw", "zh-hk"):
+            return self.name_zh_hant or self.name
+        if language.startswith("zh"):
+            return self.name_zh_hans or self.name_zh_hant or self.name
         return self.name
 
     @property
@@ -75,3 +160,219 @@ class Tier(models.Model):
     @property
     def wholesale_discount_label(self):
         return format_discount(self.wholesale_discount)
+
+    def qualification(self) -> dict:
+        """{criterion: threshold} for the thresholds this tier uses."""
+        return {
+            criterion: getattr(self, field)
+            for field, criterion in QUALIFICATION_FIELDS.items()
+            if getattr(self, field) is not None
+        }
+
+    def retention(self) -> dict:
+        return {
+            criterion: getattr(self, field)
+            for field, criterion in RETENTION_FIELDS.items()
+            if getattr(self, field) is not None
+        }
+
+
+class TierProgramme(models.Model):
+    """How the ladder is run (one row, see `current()`)."""
+
+    class Window(models.TextChoices):
+        ROLLING = "rolling", _("Rolling months")
+        CALENDAR_YEAR = "calendar_year", _("Calendar year")
+
+    class Frequency(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
+        YEARLY = "yearly", _("Yearly")
+
+    class Downgrade(models.TextChoices):
+        ONE_STEP = "one_step", _("One tier down")
+        QUALIFIED = "qualified", _("Straight to the tier they qualify for")
+
+    window = models.CharField(
+        _("qualifying window"), max_length=20, choices=Window.choices, default=Window.ROLLING
+    )
+    window_months = models.PositiveSmallIntegerField(
+        _("window length (months)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(36)],
+        help_text=_("Used with the rolling window."),
+    )
+    frequency = models.CharField(
+        _("retention review"),
+        max_length=20,
+        choices=Frequency.choices,
+        default=Frequency.MONTHLY,
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        _("grace period (days)"), default=90, validators=[MaxValueValidator(730)]
+    )
+    downgrade = models.CharField(
+        _("downgrade"), max_length=20, choices=Downgrade.choices, default=Downgrade.QUALIFIED
+    )
+    # The target pyramid, as percent of members: top tier, the tiers between,
+    # and the entry tier.
+    top_min = models.DecimalField(
+        _("top tier, at least (%)"), max_digits=5, decimal_places=2, default=Decimal("5")
+    )
+    top_max = models.DecimalField(
+        _("top tier, at most (%)"), max_digits=5, decimal_places=2, default=Decimal("10")
+    )
+    middle_min = models.DecimalField(
+        _("middle tiers, at least (%)"), max_digits=5, decimal_places=2, default=Decimal("20")
+    )
+    middle_max = models.DecimalField(
+        _("middle tiers, at most (%)"), max_digits=5, decimal_places=2, default=Decimal("30")
+    )
+    base_min = models.DecimalField(
+        _("entry tier, at least (%)"), max_digits=5, decimal_places=2, default=Decimal("60")
+    )
+    base_max = models.DecimalField(
+        _("entry tier, at most (%)"), max_digits=5, decimal_places=2, default=Decimal("70")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("tier programme settings")
+        verbose_name_plural = _("tier programme settings")
+
+    def __str__(self):
+        return str(_("Tier programme settings"))
+
+    @classmethod
+    def current(cls):
+        programme, _created = cls.objects.get_or_create(pk=1)
+        return programme
+
+    def bands(self) -> dict:
+        return {
+            "top": (self.top_min, self.top_max),
+            "middle": (self.middle_min, self.middle_max),
+            "base": (self.base_min, self.base_max),
+        }
+
+
+class TierChange(models.Model):
+    """One line of a member's tier history: from, to, why, when, by whom."""
+
+    class Kind(models.TextChoices):
+        JOINED = "joined", _("Joined the programme")
+        UPGRADE = "upgrade", _("Upgrade")
+        GRACE_STARTED = "grace_started", _("Grace period started")
+        GRACE_CLEARED = "grace_cleared", _("Grace period cleared")
+        DOWNGRADE = "downgrade", _("Downgrade")
+        MANUAL = "manual", _("Set by hand")
+        TIER_CLOSED = "tier_closed", _("Tier deactivated")
+
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="tier_changes"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    from_tier = models.ForeignKey(
+        Tier,
+        verbose_name=_("from tier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_tier = models.ForeignKey(
+        Tier, verbose_name=_("to tier"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    at = models.DateTimeField(_("time"), db_index=True)
+    grace_until = models.DateField(_("grace period ends"), null=True, blank=True)
+    pinned_until = models.DateField(_("pinned until"), null=True, blank=True)
+    # The figures the decision was made on, so it can be explained later.
+    figures = models.JSONField(default=dict, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("tier change")
+        verbose_name_plural = _("tier changes")
+        indexes = [models.Index(fields=["member", "at"], name="tierchange_member_time_idx")]
+
+    def __str__(self):
+        return f"{self.member_id}: {self.from_tier_id} -> {self.to_tier_id} ({self.kind})"
+
+
+class UpgradeReward(models.Model):
+    """An upgrade reward given: at most one per member, tier and calendar year."""
+
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="upgrade_rewards"
+    )
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    points = models.PositiveIntegerField(_("points"), default=0)
+    change = models.ForeignKey(TierChange, on_delete=models.CASCADE, related_name="+")
+    redemption = models.ForeignKey(
+        "rewards.RewardRedemption",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Why the reward could not be given (out of stock, ended), for the owner.
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("upgrade reward")
+        verbose_name_plural = _("upgrade rewards")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "tier", "year"], name="upgrade_reward_once_a_year"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} {self.tier_id} {self.year}"
+
+
+class TierSettingsAudit(models.Model):
+    """Who changed a tier or the programme settings, when, from what to what."""
+
+    class Subject(models.TextChoices):
+        TIER = "tier", _("Tier")
+        PROGRAMME = "programme", _("Programme settings")
+
+    subject = models.CharField(_("applies to"), max_length=20, choices=Subject.choices)
+    tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
+    )
+    label = models.CharField(_("what"), max_length=100)
+    # {field: [old, new]}; a new tier has old values of null.
+    changes = models.JSONField(_("changes"), default=dict)
+    at = models.DateTimeField(_("time"), db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("tier settings change")
+        verbose_name_plural = _("tier settings changes")
+
+    def __str__(self):
+        return f"{self.label} {self.at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,341 @@
-from tiers.models import Tier
+"""Reads of the ladder shared by the tier pages, the member page and the counter."""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from config.clock import shop_today
+from config.money import format_money
+from members.models import Member
+from tiers import rules
+from tiers.models import Tier, TierChange, TierProgramme
 
 
 def entry_tier():
     """The tier a new member starts in: the lowest active rank."""
     return Tier.objects.lowest_active()
+
+
+def ladder_with_counts():
+    """Every tier with how many members hold it, in rank order."""
+    return Tier.objects.annotate(member_count=Count("members")).order_by("rank")
+
+
+def tier_history(member, *, limit=20):
+    return list(
+        TierChange.objects.filter(member=member)
+        .select_related("from_tier", "to_tier", "by")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+# Progress to the next tier, in plain words ------------------------------
+
+
+@dataclass
+class Progress:
+    """What a member needs for the next tier, or to keep theirs in grace."""
+
+    tier: Tier
+    next_tier: Tier | None = None
+    options: list = field(default_factory=list)  # plain phrases, any one suffices
+    deadline: object = None
+    keeping: bool = False  # in grace: the options keep the current tier
+    sentence: str = ""
+
+
+def _gap_phrase(criterion, gap):
+    if criterion in ("lifetime_spend", "window_spend"):
+        return _("spend %(amount)s more") % {"amount": format_money(gap)}
+    if criterion == "window_purchases":
+        return ngettext("make %(n)s more purchase", "make %(n)s more purchases", gap) % {"n": gap}
+    if criterion == "referred_buyers":
+        return ngettext(
+            "refer %(n)s more member who buys", "refer %(n)s more members who buy", gap
+        ) % {"n": gap}
+    return ngettext("earn %(n)s more point", "earn %(n)s more points", gap) % {"n": gap}
+
+
+def _gaps(thresholds, figures):
+    """Phrases for what is missing, any one of which suffices; [] when met.
+
+    A new sale raises lifetime and window spend alike, so only the smaller
+    spend gap is named.
+    """
+    gaps = {}
+    for criterion, threshold in thresholds.items():
+        gap = threshold - (figures.get(criterion) or 0)
+        if gap <= 0:
+            return []
+        key = "spend" if criterion.endswith("spend") else criterion
+        gaps[key] = min(gap, gaps.get(key, gap))
+    phrases = []
+    for key, gap in gaps.items():
+        criterion = "window_spend" if key == "spend" else key
+        phrases.append(_gap_phrase(criterion, gap if key == "spend" else int(gap)))
+    return phrases
+
+
+def _easiest(*threshold_sets):
+    """Merge {criterion: threshold} sets keeping the lowest bar per criterion."""
+    merged = {}
+    for thresholds in threshold_sets:
+        for criterion, value in thresholds.items():
+            merged[criterion] = min(value, merged.get(criterion, value))
+    return merged
+
+
+def member_figures(member, *, as_of=None, ladder=None):
+    """{criterion: value} for one member, as the engine sees them."""
+    ladder = ladder if ladder is not None else list(Tier.objects.active())
+    window = rules.window_for(as_of or shop_today())
+    expressions = rules.figure_expressions(window, rules.criteria_used(ladder))
+    if not expressions:
+        return {}, window
+    row = Member.objects.filter(pk=member.pk).annotate(**expressions).values(*expressions).get()
+    return {name[2:]: value for name, value in row.items()}, window
+
+
+def tier_progress(member, *, as_of=None) -> Progress:
+    """Progress in plain words: "Spend NT$320 more or make 2 more purchases to
+    reach Gold", or, in grace, what keeps the tier by the grace end."""
+    ladder = list(Tier.objects.active().order_by("rank"))
+    tier = member.tier
+    progress = Progress(tier=tier)
+    if not ladder:
+        return progress
+    figures, window = member_figures(member, as_of=as_of, ladder=ladder)
+    programme = TierProgramme.current()
+    if member.tier_grace_until:
+        thresholds = _easiest(tier.retention(), tier.qualification())
+        progress.options = _gaps(thresholds, figures)
+        progress.keeping, progress.deadline = True, member.tier_grace_until
+        if progress.options:
+            progress.sentence = _("%(options)s by %(date)s to keep %(tier)s.") % {
+                "options": _(" or ").join(progress.options),
+                "date": member.tier_grace_until.isoformat(),
+                "tier": tier.display_name,
+            }
+            progress.sentence = progress.sentence[:1].upper() + progress.sentence[1:]
+            return progress
+    higher = [t for t in ladder if t.rank > tier.rank]
+    if not higher:
+        progress.sentence = _("%(tier)s is the top tier.") % {"tier": tier.display_name}
+        return progress
+    progress.next_tier = higher[0]
+    progress.options = _gaps(higher[0].qualification(), figures)
+    if programme.window == TierProgramme.Window.CALENDAR_YEAR:
+        progress.deadline = window.last_day.replace(month=12, day=31)
+    if not progress.options:
+        progress.sentence = _("Qualifies for %(tier)s at the next sale or review.") % {
+            "tier": higher[0].display_name
+        }
+    elif progress.deadline:
+        progress.sentence = _("%(options)s by %(date)s to reach %(tier)s.") % {
+            "options": _(" or ").join(progress.options),
+            "date": progress.deadline.isoformat(),
+            "tier": higher[0].display_name,
+        }
+    else:
+        progress.sentence = _("%(options)s to reach %(tier)s.") % {
+            "options": _(" or ").join(progress.options),
+            "tier": higher[0].display_name,
+        }
+    progress.sentence = progress.sentence[:1].upper() + progress.sentence[1:]
+    return progress
+
+
+# The preview: members per tier under proposed rules -----------------------
+
+
+@dataclass
+class TierShare:
+    tier: Tier
+    band: str
+    today: int = 0
+    today_revenue: Decimal = Decimal(0)
+    current_rules: int = 0
+    proposed: int = 0
+    proposed_revenue: Decimal = Decimal(0)
+    suggested_spend: Decimal | None = None
+    total: int = 0
+    revenue_total: Decimal = Decimal(0)
+
+    def share(self, count):
+        return Decimal(100) * count / self.total if self.total else Decimal(0)
+
+    @property
+    def today_share(self):
+        return self.share(self.today)
+
+    @property
+    def proposed_share(self):
+        return self.share(self.proposed)
+
+    @property
+    def current_rules_share(self):
+        return self.share(self.current_rules)
+
+    @property
+    def today_revenue_share(self):
+        if not self.revenue_total:
+            return Decimal(0)
+        return Decimal(100) * self.today_revenue / self.revenue_total
+
+    @property
+    def proposed_revenue_share(self):
+        if not self.revenue_total:
+            return Decimal(0)
+        return Decimal(100) * self.proposed_revenue / self.revenue_total
+
+
+def _band(index, count):
+    if index == count - 1 and count > 1:
+        return "top"
+    return "base" if index == 0 else "middle"
+
+
+def _by_rank(spread):
+    """{rank qualified for: (members, window spend)}."""
+    totals = {}
+    for _tier_id, rank, n, spend in spread:
+        count, money = totals.get(rank, (0, Decimal(0)))
+        totals[rank] = (count + n, money + spend)
+    return totals
+
+
+def _by_tier(spread):
+    """{tier held: (members, window spend)}."""
+    totals = {}
+    for tier_id, _rank, n, spend in spread:
+        count, money = totals.get(tier_id, (0, Decimal(0)))
+        totals[tier_id] = (count + n, money + spend)
+    return totals
+
+
+def _nice(amount):
+    """Round a suggested threshold up to two significant figures (3,170 -> 3,200)."""
+    if amount <= 0:
+        return Decimal(0)
+    step = Decimal(10) ** max(amount.adjusted() - 1, 0)
+    return (amount / step).to_integral_value(rounding=ROUND_CEILING) * step
+
+
+def suggested_spend_thresholds(ladder, window, programme, *, total):
+    """{rank: window spend} that would put each tier at the middle of its band.
+
+    Read from the members' actual spend in the window: the top tier starts at
+    the spend of the member at the top band's mid share, the middle tiers share
+    the middle band evenly below it.
+    """
+    ladder = sorted(ladder, key=lambda t: t.rank)
+    if len(ladder) < 2 or not total:
+        return {}
+    bands = programme.bands()
+    top_share = (bands["top"][0] + bands["top"][1]) / 2
+    middle = ladder[1:-1]
+    middle_share = (bands["middle"][0] + bands["middle"][1]) / 2 / max(len(middle), 1)
+    positions, cumulative = {}, Decimal(0)
+    for tier in reversed(ladder[1:]):
+        cumulative += top_share if tier is ladder[-1] else middle_share
+        position = min(int(total * cumulative / 100), total)
+        positions[tier.rank] = max(position - 1, 0)
+    spend = rules.window_spend_ranked(window=window, positions=set(positions.values()))
+    suggestions = {rank: _nice(spend[position]) for rank, position in positions.items()}
+    # Keep them strictly rising up the ladder.
+    floor = Decimal(0)
+    for tier in ladder[1:]:
+        if suggestions[tier.rank] <= floor:
+            suggestions[tier.rank] = floor + 1
+        floor = suggestions[tier.rank]
+    return suggestions
+
+
+@dataclass
+class Preview:
+    rows: list
+    total: int
+    revenue_total: Decimal
+    warnings: list
+    window: object
+    suggestions: dict
+
+
+def ladder_preview(proposed, *, as_of=None) -> Preview:
+    """Members per tier today, if all sat where the current rules put them,
+    and where `proposed` (unsaved tiers allowed) would put them; the share of
+    revenue each tier holds; warnings when a band leaves the target pyramid."""
+    programme = TierProgramme.current()
+    window = rules.window_for(as_of or shop_today(), programme)
+    proposed = sorted((t for t in proposed if t.is_active), key=lambda t: t.rank)
+    current = list(Tier.objects.active().order_by("rank"))
+    spread = rules.member_spread(ladder=proposed, programme=programme, window=window)
+    today, new = _by_tier(spread), _by_rank(spread)
+    same = [(t.pk, t.rank) for t in current] == [(t.pk, t.rank) for t in proposed] and all(
+        a.qualification() == b.qualification() for a, b in zip(current, proposed, strict=True)
+    )
+    now = (
+        new
+        if same
+        else _by_rank(rules.member_spread(ladder=current, programme=programme, window=window))
+    )
+    total = sum(n for n, _r in today.values())
+    revenue_total = sum((r for _n, r in today.values()), Decimal(0))
+    suggestions = suggested_spend_thresholds(proposed, window, programme, total=total)
+    rows = []
+    for index, tier in enumerate(proposed):
+        n_today, r_today = today.get(tier.pk, (0, Decimal(0))) if tier.pk else (0, Decimal(0))
+        n_new, r_new = new.get(tier.rank, (0, Decimal(0)))
+        rows.append(
+            TierShare(
+                tier=tier,
+                band=_band(index, len(proposed)),
+                today=n_today,
+                today_revenue=r_today,
+                current_rules=now.get(tier.rank, (0, 0))[0],
+                proposed=n_new,
+                proposed_revenue=r_new,
+                suggested_spend=suggestions.get(tier.rank),
+                total=total,
+                revenue_total=revenue_total,
+            )
+        )
+    return Preview(
+        rows=rows,
+        total=total,
+        revenue_total=revenue_total,
+        warnings=pyramid_warnings(rows, programme) if total else [],
+        window=window,
+        suggestions=suggestions,
+    )
+
+
+def pyramid_warnings(rows, programme):
+    """Plain sentences for each band outside the target under the proposal."""
+    labels = {
+        "top": _("The top tier"),
+        "middle": _("The middle tiers"),
+        "base": _("The entry tier"),
+    }
+    shares = {}
+    for row in rows:
+        shares[row.band] = shares.get(row.band, Decimal(0)) + row.proposed_share
+    warnings = []
+    for band, (low, high) in programme.bands().items():
+        if band not in shares:
+            continue
+        share = shares[band].quantize(Decimal("0.1"))
+        if not low <= share <= high:
+            warnings.append(
+                _("%(band)s would hold %(share)s%% of members; the target is %(low)s-%(high)s%%.")
+                % {
+                    "band": labels[band],
+                    "share": share,
+                    "low": f"{low.normalize():f}",
+                    "high": f"{high.normalize():f}",
+                }
+            )
+    return warnings

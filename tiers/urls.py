@@ -1,2 +1,14 @@
+from django.urls import path
+
+from tiers import views
+
 app_name = "tiers"
-urlpatterns = []
+urlpatterns = [
+    path("", views.tier_list_view, name="list"),
+    path("new/", views.tier_edit_view, name="create"),
+    path("<int:pk>/", views.tier_edit_view, name="edit"),
+    path("<int:pk>/deactivate/", views.tier_deactivate_view, name="deactivate"),
+    path("programme/", views.programme_view, name="programme"),
+    path("preview/", views.preview_view, name="preview"),
+    path("members/<int:member_pk>/set/", views.set_tier_view, name="set_tier"),
+]

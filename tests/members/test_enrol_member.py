@@ -88,3 +88,29 @@ def test_referrer_is_recorded(tiers):
     member = enrol_member(phone="0922345678", name="Wang", referred_by=referrer)
     assert member.referred_by == referrer
     assert list(referrer.referrals.all()) == [member]
+
+
+def test_joining_and_profile_rewards_are_given_once_when_set_up(tiers):
+    from points.models import LedgerEntry
+    from tests.factories import BehaviourRuleFactory
+
+    BehaviourRuleFactory(action="join", code="join", points=100, per_member_cap=1)
+    BehaviourRuleFactory(action="profile", code="profile", points=50, per_member_cap=1)
+    member = enrol_member(phone="0912345678", name="Lin")
+    member.refresh_from_db()
+    assert member.points_balance == 100
+
+    from members.services import update_member
+
+    update_member(member=member, email="lin@example.com")
+    update_member(member=member, birthday=shop_today() - timedelta(days=9000))
+    update_member(member=member, notes="likes tea")
+    member.refresh_from_db()
+    assert member.points_balance == 150
+    assert LedgerEntry.objects.filter(member=member).count() == 2
+
+
+def test_enrolment_without_behaviour_rewards_gives_no_points(tiers):
+    member = enrol_member(phone="0912345678", name="Lin", email="a@example.com")
+    member.refresh_from_db()
+    assert member.points_balance == 0

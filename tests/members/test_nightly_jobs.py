@@ -210,3 +210,15 @@ def test_dormant_member_gets_the_wake_up_reward_once(tiers):
     run_job(job="lifecycle_actions", day=today)
     run_job(job="lifecycle_actions", day=today + timedelta(days=1))
     assert list(RewardRedemption.objects.values_list("member", flat=True)) == [dormant.pk]
+
+
+def test_birthday_without_a_tier_gift_uses_the_programmes_birthday_reward(tiers):
+    from tests.factories import BehaviourRuleFactory
+
+    BehaviourRuleFactory(action="birthday", code="birthday", points=88)
+    member = MemberFactory(tier=tiers["silver"], birthday=date(1990, 11, 23))
+    run_job(job="birthday_rewards", day=TODAY)
+    JobRun.objects.all().delete()
+    run_job(job="birthday_rewards", day=TODAY)
+    member.refresh_from_db()
+    assert member.points_balance == 88

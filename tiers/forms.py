@@ -1,0 +1,117 @@
+"""Input parsing for the tier pages; the rules live in tiers.programme and tiers.services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import LoyaltyError
+from tiers.discounts import format_discount, parse_discount
+from tiers.models import QUALIFICATION_FIELDS, RETENTION_FIELDS, Tier, TierProgramme
+from tiers.programme import PROGRAMME_FIELDS, TIER_FIELDS
+
+
+class DiscountField(forms.CharField):
+    """Percent off, typed as 5, 5% or in 折 (95折, 9折, 7.5折)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text", _("Percent off (5 means the member pays 95%), or 折: 95折, 9折, 7.5折.")
+        )
+        super().__init__(max_length=12, **kwargs)
+
+    def prepare_value(self, value):
+        if value is None or isinstance(value, str):
+            return value
+        return f"{value.normalize():f}"
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return parse_discount(value)
+        except LoyaltyError as error:
+            raise forms.ValidationError(error.message) from None
+
+
+class TierForm(forms.ModelForm):
+    retail_discount = DiscountField(label=_("Retail discount"))
+    wholesale_discount = DiscountField(label=_("Wholesale discount"))
+
+    class Meta:
+        model = Tier
+        fields = [f for f in TIER_FIELDS]
+        widgets = {
+            "colour": forms.TextInput(attrs={"type": "color"}),
+            "benefits": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def validate_unique(self):
+        """Uniqueness is the service's to check, with its own message."""
+
+    def _post_clean(self):
+        # Leave the instance alone: tiers.programme.save_tier applies the values.
+        pass
+
+    def discount_labels(self):
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        return {
+            name: format_discount(data[name])
+            for name in ("retail_discount", "wholesale_discount")
+            if data.get(name) is not None
+        }
+
+
+def threshold_sections():
+    return [
+        (_("Qualification: any one of these reaches the tier"), list(QUALIFICATION_FIELDS)),
+        (_("Retention: any one of these keeps it (or qualifying again)"), list(RETENTION_FIELDS)),
+    ]
+
+
+class ThresholdsForm(forms.Form):
+    """Every active tier's thresholds on one page, for the preview."""
+
+    def __init__(self, *args, tiers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tiers = tiers
+        for tier in tiers:
+            for name in [*QUALIFICATION_FIELDS, *RETENTION_FIELDS]:
+                model_field = Tier._meta.get_field(name)
+                self.fields[f"t{tier.pk}_{name}"] = model_field.formfield(
+                    required=False, label=model_field.verbose_name
+                )
+                self.initial.setdefault(f"t{tier.pk}_{name}", getattr(tier, name))
+
+    def rows(self):
+        """[(tier, [bound fields])] for the template."""
+        names = [*QUALIFICATION_FIELDS, *RETENTION_FIELDS]
+        return [(tier, [self[f"t{tier.pk}_{name}"] for name in names]) for tier in self.tiers]
+
+    def thresholds(self):
+        names = [*QUALIFICATION_FIELDS, *RETENTION_FIELDS]
+        return {
+            tier.pk: {name: self.cleaned_data[f"t{tier.pk}_{name}"] for name in names}
+            for tier in self.tiers
+        }
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = TierProgramme
+        fields = PROGRAMME_FIELDS
+
+    def _post_clean(self):
+        pass
+
+
+class SetTierForm(forms.Form):
+    tier = forms.ModelChoiceField(label=_("Tier"), queryset=Tier.objects.active())
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+    pinned_until = forms.DateField(
+        label=_("Pinned until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Until then the member can move up but never below this tier."),
+    )
+
+
+class ReviewForm(forms.Form):
+    as_of = forms.DateField(label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,360 @@
+"""Doors that change the ladder and the programme settings.
+
+Each change is checked against the whole ladder it would produce and leaves a
+TierSettingsAudit row (who, when, old and new values), so any past tier
+decision can be explained by the rules in force at the time.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.errors import LoyaltyError
+from members.models import Member
+from tiers import rules
+from tiers.models import (
+    QUALIFICATION_FIELDS,
+    RETENTION_FIELDS,
+    Tier,
+    TierChange,
+    TierProgramme,
+    TierSettingsAudit,
+)
+
+TIER_FIELDS = [
+    "name",
+    "name_zh_hant",
+    "name_zh_hans",
+    "rank",
+    "is_active",
+    "colour",
+    "retail_discount",
+    "wholesale_discount",
+    "points_multiplier",
+    "benefits",
+    *QUALIFICATION_FIELDS,
+    *RETENTION_FIELDS,
+    "upgrade_bonus_points",
+    "upgrade_reward",
+]
+PROGRAMME_FIELDS = [
+    "window",
+    "window_months",
+    "frequency",
+    "grace_days",
+    "downgrade",
+    "top_min",
+    "top_max",
+    "middle_min",
+    "middle_max",
+    "base_min",
+    "base_max",
+]
+
+
+def _json(value):
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return value
+
+
+def _diff(old, new, fields):
+    return {
+        name: [_json(getattr(old, name)) if old else None, _json(getattr(new, name))]
+        for name in fields
+        if old is None or getattr(old, name) != getattr(new, name)
+    }
+
+
+def _threshold_label(field_name):
+    return str(Tier._meta.get_field(field_name).verbose_name)
+
+
+def validate_ladder(tiers, *, edited=None):
+    """Raise LoyaltyError for the first rule the ladder breaks.
+
+    `tiers` is every tier as it would be after the change (unsaved objects
+    allowed); `edited` is the one being changed, to point errors at its fields.
+    """
+    ranks = [tier.rank for tier in tiers]
+    for tier in tiers:
+        if ranks.count(tier.rank) > 1:
+            raise LoyaltyError(
+                _("Rank %(rank)s is taken by another tier; each tier needs its own rank.")
+                % {"rank": tier.rank},
+                field="rank",
+                code="rank_taken",
+            )
+        for name in ("retail_discount", "wholesale_discount"):
+            value = getattr(tier, name)
+            if value is None or not 0 <= value <= 100:
+                raise LoyaltyError(
+                    _("A discount must be between 0 and 100 percent."), field=name, code="discount"
+                )
+    active = sorted((t for t in tiers if t.is_active), key=lambda t: t.rank)
+    if not active:
+        raise LoyaltyError(
+            _("At least one tier must stay active: new members join the lowest one."),
+            field="is_active",
+            code="no_active_tier",
+        )
+    entry = active[0]
+    if entry.qualification():
+        field = next(f for f in QUALIFICATION_FIELDS if getattr(entry, f) is not None)
+        raise LoyaltyError(
+            _(
+                "%(tier)s is the lowest active tier, which every member holds from the start: "
+                "clear its qualification thresholds."
+            )
+            % {"tier": entry.name},
+            field=field if entry is edited else None,
+            code="entry_threshold",
+        )
+    for tier in active[1:]:
+        if not tier.qualification():
+            raise LoyaltyError(
+                _(
+                    "%(tier)s needs at least one qualification threshold, "
+                    "or every member would qualify for it."
+                )
+                % {"tier": tier.name},
+                field="qualify_lifetime_spend" if tier is edited else None,
+                code="no_threshold",
+            )
+    for lower, higher in zip(active, active[1:], strict=False):
+        for field in QUALIFICATION_FIELDS:
+            low, high = getattr(lower, field), getattr(higher, field)
+            if low is not None and high is not None and high <= low:
+                raise LoyaltyError(
+                    _(
+                        "%(higher)s would be easier to reach than %(lower)s: its “%(what)s” "
+                        "(%(high)s) must be above %(lower)s's (%(low)s)."
+                    )
+                    % {
+                        "higher": higher.name,
+                        "lower": lower.name,
+                        "what": _threshold_label(field),
+                        "high": _json(high),
+                        "low": _json(low),
+                    },
+                    field=field if edited in (lower, higher) else None,
+                    code="ladder_order",
+                )
+
+
+def _check_fields(tier):
+    """The model's own field checks (colour, ranges), as a LoyaltyError."""
+    try:
+        tier.clean_fields(exclude=["rank"])
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise LoyaltyError(messages[0], field=field, code="invalid") from None
+
+
+def _ladder_with(tier):
+    others = list(Tier.objects.exclude(pk=tier.pk)) if tier.pk else list(Tier.objects.all())
+    return [*others, tier]
+
+
+@transaction.atomic(durable=True)
+def save_tier(*, tier=None, by=None, **values) -> Tier:
+    """Create a tier or change one; the ladder is checked as a whole first."""
+    unknown = set(values) - set(TIER_FIELDS)
+    if unknown:
+        raise TypeError(f"save_tier cannot set {sorted(unknown)}")
+    old = Tier.objects.select_for_update().get(pk=tier.pk) if tier and tier.pk else None
+    new = Tier(**{name: getattr(old, name) for name in TIER_FIELDS}) if old else Tier()
+    new.pk = old.pk if old else None
+    for name, value in values.items():
+        setattr(new, name, value)
+    new.name = " ".join(str(new.name or "").split())
+    if not new.name:
+        raise LoyaltyError(_("Give the tier a name."), field="name", code="name_missing")
+    if old and old.is_active and not new.is_active:
+        holders = Member.objects.filter(tier=old).count()
+        if holders:
+            raise LoyaltyError(
+                _(
+                    "%(count)s members hold this tier: use “Deactivate” to see where "
+                    "they would move first."
+                )
+                % {"count": holders},
+                field="is_active",
+                code="tier_held",
+            )
+    _check_fields(new)
+    validate_ladder(_ladder_with(new), edited=new)
+    new.save()
+    changes = _diff(old, new, TIER_FIELDS)
+    if changes:
+        TierSettingsAudit.objects.create(
+            subject=TierSettingsAudit.Subject.TIER,
+            tier=new,
+            label=new.name,
+            changes=changes,
+            at=timezone.now(),
+            by=by,
+        )
+    return new
+
+
+@transaction.atomic(durable=True)
+def save_thresholds(*, thresholds, by=None):
+    """Change several tiers' thresholds at once: {tier pk: {field: value}}."""
+    tiers = {tier.pk: tier for tier in Tier.objects.select_for_update().order_by("rank")}
+    old = {pk: Tier(**{f: getattr(t, f) for f in TIER_FIELDS}) for pk, t in tiers.items()}
+    for pk, values in thresholds.items():
+        for name, value in values.items():
+            if name not in QUALIFICATION_FIELDS and name not in RETENTION_FIELDS:
+                raise TypeError(f"save_thresholds cannot set {name}")
+            setattr(tiers[pk], name, value)
+    validate_ladder(list(tiers.values()))
+    now = timezone.now()
+    for pk, tier in tiers.items():
+        changes = _diff(old[pk], tier, [*QUALIFICATION_FIELDS, *RETENTION_FIELDS])
+        if changes:
+            tier.save()
+            TierSettingsAudit.objects.create(
+                subject=TierSettingsAudit.Subject.TIER,
+                tier=tier,
+                label=tier.name,
+                changes=changes,
+                at=now,
+                by=by,
+            )
+    return list(tiers.values())
+
+
+def _check_programme(programme):
+    if programme.window == TierProgramme.Window.ROLLING and not 1 <= programme.window_months <= 36:
+        raise LoyaltyError(
+            _("The window is 1 to 36 months long."), field="window_months", code="window"
+        )
+    for band in ("top", "middle", "base"):
+        low, high = getattr(programme, f"{band}_min"), getattr(programme, f"{band}_max")
+        if not 0 <= low <= high <= 100:
+            raise LoyaltyError(
+                _("Each target band runs from a lower to a higher share between 0 and 100 %."),
+                field=f"{band}_min",
+                code="band",
+            )
+
+
+@transaction.atomic(durable=True)
+def save_programme(*, by=None, **values) -> TierProgramme:
+    """Change the programme settings (window, review, grace, downgrade, pyramid)."""
+    unknown = set(values) - set(PROGRAMME_FIELDS)
+    if unknown:
+        raise TypeError(f"save_programme cannot set {sorted(unknown)}")
+    TierProgramme.current()
+    programme = TierProgramme.objects.select_for_update().get(pk=1)
+    old = TierProgramme(**{name: getattr(programme, name) for name in PROGRAMME_FIELDS})
+    for name, value in values.items():
+        setattr(programme, name, value)
+    _check_programme(programme)
+    changes = _diff(old, programme, PROGRAMME_FIELDS)
+    if changes:
+        programme.updated_by = by
+        programme.save()
+        TierSettingsAudit.objects.create(
+            subject=TierSettingsAudit.Subject.PROGRAMME,
+            label=str(programme),
+            changes=changes,
+            at=timezone.now(),
+            by=by,
+        )
+    return programme
+
+
+def _deactivation_targets(tier):
+    """(remaining active ladder, CASE giving each holder's new rank)."""
+    remaining = [t for t in Tier.objects.active().order_by("rank") if t.pk != tier.pk]
+    if not remaining:
+        raise LoyaltyError(
+            _("This is the only active tier: new members need one to join."),
+            code="last_tier",
+        )
+    validate_ladder(remaining)
+    below = [t for t in remaining if t.rank < tier.rank] or remaining[:1]
+    return remaining, rules.qualified_rank(below)
+
+
+def deactivation_moves(*, tier, as_of=None):
+    """[(target tier, member count)] for the members who hold `tier` now."""
+    from config.clock import shop_today
+
+    remaining, target_rank = _deactivation_targets(tier)
+    window = rules.window_for(as_of or shop_today())
+    by_rank = {t.rank: t for t in remaining}
+    rows = (
+        Member.objects.filter(tier=tier)
+        .annotate(**rules.figure_expressions(window, rules.criteria_used(remaining)))
+        .annotate(target_rank=target_rank)
+        .values("target_rank")
+        .annotate(n=Count("pk"))
+        .order_by("-target_rank")
+    )
+    return [(by_rank[row["target_rank"]], row["n"]) for row in rows]
+
+
+@transaction.atomic(durable=True)
+def deactivate_tier(*, tier, by=None) -> dict:
+    """Close a tier: its holders move to the highest lower tier they qualify
+    for (the entry tier at worst), each with a history row. Returns
+    {target tier: count}."""
+    from config.clock import shop_today
+
+    tier = Tier.objects.select_for_update().get(pk=tier.pk)
+    if not tier.is_active:
+        raise LoyaltyError(_("This tier is already inactive."), code="inactive")
+    remaining, target_rank = _deactivation_targets(tier)
+    window = rules.window_for(shop_today())
+    by_rank = {t.rank: t for t in remaining}
+    holders = list(
+        Member.objects.select_for_update(of=("self",))
+        .filter(tier=tier)
+        .annotate(**rules.figure_expressions(window, rules.criteria_used(remaining)))
+        .annotate(target_rank=target_rank)
+        .values_list("pk", "target_rank")
+    )
+    now = timezone.now()
+    reason = _("%(tier)s was deactivated") % {"tier": tier.name}
+    moved = {}
+    for rank in {rank for _pk, rank in holders}:
+        pks = [pk for pk, r in holders if r == rank]
+        Member.objects.filter(pk__in=pks).update(
+            tier=by_rank[rank], tier_since=now, tier_grace_until=None, updated_at=now
+        )
+        moved[by_rank[rank]] = len(pks)
+    TierChange.objects.bulk_create(
+        [
+            TierChange(
+                member_id=pk,
+                kind=TierChange.Kind.TIER_CLOSED,
+                from_tier=tier,
+                to_tier=by_rank[rank],
+                reason=reason,
+                at=now,
+                by=by,
+            )
+            for pk, rank in holders
+        ],
+        batch_size=1000,
+    )
+    tier.is_active = False
+    tier.save(update_fields=["is_active", "updated_at"])
+    TierSettingsAudit.objects.create(
+        subject=TierSettingsAudit.Subject.TIER,
+        tier=tier,
+        label=tier.name,
+        changes={"is_active": [True, False], "members_moved": len(holders)},
+        at=now,
+        by=by,
+    )
+    return moved
