@@ -254,7 +254,7 @@ def evaluate_tiers(ctx):
     members between tiers for real (the review is not undone)."""
     name, target = "evaluate_tiers over all members", "< 30 s"
     if not _has("tiers.services", "evaluate_tiers"):
-        return not_yet(name, target, "tiers.services.evaluate_tiers (issue 4)")
+        return not_yet(name, target, "tiers.services.evaluate_tiers")
     from django.db import transaction
 
     from points.services import lock_member

@@ -35,7 +35,8 @@ from tiers.models import Tier
 
 # rank, name, retail % off, wholesale % off, multiplier in tenths, lifetime
 # spend (whole currency) that reaches it. The thresholds give roughly the
-# pyramid owners expect (base ~65 %, top few per cent).
+# pyramid owners expect (base ~65 %, top few per cent). To keep a tier a
+# member must spend a quarter of its threshold in the review window.
 TIERS = [
     (1, "Member", 0, 5, 10, 0),
     (2, "Silver", 5, 10, 12, 4_000),
@@ -649,7 +650,7 @@ def _set_up_programme():
     """Tiers, programme rules and behaviour rules of the synthetic shop."""
     tiers = []
     for row in TIERS:
-        rank, name, retail, wholesale, multiplier, _threshold = row
+        rank, name, retail, wholesale, multiplier, threshold = row
         tier, _created = Tier.objects.update_or_create(
             rank=rank,
             defaults={
@@ -658,6 +659,8 @@ def _set_up_programme():
                 "retail_discount": Decimal(retail),
                 "wholesale_discount": Decimal(wholesale),
                 "points_multiplier": Decimal(multiplier) / 10,
+                "qualify_lifetime_spend": Decimal(threshold) if threshold else None,
+                "retain_window_spend": Decimal(threshold // 4) if threshold else None,
             },
         )
         tiers.append((tier, row))

@@ -142,3 +142,13 @@ def test_it_refuses_a_database_with_members():
     generate()
     with pytest.raises(CommandError, match="already has members"):
         generate()
+
+
+@pytest.mark.django_db
+def test_members_hold_the_tier_the_tier_engine_gives_them():
+    from tiers.services import evaluate_tiers
+
+    generate()
+    review = evaluate_tiers(as_of=date.fromisoformat(END), dry_run=True)
+    assert review.members == 200
+    assert review.upgraded == 0
