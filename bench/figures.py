@@ -269,7 +269,7 @@ def evaluate_tiers(ctx):
             evaluate_member(member=lock_member(member_id), as_of=today, reason="benchmark")
     baseline = (time.perf_counter() - started) / len(ids) * ctx.dataset["members"]
     started = time.perf_counter()
-    review(as_of=today)
+    summary = review(as_of=today)
     seconds = time.perf_counter() - started
     return under(
         name,
@@ -279,6 +279,8 @@ def evaluate_tiers(ctx):
         baseline_name=f"per-member loop, {len(ids):,} scaled",
         baseline=round(baseline, 1),
         ratio=seconds / baseline,
+        note=f"{summary.members:,} members: {summary.upgraded} up, {summary.grace_started} "
+        f"into grace, {summary.downgraded} down",
     )
 
 
