@@ -149,6 +149,17 @@ STORAGES = {
     },
 }
 
+# django-import-export (the admin's import/export of members): only users with
+# members.import_member / export_member, formulae escaped on export, a file
+# imported whole or not at all, and the upload kept between preview and
+# confirmation in private storage.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
+STORAGES["import_export"] = STORAGES["private"]
+
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.console.EmailBackend"

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 
 from config.admin import ServiceAdmin
 from config.errors import LoyaltyError
@@ -9,13 +10,16 @@ from members.models import (
     AutomationSettings,
     BirthdayGift,
     FollowUp,
+    ImportJob,
     JobRun,
     LifecycleRules,
     Member,
+    MemberMerge,
     MessageTemplate,
     OutboundMessage,
 )
 from members.phones import normalize_phone
+from members.resources import MemberResource
 
 admin.site.site_header = _("Loyalty Desk administration")
 admin.site.site_title = _("Loyalty Desk")
@@ -59,7 +63,10 @@ class MemberAdminForm(forms.ModelForm):
 
 
 @admin.register(Member)
-class MemberAdmin(ServiceAdmin):
+class MemberAdmin(ImportExportMixin, ServiceAdmin):
+    # Import and export need members.import_member / export_member (see
+    # IMPORT_EXPORT_*_PERMISSION_CODE): owners only.
+    resource_classes = [MemberResource]
     form = MemberAdminForm
     list_display = [
         "member_number",
@@ -182,3 +189,34 @@ class FollowUpAdmin(admin.ModelAdmin):
     list_filter = ["done_at"]
     list_select_related = ["member", "done_by"]
     raw_id_fields = ["member"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Imports are made on the Import page; here they can be looked up."""
+
+    list_display = ["original_name", "status", "created_at", "created_by", "finished_at"]
+    list_filter = ["status"]
+    readonly_fields = [field.name for field in ImportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MemberMerge)
+class MemberMergeAdmin(admin.ModelAdmin):
+    list_display = ["kept", "absorbed", "points", "created_at", "by"]
+    raw_id_fields = ["kept", "absorbed"]
+    readonly_fields = [field.name for field in MemberMerge._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

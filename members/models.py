@@ -83,6 +83,14 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["last_purchase_at"], name="member_last_purchase_idx"),
             models.Index(fields=["tier", "status"], name="member_tier_status_idx"),
+            # The import's near-duplicate check: same name, same birthday.
+            models.Index(fields=["name_key", "birthday"], name="member_name_birthday_idx"),
+        ]
+        # django-import-export asks for these (IMPORT_EXPORT_*_PERMISSION_CODE):
+        # owners only, not everyone who may add or view a member.
+        permissions = [
+            ("import_member", _("Can import members from a file")),
+            ("export_member", _("Can export the member list")),
         ]
 
     def __str__(self):
@@ -119,6 +127,97 @@ class LifecycleRules(models.Model):
     def current(cls):
         rules, _created = cls.objects.get_or_create(pk=1)
         return rules
+
+
+def private_storage():
+    """Uploads waiting for confirmation: shared by every server, never served."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class ImportJob(models.Model):
+    """One uploaded customer file: its preview, the owner's choices, the outcome.
+
+    The figures of a running job live in a small progress file beside the
+    upload (see members.importing.services), because the import itself runs in
+    one transaction that other requests cannot see into.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWING = "previewing", _("Checking the file")
+        PREVIEWED = "previewed", _("Ready to import")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Not imported")
+
+    RUNNING = (Status.PREVIEWING, Status.IMPORTING)
+
+    file = models.FileField(_("file"), storage=private_storage, upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PREVIEWING
+    )
+    language = models.CharField(max_length=10, default="en")
+    encoding = models.CharField(_("encoding"), max_length=12, default="auto")
+    update_existing = models.BooleanField(_("update members already registered"), default=False)
+    minguo_dates = models.BooleanField(_("dates use Minguo years"), default=False)
+    valid_rows_only = models.BooleanField(_("import only the valid rows"), default=False)
+    preview = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("member import")
+        verbose_name_plural = _("member imports")
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def is_running(self):
+        return self.status in self.RUNNING
+
+
+class MemberMerge(models.Model):
+    """Two records found to be one person: what moved from `absorbed` to `kept`.
+
+    The absorbed record stays (blocked, with a note) so its number and phone
+    still lead staff to the member who remains.
+    """
+
+    kept = models.ForeignKey(
+        Member, verbose_name=_("kept"), on_delete=models.PROTECT, related_name="merges_kept"
+    )
+    absorbed = models.OneToOneField(
+        Member, verbose_name=_("merged in"), on_delete=models.PROTECT, related_name="merged_into"
+    )
+    points = models.IntegerField(_("points moved"), default=0)
+    moved = models.JSONField(_("records moved"), default=dict, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("member merge")
+        verbose_name_plural = _("member merges")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kept=models.F("absorbed")), name="merge_two_members"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.absorbed_id} -> {self.kept_id}"
 
 
 class MessageTemplate(models.Model):

@@ -76,12 +76,12 @@ def clean_email(email) -> str:
     return email
 
 
-def clean_birthday(birthday):
+def clean_birthday(birthday, today=None):
     if birthday is None or birthday == "":
         return None
     if not isinstance(birthday, date):
         raise LoyaltyError(_("Enter the birthday as a date."), field="birthday")
-    today = shop_today()
+    today = today or shop_today()
     if birthday > today:
         raise LoyaltyError(
             _("The birthday %(date)s is in the future.") % {"date": birthday.isoformat()},
@@ -95,6 +95,49 @@ def clean_birthday(birthday):
             code="birthday_too_old",
         )
     return birthday
+
+
+GENDERS = frozenset(Member.Gender.values)
+
+
+def _clean_gender(gender) -> str:
+    gender = gender or ""
+    if gender not in GENDERS:
+        raise LoyaltyError(
+            _("“%(gender)s” is not a gender we record: use f, m, o or leave it empty.")
+            % {"gender": gender},
+            field="gender",
+            code="gender_invalid",
+        )
+    return gender
+
+
+def clean_member_fields(
+    *, phone, name, email="", birthday=None, gender="", region=None, today=None, errors=None
+) -> dict:
+    """The identity rules every member passes, whether enrolled at the counter
+    or imported from a file: one set of rules and no queries, so the import
+    can call it for a million rows and check phones against the database in bulk.
+
+    Raises LoyaltyError for the first field to fix; given an `errors` list it
+    appends every field's error there instead and leaves that field out.
+    """
+    steps = (
+        ("phone", lambda: normalize_phone(phone, region=region)),
+        ("name", lambda: clean_name(name)),
+        ("email", lambda: clean_email(email)),
+        ("birthday", lambda: clean_birthday(birthday, today)),
+        ("gender", lambda: _clean_gender(gender)),
+    )
+    cleaned = {}
+    for field, clean in steps:
+        try:
+            cleaned[field] = clean()
+        except LoyaltyError as error:
+            if errors is None:
+                raise
+            errors.append(error)
+    return cleaned
 
 
 def _duplicate_phone_error(phone, existing):
@@ -128,10 +171,11 @@ def enrol_member(
     by=None,
 ) -> Member:
     """Enrol a member in the lowest active tier, with a fresh member number."""
-    phone = normalize_phone(phone)
-    name = clean_name(name)
-    email = clean_email(email)
-    birthday = clean_birthday(birthday)
+    cleaned = clean_member_fields(
+        phone=phone, name=name, email=email, birthday=birthday, gender=gender
+    )
+    phone, name, email = cleaned["phone"], cleaned["name"], cleaned["email"]
+    birthday, gender = cleaned["birthday"], cleaned["gender"]
     tier = entry_tier()
     if tier is None:
         raise LoyaltyError(
@@ -246,3 +290,106 @@ def complete_follow_up(*, follow_up, outcome="", by=None):
         follow_up.outcome = outcome
         follow_up.save(update_fields=["done_at", "done_by", "outcome"])
     return follow_up
+
+
+# -- merging two records of one person ------------------------------------------
+
+
+def _lock_pair(first, second):
+    # Both rows, in primary-key order so two merges cannot deadlock.
+    rows = Member.objects.select_for_update(of=("self",)).filter(pk__in=[first.pk, second.pk])
+    locked = {member.pk: member for member in rows.order_by("pk")}
+    return locked[first.pk], locked[second.pk]
+
+
+def _move_relations(*, keep, absorb) -> dict:
+    """Point every row that belongs to `absorb` (ledger, sales, rewards, tier
+    history, referrals, and whatever later apps add) at `keep`."""
+    from members.models import MemberMerge
+
+    moved = {}
+    for relation in Member._meta.related_objects:
+        model, field = relation.related_model, relation.field
+        if not relation.one_to_many or model is MemberMerge:
+            continue
+        rows = model._base_manager.filter(**{field.name: absorb})
+        if model is Member:
+            rows = rows.exclude(pk=keep.pk)
+        try:
+            with transaction.atomic():
+                count = rows.update(**{field.name: keep})
+        except IntegrityError:
+            raise LoyaltyError(
+                _("These members cannot be merged: both have %(things)s that may exist only once.")
+                % {"things": model._meta.verbose_name_plural},
+                code="merge_conflict",
+            ) from None
+        if count:
+            moved[f"{model._meta.label_lower}.{field.name}"] = count
+    return moved
+
+
+@transaction.atomic(durable=True)
+def merge_members(*, keep, absorb, by, reason="") -> "MemberMerge":  # noqa: F821
+    """Fold `absorb` into `keep`: two records found to be the same person.
+
+    Everything that belongs to `absorb` moves to `keep` (ledger entries with
+    their lots and expiry dates, sales, rewards, referrals, tier history);
+    points, spend and purchase counts add up; blanks in `keep`'s contact
+    details are filled from `absorb`. Nothing is deleted: `absorb` stays,
+    blocked, with a note and a MemberMerge row saying what moved, so its
+    number and phone still lead staff to `keep`.
+    """
+    from members.models import MemberMerge
+    from tiers.services import evaluate_member
+
+    if keep.pk == absorb.pk:
+        raise LoyaltyError(_("Choose two different members to merge."), code="merge_same")
+    keep, absorb = _lock_pair(keep, absorb)
+    if MemberMerge.objects.filter(absorbed__in=[keep, absorb]).exists():
+        raise LoyaltyError(
+            _("One of these records was already merged into another member."),
+            code="merge_done",
+        )
+    points = absorb.points_balance
+    moved = _move_relations(keep=keep, absorb=absorb)
+    keep.points_balance += absorb.points_balance
+    keep.lifetime_spend += absorb.lifetime_spend
+    keep.purchase_count += absorb.purchase_count
+    if absorb.last_purchase_at and (
+        keep.last_purchase_at is None or absorb.last_purchase_at > keep.last_purchase_at
+    ):
+        keep.last_purchase_at = absorb.last_purchase_at
+    keep.joined_on = min(keep.joined_on, absorb.joined_on)
+    if keep.referred_by_id == absorb.pk:
+        keep.referred_by_id = None
+    if keep.referred_by_id is None and absorb.referred_by_id not in (None, keep.pk):
+        keep.referred_by_id = absorb.referred_by_id
+    for field in ("email", "birthday", "gender"):
+        if not getattr(keep, field) and getattr(absorb, field):
+            setattr(keep, field, getattr(absorb, field))
+    keep.save()
+    note = _("Merged into member %(number)s (%(name)s) on %(date)s.") % {
+        "number": keep.member_number,
+        "name": keep.name,
+        "date": shop_today().isoformat(),
+    }
+    if reason:
+        note = f"{note} {reason}"
+    absorb.notes = f"{absorb.notes}\n{note}".strip()
+    absorb.status = Member.Status.BLOCKED
+    absorb.points_balance = 0
+    absorb.lifetime_spend = 0
+    absorb.purchase_count = 0
+    absorb.last_purchase_at = None
+    absorb.save()
+    merge = MemberMerge.objects.create(
+        kept=keep,
+        absorbed=absorb,
+        points=points,
+        moved=moved,
+        reason=reason[:200],
+        by=by if by is not None and by.is_authenticated else None,
+    )
+    evaluate_member(member=keep, as_of=timezone.now(), reason="merge", by=by)
+    return merge

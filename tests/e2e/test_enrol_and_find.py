@@ -7,7 +7,8 @@ def test_staff_enrols_a_member_then_finds_them_by_last_four_digits(page, transac
     TierFactory(rank=1, name="Member")
     staff_user(username="cashier")
 
-    log_in(page, "cashier")
+    log_in(page, "cashier")  # staff land on the counter
+    page.get_by_role("link", name="Members").click()
     page.get_by_role("button", name="Enrol a member").click()
     page.get_by_label("Phone").fill("0912-345-678")
     page.get_by_label("Name").fill("陳美玲")

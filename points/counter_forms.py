@@ -1,0 +1,124 @@
+"""Input parsing for the counter page; the rules live in the services."""
+
+import unicodedata
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class FindForm(forms.Form):
+    q = forms.CharField(
+        label=_("Phone, last 4 digits or member number"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "off",
+                "inputmode": "search",
+                "enterkeyhint": "search",
+                "placeholder": _("Scan or type, then Enter"),
+            }
+        ),
+    )
+
+
+class CounterEnrolForm(forms.Form):
+    """Name and phone are enough at the counter; the rest later on the member page."""
+
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    name = forms.CharField(
+        label=_("Name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+
+    def focus_first_gap(self):
+        """Autofocus where the cashier types next: an error, else the empty field."""
+        if self.is_bound and self.errors:
+            target = next((name for name in self.fields if name in self.errors), "phone")
+        else:
+            target = "name" if self.initial.get("phone") else "phone"
+        self.fields[target].widget.attrs["autofocus"] = True
+        return self
+
+
+def _plain_digits(text) -> str:
+    """Full-width digits and separators (１,２００．５) as a keyboard would type them."""
+    text = unicodedata.normalize("NFKC", str(text or "")).strip()
+    return text.replace(",", "").replace(" ", "")
+
+
+MAX_AMOUNT = Decimal(10) ** 10  # Purchase.gross_amount holds 12 digits, 2 after the point
+
+
+class SaleForm(forms.Form):
+    """A sale as typed: the service decides what it costs and earns.
+
+    `idempotency_key` is minted when the form is drawn, so a double click, a
+    refresh or a retried request of this form records one sale.
+    """
+
+    amount = forms.CharField(
+        label=_("Bill amount"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "enterkeyhint": "done"}
+        ),
+    )
+    points_to_redeem = forms.CharField(
+        label=_("Points to redeem"),
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    wholesale = forms.BooleanField(label=_("Wholesale price"), required=False)
+    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["amount"].widget.attrs["autofocus"] = True
+
+    def focus_first_error(self):
+        """Autofocus the first field in error (the amount when none is)."""
+        target = next((name for name in self.fields if name in self.errors), "amount")
+        if target == "idempotency_key":
+            target = "amount"
+        self.fields[target].widget.attrs["autofocus"] = True
+        return self
+
+    def clean_amount(self):
+        text = _plain_digits(self.cleaned_data["amount"])
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite():
+            raise forms.ValidationError(
+                _("“%(text)s” is not an amount: type digits, e.g. 1200 or 99.50.")
+                % {"text": self.cleaned_data["amount"]}
+            )
+        if amount <= 0:
+            raise forms.ValidationError(_("Enter an amount above zero."))
+        if amount >= MAX_AMOUNT:
+            raise forms.ValidationError(_("That amount is too large for one sale."))
+        if amount != amount.quantize(Decimal("0.01")):
+            raise forms.ValidationError(_("Enter the amount to the cent at most, e.g. 99.50."))
+        return amount
+
+    def clean_points_to_redeem(self):
+        text = _plain_digits(self.cleaned_data["points_to_redeem"])
+        if not text:
+            return 0
+        if not text.isdigit():
+            raise forms.ValidationError(
+                _("Enter points as a whole number, e.g. 200 (or leave it empty).")
+            )
+        return int(text)

@@ -1,0 +1,202 @@
+"""Reads behind the counter page: finding a member and the member card.
+
+Every read here costs a fixed number of queries whatever the size of the
+member list (tests/points/test_counter_queries.py holds us to it).
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, Max, Min, Q, Subquery, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.selectors import active_today
+from config.clock import shop_date, shop_day_bounds, shop_today
+from config.errors import LoyaltyError
+from config.roles import is_owner, is_staff_member
+from members.models import Member
+from members.selectors import STAGES, lifecycle_stage, search_members
+from points.models import LedgerEntry, ProgrammeRules, Purchase
+from points.selectors import expiring_soon
+from points.services import points_value, quote_purchase
+from tiers.discounts import format_discount
+from tiers.selectors import tier_progress
+
+# A pick-list longer than this is no help at a counter: ask for more digits.
+PICK_LIST_SIZE = 8
+EXPIRING_WITHIN_DAYS = 30
+
+
+@dataclass
+class FindResult:
+    query: str
+    matches: list
+    more: bool = False
+
+    @property
+    def member(self):
+        return self.matches[0] if len(self.matches) == 1 else None
+
+
+def find_members(query) -> FindResult:
+    """What the one box found: one member, a short pick-list, or nobody."""
+    query = " ".join(str(query or "").split())
+    if not query:
+        return FindResult(query="", matches=[])
+    found = list(
+        search_members(query, Member.objects.select_related("tier")).order_by("name", "id")[
+            : PICK_LIST_SIZE + 1
+        ]
+    )
+    exact = [m for m in found if m.member_number == query]
+    if exact:
+        # A member number is unique: scanning a card never asks to pick.
+        return FindResult(query=query, matches=exact)
+    return FindResult(query=query, matches=found[:PICK_LIST_SIZE], more=len(found) > PICK_LIST_SIZE)
+
+
+def counter_member(pk) -> Member:
+    return Member.objects.select_related("tier").get(pk=pk)
+
+
+@dataclass
+class Expiring:
+    points: int = 0
+    first_date: object = None
+
+
+def expiring_total(member, *, today=None) -> Expiring:
+    """How many points expire within the next 30 days, and the first such day."""
+    totals = expiring_soon(member, days=EXPIRING_WITHIN_DAYS, today=today).aggregate(
+        points=Sum("remaining"), first_date=Min("expires_on")
+    )
+    return Expiring(points=totals["points"] or 0, first_date=totals["first_date"])
+
+
+@dataclass
+class MemberCard:
+    member: Member
+    rules: ProgrammeRules
+    cash_value: Decimal
+    expiring: Expiring
+    stage: str
+    stage_label: str
+    birthday_this_month: bool
+    campaigns_today: list = field(default_factory=list)
+    tier_progress: object = None
+    # A template the Rewards issue may render inline in place of its link.
+    reward_panel: str = ""
+
+
+def member_card(member, *, today=None) -> MemberCard:
+    """Everything the counter shows about a member, in a fixed number of queries."""
+    today = today or shop_today()
+    rules = ProgrammeRules.current()
+    stage = lifecycle_stage(member, today=today)
+    return MemberCard(
+        member=member,
+        rules=rules,
+        cash_value=points_value(rules=rules, points=member.points_balance),
+        expiring=expiring_total(member, today=today),
+        stage=stage,
+        stage_label=STAGES[stage],
+        birthday_this_month=bool(member.birthday and member.birthday.month == today.month),
+        campaigns_today=active_today(today),
+        tier_progress=tier_progress(member, as_of=today),
+    )
+
+
+# Staff may undo their own mistakes while the customer is still at the counter.
+STAFF_UNDO_WINDOW = timedelta(minutes=10)
+
+
+def _is_refunded(purchase) -> bool:
+    count = getattr(purchase, "refund_count", None)  # annotated by recent_sales
+    if count is None:
+        return purchase.refunded_amount > 0 or purchase.refunds.exists()
+    return count > 0
+
+
+def undo_refusal(purchase, *, user, now=None):
+    """Why `user` may not undo `purchase` at the counter, or None when they may.
+
+    Undo is a full refund: owners any time, staff within 10 minutes of the sale.
+    """
+    if _is_refunded(purchase):
+        return _("This sale is already refunded.")
+    if is_owner(user):
+        return None
+    if not is_staff_member(user):
+        return _("Only counter staff and owners can undo a sale.")
+    now = now or timezone.now()
+    if now - purchase.created_at > STAFF_UNDO_WINDOW:
+        return _("Staff can undo a sale within 10 minutes; ask an owner to refund it.")
+    return None
+
+
+def recent_sales(*, user, now=None, limit=10):
+    """The last sales this cashier recorded today, each marked with whether
+    they may still undo it (`undo_refusal`)."""
+    now = now or timezone.now()
+    start, end = shop_day_bounds(shop_date(now))
+    sales = list(
+        Purchase.objects.filter(by=user, created_at__gte=start, created_at__lt=end)
+        .select_related("member")
+        .annotate(refund_count=Count("refunds"))
+        .order_by("-created_at", "-id")[:limit]
+    )
+    for sale in sales:
+        sale.refunded = sale.refund_count > 0
+        sale.undo_refusal = undo_refusal(sale, user=user, now=now)
+    return sales
+
+
+def balance_after(sale) -> int:
+    """The member's balance right after `sale`, in one query.
+
+    The ledger is append-only and a member's entries are written one locked
+    transaction at a time, so "after this sale" is every entry up to the
+    sale's last one (or up to its time, for a sale that moved no points).
+    """
+    own = LedgerEntry.objects.filter(purchase=sale.pk, refund__isnull=True)
+    last_own = own.values("purchase").annotate(last=Max("id")).values("last")[:1]
+    up_to_sale = Q(id__lte=Subquery(last_own)) | (Q(created_at__lte=sale.created_at) & ~Exists(own))
+    entries = LedgerEntry.objects.filter(up_to_sale, member_id=sale.member_id)
+    return entries.aggregate(total=Sum("points"))["total"] or 0
+
+
+def receipt(sale):
+    """`sale` with what its receipt prints besides its own fields."""
+    sale.balance_after = balance_after(sale)
+    sale.discount_label = format_discount(sale.discount_percent)
+    sale.campaign_lines = sale.earning_detail.get("explanation", [])
+    return sale
+
+
+def sale_for_receipt(pk):
+    return receipt(Purchase.objects.select_related("member", "tier", "by").get(pk=pk))
+
+
+def quote_sale(*, member, amount, points_to_redeem=0, wholesale=False, use_max=False):
+    """The sale's preview; with `use_max`, redeeming the most points the
+    programme allows on this bill (none when that is below the minimum)."""
+    if not use_max:
+        return quote_purchase(
+            member=member, amount=amount, points_to_redeem=points_to_redeem, wholesale=wholesale
+        )
+    quote = quote_purchase(member=member, amount=amount, wholesale=wholesale)
+    if not quote.max_redeemable_points:
+        return quote
+    try:
+        return quote_purchase(
+            member=member,
+            amount=amount,
+            points_to_redeem=quote.max_redeemable_points,
+            wholesale=wholesale,
+        )
+    except LoyaltyError as error:
+        if error.code == "below_minimum":
+            return quote
+        raise

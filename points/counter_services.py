@@ -1,0 +1,22 @@
+"""The counter's one operation of its own: undoing a sale just recorded."""
+
+from django.utils.translation import gettext as _
+
+from config.errors import LoyaltyError
+from points.counter_selectors import undo_refusal
+from points.services import refund_purchase
+
+
+def undo_sale(*, purchase, by, now=None):
+    """Refund `purchase` in full, if `by` may undo it (owners any time, staff
+    within 10 minutes). The key is the sale's own: undoing twice refunds once.
+    """
+    refusal = undo_refusal(purchase, user=by, now=now)
+    if refusal:
+        raise LoyaltyError(refusal, code="undo_refused")
+    return refund_purchase(
+        purchase=purchase,
+        idempotency_key=f"counter-undo-{purchase.pk}",
+        by=by,
+        reason=_("Undone at the counter"),
+    )

@@ -1,0 +1,202 @@
+"""The counter: find a member, show the card, record a sale, print a receipt.
+
+One page; each step answers htmx with a partial and a plain request with the
+whole page, so the counter still works when JavaScript does not.
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from config.errors import LoyaltyError
+from config.roles import staff_required
+from members.models import Member
+from members.phones import try_normalize_phone
+from members.services import enrol_member
+from points import counter_selectors as selectors
+from points import counter_services
+from points.counter_forms import CounterEnrolForm, FindForm, SaleForm
+from points.models import Purchase
+from points.services import record_purchase
+
+PAGE = "points/counter/counter.html"
+
+
+def _page_context(request, partial=None):
+    find_form = FindForm()
+    if partial:
+        # The step shown below wants the cursor (the amount, a name to enrol).
+        find_form.fields["q"].widget.attrs.pop("autofocus", None)
+    return {
+        "find_form": find_form,
+        "partial": partial,
+        "recent_sales": selectors.recent_sales(user=request.user),
+    }
+
+
+def _render(request, partial, context, status=200):
+    """The partial for htmx, the whole counter page around it otherwise."""
+    if request.htmx:
+        return render(request, partial, context, status=status)
+    return render(request, PAGE, {**_page_context(request, partial), **context}, status=status)
+
+
+def _form_error(form, error: LoyaltyError):
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+    return getattr(error, "existing_member", None)
+
+
+def _member_or_404(pk):
+    try:
+        return selectors.counter_member(pk)
+    except Member.DoesNotExist:
+        raise Http404 from None
+
+
+def _card_context(member, sale_form=None):
+    sale_form = sale_form or SaleForm()
+    return {"card": selectors.member_card(member), "sale_form": sale_form}
+
+
+@staff_required
+@require_GET
+def counter_view(request):
+    return render(request, PAGE, _page_context(request))
+
+
+@staff_required
+@require_GET
+def find_view(request):
+    form = FindForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    if not query:
+        if request.htmx:
+            return render(request, "points/counter/_empty.html")
+        return redirect("points:counter")
+    found = selectors.find_members(query)
+    if found.member:
+        return _render(request, "points/counter/_card.html", _card_context(found.member))
+    if found.matches:
+        return _render(request, "points/counter/_pick_list.html", {"found": found})
+    phone = try_normalize_phone(query)
+    enrol_form = CounterEnrolForm(prefix="enrol", initial={"phone": phone or ""})
+    context = {"found": found, "enrol_form": enrol_form.focus_first_gap()}
+    return _render(request, "points/counter/_enrol.html", context)
+
+
+@staff_required
+@require_GET
+def card_view(request, pk):
+    member = _member_or_404(pk)
+    return _render(request, "points/counter/_card.html", _card_context(member))
+
+
+@staff_required
+@require_POST
+def enrol_view(request):
+    form = CounterEnrolForm(request.POST, prefix="enrol")
+    existing = None
+    if form.is_valid():
+        try:
+            member = enrol_member(
+                phone=form.cleaned_data["phone"], name=form.cleaned_data["name"], by=request.user
+            )
+        except LoyaltyError as error:
+            existing = _form_error(form, error)
+        else:
+            member = selectors.counter_member(member.pk)
+            context = {**_card_context(member), "just_enrolled": True}
+            return _render(request, "points/counter/_card.html", context)
+    context = {"enrol_form": form.focus_first_gap(), "existing": existing}
+    return _render(request, "points/counter/_enrol.html", context, status=400)
+
+
+@staff_required
+@require_GET
+def receipt_view(request, pk):
+    try:
+        sale = selectors.sale_for_receipt(pk)
+    except Purchase.DoesNotExist:
+        raise Http404 from None
+    return render(request, "points/counter/receipt.html", {"sale": sale})
+
+
+@staff_required
+@require_GET
+def quote_view(request, pk):
+    """The live preview under the sale form; refusals show next to their field."""
+    member = _member_or_404(pk)
+    use_max = bool(request.GET.get("use_max"))
+    if not request.GET.get("amount", "").strip():
+        # Nothing typed yet (or cleared): no preview and no complaint.
+        return render(request, "points/counter/_quote.html", {"sale_form": SaleForm()})
+    form = SaleForm(request.GET)
+    form.fields["idempotency_key"].required = False
+    context = {"sale_form": form}
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            context["quote"] = selectors.quote_sale(
+                member=member,
+                amount=data["amount"],
+                points_to_redeem=data["points_to_redeem"],
+                wholesale=data["wholesale"],
+                use_max=use_max,
+            )
+        except LoyaltyError as error:
+            _form_error(form, error)
+    if use_max and "quote" in context:
+        # Put the figure in the points field too, with the cursor there: Enter confirms.
+        points_form = SaleForm(initial={"points_to_redeem": context["quote"].points_to_redeem})
+        points_form.fields["points_to_redeem"].widget.attrs["autofocus"] = True
+        context.update(points_form=points_form)
+    return render(request, "points/counter/_quote.html", context)
+
+
+@staff_required
+@require_POST
+def sale_view(request, pk):
+    form = SaleForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            # The service locks and loads the member itself: no read before it.
+            sale = record_purchase(
+                member=pk,
+                amount=data["amount"],
+                points_to_redeem=data["points_to_redeem"],
+                wholesale=data["wholesale"],
+                idempotency_key=data["idempotency_key"],
+                by=request.user,
+            )
+        except Member.DoesNotExist:
+            raise Http404 from None
+        except LoyaltyError as error:
+            _form_error(form, error)
+        else:
+            if not request.htmx:
+                return redirect("points:counter_receipt", pk=sale.pk)
+            context = {
+                "sale": selectors.receipt(sale),
+                "recent_sales": selectors.recent_sales(user=request.user),
+            }
+            return render(request, "points/counter/_sale_done.html", context)
+    member = _member_or_404(pk)
+    context = _card_context(member, form.focus_first_error())
+    return _render(request, "points/counter/_card.html", context, status=400)
+
+
+@staff_required
+@require_POST
+def undo_view(request, pk):
+    sale = get_object_or_404(Purchase, pk=pk)
+    context = {}
+    try:
+        context["undone"] = counter_services.undo_sale(purchase=sale, by=request.user)
+    except LoyaltyError as error:
+        context["undo_error"] = error.message
+    context["recent_sales"] = selectors.recent_sales(user=request.user)
+    status = 400 if "undo_error" in context else 200
+    if request.htmx:
+        return render(request, "points/counter/_recent.html", context, status=status)
+    return render(request, PAGE, {**_page_context(request), **context}, status=status)

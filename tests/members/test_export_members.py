@@ -1,0 +1,107 @@
+"""Export of the member list: filters, formula injection, BOM, typed cells,
+and an export imported again changes nothing."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from members.importing import import_members_file
+from members.models import Member
+from tests.factories import MemberFactory
+
+
+def _csv(response):
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
+def test_csv_export_works_with_bom_and_the_import_columns(owner_client, tiers):
+    MemberFactory(name="陳美玲", phone="+886912345678", birthday=date(1990, 1, 2))
+    response = owner_client.get(reverse("members:export_csv"))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    text = _csv(response)
+    assert text.startswith("\ufeffMember number,Phone,Name,")
+    assert "陳美玲" in text and "0912 345 678" in text and "1990-01-02" in text
+
+
+def test_export_is_owner_only(staff_client, tiers):
+    assert staff_client.get(reverse("members:export_csv")).status_code == 403
+    assert staff_client.get(reverse("members:export_xlsx")).status_code == 403
+
+
+def test_export_requires_get(owner_client, tiers):
+    assert owner_client.post(reverse("members:export_csv")).status_code == 405
+
+
+def test_export_keeps_the_member_list_filters(owner_client, tiers):
+    MemberFactory(name="GoldOne", tier=tiers["gold"])
+    MemberFactory(name="SilverOne", tier=tiers["silver"])
+    text = _csv(owner_client.get(reverse("members:export_csv"), {"tier": tiers["gold"].pk}))
+    assert "GoldOne" in text and "SilverOne" not in text
+
+
+def test_formulae_are_neutralised(owner_client, tiers):
+    MemberFactory(name='=HYPERLINK("http://evil")', notes="+1 cmd", email="")
+    MemberFactory(name="@SUM(A1)", notes="-2")
+    text = _csv(owner_client.get(reverse("members:export_csv")))
+    assert "'=HYPERLINK" in text and "'@SUM(A1)" in text
+    assert ",'+1 cmd," in text and ",'-2," in text
+    workbook = load_workbook(
+        io.BytesIO(owner_client.get(reverse("members:export_xlsx")).getvalue())
+    )
+    names = [row[2] for row in workbook.active.iter_rows(min_row=2, values_only=True)]
+    assert sorted(names) == ['\'=HYPERLINK("http://evil")', "'@SUM(A1)"]
+
+
+def test_xlsx_numbers_and_dates_are_typed_cells(owner_client, tiers):
+    MemberFactory(points_balance=120, lifetime_spend=Decimal("3456.50"), birthday=date(1990, 1, 2))
+    response = owner_client.get(reverse("members:export_xlsx"))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
+    header, row = list(sheet.iter_rows(values_only=True))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["Points"] == 120
+    assert cells["Lifetime spend"] == pytest.approx(3456.5)
+    assert cells["Birthday"].date() == date(1990, 1, 2)
+    assert isinstance(cells["Member number"], str)
+
+
+def _snapshot():
+    return list(
+        Member.objects.order_by("pk").values(
+            "member_number", "phone", "name", "email", "birthday", "gender", "notes", "updated_at"
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "url_name, suffix", [("members:export_csv", "csv"), ("members:export_xlsx", "xlsx")]
+)
+def test_export_then_import_changes_nothing(owner_client, tiers, tmp_path, url_name, suffix):
+    MemberFactory(name="陳美玲", phone="+886912345678", birthday=date(1990, 1, 2), gender="f")
+    MemberFactory(name="=danger", phone="+85251234567", notes="-note\nline 2", email="a@b.co")
+    MemberFactory(name="王小明", phone="+8613800138000", member_number="0000000012")
+    before = _snapshot()
+    response = owner_client.get(reverse(url_name))
+    data = b"".join(response.streaming_content) if response.streaming else response.getvalue()
+    path = tmp_path / f"export.{suffix}"
+    path.write_bytes(data)
+    result = import_members_file(path, update_existing=True)
+    assert (result.created, result.updated, result.error_rows) == (0, 0, 0), result.errors
+    assert result.unchanged == 3
+    assert _snapshot() == before
+
+
+def test_export_in_chinese_imports_back(owner_client, tiers, tmp_path, client):
+    MemberFactory(name="陳美玲", phone="+886912345678", gender="f")
+    before = _snapshot()
+    response = owner_client.get(reverse("members:export_csv"), HTTP_ACCEPT_LANGUAGE="zh-hant")
+    path = tmp_path / "zh.csv"
+    path.write_bytes(b"".join(response.streaming_content))
+    result = import_members_file(path, update_existing=True)
+    assert (result.unchanged, result.error_rows) == (1, 0), result.errors
+    assert _snapshot() == before

@@ -1,0 +1,106 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from points.models import Purchase, Refund
+from points.services import record_purchase
+from tests.factories import MemberFactory, give_points, staff_user
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def member(tiers):
+    member = MemberFactory(tier=tiers["member"])
+    give_points(member, 500)
+    return member
+
+
+def sale_by(user, member, *, minutes_ago=0, key="sale-1", amount="1000", points=200):
+    return record_purchase(
+        member=member,
+        amount=amount,
+        points_to_redeem=points,
+        idempotency_key=key,
+        by=user,
+        at=timezone.now() - timedelta(minutes=minutes_ago),
+    )
+
+
+def undo(client, sale):
+    return client.post(reverse("points:counter_undo", args=[sale.pk]), headers=HTMX)
+
+
+def test_staff_undoes_a_sale_within_ten_minutes(staff_client, staff, member):
+    sale = sale_by(staff, member, minutes_ago=9)
+    response = undo(staff_client, sale)
+    assert response.status_code == 200
+    refund = Refund.objects.get()
+    assert refund.amount == sale.amount_paid
+    member.refresh_from_db()
+    assert member.points_balance == 500  # redeemed points back, earned points taken
+    assert "undone" in response.content.decode()
+
+
+def test_staff_cannot_undo_after_ten_minutes(staff_client, staff, member):
+    sale = sale_by(staff, member, minutes_ago=11)
+    response = undo(staff_client, sale)
+    assert response.status_code == 400
+    assert "within 10 minutes" in response.content.decode()
+    assert not Refund.objects.exists()
+
+
+def test_owner_undoes_any_time(owner_client, owner, member):
+    sale = sale_by(owner, member, minutes_ago=600)
+    assert undo(owner_client, sale).status_code == 200
+    assert Refund.objects.count() == 1
+
+
+def test_undo_twice_refunds_once(staff_client, staff, member):
+    sale = sale_by(staff, member)
+    undo(staff_client, sale)
+    second = undo(staff_client, sale)
+    assert second.status_code == 400
+    assert Refund.objects.count() == 1
+    member.refresh_from_db()
+    assert member.points_balance == 500
+
+
+def test_undo_requires_post(staff_client, staff, member):
+    sale = sale_by(staff, member)
+    assert staff_client.get(reverse("points:counter_undo", args=[sale.pk])).status_code == 405
+
+
+def test_undo_requires_a_role(client, staff, member, django_user_model):
+    sale = sale_by(staff, member)
+    client.force_login(django_user_model.objects.create_user("nobody", password="x"))
+    assert undo(client, sale).status_code == 403
+    assert not Refund.objects.exists()
+
+
+def test_recent_activity_lists_this_cashiers_last_ten_sales_today(staff_client, staff, member):
+    other = staff_user(username="other")
+    for n in range(12):
+        sale_by(staff, member, key=f"mine-{n}", amount="10", points=0)
+    sale_by(other, member, key="theirs", amount="10", points=0)
+    response = staff_client.get(reverse("points:counter"))
+    listed = response.context["recent_sales"]
+    assert len(listed) == 10
+    assert {sale.by for sale in listed} == {staff}
+    assert listed[0].idempotency_key == "mine-11"
+
+
+def test_recent_activity_offers_undo_only_while_allowed(staff_client, staff, member):
+    fresh = sale_by(staff, member, key="fresh", amount="10", points=0)
+    old = sale_by(staff, member, key="old", amount="10", points=0, minutes_ago=30)
+    body = staff_client.get(reverse("points:counter")).content.decode()
+    assert reverse("points:counter_undo", args=[fresh.pk]) in body
+    assert reverse("points:counter_undo", args=[old.pk]) not in body
+
+
+def test_recent_activity_leaves_out_yesterday(staff_client, staff, member):
+    sale_by(staff, member, minutes_ago=60 * 30)
+    assert Purchase.objects.count() == 1
+    assert staff_client.get(reverse("points:counter")).context["recent_sales"] == []
