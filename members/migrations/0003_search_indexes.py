@@ -37,6 +37,6 @@ class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run in a transaction
 
     # Numbered 0003 as asked; it follows main's members migrations (the lead renumbers).
-    dependencies = [("members", "0005_automation_rewards")]
+    dependencies = [("members", "0007_owner_import_permissions")]
 
     operations = [migrations.RunPython(create_indexes, drop_indexes, elidable=False)]
