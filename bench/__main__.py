@@ -91,6 +91,7 @@ class Context:
     expiry_sample: int = 1000
     tier_sample: int = 10_000
     import_rows: int = 20_000
+    import_file_rows: int = 1_000_000
     seed: int = 1
     baselines: dict = field(default_factory=dict)
 
@@ -145,6 +146,7 @@ def main(argv=None):
         expiry_sample=300 if args.quick else 1000,
         tier_sample=1000 if args.quick else 10_000,
         import_rows=2000 if args.quick else 20_000,
+        import_file_rows=50_000 if args.quick else 200_000,
         seed=args.seed,
     )
     info = machine(connection)
