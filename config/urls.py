@@ -19,5 +19,6 @@ urlpatterns = [
     path("points/", include("points.urls")),
     path("rewards/", include("rewards.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("dashboard/", include("members.dashboard_urls")),
     path("admin/", admin.site.urls),
 ]

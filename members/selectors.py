@@ -4,17 +4,20 @@ from datetime import timedelta
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from config.clock import shop_day_start, shop_today
 from members.models import LifecycleRules, Member
 from members.names import name_search_key
 from members.phones import try_normalize_phone
 
+# A context of their own: "Active" as a stage (活躍) is not the member
+# status "Active" (有效).
 STAGES = {
-    "new": _("New"),
-    "active": _("Active"),
-    "dormant": _("Dormant"),
-    "churned": _("Churned"),
+    "new": pgettext_lazy("lifecycle stage", "New"),
+    "active": pgettext_lazy("lifecycle stage", "Active"),
+    "dormant": pgettext_lazy("lifecycle stage", "Dormant"),
+    "churned": pgettext_lazy("lifecycle stage", "Churned"),
 }
 
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from config.clock import shop_today
 from config.roles import OWNER, STAFF
@@ -158,3 +159,34 @@ def member_with_points(points, **kwargs):
     member = MemberFactory(**kwargs)
     give_points(member, points)
     return member
+
+
+# --- dashboard (rows written directly, for reads) --------------------------------
+
+
+class PurchaseFactory(factory.django.DjangoModelFactory):
+    """A sale row as record_purchase would leave it (for reads: the dashboard)."""
+
+    class Meta:
+        model = "points.Purchase"
+
+    member = factory.SubFactory(MemberFactory)
+    idempotency_key = factory.Sequence(lambda n: f"test-sale-{n}")
+    created_at = factory.LazyFunction(timezone.now)
+    gross_amount = factory.LazyAttribute(lambda o: o.amount_paid or Decimal("1"))
+    amount_paid = Decimal("100")
+    tier = factory.LazyAttribute(lambda o: o.member.tier)
+
+
+class LedgerEntryFactory(factory.django.DjangoModelFactory):
+    """A ledger row written directly (for reads); earning rows are lots."""
+
+    class Meta:
+        model = "points.LedgerEntry"
+
+    member = factory.SubFactory(MemberFactory)
+    kind = "purchase_earn"
+    points = 100
+    remaining = factory.LazyAttribute(lambda o: o.points if o.points > 0 else None)
+    created_at = factory.LazyFunction(timezone.now)
+    idempotency_key = factory.Sequence(lambda n: f"test-entry-{n}")

@@ -71,3 +71,14 @@ def test_owner_can_move_the_thresholds(tiers):
         joined_on=shop_today() - timedelta(days=300), last_purchase_at=_bought(75)
     )
     assert lifecycle_stage(member) == "active"
+
+
+def test_stage_names_are_not_member_statuses_in_chinese():
+    from django.utils import translation
+
+    from members.models import Member
+    from members.selectors import STAGES
+
+    with translation.override("zh-hant"):
+        assert str(STAGES["active"]) == "活躍"
+        assert str(Member.Status.ACTIVE.label) == "有效"

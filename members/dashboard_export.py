@@ -1,0 +1,144 @@
+"""Each dashboard figure as CSV rows: the same selectors, raw numbers.
+
+Ratios are fractions (0.25 is 25 %) with four decimals; an empty cell is a
+figure with nothing to divide by (a dash on the page).
+"""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from members import dashboard_selectors as figures
+
+
+def _ratio(value):
+    return "" if value is None else f"{Decimal(value):.4f}"
+
+
+def _range(period):
+    return f"{period.start:%Y-%m-%d}..{period.end:%Y-%m-%d}"
+
+
+def pyramid_rows(*, period, tier):
+    distribution = figures.tier_distribution()
+    bands = {band.group: band for band in distribution.bands}
+    header = [_("Tier"), _("Members"), _("Share"), _("Target from %"), _("Target to %"), _("Band")]
+    rows = []
+    for row in distribution.rows:
+        band = bands.get(row.group)
+        rows.append(
+            [
+                str(row.tier),
+                row.members,
+                _ratio(row.share),
+                band.low if band else "",
+                band.high if band else "",
+                band.status if band else "",
+            ]
+        )
+    return header, rows
+
+
+def tier_rows(*, period, tier):
+    header = [
+        _("Tier"),
+        _("Period"),
+        _("Members"),
+        _("Buyers"),
+        _("Repeat buyers"),
+        _("Purchases"),
+        _("Revenue"),
+        _("Active-member ratio"),
+        _("Purchase frequency"),
+        _("Average order value"),
+        _("Repurchase rate"),
+        _("Revenue share"),
+    ]
+    rows = []
+    for row in figures.tier_performance(period=period, tier=tier):
+        for span, data in ((period, row.now), (period.previous, row.before)):
+            rows.append(
+                [
+                    str(row.tier) if row.tier else _("All tiers"),
+                    _range(span),
+                    data.members,
+                    data.buyers,
+                    data.repeat_buyers,
+                    data.purchases,
+                    data.revenue,
+                    _ratio(data.active_ratio),
+                    _ratio(data.frequency),
+                    "" if data.average_order is None else data.average_order,
+                    _ratio(data.repurchase_rate),
+                    _ratio(data.revenue_share),
+                ]
+            )
+    return header, rows
+
+
+def points_rows(*, period, tier):
+    flow = figures.points_flow(period=period, tier=tier)
+    header = [
+        _("Month"),
+        _("Issued"),
+        _("Redeemed"),
+        _("Expired"),
+        _("Refunds and adjustments"),
+        _("Outstanding at the end"),
+    ]
+    rows = [
+        [f"{m.month:%Y-%m}", m.issued, m.redeemed, m.expired, m.other, m.outstanding]
+        for m in flow.months
+    ]
+    return header, rows
+
+
+def lifecycle_rows(*, period, tier):
+    header = [_("Stage"), _("Members")]
+    return header, [
+        [str(stage.label), stage.members] for stage in figures.lifecycle_counts(tier=tier)
+    ]
+
+
+def movement_rows(*, period, tier):
+    header = [_("Month"), _("Upgrades"), _("Downgrades")]
+    return header, [
+        [f"{m.month:%Y-%m}", m.upgrades, m.downgrades]
+        for m in figures.tier_movements(period=period, tier=tier)
+    ]
+
+
+def campaign_rows(*, period, tier):
+    header = [
+        _("Campaign"),
+        _("First day"),
+        _("Last day"),
+        _("Sales"),
+        _("Sales amount"),
+        _("Points issued"),
+        _("Uplift in sales"),
+        _("Uplift in amount"),
+    ]
+    return header, [
+        [
+            row.campaign.name,
+            f"{row.campaign.starts_on:%Y-%m-%d}",
+            f"{row.campaign.ends_on:%Y-%m-%d}",
+            row.sales_count,
+            row.sales_amount,
+            row.points_issued,
+            _ratio(row.count_uplift),
+            _ratio(row.amount_uplift),
+        ]
+        for row in figures.campaign_figures(period=period, tier=tier)
+    ]
+
+
+EXPORTS = {
+    "pyramid": pyramid_rows,
+    "tiers": tier_rows,
+    "points": points_rows,
+    "lifecycle": lifecycle_rows,
+    "movements": movement_rows,
+    "campaigns": campaign_rows,
+}

@@ -1,0 +1,57 @@
+"""Input parsing for the dashboard's filters and the lifecycle settings page."""
+
+from datetime import timedelta
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from members.dashboard_selectors import Period
+from members.dashboard_services import MAX_DAYS
+from tiers.models import Tier
+
+MAX_PERIOD_DAYS = 5 * 366
+
+_date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DashboardFilterForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=_date)
+    end = forms.DateField(label=_("To"), required=False, widget=_date)
+    tier = forms.ModelChoiceField(
+        label=_("Tier"),
+        queryset=Tier.objects.order_by("-rank"),
+        required=False,
+        empty_label=_("All tiers"),
+    )
+
+    def __init__(self, data=None, *, today=None):
+        self.default = Period.default(today)
+        super().__init__(data, initial={"start": self.default.start, "end": self.default.end})
+
+    def clean(self):
+        data = super().clean()
+        start = data.get("start") or self.default.start
+        end = data.get("end") or self.default.end
+        if "start" in self.errors or "end" in self.errors:
+            return data
+        if end < start:
+            self.add_error("end", _("The last day comes before the first day: swap them."))
+        elif end - start > timedelta(days=MAX_PERIOD_DAYS):
+            self.add_error("start", _("Choose a range of at most five years."))
+        data["period"] = Period(start, end)
+        return data
+
+
+class LifecycleRulesForm(forms.Form):
+    new_days = forms.IntegerField(
+        label=_("New: joined within (days)"), min_value=1, max_value=MAX_DAYS
+    )
+    active_days = forms.IntegerField(
+        label=_("Active: bought within (days)"), min_value=1, max_value=MAX_DAYS
+    )
+    churned_days = forms.IntegerField(
+        label=_("Churned: no purchase for over (days)"),
+        min_value=1,
+        max_value=MAX_DAYS,
+        help_text=_("Members between active and churned are dormant."),
+    )

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from members import dashboard_views as views
+
+app_name = "dashboard"
+urlpatterns = [
+    path("", views.dashboard_view, name="index"),
+    path("export/<slug:figure>.csv", views.export_view, name="export"),
+    path("lifecycle/", views.lifecycle_rules_view, name="lifecycle"),
+]

@@ -1,0 +1,275 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from members.dashboard_selectors import (
+    Period,
+    campaign_figures,
+    lifecycle_counts,
+    points_flow,
+    tier_distribution,
+    tier_movements,
+    tier_performance,
+)
+from points.models import ProgrammeRules
+from tests.factories import MemberFactory, TierFactory
+from tests.members.dashboard_shop import PERIOD, build_shop
+
+EMPTY = Period(date(2020, 1, 1), date(2020, 3, 31))
+
+
+@pytest.fixture
+def shop(tiers):
+    return build_shop(tiers)
+
+
+def _rows(performance):
+    return {row.tier.name if row.tier else "all": row for row in performance}
+
+
+def test_default_period_is_this_month_and_the_eleven_before():
+    period = Period.default(today=date(2026, 11, 23))
+    assert (period.start, period.end) == (date(2025, 12, 1), date(2026, 11, 23))
+    assert len(period.months()) == 12
+
+
+def test_previous_period_has_the_same_length_and_ends_the_day_before():
+    assert PERIOD.days == 90
+    assert PERIOD.previous == Period(date(2025, 10, 3), date(2025, 12, 31))
+
+
+def test_tier_distribution_counts_shares_and_flags_drifted_bands(shop):
+    """Member 4 of 6 (66.7 %, base 60-70: fine), Silver 1 (16.7 %, middle
+    20-30: below), Gold 1 (16.7 %, top 5-10: above)."""
+    distribution = tier_distribution()
+    assert distribution.total == 6
+    assert [(r.tier.name, r.members, r.group) for r in distribution.rows] == [
+        ("Gold", 1, "top"),
+        ("Silver", 1, "middle"),
+        ("Member", 4, "base"),
+    ]
+    assert distribution.rows[2].share == Decimal(4) / 6
+    statuses = {band.group: band.status for band in distribution.bands}
+    assert statuses == {"top": "above", "middle": "below", "base": "within"}
+    assert [band.group for band in distribution.warnings] == ["top", "middle"]
+
+
+def test_middle_band_covers_all_the_tiers_between_top_and_base(tiers):
+    TierFactory(rank=4, name="Black Gold")
+    for tier, n in ((tiers["member"], 13), (tiers["silver"], 3), (tiers["gold"], 3)):
+        MemberFactory.create_batch(n, tier=tier)
+    MemberFactory(tier=tiers["gold"].__class__.objects.get(rank=4))
+    distribution = tier_distribution()
+    middle = next(band for band in distribution.bands if band.group == "middle")
+    assert [t.name for t in middle.tiers] == ["Gold", "Silver"]
+    assert middle.members == 6 and middle.share == Decimal(6) / 20
+    assert middle.status == "within"
+
+
+def test_tier_distribution_of_an_empty_programme_has_no_shares(tiers):
+    distribution = tier_distribution()
+    assert distribution.total == 0
+    assert all(row.share is None for row in distribution.rows)
+    assert distribution.warnings == []
+
+
+def test_tier_performance_this_period(shop):
+    """Member tier: buyers A (2 sales, 100 + 300 - 100 refunded), B (1, 200),
+    C (1, 50, bought before the upgrade): 3 buyers, 1 repeat, 4 sales, 550;
+    members A, B, E (F joined after the period) = 3.
+    Silver: C (1, 500) of 1 member. Gold: no sale, 1 member.
+    Programme: A 2 sales, B 1, C 2 (across tiers): 3 buyers, 2 repeat,
+    5 sales, 1,050, of 5 members."""
+    rows = _rows(tier_performance(period=PERIOD))
+    assert list(rows) == ["Gold", "Silver", "Member", "all"]
+    member = rows["Member"].now
+    assert (member.members, member.buyers, member.repeat_buyers, member.purchases) == (3, 3, 1, 4)
+    assert member.revenue == Decimal("550.00")
+    assert member.active_ratio == 1
+    assert member.frequency == Decimal(4) / 3
+    assert member.average_order == Decimal("137.50")
+    assert member.repurchase_rate == Decimal(1) / 3
+    assert member.revenue_share == Decimal(550) / 1050
+    silver = rows["Silver"].now
+    assert (silver.active_ratio, silver.frequency, silver.average_order) == (1, 1, Decimal("500"))
+    assert silver.repurchase_rate == 0
+    gold = rows["Gold"].now
+    assert (gold.members, gold.active_ratio, gold.revenue_share) == (1, 0, 0)
+    assert (gold.frequency, gold.average_order, gold.repurchase_rate) == (None, None, None)
+    everyone = rows["all"].now
+    assert (everyone.members, everyone.buyers, everyone.repeat_buyers) == (5, 3, 2)
+    assert (everyone.purchases, everyone.revenue) == (5, Decimal("1050.00"))
+    assert everyone.active_ratio == Decimal("0.6")
+    assert everyone.average_order == Decimal("210.00")
+    assert everyone.revenue_share == 1
+
+
+def test_tier_performance_previous_period_and_change(shop):
+    """Before: Member tier A (1 sale, 80) of 2 members (E had not joined);
+    Silver nothing; Gold D (2 sales, 1,500). Programme 2 buyers, 1 repeat,
+    3 sales, 1,580 of 4 members."""
+    rows = _rows(tier_performance(period=PERIOD))
+    member = rows["Member"]
+    assert (member.before.members, member.before.buyers, member.before.revenue) == (
+        2,
+        1,
+        Decimal("80.00"),
+    )
+    assert member.active_ratio_change == Decimal("0.5")  # 100 % against 50 %
+    assert round(member.frequency_change, 9) == round(Decimal(1) / 3, 9)  # 1.33 against 1
+    assert member.average_order_change == Decimal("0.71875")  # 137.50 against 80
+    assert member.revenue_share_change == Decimal(550) / 1050 - Decimal(80) / 1580
+    gold = rows["Gold"]
+    assert gold.before.average_order == Decimal("750.00")
+    assert gold.before.repurchase_rate == 1
+    assert gold.average_order_change is None  # nothing sold this period
+    assert gold.repurchase_rate_change is None
+    silver = rows["Silver"]
+    assert silver.before.active_ratio == 0
+    assert silver.average_order_change is None  # nothing sold before
+    everyone = rows["all"].before
+    assert (everyone.members, everyone.buyers, everyone.repeat_buyers) == (4, 2, 1)
+    assert (everyone.purchases, everyone.revenue) == (3, Decimal("1580.00"))
+
+
+def test_tier_performance_filtered_to_one_tier_keeps_its_share_of_all_revenue(shop, tiers):
+    rows = tier_performance(period=PERIOD, tier=tiers["silver"])
+    assert [row.tier for row in rows] == [tiers["silver"]]
+    assert rows[0].now.revenue_share == Decimal(500) / 1050
+
+
+def test_tier_performance_of_an_empty_period_is_all_dashes(shop):
+    rows = tier_performance(period=EMPTY)
+    for row in rows:
+        for figures in (row.now, row.before):
+            assert figures.purchases == 0
+            assert figures.frequency is None
+            assert figures.average_order is None
+            assert figures.repurchase_rate is None
+            assert figures.revenue_share is None
+        assert row.frequency_change is None and row.revenue_share_change is None
+    assert _rows(rows)["all"].now.members == 0  # nobody had joined yet
+
+
+def test_points_flow_per_month(shop):
+    """Jan: +100 earned, 50 redeemed. Feb: +300 +20 earned, a refund took 100.
+    Mar: +500 earned, a reward of 300 redeemed then cancelled, 200 expired,
+    +50 adjusted. Balances now 1,260; 40 earned after the period, so 1,220
+    outstanding at its end; back from there 870 (Feb), 650 (Jan)."""
+    flow = points_flow(period=PERIOD)
+    assert [
+        (m.month, m.issued, m.redeemed, m.expired, m.other, m.outstanding) for m in flow.months
+    ] == [
+        (date(2026, 1, 1), 100, 50, 0, 0, 650),
+        (date(2026, 2, 1), 320, 0, 0, -100, 870),
+        (date(2026, 3, 1), 500, 0, 200, 50, 1220),
+    ]
+    assert (flow.now.issued, flow.now.redeemed, flow.now.expired) == (920, 50, 200)
+    assert flow.now.redemption_rate == Decimal(50) / 920
+    assert flow.outstanding == 1220
+    assert flow.liability == Decimal("610.00")  # 100 points = 50
+    assert (flow.before.issued, flow.before.redeemed) == (100, 0)
+    assert flow.issued_change == Decimal("8.2")
+    assert flow.redeemed_change is None
+    assert flow.redemption_rate_change == Decimal(50) / 920
+
+
+def test_points_liability_follows_the_redemption_rate(shop):
+    ProgrammeRules.objects.update_or_create(
+        pk=1, defaults={"redeem_points": 3, "redeem_value": Decimal("1")}
+    )
+    assert points_flow(period=PERIOD).liability == Decimal("406.67")  # 1220 / 3
+
+
+def test_points_flow_filtered_to_a_tier_reads_its_members_only(shop, tiers):
+    """Member tier today: A and B. Balances 410, 40 after the period."""
+    flow = points_flow(period=PERIOD, tier=tiers["member"])
+    assert [(m.issued, m.redeemed, m.other, m.outstanding) for m in flow.months] == [
+        (100, 50, 0, 150),
+        (320, 0, -100, 370),
+        (0, 0, 0, 370),
+    ]
+
+
+def test_points_flow_of_an_empty_period_has_no_rate(tiers):
+    flow = points_flow(period=EMPTY)
+    assert [m.issued for m in flow.months] == [0, 0, 0]
+    assert flow.now.redemption_rate is None
+    assert flow.redemption_rate_change is None
+    assert (flow.outstanding, flow.liability) == (0, Decimal("0.00"))
+
+
+def test_lifecycle_counts_and_their_links(shop, tiers):
+    """On 2026-05-10 with 30/60/90 days: F new; B active (bought 04-01);
+    A (02-10), C (03-01) and E (joined 02-15, never bought) dormant;
+    D (last bought 2025-11-20) churned."""
+    counts = lifecycle_counts(today=date(2026, 5, 10))
+    assert [(c.stage, c.members) for c in counts] == [
+        ("new", 1),
+        ("active", 1),
+        ("dormant", 3),
+        ("churned", 1),
+    ]
+    assert counts[2].url == "/members/?stage=dormant"
+    by_tier = lifecycle_counts(tier=tiers["member"], today=date(2026, 5, 10))
+    assert [c.members for c in by_tier] == [1, 1, 2, 0]
+    assert by_tier[0].url == f"/members/?stage=new&tier={tiers['member'].pk}"
+
+
+def test_tier_movements_per_month_by_rank(shop, tiers):
+    """Jan: A up to Silver, C up to Gold by hand; Feb: D down to Silver in
+    review; joining and grace rows are not moves; April is after the period."""
+    from tests.members.dashboard_shop import at
+    from tiers.models import TierChange
+
+    member, silver, gold = tiers["member"], tiers["silver"], tiers["gold"]
+
+    def move(who, day, kind, from_tier, to_tier):
+        TierChange.objects.create(
+            member=shop[who], kind=kind, from_tier=from_tier, to_tier=to_tier, at=at(day)
+        )
+
+    move("A", date(2026, 1, 3), "upgrade", member, silver)
+    move("C", date(2026, 1, 31), "manual", silver, gold)
+    move("D", date(2026, 2, 2), "downgrade", gold, silver)
+    move("D", date(2026, 2, 3), "grace_started", silver, silver)
+    move("E", date(2026, 2, 15), "joined", None, member)
+    move("B", date(2026, 4, 1), "upgrade", member, silver)
+    months = tier_movements(period=PERIOD)
+    assert [(m.month.month, m.upgrades, m.downgrades) for m in months] == [
+        (1, 2, 0),
+        (2, 0, 1),
+        (3, 0, 0),
+    ]
+    gold_moves = tier_movements(period=PERIOD, tier=gold)
+    assert [(m.upgrades, m.downgrades) for m in gold_moves] == [(1, 0), (0, 1), (0, 0)]
+
+
+def test_campaigns_in_the_period_with_their_results(shop, tiers):
+    """A ×2 campaign on 2026-03-01 only: C's sale of 500 that day carries its
+    line and earned 1,000 points; the four Sundays before sold nothing, so
+    there is no uplift to show (a dash)."""
+    from points.models import Purchase
+    from tests.factories import CampaignFactory
+
+    campaign = CampaignFactory(starts_on=date(2026, 3, 1), ends_on=date(2026, 3, 1))
+    CampaignFactory(starts_on=date(2025, 1, 1), ends_on=date(2025, 1, 31))  # long over
+    CampaignFactory(starts_on=date(2026, 2, 1), ends_on=date(2026, 2, 2), tiers=[tiers["gold"]])
+    sale = Purchase.objects.get(member=shop["C"], amount_paid=Decimal("500"))
+    sale.earning_detail = {"campaigns": [{"campaign_id": campaign.pk}]}
+    sale.points_earned = 1000
+    sale.save()
+    rows = campaign_figures(period=PERIOD)
+    assert [row.campaign.starts_on for row in rows] == [date(2026, 2, 1), date(2026, 3, 1)]
+    first = rows[1]
+    assert (first.sales_count, first.sales_amount, first.points_issued) == (
+        1,
+        Decimal("500.00"),
+        1000,
+    )
+    assert first.count_uplift is None
+    assert [row.campaign for row in campaign_figures(period=PERIOD, tier=tiers["silver"])] == [
+        campaign
+    ]
+    assert campaign_figures(period=EMPTY) == []
