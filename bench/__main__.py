@@ -92,6 +92,7 @@ class Context:
     tier_sample: int = 10_000
     import_rows: int = 20_000
     import_file_rows: int = 1_000_000
+    dashboard_requests: int = 10
     seed: int = 1
     baselines: dict = field(default_factory=dict)
 
@@ -147,6 +148,7 @@ def main(argv=None):
         tier_sample=1000 if args.quick else 10_000,
         import_rows=2000 if args.quick else 20_000,
         import_file_rows=50_000 if args.quick else 200_000,
+        dashboard_requests=5 if args.quick else 2,
         seed=args.seed,
     )
     info = machine(connection)
