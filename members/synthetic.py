@@ -48,7 +48,7 @@ EARN_PER_CENTS = 1000
 REDEEM_POINTS, REDEEM_CENTS = 100, 5000
 MIN_REDEEM, MAX_BILL_SHARE = 100, 50
 JOIN_POINTS, BIRTHDAY_POINTS = 100, 200
-CAMPAIGN_NAME, CAMPAIGN_DAY = "每月18日雙倍點數", 18
+CAMPAIGN_NAME, CAMPAIGN_DAY, CAMPAIGN_DAYS_BEFORE_END = "每月18日雙倍點數", 18, 182
 
 SURNAMES = (
     "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅"
@@ -205,13 +205,22 @@ class Counts:
 class ShopGenerator:
     """Simulates members one after the other; see `generate_shop`."""
 
-    def __init__(self, *, seed, years, end, tiers, rules, rewards):
+    def __init__(self, *, seed, years, end, tiers, rules, rewards, campaign):
         self.rng = random.Random(seed)
         self.end = end.toordinal()  # data covers the days before `end`
         self.start = self.end - round(years * 365)
         self.tiers = tiers  # [(Tier, TIERS row)] by rank
         self.rules = rules  # {BehaviourRule code: (id, name)}
         self.rewards = rewards  # [(Reward id, name, points cost)], cheapest first
+        self.campaign_start = campaign.starts_on
+        # As points.services keeps campaign_terms' explanation lines.
+        self.campaign_line = {
+            "campaign": campaign.name,
+            "campaign_id": str(campaign.pk),
+            "why": f"Every month on day {CAMPAIGN_DAY}",
+            "multiplier": "2",
+            "bonus": "0",
+        }
         # Member numbers and phones: an affine map of the member's index
         # modulo the number space, so they look random yet never collide.
         self.number_mul, self.number_add = _coprime(self.rng, 9 * 10**8), self.rng.randrange(10**8)
@@ -489,8 +498,8 @@ class ShopGenerator:
                 redeem = 0
         redeemed_cents = redeem * REDEEM_CENTS // REDEEM_POINTS
         paid = payable - redeemed_cents
-        # The shop's campaign: double points on the 18th of every month.
-        campaign = 2 if at.day == CAMPAIGN_DAY else 1
+        # The shop's campaign: double points on the 18th, its last half-year.
+        campaign = 2 if at.day == CAMPAIGN_DAY and at.date() >= self.campaign_start else 1
         earned = paid * multiplier * campaign // (EARN_PER_CENTS * 10)
         key = f"syn-sale-{purchase_id}"
         detail = {
@@ -502,7 +511,7 @@ class ShopGenerator:
             "campaign_multiplier": str(campaign),
             "base_points": earned,
             "bonuses": [],
-            "explanation": [{"campaign": CAMPAIGN_NAME}] if campaign > 1 else [],
+            "explanation": [self.campaign_line] if campaign > 1 else [],
         }
         out["purchases"].append(
             [
@@ -716,11 +725,12 @@ def _set_up_rewards():
     return rewards
 
 
-def _set_up_campaign(start, end):
-    Campaign.objects.update_or_create(
+def _set_up_campaign(end):
+    """Double points on the 18th, for the last half-year and the year ahead."""
+    campaign, _created = Campaign.objects.update_or_create(
         name=CAMPAIGN_NAME,
         defaults={
-            "starts_on": start,
+            "starts_on": end - timedelta(days=CAMPAIGN_DAYS_BEFORE_END),
             "ends_on": end + timedelta(days=365),
             "schedule": Campaign.Schedule.MONTH_DAYS,
             "month_days": [CAMPAIGN_DAY],
@@ -728,6 +738,7 @@ def _set_up_campaign(start, end):
             "is_active": True,
         },
     )
+    return campaign
 
 
 def clear_shop():
@@ -761,10 +772,16 @@ def generate_shop(
     end = end or shop_today()
     with transaction.atomic():
         tiers, rules = _set_up_programme()
-        _set_up_campaign(end - timedelta(days=round(years * 365)), end)
+        campaign = _set_up_campaign(end)
         rewards = _set_up_rewards()
     generator = ShopGenerator(
-        seed=seed, years=years, end=end, tiers=tiers, rules=rules, rewards=rewards
+        seed=seed,
+        years=years,
+        end=end,
+        tiers=tiers,
+        rules=rules,
+        rewards=rewards,
+        campaign=campaign,
     )
     on_postgres = connection.vendor == "postgresql"
     # One transaction: a failed load leaves nothing behind, not even the

@@ -6,6 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
+from campaigns.models import Campaign
+from campaigns.selectors import campaign_sales
 from config.clock import shop_date
 from members.models import Member
 from members.names import name_search_key
@@ -74,6 +76,10 @@ def test_sales_on_the_campaign_day_earn_double():
     doubled = [p for p in Purchase.objects.all() if p.earning_detail["campaign_multiplier"] == "2"]
     assert doubled
     assert {shop_date(p.created_at).day for p in doubled} == {18}
+    campaign = Campaign.objects.get()
+    assert all(shop_date(p.created_at) >= campaign.starts_on for p in doubled)
+    # The campaign's results find them as campaign_terms would have marked them.
+    assert campaign_sales(campaign).count() == len(doubled)
 
 
 @pytest.mark.django_db
