@@ -99,7 +99,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading the user's roles with the user (one query, not two).
+    "config.roles.RolesBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from config.clock import shop_day_start, shop_today

@@ -76,6 +76,16 @@ class SaleForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+    coupon = forms.CharField(
+        label=_("Coupon code"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(
+            # A scanned coupon stays in this field (counter.js), and its Enter
+            # checks the coupon rather than confirming the sale.
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "data-coupon": True}
+        ),
+    )
     wholesale = forms.BooleanField(label=_("Wholesale price"), required=False)
     idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
 
@@ -122,3 +132,7 @@ class SaleForm(forms.Form):
                 _("Enter points as a whole number, e.g. 200 (or leave it empty).")
             )
         return int(text)
+
+    def clean_coupon(self):
+        # Checked by the service (whose, valid, unused); here only tidied.
+        return " ".join(str(self.cleaned_data["coupon"] or "").split())

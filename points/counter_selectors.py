@@ -21,6 +21,8 @@ from members.selectors import STAGES, lifecycle_stage, search_members
 from points.models import LedgerEntry, ProgrammeRules, Purchase
 from points.selectors import expiring_soon
 from points.services import points_value, quote_purchase
+from rewards.models import display_coupon_code
+from rewards.selectors import catalogue_for_member
 from tiers.discounts import format_discount
 from tiers.selectors import tier_progress
 
@@ -86,8 +88,6 @@ class MemberCard:
     birthday_this_month: bool
     campaigns_today: list = field(default_factory=list)
     tier_progress: object = None
-    # A template the Rewards issue may render inline in place of its link.
-    reward_panel: str = ""
 
 
 def member_card(member, *, today=None) -> MemberCard:
@@ -106,6 +106,11 @@ def member_card(member, *, today=None) -> MemberCard:
         campaigns_today=active_today(today),
         tier_progress=tier_progress(member, as_of=today),
     )
+
+
+def redeemable_rewards(member):
+    """The catalogue items `member` can take now, for the card's rewards panel."""
+    return [item for item in catalogue_for_member(member=member) if item.available]
 
 
 # Staff may undo their own mistakes while the customer is still at the counter.
@@ -169,8 +174,10 @@ def balance_after(sale) -> int:
 
 def receipt(sale):
     """`sale` with what its receipt prints besides its own fields."""
-    sale.balance_after = balance_after(sale)
+    if getattr(sale, "balance_after", None) is None:  # record_purchase sets it on a new sale
+        sale.balance_after = balance_after(sale)
     sale.discount_label = format_discount(sale.discount_percent)
+    sale.coupon_display = display_coupon_code(sale.coupon_code)
     sale.campaign_lines = sale.earning_detail.get("explanation", [])
     return sale
 
@@ -179,23 +186,19 @@ def sale_for_receipt(pk):
     return receipt(Purchase.objects.select_related("member", "tier", "by").get(pk=pk))
 
 
-def quote_sale(*, member, amount, points_to_redeem=0, wholesale=False, use_max=False):
+def quote_sale(
+    *, member, amount, points_to_redeem=0, wholesale=False, coupon_code="", use_max=False
+):
     """The sale's preview; with `use_max`, redeeming the most points the
     programme allows on this bill (none when that is below the minimum)."""
+    terms = {"member": member, "amount": amount, "wholesale": wholesale, "coupon_code": coupon_code}
     if not use_max:
-        return quote_purchase(
-            member=member, amount=amount, points_to_redeem=points_to_redeem, wholesale=wholesale
-        )
-    quote = quote_purchase(member=member, amount=amount, wholesale=wholesale)
+        return quote_purchase(points_to_redeem=points_to_redeem, **terms)
+    quote = quote_purchase(**terms)
     if not quote.max_redeemable_points:
         return quote
     try:
-        return quote_purchase(
-            member=member,
-            amount=amount,
-            points_to_redeem=quote.max_redeemable_points,
-            wholesale=wholesale,
-        )
+        return quote_purchase(points_to_redeem=quote.max_redeemable_points, **terms)
     except LoyaltyError as error:
         if error.code == "below_minimum":
             return quote

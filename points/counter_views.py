@@ -6,6 +6,7 @@ whole page, so the counter still works when JavaScript does not.
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from config.errors import LoyaltyError
@@ -18,8 +19,12 @@ from points import counter_services
 from points.counter_forms import CounterEnrolForm, FindForm, SaleForm
 from points.models import Purchase
 from points.services import record_purchase
+from rewards.forms import RedeemForm
+from rewards.models import Reward
+from rewards.services import redeem_reward
 
 PAGE = "points/counter/counter.html"
+SALE_RECORDED = "counter-sale-recorded"
 
 
 def _page_context(request, partial=None):
@@ -141,6 +146,7 @@ def quote_view(request, pk):
                 amount=data["amount"],
                 points_to_redeem=data["points_to_redeem"],
                 wholesale=data["wholesale"],
+                coupon_code=data["coupon"],
                 use_max=use_max,
             )
         except LoyaltyError as error:
@@ -166,6 +172,7 @@ def sale_view(request, pk):
                 amount=data["amount"],
                 points_to_redeem=data["points_to_redeem"],
                 wholesale=data["wholesale"],
+                coupon_code=data["coupon"],
                 idempotency_key=data["idempotency_key"],
                 by=request.user,
             )
@@ -176,14 +183,66 @@ def sale_view(request, pk):
         else:
             if not request.htmx:
                 return redirect("points:counter_receipt", pk=sale.pk)
-            context = {
-                "sale": selectors.receipt(sale),
-                "recent_sales": selectors.recent_sales(user=request.user),
-            }
-            return render(request, "points/counter/_sale_done.html", context)
+            context = {"sale": selectors.receipt(sale)}
+            response = render(request, "points/counter/_sale_done.html", context)
+            # The recent-sales list reloads itself on this event (recent_view):
+            # the receipt comes back sooner, and confirm keeps its query budget.
+            response["HX-Trigger"] = SALE_RECORDED
+            return response
     member = _member_or_404(pk)
     context = _card_context(member, form.focus_first_error())
     return _render(request, "points/counter/_card.html", context, status=400)
+
+
+@staff_required
+@require_GET
+def rewards_view(request, pk):
+    """The card's rewards panel: what the member can redeem now, one button each."""
+    member = _member_or_404(pk)
+    context = {
+        "member": member,
+        "rewards": selectors.redeemable_rewards(member),
+        "redeem_key": RedeemForm.new_key(),
+    }
+    return render(request, "points/counter/_rewards.html", context)
+
+
+@staff_required
+@require_POST
+def redeem_view(request, pk):
+    """Redeem one reward from the card; the card comes back with the new balance.
+
+    The key comes from the panel, so a double click or a retry redeems once."""
+    member = _member_or_404(pk)
+    form = RedeemForm(request.POST)
+    context = {}
+    if not form.is_valid():
+        context["redeem_error"] = _("Choose the reward again: the form was incomplete.")
+    else:
+        reward = get_object_or_404(Reward, pk=form.cleaned_data["reward"])
+        try:
+            context["redeemed"] = redeem_reward(
+                member=member,
+                reward=reward,
+                quantity=form.cleaned_data["quantity"],
+                idempotency_key=f"counter-redeem:{form.cleaned_data['idempotency_key']}",
+                by=request.user,
+            )
+        except LoyaltyError as error:
+            context["redeem_error"] = error.message
+    member = selectors.counter_member(member.pk)
+    status = 400 if "redeem_error" in context else 200
+    return _render(
+        request, "points/counter/_card.html", {**_card_context(member), **context}, status=status
+    )
+
+
+@staff_required
+@require_GET
+def recent_view(request):
+    """The recent-sales list alone, which reloads after each sale."""
+    context = {"recent_sales": selectors.recent_sales(user=request.user)}
+    return render(request, "points/counter/_recent.html", context)
 
 
 @staff_required

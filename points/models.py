@@ -87,6 +87,34 @@ class ProgrammeRules(models.Model):
         rules, _created = cls.objects.get_or_create(pk=1)
         return rules
 
+    # What a sale reads of the rules, so it can read them with the member row.
+    SALE_FIELDS = (
+        "earn_points",
+        "earn_per_amount",
+        "redeem_points",
+        "redeem_value",
+        "min_redeem_points",
+        "max_bill_share",
+        "expiry_policy",
+        "expiry_months",
+    )
+
+    @classmethod
+    def annotations(cls, prefix="rules_"):
+        """Subqueries reading the rules row into another query's rows."""
+        row = cls.objects.filter(pk=1)
+        return {
+            f"{prefix}{name}": models.Subquery(row.values(name)[:1]) for name in cls.SALE_FIELDS
+        }
+
+    @classmethod
+    def from_annotations(cls, obj, prefix="rules_"):
+        """The rules read by `annotations` (the row created first if missing)."""
+        values = {name: getattr(obj, f"{prefix}{name}") for name in cls.SALE_FIELDS}
+        if values["redeem_points"] is None:
+            return cls.current()
+        return cls(pk=1, **values)
+
 
 class BehaviourRule(models.Model):
     """Points for something a member does besides buying, with a per-member cap."""
@@ -135,6 +163,13 @@ class Purchase(models.Model):
     discount_amount = models.DecimalField(
         _("discount"), max_digits=12, decimal_places=2, default=Decimal("0")
     )
+    # A coupon of the member's applied after the tier discount (the Coupon row
+    # links back through Coupon.used_purchase); the code is kept for the receipt
+    # and to tell a replay of this sale from another use of its key.
+    coupon_code = models.CharField(_("coupon"), max_length=20, blank=True)
+    coupon_discount = models.DecimalField(
+        _("coupon discount"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
     points_redeemed = models.PositiveIntegerField(_("points redeemed"), default=0)
     redeemed_value = models.DecimalField(
         _("points value"), max_digits=12, decimal_places=2, default=Decimal("0")
@@ -171,6 +206,9 @@ class Purchase(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(amount_paid__gte=0), name="purchase_paid_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(coupon_discount__gte=0), name="purchase_coupon_not_negative"
             ),
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0, refunded_amount__lte=models.F("amount_paid")),

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ from config.money import format_money, round_money
 from config.roles import is_owner
 from members.models import Member
 from points.models import BehaviourRule, LedgerEntry, LotDraw, ProgrammeRules, Purchase, Refund
-from tiers.services import evaluate_member
+from tiers.services import evaluate_member, sale_may_move_tier
 
 Kind = LedgerEntry.Kind
 
@@ -360,7 +360,7 @@ class Quote:
     tier: object
     discount_percent: Decimal
     discount_amount: Decimal
-    amount_due: Decimal  # after the tier discount, before points
+    amount_due: Decimal  # after the tier discount and the coupon, before points
     points_to_redeem: int
     redeemed_value: Decimal
     amount_paid: Decimal  # the eligible amount: after discount and points
@@ -370,6 +370,12 @@ class Quote:
     bonuses: list = field(default_factory=list)  # [(campaign, points)]
     points_earned: int = 0
     detail: dict = field(default_factory=dict)
+    coupon: object = None  # the rewards.Coupon applied, if any
+    coupon_discount: Decimal = Decimal("0")
+
+    @property
+    def coupon_code(self) -> str:
+        return self.coupon.code if self.coupon else ""
 
 
 def _positive_amount(amount) -> Decimal:
@@ -423,14 +429,22 @@ def _check_redemption(*, rules, points, max_points, balance):
         )
 
 
-def _compute(*, member, amount, points_to_redeem, wholesale, at, rules, balance) -> Quote:
+def _compute(
+    *, member, amount, points_to_redeem, wholesale, at, rules, balance, coupon=None
+) -> Quote:
+    """The sale's figures. `coupon(amount)` (optional) checks the member's
+    coupon against the bill after the tier discount and returns a CouponUse:
+    its discount comes off before points, so the points cap, the amount to
+    pay and the points earned all follow it."""
     gross = _positive_amount(amount)
     _refuse_blocked(member)
     points_to_redeem = int(points_to_redeem or 0)
     tier = member.tier
     percent = tier.wholesale_discount if wholesale else tier.retail_discount
     discount = round_money(gross * percent / 100)
-    due = gross - discount
+    coupon_use = coupon(gross - discount) if coupon else None
+    coupon_discount = coupon_use.discount if coupon_use else Decimal("0")
+    due = gross - discount - coupon_discount
     # Points may pay at most max_bill_share % of what is due after the discount.
     max_points = _floor_points(
         due * rules.max_bill_share / 100 * rules.redeem_points / rules.redeem_value
@@ -479,10 +493,27 @@ def _compute(*, member, amount, points_to_redeem, wholesale, at, rules, balance)
         bonuses=bonuses,
         points_earned=base_points + sum(p for _c, p in bonuses),
         detail=detail,
+        coupon=coupon_use.coupon if coupon_use else None,
+        coupon_discount=coupon_discount,
     )
 
 
-def quote_purchase(*, member, amount, points_to_redeem=0, wholesale=False, at=None) -> Quote:
+def _coupon_check(*, member, code, at, use):
+    """A `coupon` argument for _compute, or None when no code was given:
+    with `use` the coupon row is locked for the sale, else only checked (the quote)."""
+    if not str(code or "").strip():
+        return None
+    from rewards import services as rewards
+
+    if use:
+        # Locked and checked now; marked used once the sale exists (one UPDATE).
+        return lambda amount: rewards.take_coupon(member=member, code=code, amount=amount, at=at)
+    return lambda amount: rewards.check_coupon(member=member, code=code, amount=amount, at=at)
+
+
+def quote_purchase(
+    *, member, amount, points_to_redeem=0, wholesale=False, at=None, coupon_code=""
+) -> Quote:
     """What record_purchase would do, without saving or locking anything."""
     at = at or timezone.now()
     member = Member.objects.select_related("tier").get(pk=member.pk)
@@ -494,15 +525,19 @@ def quote_purchase(*, member, amount, points_to_redeem=0, wholesale=False, at=No
         at=at,
         rules=ProgrammeRules.current(),
         balance=spendable_balance(member, as_of=shop_date(at)),
+        coupon=_coupon_check(member=member, code=coupon_code, at=at, use=False),
     )
 
 
-def _replay_purchase(existing, *, member, amount, points_to_redeem, wholesale):
+def _replay_purchase(existing, *, member_id, amount, points_to_redeem, wholesale, coupon_code):
+    from rewards.services import normalize_coupon_code
+
     same = (
-        existing.member_id == member.pk
+        existing.member_id == member_id
         and existing.gross_amount == _positive_amount(amount)
         and existing.points_redeemed == int(points_to_redeem or 0)
         and existing.wholesale == bool(wholesale)
+        and existing.coupon_code == normalize_coupon_code(coupon_code)
     )
     if not same:
         raise _conflict(existing.idempotency_key)
@@ -514,35 +549,106 @@ def _campaign_link(campaign):
     return {"campaign": campaign} if hasattr(campaign, "_meta") else {}
 
 
-def _record_earning(*, member, purchase, quote, key, by, at, rules):
-    if quote.base_points:
-        grant_points(
-            member=member,
-            points=quote.base_points,
-            kind=Kind.PURCHASE_EARN,
-            idempotency_key=f"{key}:earn",
-            reason=_("Sale #%(id)s") % {"id": purchase.pk},
-            by=by,
-            at=at,
-            rules=rules,
-            purchase=purchase,
+class _KeyTaken(Exception):
+    """The sale's key was committed by a transaction this one could not see
+    when it read the member row: leave the transaction, then replay."""
+
+
+def _lock_for_sale(member_id, *, key, gross):
+    """Lock the member row and read, in the same query, what the sale needs
+    besides it: the programme rules, the sale already recorded under `key`
+    (as of the query's snapshot) and whether the tier may move."""
+    return (
+        Member.objects.select_for_update(of=("self",))
+        .select_related("tier")
+        .annotate(
+            replay_id=Subquery(Purchase.objects.filter(idempotency_key=key).values("pk")[:1]),
+            tier_may_move=sale_may_move_tier(added_spend=gross),
+            **ProgrammeRules.annotations(),
         )
-    for index, (campaign, points) in enumerate(quote.bonuses):
-        grant_points(
-            member=member,
-            points=points,
-            kind=Kind.CAMPAIGN_BONUS,
-            idempotency_key=f"{key}:bonus:{index}",
-            reason=str(campaign)[:200],
-            by=by,
-            at=at,
-            rules=rules,
-            purchase=purchase,
-            **_campaign_link(campaign),
+        .get(pk=member_id)
+    )
+
+
+def _plan_draws(lots, points):
+    """[(lot, points)] taking `points` from `lots` in order."""
+    draws, left = [], points
+    for lot in lots:
+        take = min(lot.remaining, left)
+        if take > 0:
+            draws.append((lot, take))
+            left -= take
+    return draws
+
+
+def _sale_entries(*, member, purchase, quote, lots, key, by, at, rules):
+    """Write the sale's ledger entries, lot draws and lot remainders in one
+    query each. Their keys derive from the sale's new, unique key, so none
+    can exist yet: no look-up, and a clash is refused as a key conflict."""
+    reason = _("Sale #%(id)s") % {"id": purchase.pk}
+    common = {"member": member, "created_at": at, "reason": reason, "by": _user(by)}
+    common["purchase"] = purchase
+    expires_on = lot_expiry(rules=rules, earned_on=shop_date(at))
+    entries = []
+    if quote.points_to_redeem:
+        entries.append(
+            LedgerEntry(
+                kind=Kind.REDEEM_CASH,
+                points=-quote.points_to_redeem,
+                idempotency_key=f"{key}:redeem",
+                **common,
+            )
+        )
+    earned = [(Kind.PURCHASE_EARN, quote.base_points, "earn", reason, {})]
+    earned += [
+        (Kind.CAMPAIGN_BONUS, points, f"bonus:{index}", str(campaign), _campaign_link(campaign))
+        for index, (campaign, points) in enumerate(quote.bonuses)
+    ]
+    for kind, points, suffix, text, links in earned:
+        if points <= 0:
+            continue
+        entries.append(
+            LedgerEntry(
+                kind=kind,
+                points=points,
+                remaining=points,
+                expires_on=expires_on,
+                idempotency_key=f"{key}:{suffix}",
+                **{**common, "reason": text[:200], **links},
+            )
+        )
+    if not entries:
+        return
+    try:
+        LedgerEntry.objects.bulk_create(entries)
+    except IntegrityError:
+        raise _conflict(key) from None
+    if quote.points_to_redeem:
+        draws = _plan_draws(lots, quote.points_to_redeem)
+        for lot, take in draws:
+            lot.remaining -= take
+        LedgerEntry.objects.bulk_update([lot for lot, _take in draws], ["remaining"])
+        LotDraw.objects.bulk_create(
+            [LotDraw(entry=entries[0], lot=lot, points=take) for lot, take in draws]
         )
 
 
-@transaction.atomic(durable=True)
+def _save_figures(member, *, quote, at):
+    """The member's cached balance and spend figures, in one UPDATE."""
+    delta = quote.points_earned - quote.points_to_redeem
+    member.points_balance += delta
+    member.lifetime_spend += quote.amount_paid
+    member.purchase_count += 1
+    if member.last_purchase_at is None or at > member.last_purchase_at:
+        member.last_purchase_at = at
+    Member.objects.filter(pk=member.pk).update(
+        points_balance=F("points_balance") + delta,
+        lifetime_spend=member.lifetime_spend,
+        purchase_count=member.purchase_count,
+        last_purchase_at=member.last_purchase_at,
+    )
+
+
 def record_purchase(
     *,
     member,
@@ -553,81 +659,114 @@ def record_purchase(
     by=None,
     at=None,
     note="",
+    coupon_code="",
 ) -> Purchase:
-    """Record a sale: tier discount, points as cash, points earned, the
-    member's figures and a tier upgrade if the sale qualifies.
+    """Record a sale: tier discount, the member's coupon (`coupon_code`, ""
+    for none), points as cash, points earned, the member's figures and a tier
+    upgrade if the sale qualifies. The coupon is marked used in this
+    transaction: if the sale fails, it stays unused.
 
     The server recomputes everything. Called again with the same key it
     returns the first Purchase and changes nothing; the same key with other
-    figures is refused.
+    figures (another coupon included) is refused. The returned new sale
+    carries `balance_after`, the member's balance right after it.
+
+    One durable transaction (see _record_sale). A second request with the
+    same key that waited on the member lock may not see the first sale's row
+    in its snapshot; its insert then fails on the unique key, and the sale is
+    answered as a replay after that transaction has rolled back.
     """
-    member = lock_member(member)
-    existing = Purchase.objects.filter(idempotency_key=idempotency_key).first()
-    if existing:
-        return _replay_purchase(
-            existing,
+    terms = {
+        "amount": amount,
+        "points_to_redeem": points_to_redeem,
+        "wholesale": wholesale,
+        "coupon_code": coupon_code,
+    }
+    member_id = member.pk if isinstance(member, Member) else member
+    try:
+        return _record_sale(
+            member_id=member_id, key=idempotency_key, by=by, at=at, note=note, **terms
+        )
+    except _KeyTaken:
+        existing = Purchase.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise _conflict(idempotency_key) from None
+        return _replay_purchase(existing, member_id=member_id, **terms)
+
+
+@transaction.atomic(durable=True)
+def _record_sale(
+    *, member_id, amount, key, points_to_redeem, wholesale, coupon_code, by, at, note
+) -> Purchase:
+    terms = {
+        "amount": amount,
+        "points_to_redeem": points_to_redeem,
+        "wholesale": wholesale,
+        "coupon_code": coupon_code,
+    }
+    member = _lock_for_sale(member_id, key=key, gross=_positive_amount(amount))
+    if member.replay_id:
+        existing = Purchase.objects.get(pk=member.replay_id)
+        return _replay_purchase(existing, member_id=member.pk, **terms)
+    at = at or timezone.now()
+    rules = ProgrammeRules.from_annotations(member)
+    lots, balance = None, member.points_balance  # a sale using no points reads no lots
+    if int(points_to_redeem or 0) > 0:
+        # Lots before the figures: the points on offer are what they hold.
+        lots = _expire_lots(member, _lock_open_lots(member), as_of=shop_date(at))
+        balance = sum(lot.remaining for lot in lots)
+    try:
+        quote = _compute(
             member=member,
             amount=amount,
             points_to_redeem=points_to_redeem,
             wholesale=wholesale,
-        )
-    at = at or timezone.now()
-    rules = ProgrammeRules.current()
-    quote = _compute(
-        member=member,
-        amount=amount,
-        points_to_redeem=points_to_redeem,
-        wholesale=wholesale,
-        at=at,
-        rules=rules,
-        balance=spendable_balance(member, as_of=shop_date(at)),
-    )
-    try:
-        with transaction.atomic():
-            purchase = Purchase.objects.create(
-                member=member,
-                idempotency_key=idempotency_key,
-                created_at=at,
-                gross_amount=quote.gross_amount,
-                wholesale=quote.wholesale,
-                discount_percent=quote.discount_percent,
-                discount_amount=quote.discount_amount,
-                points_redeemed=quote.points_to_redeem,
-                redeemed_value=quote.redeemed_value,
-                amount_paid=quote.amount_paid,
-                points_earned=quote.points_earned,
-                earning_detail=quote.detail,
-                tier=quote.tier,
-                note=(note or "")[:200],
-                by=_user(by),
-            )
-    except IntegrityError:
-        raise _conflict(idempotency_key) from None
-    if quote.points_to_redeem:
-        spend_points(
-            member=member,
-            points=quote.points_to_redeem,
-            kind=Kind.REDEEM_CASH,
-            idempotency_key=f"{idempotency_key}:redeem",
-            reason=_("Sale #%(id)s") % {"id": purchase.pk},
-            by=by,
             at=at,
-            purchase=purchase,
+            rules=rules,
+            balance=balance,
+            coupon=_coupon_check(member=member, code=coupon_code, at=at, use=True),
         )
-    _record_earning(
-        member=member,
-        purchase=purchase,
-        quote=quote,
-        key=idempotency_key,
-        by=by,
-        at=at,
-        rules=rules,
+    except LoyaltyError:
+        # A replay refused on today's figures (points since spent, the coupon
+        # used by the first sale) is still a replay.
+        existing = Purchase.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise
+        return _replay_purchase(existing, member_id=member.pk, **terms)
+    try:
+        purchase = Purchase.objects.create(
+            member=member,
+            idempotency_key=key,
+            created_at=at,
+            gross_amount=quote.gross_amount,
+            wholesale=quote.wholesale,
+            discount_percent=quote.discount_percent,
+            discount_amount=quote.discount_amount,
+            coupon_code=quote.coupon_code,
+            coupon_discount=quote.coupon_discount,
+            points_redeemed=quote.points_to_redeem,
+            redeemed_value=quote.redeemed_value,
+            amount_paid=quote.amount_paid,
+            points_earned=quote.points_earned,
+            earning_detail=quote.detail,
+            tier=quote.tier,
+            note=(note or "")[:200],
+            by=_user(by),
+        )
+    except IntegrityError:
+        # No savepoint (it would cost two queries on every sale): on
+        # PostgreSQL this transaction is now unusable, so leave it.
+        raise _KeyTaken from None
+    if quote.coupon:
+        from rewards.services import CouponUse, mark_coupon_used
+
+        use = CouponUse(coupon=quote.coupon, discount=quote.coupon_discount)
+        mark_coupon_used(use=use, purchase=purchase, by=_user(by), at=at)
+    _sale_entries(
+        member=member, purchase=purchase, quote=quote, lots=lots, key=key, by=by, at=at, rules=rules
     )
-    member.lifetime_spend += quote.amount_paid
-    member.purchase_count += 1
-    if member.last_purchase_at is None or at > member.last_purchase_at:
-        member.last_purchase_at = at
-    member.save(update_fields=["lifetime_spend", "purchase_count", "last_purchase_at"])
+    _save_figures(member, quote=quote, at=at)
+    purchase.balance_after = member.points_balance
     if member.referred_by_id and member.purchase_count == 1:
         _reward_referrer(buyer=member, by=by, at=at)
     evaluate_member(
@@ -635,6 +774,7 @@ def record_purchase(
         as_of=shop_date(at),
         reason=_("Sale #%(id)s") % {"id": purchase.pk},
         by=_user(by),
+        may_move=member.tier_may_move,
     )
     return purchase
 
@@ -644,6 +784,13 @@ def record_purchase(
 
 
 def _refund_amount(purchase, amount) -> Decimal:
+    if purchase.amount_paid <= 0 and not purchase.points_redeemed:
+        raise LoyaltyError(
+            _("Sale #%(id)s was paid in full by its coupon, so there is no money to refund.")
+            % {"id": purchase.pk},
+            field="amount",
+            code="nothing_paid",
+        )
     if purchase.amount_paid <= 0:
         raise LoyaltyError(
             _(
@@ -696,6 +843,10 @@ def _refund_shares(purchase, amount):
 @transaction.atomic(durable=True)
 def refund_purchase(*, purchase, amount=None, idempotency_key, by=None, reason="") -> Refund:
     """Refund `amount` of a sale (all that is left when None).
+
+    Only money paid can be refunded: a coupon used on the sale is not given
+    back, and the refund's share of the sale's points is its share of the
+    amount paid (after the tier discount, the coupon and points).
 
     Returns the refund's share of redeemed points to their lots first, then
     takes back its share of earned points; when the member has already spent

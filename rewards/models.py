@@ -245,6 +245,11 @@ class RewardRedemption(models.Model):
         return self.status != self.Status.CANCELLED
 
 
+def display_coupon_code(code) -> str:
+    """A stored code in groups of four, as printed on the slip (ABCD-EFGH-JKLM)."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
 class Coupon(models.Model):
     """A code a member shows at the counter; its terms are copied from the reward
     when issued, so editing the reward later changes no coupon already out."""
@@ -305,7 +310,7 @@ class Coupon(models.Model):
 
     @property
     def display_code(self):
-        return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+        return display_coupon_code(self.code)
 
     @property
     def is_used(self):

@@ -450,12 +450,21 @@ def use_coupon(*, member, code, amount, purchase=None, by=None, at=None) -> Coup
     (field "coupon") for unknown, another member's, used, cancelled, not yet
     valid or expired codes.
     """
+    moment = at or timezone.now()
+    use = take_coupon(member=member, code=code, amount=amount, at=moment)
+    return mark_coupon_used(use=use, purchase=purchase, by=by, at=moment)
+
+
+def take_coupon(*, member, code, amount, at) -> CouponUse:
+    """use_coupon's first half, for a caller that holds the member lock and
+    its own transaction (record_purchase): lock and check the coupon and
+    compute its discount; nothing is written, and a refusal leaves the
+    transaction usable. Finish with mark_coupon_used."""
     normalized = normalize_coupon_code(code)
     coupon = (
         Coupon.objects.select_for_update().filter(code=normalized).first() if normalized else None
     )
-    moment = at or timezone.now()
-    refusal = _coupon_refusal(coupon, member=member, code=code, today=shop_date(moment))
+    refusal = _coupon_refusal(coupon, member=member, code=code, today=shop_date(at))
     if refusal:
         raise refusal
     if Decimal(amount) <= 0:
@@ -464,13 +473,18 @@ def use_coupon(*, member, code, amount, purchase=None, by=None, at=None) -> Coup
             field="amount",
             code="coupon_no_amount",
         )
-    discount = coupon_discount(coupon=coupon, amount=amount)
-    coupon.used_at = moment
-    coupon.used_amount = discount
+    return CouponUse(coupon=coupon, discount=coupon_discount(coupon=coupon, amount=amount))
+
+
+def mark_coupon_used(*, use, purchase=None, by=None, at=None) -> CouponUse:
+    """Record a coupon taken with take_coupon as used (one UPDATE)."""
+    coupon = use.coupon
+    coupon.used_at = at or timezone.now()
+    coupon.used_amount = use.discount
     coupon.used_purchase = purchase
     coupon.used_by = by if by and by.is_authenticated else None
     coupon.save(update_fields=["used_at", "used_amount", "used_purchase", "used_by"])
-    return CouponUse(coupon=coupon, discount=discount)
+    return use
 
 
 def attach_coupon_to_purchase(*, coupon, purchase) -> Coupon:

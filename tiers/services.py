@@ -8,7 +8,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import (
+    BooleanField,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Value,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -84,7 +94,37 @@ def _give_upgrade_reward(*, member, tier, change, at, by=None):
     return reward
 
 
-def evaluate_member(*, member, as_of, reason, by=None):
+def sale_may_move_tier(*, added_spend):
+    """An expression for a Member queryset: False when a sale adding at most
+    `added_spend` and one purchase cannot make the member (or their referrer)
+    qualify for a higher tier, so evaluate_member may skip its queries.
+
+    The member's cached lifetime spend and purchase count are upper bounds of
+    every spend and purchase figure, so they are compared with the thresholds
+    of the active tiers above theirs. No cached figure bounds points earned or
+    referred buyers: a tier above that uses them always answers True, and so
+    does a referred member while any tier counts referrals.
+    """
+    spend = ExpressionWrapper(
+        OuterRef("lifetime_spend") + Value(added_spend),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+    reachable = (
+        Q(qualify_lifetime_spend__lte=spend)
+        | Q(qualify_window_spend__lte=spend)
+        | Q(qualify_window_purchases__lte=OuterRef("purchase_count") + 1)
+        | Q(qualify_window_points__isnull=False)
+        | Q(qualify_referred_buyers__isnull=False)
+    )
+    higher = Tier.objects.active().filter(reachable, rank__gt=OuterRef("tier__rank"))
+    counts_referrals = Tier.objects.active().filter(qualify_referred_buyers__isnull=False)
+    return ExpressionWrapper(
+        Exists(higher) | (Q(referred_by__isnull=False) & Exists(counts_referrals)),
+        output_field=BooleanField(),
+    )
+
+
+def evaluate_member(*, member, as_of, reason, by=None, may_move=True):
     """Upgrade `member` at once if they now qualify for a higher tier.
 
     Runs inside the caller's transaction with the member row locked (it is
@@ -92,7 +132,12 @@ def evaluate_member(*, member, as_of, reason, by=None):
     figures count all of it. Also ends a grace period the member has earned
     their way out of, and, on a referred member's first purchase, upgrades the
     referrer if that makes them qualify. Returns the member's TierChange, or None.
+
+    `may_move=False` (what `sale_may_move_tier` said when the sale locked the
+    member) skips every query unless a grace period may end.
     """
+    if not may_move and member.tier_grace_until is None:
+        return None
     ladder = active_ladder()
     if not ladder:
         return None

@@ -41,6 +41,8 @@
   function catchScan(event) {
     var field = event.target;
     if (!field.closest || !field.closest("#sale-form") || field.tagName !== "INPUT") return false;
+    // Coupon codes are scanned too: they belong in their own field.
+    if (field.hasAttribute("data-coupon")) return false;
     var now = window.performance.now();
     var quick = now - burst.last < SCAN_GAP_MS && burst.field === field;
     if (event.key.length === 1) {
@@ -62,8 +64,20 @@
     return true;
   }
 
+  // Enter in the coupon field (a scanner sends one) checks the coupon in the
+  // quote and moves to the confirm button; a second Enter confirms.
+  function checkCoupon(event) {
+    var field = event.target;
+    if (event.key !== "Enter" || !field.hasAttribute || !field.hasAttribute("data-coupon")) return false;
+    event.preventDefault();
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+    var confirm = field.form && field.form.querySelector(".sale-confirm");
+    if (confirm) confirm.focus();
+    return true;
+  }
+
   document.addEventListener("keydown", function (event) {
-    if (catchScan(event)) return;
+    if (catchScan(event) || checkCoupon(event)) return;
     if (event.key === "Escape" && !event.defaultPrevented) {
       event.preventDefault();
       startOver();

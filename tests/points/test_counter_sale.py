@@ -104,7 +104,10 @@ def test_confirm_records_the_sale_and_shows_the_receipt(staff_client, silver):
     body = response.content.decode()
     assert 'id="receipt"' in body
     assert response.context["sale"].balance_after == 1760
-    assert 'id="counter-recent" class="counter-recent no-print" hx-swap-oob="true"' in body
+    assert response["HX-Trigger"] == "counter-sale-recorded"
+    recent = staff_client.get(reverse("points:counter_recent"), headers=HTMX)
+    assert f'id="recent-sale-{sale.pk}"' in recent.content.decode()
+    assert 'hx-trigger="counter-sale-recorded from:body"' in recent.content.decode()
 
 
 def test_confirm_with_the_same_key_records_one_sale(staff_client, silver):

@@ -180,7 +180,7 @@ def test_member_figures_are_kept_with_the_sale(member, staff):
 def test_the_tier_engine_is_asked_inside_the_sale(member, monkeypatch):
     seen = []
 
-    def evaluate(*, member, as_of, reason, by=None):
+    def evaluate(*, member, as_of, reason, by=None, may_move=True):
         seen.append((member.purchase_count, as_of))
 
     monkeypatch.setattr("points.services.evaluate_member", evaluate)
@@ -218,3 +218,27 @@ def test_quote_refuses_what_the_sale_would_refuse(member):
     with pytest.raises(LoyaltyError) as error:
         quote_purchase(member=member, amount=Decimal("100"), points_to_redeem=100)
     assert error.value.code == "insufficient_points"
+
+
+def test_a_replay_the_member_lock_could_not_see_still_returns_the_first_sale(member, monkeypatch):
+    """On PostgreSQL a second request that waited on the member lock reads the
+    row with a snapshot older than the first sale: its insert then hits the
+    unique key, and it answers as a replay once its transaction is gone."""
+    from points import services
+
+    first = record_purchase(member=member, amount=Decimal("100"), idempotency_key="twice")
+    lock = services._lock_for_sale
+
+    def stale_lock(member_id, *, key, gross):
+        locked = lock(member_id, key=key, gross=gross)
+        locked.replay_id = None  # as if read before the first sale committed
+        return locked
+
+    monkeypatch.setattr(services, "_lock_for_sale", stale_lock)
+    again = record_purchase(member=member, amount=Decimal("100"), idempotency_key="twice")
+    assert again == first
+    with pytest.raises(LoyaltyError) as caught:
+        record_purchase(member=member, amount=Decimal("200"), idempotency_key="twice")
+    assert caught.value.code == "idempotency_conflict"
+    member.refresh_from_db()
+    assert (Purchase.objects.count(), member.purchase_count, member.points_balance) == (1, 1, 95)
