@@ -5,6 +5,7 @@ from datetime import date
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaigns.models import Campaign, CampaignSettings
 from tiers.models import Tier
@@ -18,7 +19,8 @@ def _split(text: str) -> list[str]:
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    # "Name" alone is a member's name (姓名) in the members catalog, which wins.
+    name = forms.CharField(label=pgettext_lazy("campaign", "Name"), max_length=200)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -207,7 +207,7 @@ class Campaign(models.Model):
     @property
     def audience_label(self) -> str:
         """Who it targets; reads the tiers, so prefetch them on lists."""
-        tier_names = [tier.name for tier in self.tiers.all()]
+        tier_names = [tier.display_name for tier in self.tiers.all()]
         tiers = ", ".join(tier_names) if tier_names else str(_("all tiers"))
         parts = [tiers]
         if self.segment != self.Segment.ALL:

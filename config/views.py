@@ -1,4 +1,6 @@
+from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
@@ -29,3 +31,12 @@ def permission_denied(request, exception=None):
 @login_not_required
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+@login_not_required
+def admin_login(request):
+    """The admin's log-in form, except for a signed-in user it would not let in
+    (counter staff): they get the owner-only 403 page, not a second log-in."""
+    if request.user.is_authenticated and not admin.site.has_permission(request):
+        raise PermissionDenied
+    return admin.site.login(request)

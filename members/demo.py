@@ -120,10 +120,12 @@ def ensure_demo_members(*, count, seed=2026):
 
 DEMO_BEHAVIOUR_RULES = [
     # action, code, name, points, times per member
-    ("join", "join", "Welcome points", 50, 1),
-    ("profile", "profile", "Completed profile", 30, 1),
-    ("birthday", "birthday", "Birthday points", 100, None),
-    ("referral", "referral", "Referred a friend who bought", 200, None),
+    # Named as a Taiwanese shop would (the names are the shop's own text, one
+    # language): staff see them on the member page and in the ledger.
+    ("join", "join", "入會禮", 50, 1),
+    ("profile", "profile", "完成個人資料", 30, 1),
+    ("birthday", "birthday", "生日點數", 100, None),
+    ("referral", "referral", "推薦好友消費", 200, None),
 ]
 
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.models import Member
 
@@ -12,7 +13,8 @@ class MemberForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
-    name = forms.CharField(label=_("Name"), max_length=200)
+    # "Name" alone is 任务名 (a task's name) in django-celery-beat's catalog, which wins.
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=200)
     email = forms.CharField(label=_("Email"), max_length=254, required=False)
     birthday = forms.DateField(
         label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -27,6 +29,26 @@ class MemberForm(forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     messages_opt_out = forms.BooleanField(label=_("No marketing messages"), required=False)
+
+    def clean(self):
+        # The service stops at the first wrong field; check them all here so
+        # the cashier fixes the phone, email and birthday in one go.
+        from members.services import clean_member_fields
+
+        cleaned = super().clean()
+        problems = []
+        clean_member_fields(
+            phone=self.data.get("phone", ""),
+            name=self.data.get("name", ""),
+            email=self.data.get("email", ""),
+            birthday=cleaned.get("birthday"),
+            gender=cleaned.get("gender", ""),
+            errors=problems,
+        )
+        for problem in problems:
+            if problem.field and problem.field not in self.errors:
+                self.add_error(problem.field, problem.message)
+        return cleaned
 
     def clean_referrer(self):
         from members.selectors import search_members

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from members.messaging import queue_message, send_due_messages
 from members.models import (
@@ -267,6 +268,47 @@ JOBS = {
 }
 # Jobs that must run again whenever called (the outbox drains many times a day).
 REPEATABLE = {"send_messages"}
+
+
+# What the figures a job stores in JobRun.summary are called on the Jobs page
+# (a context: bare "sent" or "failed" mean other things in other catalogs).
+SUMMARY_LABELS = {
+    "due": pgettext_lazy("job summary", "review due today"),
+    "enabled": pgettext_lazy("job summary", "reminders on"),
+    "as_of": pgettext_lazy("job summary", "as of"),
+    "chunks": pgettext_lazy("job summary", "chunks"),
+    "members": pgettext_lazy("job summary", "members reviewed"),
+    "upgraded": pgettext_lazy("job summary", "upgraded"),
+    "grace_started": pgettext_lazy("job summary", "grace periods started"),
+    "grace_cleared": pgettext_lazy("job summary", "grace periods cleared"),
+    "downgraded": pgettext_lazy("job summary", "downgraded"),
+    "moves": pgettext_lazy("job summary", "moves"),
+    "points_expired": pgettext_lazy("job summary", "points expired"),
+    "messages_queued": pgettext_lazy("job summary", "messages queued"),
+    "members_gifted": pgettext_lazy("job summary", "members gifted"),
+    "points_given": pgettext_lazy("job summary", "points given"),
+    "rewards_issued": pgettext_lazy("job summary", "rewards issued"),
+    "rewards_not_issued": pgettext_lazy("job summary", "rewards not issued"),
+    "wake_up_offers": pgettext_lazy("job summary", "wake-up offers"),
+    "follow_ups_added": pgettext_lazy("job summary", "follow-ups added"),
+    "sent": pgettext_lazy("job summary", "sent"),
+    "retrying": pgettext_lazy("job summary", "retrying"),
+    "failed": pgettext_lazy("job summary", "failed"),
+}
+
+
+def summary_lines(summary):
+    """[(label, value)] for a stored summary, in the reader's language."""
+    lines = []
+    for key, value in (summary or {}).items():
+        if key == "dry_run":
+            continue
+        if isinstance(value, bool):
+            value = pgettext("job summary", "yes") if value else pgettext("job summary", "no")
+        elif isinstance(value, dict):
+            value = ", ".join(f"{name} {count}" for name, count in value.items()) or "–"
+        lines.append((SUMMARY_LABELS.get(key, key), value))
+    return lines
 
 
 def run_job(*, job, day):

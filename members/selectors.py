@@ -109,14 +109,19 @@ def get_member(pk):
 
 def job_overview():
     """Each nightly job with its latest run (one query for all of them)."""
-    from members.jobs import JOBS
+    from members.jobs import JOBS, summary_lines
     from members.models import JobRun
 
     latest = {}
     for run in JobRun.objects.order_by("job", "-run_for", "-started_at").distinct():
         latest.setdefault(run.job, run)
     return [
-        {"name": name, "label": label, "last_run": latest.get(name)}
+        {
+            "name": name,
+            "label": label,
+            "last_run": latest.get(name),
+            "summary": summary_lines(latest[name].summary) if name in latest else [],
+        }
         for name, (_function, label) in JOBS.items()
     ]
 

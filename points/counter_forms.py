@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FindForm(forms.Form):
@@ -34,7 +35,10 @@ class CounterEnrolForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     name = forms.CharField(
-        label=_("Name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        # "person" context: a bare "Name" is a task name in a library's catalog.
+        label=pgettext_lazy("person", "Name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
     def focus_first_gap(self):

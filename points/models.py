@@ -158,7 +158,11 @@ class Purchase(models.Model):
     gross_amount = models.DecimalField(_("bill amount"), max_digits=12, decimal_places=2)
     wholesale = models.BooleanField(_("wholesale"), default=False)
     discount_percent = models.DecimalField(
-        _("tier discount (% off)"), max_digits=5, decimal_places=2, default=Decimal("0")
+        # xgettext:no-python-format
+        _("tier discount (% off)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
     )
     discount_amount = models.DecimalField(
         _("discount"), max_digits=12, decimal_places=2, default=Decimal("0")

@@ -6,9 +6,9 @@ from rewards.models import Reward
 from tiers.models import Tier
 
 DEMO_REWARDS = [
-    # name, English name, kind, points, stock, minimum tier rank, extra fields
-    ("護髮膜", "Hair mask", "goods", 300, 20, None, {}),
-    ("頭皮按摩", "Scalp massage", "service", 500, None, 2, {}),
+    # name (Traditional), English name, kind, points, stock, minimum tier rank, extra fields
+    ("護髮膜", "Hair mask", "goods", 300, 20, None, {"name_zh_hans": "护发膜"}),
+    ("頭皮按摩", "Scalp massage", "service", 500, None, 2, {"name_zh_hans": "头皮按摩"}),
     (
         "NT$100 折價券",
         "NT$100 voucher",
@@ -17,14 +17,23 @@ DEMO_REWARDS = [
         None,
         None,
         {
+            "name_zh_hans": "NT$100 折价券",
             "coupon_value": Decimal("100"),
             "coupon_valid_days": 60,
             "limit_per_member": 2,
             "limit_period": "month",
         },
     ),
-    ("VIP 造型體驗", "VIP styling session", "service", 2000, 5, 3, {}),
-    ("限量帆布袋", "Limited tote bag", "goods", 150, 0, None, {}),
+    (
+        "VIP 造型體驗",
+        "VIP styling session",
+        "service",
+        2000,
+        5,
+        3,
+        {"name_zh_hans": "VIP 造型体验"},
+    ),
+    ("限量帆布袋", "Limited tote bag", "goods", 150, 0, None, {"name_zh_hans": "限量帆布袋"}),
 ]
 
 

@@ -53,9 +53,9 @@ def redemption_refusal(*, member, reward, quantity, today, taken, balance=None, 
             _("“%(reward)s” is for %(tier)s members and above; %(member)s is %(member_tier)s.")
             % {
                 "reward": name,
-                "tier": reward.min_tier.name,
+                "tier": reward.min_tier.display_name,
                 "member": member.name,
-                "member_tier": member.tier.name,
+                "member_tier": member.tier.display_name,
             },
             code=STATE_NEEDS_TIER,
         )

@@ -71,6 +71,7 @@ class Tier(models.Model):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour like #c9a227."))],
     )
     retail_discount = models.DecimalField(
+        # xgettext:no-python-format
         _("retail discount (% off)"),
         max_digits=5,
         decimal_places=2,
@@ -79,6 +80,7 @@ class Tier(models.Model):
         help_text=_("Percentage taken off the retail price: 5 means the member pays 95%."),
     )
     wholesale_discount = models.DecimalField(
+        # xgettext:no-python-format
         _("wholesale discount (% off)"),
         max_digits=5,
         decimal_places=2,
@@ -376,3 +378,20 @@ class TierSettingsAudit(models.Model):
 
     def __str__(self):
         return f"{self.label} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def display_label(self):
+        """What changed, in the reader's script (the label keeps the name as typed)."""
+        return self.tier.display_name if self.tier_id else self.label
+
+    @property
+    def change_lines(self):
+        """[(field's name in the reader's language, old, new)]."""
+        model = Tier if self.subject == self.Subject.TIER else TierProgramme
+        names = {field.name: field.verbose_name for field in model._meta.fields}
+        names["members_moved"] = _("members moved")
+        lines = []
+        for key, values in (self.changes or {}).items():
+            old, new = values if isinstance(values, list | tuple) else (None, values)
+            lines.append((names.get(key, key), old, new))
+        return lines

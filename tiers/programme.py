@@ -112,7 +112,7 @@ def validate_ladder(tiers, *, edited=None):
                 "%(tier)s is the lowest active tier, which every member holds from the start: "
                 "clear its qualification thresholds."
             )
-            % {"tier": entry.name},
+            % {"tier": entry.display_name},
             field=field if entry is edited else None,
             code="entry_threshold",
         )
@@ -123,7 +123,7 @@ def validate_ladder(tiers, *, edited=None):
                     "%(tier)s needs at least one qualification threshold, "
                     "or every member would qualify for it."
                 )
-                % {"tier": tier.name},
+                % {"tier": tier.display_name},
                 field="qualify_lifetime_spend" if tier is edited else None,
                 code="no_threshold",
             )
@@ -137,8 +137,8 @@ def validate_ladder(tiers, *, edited=None):
                         "(%(high)s) must be above %(lower)s's (%(low)s)."
                     )
                     % {
-                        "higher": higher.name,
-                        "lower": lower.name,
+                        "higher": higher.display_name,
+                        "lower": lower.display_name,
                         "what": _threshold_label(field),
                         "high": _json(high),
                         "low": _json(low),
@@ -324,7 +324,7 @@ def deactivate_tier(*, tier, by=None) -> dict:
         .values_list("pk", "target_rank")
     )
     now = timezone.now()
-    reason = _("%(tier)s was deactivated") % {"tier": tier.name}
+    reason = _("%(tier)s was deactivated") % {"tier": tier.display_name}
     moved = {}
     for rank in {rank for _pk, rank in holders}:
         pks = [pk for pk, r in holders if r == rank]

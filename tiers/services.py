@@ -66,7 +66,7 @@ def _give_upgrade_reward(*, member, tier, change, at, by=None):
         change=change,
         created_at=at,
     )
-    reason = _("Upgrade to %(tier)s") % {"tier": tier.name}
+    reason = _("Upgrade to %(tier)s") % {"tier": tier.display_name}
     if tier.upgrade_bonus_points:
         grant_points(
             member=member,

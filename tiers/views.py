@@ -55,7 +55,7 @@ def tier_edit_view(request, pk=None):
             except LoyaltyError as error:
                 _form_error(form, error)
             else:
-                messages.success(request, _("%(tier)s saved.") % {"tier": saved.name})
+                messages.success(request, _("%(tier)s saved.") % {"tier": saved.display_name})
                 return redirect("tiers:list")
     status = 400 if request.method == "POST" and form.errors else 200
     return render(
@@ -80,7 +80,7 @@ def tier_deactivate_view(request, pk):
             messages.success(
                 request,
                 _("%(tier)s is deactivated; %(count)s members moved.")
-                % {"tier": tier.name, "count": sum(moved.values())},
+                % {"tier": tier.display_name, "count": sum(moved.values())},
             )
             return redirect("tiers:list")
     moves = []

@@ -5,6 +5,7 @@ import unicodedata
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The columns we read, with the label the export writes (translated, so a
 # file exported in any language comes back in) and the names other systems use.
@@ -21,7 +22,7 @@ COLUMNS = {
         "移动电话|聯絡電話|联系电话|聯繫電話",
     ),
     "name": (
-        _("Name"),
+        pgettext_lazy("person", "Name"),
         "name|full name|customer name|member name|customer|姓名|名字|會員姓名|会员姓名|"
         "客戶姓名|客户姓名|客戶名稱|客户名称|顧客姓名|顾客姓名|名稱|名称",
     ),

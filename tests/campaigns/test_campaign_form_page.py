@@ -98,6 +98,13 @@ def test_create_errors_are_translated(owner_client, tiers):
     assert "日" in str(response.context["form"].errors["month_days"])
 
 
+def test_create_form_labels_the_campaign_name_not_a_persons_name(owner_client, tiers):
+    response = owner_client.get(reverse("campaigns:create"), headers={"accept-language": "zh-hant"})
+    page = response.content.decode()
+    assert '<label for="id_name">名稱' in page
+    assert "姓名" not in page
+
+
 def test_create_is_for_owners_only(staff_client, tiers):
     assert staff_client.get(reverse("campaigns:create")).status_code == 403
     assert staff_client.post(reverse("campaigns:create"), _form()).status_code == 403

@@ -35,9 +35,24 @@ def test_staff_navigation_hides_owner_pages(staff_client, tiers):
 
 
 def test_staff_gets_403_page_on_admin_action(staff_client, tiers):
-    response = staff_client.get(reverse("admin:tiers_tier_changelist"))
-    # Counter staff are not admin users: the admin sends them to its login.
+    response = staff_client.get(reverse("admin:tiers_tier_changelist"), follow=True)
+    # Counter staff are not admin users: the admin sends them to its login,
+    # which answers with the owner-only page rather than a second log-in form.
+    assert response.status_code == 403
+    assert "403.html" in [template.name for template in response.templates]
+
+
+def test_admin_login_still_works_for_owners(client, owner):
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "owner", "password": "pass-for-tests", "next": "/admin/"},
+    )
     assert response.status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_admin_login_form_shows_to_anonymous_visitors(client, db):
+    assert client.get(reverse("admin:index"), follow=True).status_code == 200
 
 
 def test_repeated_wrong_passwords_lock_that_user_on_that_ip(client, staff, settings):
@@ -64,6 +79,24 @@ def test_zh_tw_browser_gets_traditional(staff_client, tiers):
         reverse("members:list"), headers={"accept-language": "zh-TW"}
     ).content.decode()
     assert "會員" in body
+
+
+def test_language_menu_names_each_language_in_its_own_words(client, db):
+    body = client.get(reverse("login"), headers={"accept-language": "zh-TW"}).content.decode()
+    assert ">English</option>" in body
+    assert ">简体中文</option>" in body
+    assert "英語" not in body
+
+
+def test_locked_out_page_is_in_chinese(client, staff, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        locked = client.post(
+            reverse("login"),
+            {"username": "staff", "password": "wrong"},
+            headers={"accept-language": "zh-hant"},
+        )
+    assert locked.status_code == 429
+    assert "Too many" not in locked.content.decode()
 
 
 def test_static_assets_are_self_hosted(staff_client, tiers):

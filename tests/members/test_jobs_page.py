@@ -25,6 +25,26 @@ def test_run_now_runs_the_job_and_shows_its_summary(
     assert "sent" in body
 
 
+def test_summaries_are_worded_in_the_readers_language(owner_client, tiers):
+    for job, summary in [
+        ("tier_review", {"due": False}),
+        ("birthday_rewards", {"members_gifted": 1, "points_given": 100}),
+    ]:
+        JobRun.objects.create(
+            job=job,
+            run_for=timezone.localdate(),
+            status="done",
+            started_at=timezone.now(),
+            summary=summary,
+        )
+    body = owner_client.get(reverse("members:jobs"), headers={"accept-language": "zh-hant"})
+    page = body.content.decode()
+    assert "今天需審核</span> 否" in page
+    assert "獲贈會員</span> 1" in page
+    assert "members_gifted" not in page
+    assert "False" not in page
+
+
 def test_run_now_requires_post(owner_client, tiers):
     response = owner_client.get(reverse("members:run_job", args=["send_messages"]))
     assert response.status_code == 405

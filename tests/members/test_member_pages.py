@@ -129,6 +129,27 @@ def test_enrol_rejects_over_long_name(staff_client, tiers):
     assert not Member.objects.exists()
 
 
+def test_enrol_shows_every_wrong_field_at_once(staff_client, tiers):
+    tomorrow = (shop_today() + timedelta(days=1)).isoformat()
+    response = staff_client.post(
+        reverse("members:create"),
+        {"phone": "12ab", "name": "", "email": "not-an-email", "birthday": tomorrow},
+    )
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"phone", "name", "email", "birthday"}
+    assert not Member.objects.exists()
+
+
+def test_edit_shows_every_wrong_field_at_once(staff_client, tiers):
+    member = MemberFactory()
+    response = staff_client.post(
+        reverse("members:edit", args=[member.pk]),
+        {"phone": member.phone, "name": "", "email": "x@"},
+    )
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"name", "email"}
+
+
 def test_enrol_duplicate_phone_links_to_the_existing_member(staff_client, tiers):
     existing = MemberFactory(phone="+886912345678", name="Lin")
     response = staff_client.post(reverse("members:create"), {"phone": "0912345678", "name": "X"})

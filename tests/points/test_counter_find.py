@@ -158,3 +158,10 @@ def test_card_says_what_reaches_the_next_tier(staff_client, chen, tiers):
     assert progress.next_tier == tiers["gold"]
     assert "Gold" in progress.sentence
     assert progress.sentence in response.content.decode()
+
+
+def test_enrol_form_asks_for_a_persons_name_in_simplified_chinese(staff_client, tiers):
+    response = find(staff_client, "0933 111 222", **HTMX, **{"accept-language": "zh-hans"})
+    body = response.content.decode()
+    assert "姓名" in body
+    assert "任务名" not in body

@@ -27,6 +27,37 @@ def test_list_shows_discounts_in_zhe_for_chinese(owner_client, salon):
     assert "8折" in body.decode()
 
 
+def test_list_keeps_each_discount_on_one_line(owner_client, salon):
+    # On a tablet the narrow columns broke 不打折 and 95折 one character a line.
+    body = owner_client.get(reverse("tiers:list"), HTTP_ACCEPT_LANGUAGE="zh-hant").content
+    assert '<td class="nowrap">8折</td>' in body.decode()
+
+
+def test_recent_changes_read_in_chinese(owner_client, salon):
+    salon["silver"].name_zh_hant = "銀卡"
+    salon["silver"].save()
+    owner_client.post(
+        reverse("tiers:edit", args=[salon["silver"].pk]),
+        {
+            **_tier_post(name="Silver", name_zh_hant="銀卡", rank="2"),
+            "qualify_lifetime_spend": "2000",
+            "qualify_referred_buyers": "3",
+            "retain_window_spend": "800",
+            "wholesale_discount": "85折",
+        },
+    )
+    page = owner_client.get(reverse("tiers:list"), HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    recent = page.split("<h2>最近的規則變更</h2>", 1)[1]
+    assert "批發折扣" in recent and "銀卡" in recent
+    assert "wholesale_discount" not in recent and "Silver" not in recent
+
+
+def test_recent_changes_list_a_deactivation(owner_client, salon):
+    owner_client.post(reverse("tiers:deactivate", args=[salon["gold"].pk]))
+    page = owner_client.get(reverse("tiers:list"), HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert "members_moved" not in page
+
+
 def _tier_post(**overrides):
     data = {
         "name": "Platinum",

@@ -76,11 +76,13 @@ class Command(BaseCommand):
                 return text
 
             for path in catalogs("zh_Hant"):
-                hant = {e.msgid: e for e in polib.pofile(str(path))}
+                # Keyed with the context: "sent" (a time) and "sent" in the
+                # "job summary" context (a count) are different strings.
+                hant = {(e.msgctxt, e.msgid): e for e in polib.pofile(str(path))}
                 hans_path = Path(str(path).replace("zh_Hant", "zh_Hans"))
                 hans = polib.pofile(str(hans_path))
                 for entry in hans:
-                    source = hant.get(entry.msgid)
+                    source = hant.get((entry.msgctxt, entry.msgid))
                     if source is None:
                         continue
                     if entry.msgid_plural and not any(entry.msgstr_plural.values()):
