@@ -39,6 +39,19 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Benchmarks on PostgreSQL (see bench/README.md). DATABASE_URL picks another
+# database; the harness creates, migrates and fills it when needed.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/loyalty_bench
+BENCH_QUICK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/loyalty_bench_quick
+
+bench: install
+	DJANGO_SETTINGS_MODULE=config.settings_test DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} \
+	$(PY) -m bench $(BENCH_ARGS)
+
+bench-quick: install
+	DJANGO_SETTINGS_MODULE=config.settings_test DATABASE_URL=$${DATABASE_URL:-$(BENCH_QUICK_DATABASE_URL)} \
+	$(PY) -m bench --quick $(BENCH_ARGS)
+
 check-deploy: install
 	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=shop.example.com $(PY) manage.py check --deploy --fail-level WARNING

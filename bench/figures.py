@@ -1,0 +1,535 @@
+"""The figures: one small function each, in the order the report prints them.
+
+Each takes the run's context (bench/__main__.py: `Context`) and returns a
+Result or a list of them. A figure whose code has not landed yet returns a
+"not yet available" line rather than a number.
+"""
+
+import importlib
+import multiprocessing
+import os
+import re
+import subprocess
+import time
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection, connections
+from django.urls import NoReverseMatch, reverse
+
+from bench.harness import Result, latency_results, not_yet, timed_ms, under
+from config.clock import shop_today
+from config.errors import LoyaltyError
+from members.models import Member
+from members.selectors import member_list, search_members
+from points.models import LedgerEntry, LotDraw, Purchase
+
+PAGE_SIZE = 50  # the member list's page
+
+
+def _has(module_name, attribute):
+    try:
+        return hasattr(importlib.import_module(module_name), attribute)
+    except ImportError:
+        return False
+
+
+def _url(name, *args):
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+# -- the counter ---------------------------------------------------------------
+
+
+def pgbench_tps(ctx):
+    """pgbench's TPC-B on the same database, in its own schema `pgbench`."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "PGHOST": db.get("HOST") or "127.0.0.1",
+        "PGPORT": str(db.get("PORT") or 5432),
+        "PGUSER": db.get("USER") or "postgres",
+        "PGPASSWORD": db.get("PASSWORD") or "",
+        "PGDATABASE": db["NAME"],
+        "PGOPTIONS": "-c search_path=pgbench",
+    }
+    scale = 8  # one branch row per client: no queue on a single hot row
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SCHEMA IF NOT EXISTS pgbench")
+        cursor.execute("SELECT to_regclass('pgbench.pgbench_branches') IS NOT NULL")
+        (initialised,) = cursor.fetchone()
+        if initialised:
+            cursor.execute("SELECT count(*) FROM pgbench.pgbench_branches")
+            initialised = cursor.fetchone()[0] == scale
+    if not initialised:
+        subprocess.run(
+            ["pgbench", "-i", "-q", "-s", str(scale)], env=env, check=True, capture_output=True
+        )
+    run = subprocess.run(
+        ["pgbench", "-T", str(ctx.seconds), "-c", "8", "-j", "2"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    tps = float(re.search(r"tps = ([\d.]+)", run.stdout).group(1))
+    ctx.baselines["pgbench"] = tps
+    return Result(
+        "baseline: pgbench TPC-B, 8 clients",
+        round(tps, 1),
+        "tx/s",
+        note=f"scale {scale}, {ctx.seconds} s",
+    )
+
+
+def _purchase_worker(seconds, members, seed, queue):
+    """One cashier: record sales on random members until the time is up."""
+    import random
+
+    from points.services import record_purchase
+
+    connections.close_all()  # never share the parent's socket
+    rng = random.Random(seed)
+    done = refused = 0
+    latencies = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        member_id, balance = rng.choice(members)
+        redeem = 100 if balance >= 300 and rng.random() < 0.25 else 0
+        started = time.perf_counter()
+        try:
+            record_purchase(
+                member=member_id,
+                amount=Decimal(rng.randrange(200, 5000)),
+                points_to_redeem=redeem,
+                idempotency_key=f"bench-{seed}-{done + refused}-{time.time_ns()}",
+            )
+            done += 1
+        except LoyaltyError:
+            refused += 1
+        latencies.append((time.perf_counter() - started) * 1000)
+    connections.close_all()
+    queue.put((done, refused, latencies))
+
+
+def record_purchase_throughput(ctx):
+    target = ">= 20 % of pgbench"
+    if not _has("points.services", "record_purchase"):
+        return not_yet("record_purchase, 8 workers", target, "points.services.record_purchase")
+    # Blocked members are refused at once: they would flatter the figure.
+    members = [(m.pk, m.points_balance) for m in ctx.sample if not m.is_blocked]
+    connections.close_all()
+    fork = multiprocessing.get_context("fork")
+    queue = fork.Queue()
+    workers = [
+        fork.Process(target=_purchase_worker, args=(ctx.seconds, members, seed, queue))
+        for seed in range(8)
+    ]
+    for worker in workers:
+        worker.start()
+    outcomes = [queue.get() for _worker in workers]
+    for worker in workers:
+        worker.join()
+    done = sum(o[0] for o in outcomes)
+    refused = sum(o[1] for o in outcomes)
+    latencies = [ms for o in outcomes for ms in o[2]]
+    tps = done / ctx.seconds
+    baseline = ctx.baselines.get("pgbench")
+    ratio = tps / baseline if baseline else None
+    result = Result(
+        "record_purchase, 8 workers",
+        round(tps, 1),
+        "tx/s",
+        target=target,
+        met=None if ratio is None else ratio >= 0.20,
+        baseline_name="pgbench TPC-B",
+        baseline=baseline,
+        ratio=ratio,
+        note=f"{done} sales, {refused} refused, 8 processes for {ctx.seconds} s",
+    )
+    return [result, *latency_results("record_purchase under load", latencies)]
+
+
+def record_purchase_alone(ctx):
+    """One cashier on an otherwise idle shop: the floor under the 8-worker figure."""
+    if not _has("points.services", "record_purchase"):
+        return not_yet("record_purchase, 1 worker", "", "points.services.record_purchase")
+    from points.services import record_purchase
+
+    members = [m for m in ctx.sample if not m.is_blocked][: ctx.requests]
+    samples = timed_ms(
+        lambda m: record_purchase(
+            member=m.pk, amount=Decimal("880"), idempotency_key=f"bench-1-{time.time_ns()}"
+        ),
+        members,
+    )
+    return latency_results("record_purchase, 1 worker", samples, p95_under=50)
+
+
+def counter_requests(ctx):
+    """find / quote / confirm as the counter page sends them (htmx requests)
+    through the Django test client, as a staff user, on random members."""
+    if _url("points:counter_find") is None:
+        return [
+            not_yet(f"counter {step} request p95", f"< {limit} ms", "the counter (issue 5)")
+            for step, limit in (("find", 20), ("quote", 20), ("confirm", 50))
+        ]
+    import uuid
+
+    client = ctx.staff_client()
+    htmx = {"HX-Request": "true"}
+    members = [m for m in ctx.sample if not m.is_blocked][: ctx.requests]
+    find_url = reverse("points:counter_find")
+
+    def find(member):
+        return _ok(client.get(find_url, {"q": _local_phone(member.phone)}, headers=htmx))
+
+    def quote(member):
+        url = reverse("points:counter_quote", args=[member.pk])
+        return _ok(client.get(url, {"amount": "880"}, headers=htmx))
+
+    def confirm(member):
+        url = reverse("points:counter_sale", args=[member.pk])
+        data = {"amount": "880", "points_to_redeem": "", "idempotency_key": uuid.uuid4().hex}
+        return _ok(client.post(url, data, headers=htmx))
+
+    results = []
+    sales_before = Purchase.objects.count()
+    for step, request, limit in (
+        ("find", find, 20),
+        ("quote", quote, 20),
+        ("confirm", confirm, 50),
+    ):
+        samples = timed_ms(request, members)
+        results += latency_results(f"counter {step} request", samples, p95_under=limit)
+    recorded = Purchase.objects.count() - sales_before
+    assert recorded >= len(members), f"only {recorded} of the confirmed sales were recorded"
+    return results
+
+
+def member_list_page(ctx):
+    """The member list as staff open it, no search: its page count reads the
+    whole table. No target in the issue; shown for the members page."""
+    client = ctx.staff_client()
+    url = reverse("members:list")
+    samples = timed_ms(lambda _i: _ok(client.get(url)), list(range(20)), warm_up=2)
+    return latency_results("members page, first page, no search (GET)", samples)
+
+
+def _ok(response):
+    assert response.status_code == 200, response.status_code
+    return response
+
+
+def _local_phone(e164):
+    """+886912345678 as staff type it: 0912 345 678."""
+    digits = "0" + e164[4:]
+    return f"{digits[:4]} {digits[4:7]} {digits[7:]}"
+
+
+# -- member lookup -----------------------------------------------------------------
+
+
+def _first_page(query):
+    return list(member_list(search_members(query)).order_by("-joined_on", "-id")[:PAGE_SIZE])
+
+
+def _sql_ms(query):
+    """What PostgreSQL itself spent on the first page's query (EXPLAIN ANALYZE)."""
+    plan = member_list(search_members(query)).order_by("-joined_on", "-id")[:PAGE_SIZE]
+    found = re.search(r"Execution Time: ([\d.]+) ms", plan.explain(analyze=True))
+    return float(found.group(1))
+
+
+def member_lookups(ctx):
+    members = ctx.sample[: ctx.requests]
+    cases = [
+        ("phone", [_local_phone(m.phone) for m in members], 5),
+        ("member number", [m.member_number for m in members], 5),
+        ("last 4 digits", [m.phone_tail for m in members], 50),
+        ("name", [m.name for m in members], 50),
+        # A scan per query at a million members: a quarter as many samples.
+        ("part of a name (2 characters)", [m.name_key[1:3] for m in members[::4]], 50),
+    ]
+    results = []
+    for label, queries, limit in cases:
+        samples = timed_ms(_first_page, queries)
+        sql = sorted(_sql_ms(query) for query in queries[:20])
+        note = f"search_members, first page; SQL alone p95 {sql[int(len(sql) * 0.95) - 1]:.2f} ms"
+        results += latency_results(f"lookup by {label}", samples, p95_under=limit, note=note)
+    return results
+
+
+# -- nightly jobs ------------------------------------------------------------------
+
+
+def evaluate_tiers(ctx):
+    """The scheduled tier review over every member; baseline: evaluate_member
+    in a per-member loop over a sample, scaled to all members. Both move
+    members between tiers for real (the review is not undone)."""
+    name, target = "evaluate_tiers over all members", "< 30 s"
+    if not _has("tiers.services", "evaluate_tiers"):
+        return not_yet(name, target, "tiers.services.evaluate_tiers")
+    from django.db import transaction
+
+    from points.services import lock_member
+    from tiers.services import evaluate_member
+    from tiers.services import evaluate_tiers as review
+
+    today = shop_today()
+    ids = [m.pk for m in sample_members(ctx.tier_sample, ctx.seed + 1)]
+    started = time.perf_counter()
+    for member_id in ids:
+        with transaction.atomic():
+            evaluate_member(member=lock_member(member_id), as_of=today, reason="benchmark")
+    baseline = (time.perf_counter() - started) / len(ids) * ctx.dataset["members"]
+    started = time.perf_counter()
+    summary = review(as_of=today)
+    seconds = time.perf_counter() - started
+    return under(
+        name,
+        round(seconds, 1),
+        "s",
+        30,
+        baseline_name=f"per-member loop, {len(ids):,} scaled",
+        baseline=round(baseline, 1),
+        ratio=seconds / baseline,
+        note=f"{summary.members:,} members: {summary.upgraded} up, {summary.grace_started} "
+        f"into grace, {summary.downgraded} down",
+    )
+
+
+def expire_points_nightly(ctx):
+    """The nightly run for today, over the whole ledger."""
+    from points.services import expire_points
+
+    ledger_rows = LedgerEntry.objects.count() if ctx.quick else ctx.dataset["ledger_entries"]
+    started = time.perf_counter()
+    with _undo_expiry():
+        points = expire_points(as_of=shop_today())
+    seconds = time.perf_counter() - started
+    return under(
+        "expire_points, tonight's run",
+        round(seconds, 2),
+        "s",
+        60,
+        note=f"{points} points expired, {ledger_rows:,} ledger rows",
+    )
+
+
+def expire_points_year_end(ctx):
+    """The heavy night: the first run of a year expires last year's lots.
+    Timed on a sample of the members due, scaled to all of them."""
+    from points.services import expire_points, members_with_expired_lots
+
+    as_of = date(shop_today().year + 1, 1, 1)
+    due = list(members_with_expired_lots(as_of=as_of))
+    sample = due[:: max(1, len(due) // ctx.expiry_sample)][: ctx.expiry_sample]
+    started = time.perf_counter()
+    with _undo_expiry():
+        points = expire_points(as_of=as_of, member_ids=sample)
+    seconds = time.perf_counter() - started
+    estimate = seconds / max(len(sample), 1) * len(due)
+    return under(
+        "expire_points, year-end run (estimated)",
+        round(estimate, 1),
+        "s",
+        60,
+        note=f"{len(sample)} of {len(due):,} due members timed ({seconds:.1f} s, "
+        f"{points} points), scaled; undone afterwards",
+    )
+
+
+class _undo_expiry:
+    """Put back what an expire_points run wrote, so the data set stays as
+    generated: the expiry entries after a watermark, their draws, the lots'
+    remainders and the members' balances."""
+
+    def __enter__(self):
+        self.after = LedgerEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    def __exit__(self, *exc_info):
+        new = LedgerEntry.objects.filter(id__gt=self.after, kind=LedgerEntry.Kind.EXPIRY)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                WITH back AS (
+                    SELECT d.lot_id, sum(d.points) AS points FROM points_lotdraw d
+                    WHERE d.entry_id > %s GROUP BY d.lot_id
+                )
+                UPDATE points_ledgerentry l SET remaining = l.remaining + back.points
+                FROM back WHERE l.id = back.lot_id
+                """,
+                [self.after],
+            )
+            cursor.execute(
+                """
+                WITH back AS (
+                    SELECT member_id, -sum(points) AS points FROM points_ledgerentry
+                    WHERE id > %s AND kind = 'expiry' GROUP BY member_id
+                )
+                UPDATE members_member m SET points_balance = m.points_balance + back.points
+                FROM back WHERE m.id = back.member_id
+                """,
+                [self.after],
+            )
+        LotDraw.objects.filter(entry__in=new).delete()
+        new.delete()
+        return False
+
+
+# -- later issues ------------------------------------------------------------------
+
+
+def _import_rows(count, seed):
+    """Member rows for an import: phones and numbers no member has yet."""
+    import random
+
+    from members.names import name_search_key
+    from members.services import luhn_check_digit
+
+    rng = random.Random(seed)
+    rows = {}
+    while len(rows) < count:
+        phone = f"+8869{rng.randrange(10**8):08d}"
+        body = str(rng.randrange(10**8, 10**9))
+        name = f"匯入會員{len(rows)}"
+        rows[phone] = (
+            body + luhn_check_digit(body),
+            phone,
+            phone[-4:],
+            name,
+            name_search_key(name),
+        )
+    numbers = [row[0] for row in rows.values()]
+    taken = set(Member.objects.filter(phone__in=rows).values_list("phone", flat=True))
+    taken |= set(
+        Member.objects.filter(member_number__in=numbers).values_list("member_number", flat=True)
+    )
+    return [row for row in rows.values() if row[0] not in taken and row[1] not in taken]
+
+
+def import_export_baseline(ctx):
+    """django-import-export's default ModelResource importing member rows,
+    as a dry run (its preview: one transaction, rolled back), scaled to 1M."""
+    import tablib
+    from import_export.resources import modelresource_factory
+
+    tier_id = Member.objects.values_list("tier", flat=True).first()
+    rows = [(*row, "2026-01-02", tier_id) for row in _import_rows(ctx.import_rows, ctx.seed)]
+    headers = ["member_number", "phone", "phone_tail", "name", "name_key", "joined_on", "tier"]
+    dataset = tablib.Dataset(*rows, headers=headers)
+    started = time.perf_counter()
+    result = modelresource_factory(Member)().import_data(dataset, dry_run=True)
+    seconds = time.perf_counter() - started
+    assert not result.has_errors() and not result.has_validation_errors()
+    scaled = seconds / len(rows) * 1_000_000
+    ctx.baselines["import"] = scaled
+    return Result(
+        "baseline: django-import-export default import, 1M rows",
+        round(scaled, 1),
+        "s",
+        note=f"{len(rows):,} rows in {seconds:.1f} s (dry run), scaled",
+    )
+
+
+def _write_import_file(path, count, seed):
+    """A shop's customer list as staff export it (local phones, Chinese
+    headers, slashed dates), ending with one row that is wrong."""
+    import csv
+    import random
+
+    rng = random.Random(seed)
+    offset = rng.randrange(10**8)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["手機", "姓名", "生日", "入會日期", "點數", "累計消費"])
+        for index in range(count):
+            birthday = f"{rng.randrange(1950, 2006)}/{rng.randrange(1, 13)}/{rng.randrange(1, 29)}"
+            writer.writerow(
+                [
+                    # An affine map of the row number: no phone twice in the file.
+                    f"09{(index * 48271 + offset) % 10**8:08d}",
+                    f"匯入{rng.choice('陳林黃張李王吳劉')}{index}",
+                    birthday,
+                    f"2024/{rng.randrange(1, 13)}/{rng.randrange(1, 29)}",
+                    rng.randrange(0, 2000),
+                    rng.randrange(0, 50000),
+                ]
+            )
+        writer.writerow(["not a phone", "壞資料", "", "", "", ""])
+
+
+def member_import(ctx):
+    """members.importing.import_members_file applying a customer list. The
+    last row is wrong, so the import writes every row before it and then
+    rolls all of it back: the full cost, and the data set stays as it was."""
+    name = "member import, 1M rows"
+    if not _has("members.importing", "import_members_file"):
+        return not_yet(name, "-", "members.importing.import_members_file")
+    import tempfile
+    from pathlib import Path
+
+    from members.importing import import_members_file
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "customers.csv"
+        _write_import_file(path, ctx.import_file_rows, ctx.seed)
+        started = time.perf_counter()
+        result = import_members_file(path)
+        seconds = time.perf_counter() - started
+    assert not result.applied and result.error_rows == 1, result
+    scaled = seconds / result.total * 1_000_000
+    baseline = ctx.baselines.get("import")
+    return Result(
+        name,
+        round(scaled, 1),
+        "s",
+        baseline_name="import-export default",
+        baseline=None if baseline is None else round(baseline, 1),
+        ratio=None if baseline is None else scaled / baseline,
+        note=f"{result.total:,} rows ({result.created:,} new, {result.skipped:,} already "
+        f"members) in {seconds:.1f} s, rolled back; scaled to 1M",
+    )
+
+
+def dashboard_page(ctx):
+    url = _url("dashboard:index")
+    if url is None:
+        return not_yet("dashboard page", "< 500 ms", "the dashboard (issue 10)")
+    client = ctx.owner_client()
+    requests = list(range(ctx.dashboard_requests))
+    samples = timed_ms(lambda _i: _ok(client.get(url)), requests, warm_up=0)
+    return latency_results(
+        "dashboard page", samples, p95_under=500, note=f"{len(samples)} requests as the owner"
+    )
+
+
+# The report's order. pgbench first: record_purchase's target is relative to it.
+FIGURES = {
+    "pgbench": pgbench_tps,
+    "purchase": record_purchase_throughput,
+    "purchase-alone": record_purchase_alone,
+    "counter": counter_requests,
+    "member-list": member_list_page,
+    "lookup": member_lookups,
+    "tiers": evaluate_tiers,
+    "expiry": expire_points_nightly,
+    "expiry-year-end": expire_points_year_end,
+    "import-baseline": import_export_baseline,
+    "import": member_import,
+    "dashboard": dashboard_page,
+}
+
+
+def sample_members(count, seed):
+    """`count` members spread over the whole table, in a fixed order."""
+    import random
+
+    top = Member.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    ids = random.Random(seed).sample(range(1, top + 1), min(count, top))
+    by_id = Member.objects.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
