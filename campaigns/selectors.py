@@ -337,14 +337,18 @@ def campaign_uplift(campaign, today=None) -> dict:
 
 def campaign_results(campaign, today=None) -> dict:
     """The results page: the sales the campaign applied to, and the uplift."""
-    from points.models import LedgerEntry, Purchase
+    from points.models import LedgerEntry
 
-    figures = Purchase.objects.filter(pk__in=campaign_sales(campaign).values("pk")).aggregate(
-        count=Count("pk"),
-        amount=Sum("amount_paid"),
-        refunded=Sum("refunded_amount"),
-        members=Count("member", distinct=True),
-        points=Sum("points_earned"),
+    figures = (
+        campaign_sales(campaign)
+        .order_by()
+        .aggregate(
+            count=Count("pk"),
+            amount=Sum("amount_paid"),
+            refunded=Sum("refunded_amount"),
+            members=Count("member", distinct=True),
+            points=Sum("points_earned"),
+        )
     )
     bonus = LedgerEntry.objects.filter(campaign=campaign).aggregate(points=Sum("points"))
     return {
