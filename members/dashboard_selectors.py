@@ -7,6 +7,10 @@ before the period starts. A figure that would divide by zero is None, which
 the page shows as a dash.
 
 What the page costs (for the benchmarks), each a single statement:
+- member_counts: members grouped by tier in one pass, with the joined_on
+  counts of tier_performance and the stage counts of lifecycle_counts; the
+  page hands it to tier_distribution, tier_performance and lifecycle_counts
+  (each alone runs its own member query, as the tests call them).
 - tier_distribution: members grouped by tier (index member_tier_status_idx).
 - tier_performance: members grouped by tier with two joined_on counts; the
   sales of both periods in one pass (points_purchase.created_at index),
@@ -185,14 +189,38 @@ def _band_groups(active_tiers) -> dict:
     return groups
 
 
-def tier_distribution() -> TierDistribution:
-    """Members per tier now, their share, and the target pyramid's bands."""
-    counts = dict(
+def member_counts(*, period: "Period", today=None) -> dict:
+    """{tier id: {"members", "now", "before", and one count per lifecycle
+    stage}}: what tier_distribution, tier_performance and lifecycle_counts
+    need from the member table, in one pass grouped by tier. The view
+    computes it once and hands it to all three (each scanned the million
+    members on its own before)."""
+    rules = LifecycleRules.current()
+    rows = (
         Member.objects.order_by()
-        .values_list("tier")
-        .annotate(n=Count("id"))
-        .values_list("tier", "n")
+        .values("tier")
+        .annotate(
+            members=Count("id"),
+            now=Count("id", filter=Q(joined_on__lte=period.end)),
+            before=Count("id", filter=Q(joined_on__lte=period.previous.end)),
+            **{stage: Count("id", filter=stage_condition(stage, today, rules)) for stage in STAGES},
+        )
     )
+    return {row.pop("tier"): row for row in rows}
+
+
+def tier_distribution(counts=None) -> TierDistribution:
+    """Members per tier now, their share, and the target pyramid's bands.
+    `counts`: member_counts(), when the caller has it already."""
+    if counts is not None:
+        counts = {key: row["members"] for key, row in counts.items()}
+    else:
+        counts = dict(
+            Member.objects.order_by()
+            .values_list("tier")
+            .annotate(n=Count("id"))
+            .values_list("tier", "n")
+        )
     tiers = list(Tier.objects.order_by("rank"))
     total = sum(counts.values())
     groups = _band_groups([tier for tier in tiers if tier.is_active])
@@ -326,25 +354,28 @@ def _sales_by_tier(period: Period) -> dict:
     return found
 
 
-def tier_performance(*, period: Period, tier=None) -> list[TierPerformance]:
+def tier_performance(*, period: Period, tier=None, counts=None) -> list[TierPerformance]:
     """Active-member ratio, purchase frequency, average order value,
     repurchase rate and revenue share per tier, now and the period before.
 
     Sales count in the tier the member was in when they bought; members are
     those in the tier today who had joined by the period's last day.
     Revenue is what members paid, net of refunds. Without a tier filter the
-    last row is the whole programme.
+    last row is the whole programme. `counts`: member_counts() for the same
+    period, when the caller has it already.
     """
     before = period.previous
-    members = {
-        row["tier"]: row
-        for row in Member.objects.order_by()
-        .values("tier")
-        .annotate(
-            now=Count("id", filter=Q(joined_on__lte=period.end)),
-            before=Count("id", filter=Q(joined_on__lte=before.end)),
-        )
-    }
+    members = counts
+    if members is None:
+        members = {
+            row["tier"]: row
+            for row in Member.objects.order_by()
+            .values("tier")
+            .annotate(
+                now=Count("id", filter=Q(joined_on__lte=period.end)),
+                before=Count("id", filter=Q(joined_on__lte=before.end)),
+            )
+        }
     sales = _sales_by_tier(period)
     totals = {side: sales.get((None, side), TierFigures()).revenue for side in ("now", "before")}
     tiers = (
@@ -502,16 +533,21 @@ class StageCount:
     url: str
 
 
-def lifecycle_counts(*, tier=None, today=None) -> list[StageCount]:
+def lifecycle_counts(*, tier=None, today=None, counts=None) -> list[StageCount]:
     """Members in each lifecycle stage today, each with a link to the member
-    list filtered the same way (so the count and the list agree)."""
-    members = Member.objects.all()
-    if tier:
-        members = members.filter(tier=tier)
-    rules = LifecycleRules.current()
-    counts = members.aggregate(
-        **{stage: Count("id", filter=stage_condition(stage, today, rules)) for stage in STAGES}
-    )
+    list filtered the same way (so the count and the list agree).
+    `counts`: member_counts() for the same day, when the caller has it."""
+    if counts is not None:
+        rows = [counts.get(tier.pk, {})] if tier else list(counts.values())
+        counts = {stage: sum(row.get(stage, 0) for row in rows) for stage in STAGES}
+    else:
+        members = Member.objects.all()
+        if tier:
+            members = members.filter(tier=tier)
+        rules = LifecycleRules.current()
+        counts = members.aggregate(
+            **{stage: Count("id", filter=stage_condition(stage, today, rules)) for stage in STAGES}
+        )
     base = reverse("members:list")
     result = []
     for stage, label in STAGES.items():

@@ -1,11 +1,14 @@
 import csv
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.clock import shop_today
 from config.errors import LoyaltyError
 from config.roles import owner_required
 from members import dashboard_charts as charts
@@ -61,6 +64,30 @@ def _percent(value):
     return 0 if value is None else round(value * 100, 1)
 
 
+def _figures(period, tier) -> dict:
+    """The page's figures, kept DASHBOARD_CACHE_SECONDS (default 300) in the
+    Django cache per period, tier and shop day: at a million members they
+    aggregate years of sales and ledger rows (seconds), so an owner moving
+    between tabs or filters reuses them. A sale shows on the dashboard at the
+    latest that many seconds later. 0 turns the cache off."""
+    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 300)
+    key = f"dashboard:{period.start}:{period.end}:{tier.pk if tier else '-'}:{shop_today()}"
+    found = cache.get(key) if seconds else None
+    if found is None:
+        counts = figures.member_counts(period=period)  # one pass over the members
+        found = {
+            "distribution": figures.tier_distribution(counts),
+            "performance": figures.tier_performance(period=period, tier=tier, counts=counts),
+            "flow": figures.points_flow(period=period, tier=tier),
+            "lifecycle": figures.lifecycle_counts(tier=tier, counts=counts),
+            "movements": figures.tier_movements(period=period, tier=tier),
+            "campaigns": figures.campaign_figures(period=period, tier=tier),
+        }
+        if seconds:
+            cache.set(key, found, seconds)
+    return found
+
+
 @owner_required
 @require_GET
 def dashboard_view(request):
@@ -70,11 +97,10 @@ def dashboard_view(request):
     data = form.cleaned_data if form.is_bound else {}
     period = data.get("period") or form.default
     tier = data.get("tier")
-    distribution = figures.tier_distribution()
-    performance = figures.tier_performance(period=period, tier=tier)
-    flow = figures.points_flow(period=period, tier=tier)
-    lifecycle = figures.lifecycle_counts(tier=tier)
-    movements = figures.tier_movements(period=period, tier=tier)
+    found = _figures(period, tier)
+    distribution, performance, flow, lifecycle, movements = (
+        found[name] for name in ("distribution", "performance", "flow", "lifecycle", "movements")
+    )
     query = request.GET.urlencode()
     return render(
         request,
@@ -88,7 +114,7 @@ def dashboard_view(request):
             "flow": flow,
             "lifecycle": lifecycle,
             "movements": movements,
-            "campaigns": figures.campaign_figures(period=period, tier=tier),
+            "campaigns": found["campaigns"],
             "charts": _charts(distribution, performance, flow, lifecycle, movements),
             "query": query,
         },
