@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Subquery, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Count, F, IntegerField, Subquery, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -1053,6 +1053,7 @@ def _reward_referrer(*, buyer, by, at):
 
 
 def _expire_member(member_id, as_of) -> int:
+    """One member, in its own transaction, waiting for the member's lock."""
     with transaction.atomic(durable=True):
         member = lock_member(member_id)
         before = member.points_balance
@@ -1069,13 +1070,132 @@ def members_with_expired_lots(*, as_of):
     )
 
 
+# Members per expiry transaction (and per Celery task when the run is shared).
+EXPIRY_CHUNK = 1000
+
+
+def expiry_chunks(*, as_of, chunk_size=EXPIRY_CHUNK):
+    """The ids of the members with lots past their last day, in id order, as
+    lists of `chunk_size`: one transaction (or task) each."""
+    ids = list(members_with_expired_lots(as_of=as_of))
+    return [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
+
+
+def _expiry_rounds(lot_ids):
+    """{lot id: expiry entries already drawn from it} (a lot expires again
+    after points are returned to it, so its expiry keys are numbered)."""
+    rows = (
+        LotDraw.objects.filter(lot_id__in=lot_ids, entry__kind=Kind.EXPIRY)
+        .values("lot_id")
+        .annotate(n=Count("id"))
+        .values_list("lot_id", "n")
+    )
+    return dict(rows)
+
+
+def expire_chunk(*, as_of, member_ids) -> int:
+    """Expire the lots past their last day of `member_ids` in one transaction;
+    returns the points expired.
+
+    Same locks as a sale: the member rows (in id order), then their expired
+    lots. Members a sale holds right now are skipped (SKIP LOCKED), so the run
+    never waits on the counter inside a chunk; each is then done on its own,
+    waiting for its lock, like the per-member run always did.
+    """
+    ids = sorted({getattr(pk, "pk", pk) for pk in member_ids})
+    if not ids:
+        return 0
+    with transaction.atomic(durable=True):
+        locked = list(
+            Member.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        expired = _expire_locked(locked, as_of) if locked else 0
+    busy = set(ids).difference(locked)
+    if busy:
+        # Rows a sale held (or ids of no member, which are left out here).
+        present = Member.objects.filter(pk__in=busy).order_by("pk").values_list("pk", flat=True)
+        expired += sum(_expire_member(pk, as_of) for pk in list(present))
+    return expired
+
+
+def _expire_locked(member_ids, as_of) -> int:
+    """The set-based expiry of `member_ids`, whose rows this transaction holds."""
+    lots = list(
+        LedgerEntry.objects.select_for_update(of=("self",))
+        .filter(member_id__in=member_ids, remaining__gt=0, expires_on__lt=as_of)
+        .order_by("member_id", "expires_on", "id")
+        .values_list("pk", "member_id", "remaining", "created_at", "expires_on")
+    )
+    if not lots:
+        return 0
+    rounds = _expiry_rounds([lot[0] for lot in lots])
+    reason = _("Points earned %(day)s expired after %(expiry)s.")
+    day_start = min(timezone.now(), shop_day_start(as_of))
+    entries = [
+        LedgerEntry(
+            member_id=member_id,
+            kind=Kind.EXPIRY,
+            points=-remaining,
+            created_at=max(day_start, created_at),
+            idempotency_key=f"expiry:{pk}:{rounds.get(pk, 0)}",
+            reason=reason
+            % {"day": shop_date(created_at).isoformat(), "expiry": expires_on.isoformat()},
+        )
+        for pk, member_id, remaining, created_at, expires_on in lots
+    ]
+    LedgerEntry.objects.bulk_create(entries)
+    LotDraw.objects.bulk_create(
+        LotDraw(entry_id=entry.pk, lot_id=lot[0], points=lot[2])
+        for entry, lot in zip(entries, lots, strict=True)
+    )
+    LedgerEntry.objects.filter(pk__in=[lot[0] for lot in lots]).update(remaining=0)
+    per_member = {}
+    for _pk, member_id, remaining, _created, _expires in lots:
+        per_member[member_id] = per_member.get(member_id, 0) + remaining
+    _take_from_balances(per_member)
+    return sum(per_member.values())
+
+
+def _take_from_balances(points_by_member):
+    """Subtract {member id: points} from the cached balances in one UPDATE.
+
+    The balance is the sum of the member's open lots (check_ledger), so it
+    covers what expires; the DB CHECK refuses the chunk if the ledger were off.
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Member._meta.db_table)
+        rows = ", ".join(["(%s, %s)"] * len(points_by_member))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS m SET points_balance = m.points_balance - v.points "
+                f"FROM (VALUES {rows}) AS v(id, points) WHERE m.id = v.id",
+                [value for row in points_by_member.items() for value in row],
+            )
+        return
+    Member.objects.filter(pk__in=points_by_member).update(
+        points_balance=F("points_balance")
+        - Case(
+            *(When(pk=pk, then=Value(points)) for pk, points in points_by_member.items()),
+            output_field=IntegerField(),
+        )
+    )
+
+
 def expire_points(*, as_of, member_ids=None) -> int:
     """Expire what is left of every lot whose last day is before `as_of` (a
-    shop-local date); returns the points expired. One transaction per member,
-    so it can run beside the counter; running it twice expires nothing more.
+    shop-local date); returns the points expired. One transaction per chunk of
+    EXPIRY_CHUNK members, so it can run beside the counter; running it twice
+    expires nothing more. `member_ids` limits it to those members.
     """
-    ids = list(members_with_expired_lots(as_of=as_of) if member_ids is None else member_ids)
-    return sum(_expire_member(member_id, as_of) for member_id in ids)
+    if member_ids is None:
+        chunks = expiry_chunks(as_of=as_of)
+    else:
+        ids = sorted({getattr(pk, "pk", pk) for pk in member_ids})
+        chunks = [ids[i : i + EXPIRY_CHUNK] for i in range(0, len(ids), EXPIRY_CHUNK)]
+    return sum(expire_chunk(as_of=as_of, member_ids=chunk) for chunk in chunks)
 
 
 # ---------------------------------------------------------------------------
