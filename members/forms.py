@@ -51,20 +51,18 @@ class MemberForm(forms.Form):
         return cleaned
 
     def clean_referrer(self):
-        from members.selectors import search_members
+        from members.selectors import single_member
 
         text = self.cleaned_data["referrer"].strip()
         if not text:
             return None
-        matches = list(search_members(text).filter(member_number=text)[:1]) or list(
-            search_members(text).exclude(phone_tail=text)[:2]
-        )
-        if len(matches) != 1:
+        member = single_member(text)
+        if member is None:
             raise forms.ValidationError(
                 _("No single member matches “%(text)s”: enter their member number or full phone.")
                 % {"text": text}
             )
-        return matches[0]
+        return member
 
 
 class MemberStatusForm(forms.Form):

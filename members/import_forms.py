@@ -47,15 +47,13 @@ class MergeForm(forms.Form):
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_other(self):
-        from members.selectors import search_members
+        from members.selectors import single_member
 
         text = self.cleaned_data["other"].strip()
-        matches = list(search_members(text).filter(member_number=text)[:1]) or list(
-            search_members(text).exclude(phone_tail=text)[:2]
-        )
-        if len(matches) != 1:
+        member = single_member(text)
+        if member is None:
             raise forms.ValidationError(
                 _("No single member matches “%(text)s”: enter their member number or full phone.")
                 % {"text": text}
             )
-        return matches[0]
+        return member

@@ -47,6 +47,18 @@ def search_members(query, queryset=None):
     return queryset.filter(condition)
 
 
+def single_member(text):
+    """The one member a member number or full phone names, or None when the
+    text names nobody or several (a bare last-four is never enough)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    matches = list(search_members(text).filter(member_number=text)[:1]) or list(
+        search_members(text).exclude(phone_tail=text)[:2]
+    )
+    return matches[0] if len(matches) == 1 else None
+
+
 def lifecycle_boundaries(today=None, rules=None):
     today = today or shop_today()
     rules = rules or LifecycleRules.current()

@@ -1201,17 +1201,8 @@ def expire_points(*, as_of, member_ids=None) -> int:
 # ---------------------------------------------------------------------------
 # The owner's rules
 
-RULE_FIELDS = (
-    "earn_points",
-    "earn_per_amount",
-    "redeem_points",
-    "redeem_value",
-    "min_redeem_points",
-    "max_bill_share",
-    "expiry_policy",
-    "expiry_months",
-    "reminder_days",
-)
+# What the owner edits: everything a sale reads, plus the reminder lead time.
+RULE_FIELDS = (*ProgrammeRules.SALE_FIELDS, "reminder_days")
 
 
 def check_programme_rules(rules):

@@ -82,3 +82,12 @@ def test_stage_names_are_not_member_statuses_in_chinese():
     with translation.override("zh-hant"):
         assert str(STAGES["active"]) == "活躍"
         assert str(Member.Status.ACTIVE.label) == "有效"
+
+
+def test_single_member_needs_a_member_number_or_full_phone(chen):
+    from members.selectors import single_member
+
+    assert single_member(chen.member_number) == chen
+    assert single_member("0912-345-678") == chen
+    assert single_member("5678") is None
+    assert single_member("") is None
