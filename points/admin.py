@@ -63,11 +63,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class LotDrawInline(admin.TabularInline):
-    model = LotDraw
-    fk_name = "entry"
-    fields = ["lot", "points"]
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """The ledger's rows are shown, never added, changed or deleted here."""
+
     extra = 0
     can_delete = False
 
@@ -76,6 +74,13 @@ class LotDrawInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class LotDrawInline(ReadOnlyInline):
+    model = LotDraw
+    fk_name = "entry"
+    fields = ["lot", "points"]
+    readonly_fields = fields
 
 
 @admin.register(LedgerEntry)
@@ -99,7 +104,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(ReadOnlyInline):
     model = Refund
     fields = [
         "created_at",
@@ -111,14 +116,6 @@ class RefundInline(admin.TabularInline):
         "by",
     ]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Purchase)
