@@ -25,7 +25,8 @@ class Member(models.Model):
     phone_tail = models.CharField(max_length=4, db_index=True, editable=False)
     name = models.CharField(_("name"), max_length=100)
     # Lower-cased, Simplified-script form of the name so 陳 finds 陈 and back.
-    name_key = models.CharField(max_length=100, db_index=True, editable=False)
+    # Searched by the trigram index (PostgreSQL) and member_name_birthday_idx.
+    name_key = models.CharField(max_length=100, editable=False)
     email = models.EmailField(_("email"), blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     gender = models.CharField(
@@ -44,8 +45,13 @@ class Member(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
+    # member_tier_status_idx leads with tier: a second index would only cost writes.
     tier = models.ForeignKey(
-        "tiers.Tier", verbose_name=_("tier"), on_delete=models.PROTECT, related_name="members"
+        "tiers.Tier",
+        verbose_name=_("tier"),
+        on_delete=models.PROTECT,
+        related_name="members",
+        db_index=False,
     )
     tier_since = models.DateTimeField(_("tier since"), null=True, blank=True)
     tier_grace_until = models.DateField(_("grace period ends"), null=True, blank=True)
@@ -67,8 +73,14 @@ class Member(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Never searched by; only deleting a user would scan for it.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
