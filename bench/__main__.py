@@ -148,7 +148,7 @@ def main(argv=None):
         tier_sample=1000 if args.quick else 10_000,
         import_rows=2000 if args.quick else 20_000,
         import_file_rows=50_000 if args.quick else 200_000,
-        dashboard_requests=5 if args.quick else 1,
+        dashboard_requests=20,
         seed=args.seed,
     )
     info = machine(connection)

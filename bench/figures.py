@@ -497,14 +497,42 @@ def member_import(ctx):
 
 
 def dashboard_page(ctx):
+    """The nightly refresh that computes the dashboard's snapshots, then the
+    page as the owner's first look of the morning reads them."""
+    from django.test import override_settings
+
+    from members.dashboard_selectors import Period, find_snapshot
+    from members.dashboard_services import refresh_dashboards
+
     url = _url("dashboard:index")
-    if url is None:
-        return not_yet("dashboard page", "< 500 ms", "the dashboard (issue 10)")
+    started = time.perf_counter()
+    summary = refresh_dashboards(day=shop_today())
+    refresh_seconds = time.perf_counter() - started
+    computed = find_snapshot(period=Period.default()).compute_seconds
+    results = [
+        Result(
+            "dashboard nightly refresh",
+            round(refresh_seconds, 1),
+            "s",
+            note=f"{summary['snapshots']} ranges: the last 12 months for all tiers and each tier",
+        ),
+        Result(
+            "dashboard figures, all tiers, computed",
+            round(computed, 1),
+            "s",
+            note="what one range costs the worker (no page waits for it)",
+        ),
+    ]
     client = ctx.owner_client()
     requests = list(range(ctx.dashboard_requests))
-    samples = timed_ms(lambda _i: _ok(client.get(url)), requests, warm_up=0)
-    return latency_results(
-        "dashboard page", samples, p95_under=500, note=f"{len(samples)} requests as the owner"
+    # The production freshness (the test settings recompute on every request).
+    with override_settings(DASHBOARD_FRESH_SECONDS=900):
+        samples = timed_ms(lambda _i: _ok(client.get(url)), requests, warm_up=0)
+    return results + latency_results(
+        "dashboard page",
+        samples,
+        p95_under=500,
+        note=f"{len(samples)} requests as the owner, the first one included",
     )
 
 

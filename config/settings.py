@@ -174,8 +174,9 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="loyalty@localhost")
 # SMS goes through a class with send(*, to, text); see members/channels.py.
-# Seconds the owner dashboard keeps its figures (0: compute on every request).
-DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+# Seconds the dashboard's stored figures count as fresh; an older snapshot is
+# shown while a worker recomputes it (without a broker: recomputed at once).
+DASHBOARD_FRESH_SECONDS = env.int("DASHBOARD_FRESH_SECONDS", default=900)
 
 SMS_BACKEND = env("SMS_BACKEND", default="members.channels.ConsoleSmsBackend")
 

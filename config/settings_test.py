@@ -17,4 +17,4 @@ CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 LANGUAGE_CODE = "en"
 CELERY_TASK_ALWAYS_EAGER = True
-DASHBOARD_CACHE_SECONDS = 0  # tests change data between requests; see test_dashboard_cache
+DASHBOARD_FRESH_SECONDS = 0  # tests change data between requests; see test_dashboard_snapshots

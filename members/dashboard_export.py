@@ -1,4 +1,5 @@
-"""Each dashboard figure as CSV rows: the same selectors, raw numbers.
+"""Each dashboard figure as CSV rows: the figures the page shows (`found`,
+from dashboard_selectors.dashboard_figures), raw numbers.
 
 Ratios are fractions (0.25 is 25 %) with four decimals; an empty cell is a
 figure with nothing to divide by (a dash on the page).
@@ -7,8 +8,6 @@ figure with nothing to divide by (a dash on the page).
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-
-from members import dashboard_selectors as figures
 
 
 def _ratio(value):
@@ -19,8 +18,8 @@ def _range(period):
     return f"{period.start:%Y-%m-%d}..{period.end:%Y-%m-%d}"
 
 
-def pyramid_rows(*, period, tier):
-    distribution = figures.tier_distribution()
+def pyramid_rows(*, period, found):
+    distribution = found["distribution"]
     bands = {band.group: band for band in distribution.bands}
     header = [_("Tier"), _("Members"), _("Share"), _("Target from %"), _("Target to %"), _("Band")]
     rows = []
@@ -39,7 +38,7 @@ def pyramid_rows(*, period, tier):
     return header, rows
 
 
-def tier_rows(*, period, tier):
+def tier_rows(*, period, found):
     header = [
         _("Tier"),
         _("Period"),
@@ -55,7 +54,7 @@ def tier_rows(*, period, tier):
         _("Revenue share"),
     ]
     rows = []
-    for row in figures.tier_performance(period=period, tier=tier):
+    for row in found["performance"]:
         for span, data in ((period, row.now), (period.previous, row.before)):
             rows.append(
                 [
@@ -76,8 +75,8 @@ def tier_rows(*, period, tier):
     return header, rows
 
 
-def points_rows(*, period, tier):
-    flow = figures.points_flow(period=period, tier=tier)
+def points_rows(*, period, found):
+    flow = found["flow"]
     header = [
         _("Month"),
         _("Issued"),
@@ -93,22 +92,17 @@ def points_rows(*, period, tier):
     return header, rows
 
 
-def lifecycle_rows(*, period, tier):
+def lifecycle_rows(*, period, found):
     header = [_("Stage"), _("Members")]
-    return header, [
-        [str(stage.label), stage.members] for stage in figures.lifecycle_counts(tier=tier)
-    ]
+    return header, [[str(stage.label), stage.members] for stage in found["lifecycle"]]
 
 
-def movement_rows(*, period, tier):
+def movement_rows(*, period, found):
     header = [_("Month"), _("Upgrades"), _("Downgrades")]
-    return header, [
-        [f"{m.month:%Y-%m}", m.upgrades, m.downgrades]
-        for m in figures.tier_movements(period=period, tier=tier)
-    ]
+    return header, [[f"{m.month:%Y-%m}", m.upgrades, m.downgrades] for m in found["movements"]]
 
 
-def campaign_rows(*, period, tier):
+def campaign_rows(*, period, found):
     header = [
         _("Campaign"),
         _("First day"),
@@ -130,7 +124,7 @@ def campaign_rows(*, period, tier):
             _ratio(row.count_uplift),
             _ratio(row.amount_uplift),
         ]
-        for row in figures.campaign_figures(period=period, tier=tier)
+        for row in found["campaigns"]
     ]
 
 

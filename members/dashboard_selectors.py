@@ -22,23 +22,31 @@ What the page costs (for the benchmarks), each a single statement:
   (member_last_purchase_idx, joined_on index).
 - tier_movements: tier changes in the period (tiers_tierchange.at index).
 No figure reads the ledger more than once.
+
+At a million members those passes take seconds, so the page does not run
+them per request: dashboard_figures() bundles them into a DashboardSnapshot
+(dashboard_services.refresh_dashboard), kept fresh by a worker, and the page
+reads the snapshot (find_snapshot, snapshot_figures).
 """
 
+import pickle
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_results
 from config.clock import shop_date, shop_day_start, shop_today
 from config.money import round_money
-from members.models import LifecycleRules, Member
+from members.models import DashboardSnapshot, LifecycleRules, Member
 from members.selectors import STAGES, stage_condition
 from points.models import LedgerEntry, ProgrammeRules, Purchase
 from points.services import points_value
@@ -630,3 +638,51 @@ def campaign_figures(*, period: Period, tier=None) -> list[CampaignFigures]:
             )
         )
     return found
+
+
+# ---------------------------------------------------------------- the page
+
+
+# Bump when the dataclasses above change shape: stored snapshots of the old
+# layout then count as missing instead of failing to unpickle.
+FIGURES_LAYOUT = 1
+FIGURE_NAMES = ("distribution", "performance", "flow", "lifecycle", "movements", "campaigns")
+
+
+def dashboard_figures(*, period: Period, tier=None) -> dict:
+    """Every figure the page shows, for one range and tier filter."""
+    counts = member_counts(period=period)  # one pass over the members for three figures
+    return {
+        "distribution": tier_distribution(counts),
+        "performance": tier_performance(period=period, tier=tier, counts=counts),
+        "flow": points_flow(period=period, tier=tier),
+        "lifecycle": lifecycle_counts(tier=tier, counts=counts),
+        "movements": tier_movements(period=period, tier=tier),
+        "campaigns": campaign_figures(period=period, tier=tier),
+    }
+
+
+def find_snapshot(*, period: Period, tier=None):
+    return DashboardSnapshot.objects.filter(
+        period_start=period.start, period_end=period.end, tier_key=tier.pk if tier else 0
+    ).first()
+
+
+def snapshot_figures(snapshot) -> dict | None:
+    """The stored figures, or None when there are none of this code's layout."""
+    if snapshot is None or snapshot.figures is None or snapshot.layout != FIGURES_LAYOUT:
+        return None
+    try:
+        return pickle.loads(snapshot.figures)
+    except Exception:  # a model or class renamed since: recompute, do not fail the page
+        return None
+
+
+def snapshot_is_fresh(snapshot, *, now=None) -> bool:
+    """Computed today (lifecycle stages move with the day) and less than
+    DASHBOARD_FRESH_SECONDS ago."""
+    if snapshot_figures(snapshot) is None or snapshot.computed_at is None:
+        return False
+    now = now or timezone.now()
+    age = (now - snapshot.computed_at).total_seconds()
+    return snapshot.shop_day == shop_date(now) and age < settings.DASHBOARD_FRESH_SECONDS

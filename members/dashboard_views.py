@@ -2,20 +2,24 @@ import csv
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.clock import shop_today
 from config.errors import LoyaltyError
 from config.roles import owner_required
 from members import dashboard_charts as charts
 from members import dashboard_selectors as figures
 from members.dashboard_export import EXPORTS
 from members.dashboard_forms import DashboardFilterForm, LifecycleRulesForm
-from members.dashboard_services import update_lifecycle_rules
+from members.dashboard_services import (
+    dashboard_snapshot,
+    refresh_dashboard,
+    update_lifecycle_rules,
+)
 from members.models import LifecycleRules
 
 
@@ -64,51 +68,39 @@ def _percent(value):
     return 0 if value is None else round(value * 100, 1)
 
 
-def _figures(period, tier) -> dict:
-    """The page's figures, kept DASHBOARD_CACHE_SECONDS (default 300) in the
-    Django cache per period, tier and shop day: at a million members they
-    aggregate years of sales and ledger rows (seconds), so an owner moving
-    between tabs or filters reuses them. A sale shows on the dashboard at the
-    latest that many seconds later. 0 turns the cache off."""
-    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 300)
-    key = f"dashboard:{period.start}:{period.end}:{tier.pk if tier else '-'}:{shop_today()}"
-    found = cache.get(key) if seconds else None
-    if found is None:
-        counts = figures.member_counts(period=period)  # one pass over the members
-        found = {
-            "distribution": figures.tier_distribution(counts),
-            "performance": figures.tier_performance(period=period, tier=tier, counts=counts),
-            "flow": figures.points_flow(period=period, tier=tier),
-            "lifecycle": figures.lifecycle_counts(tier=tier, counts=counts),
-            "movements": figures.tier_movements(period=period, tier=tier),
-            "campaigns": figures.campaign_figures(period=period, tier=tier),
-        }
-        if seconds:
-            cache.set(key, found, seconds)
-    return found
+def _filters(request):
+    """(form, period, tier) from the query string; period is None when invalid."""
+    form = DashboardFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return form, None, None
+    data = form.cleaned_data if form.is_bound else {}
+    return form, data.get("period") or form.default, data.get("tier")
 
 
 @owner_required
 @require_GET
 def dashboard_view(request):
-    form = DashboardFilterForm(request.GET or None)
-    if request.GET and not form.is_valid():
+    form, period, tier = _filters(request)
+    if period is None:
         return render(request, "members/dashboard/index.html", {"form": form}, status=400)
-    data = form.cleaned_data if form.is_bound else {}
-    period = data.get("period") or form.default
-    tier = data.get("tier")
-    found = _figures(period, tier)
+    snapshot = dashboard_snapshot(period=period, tier=tier)
+    found = figures.snapshot_figures(snapshot)
+    context = {
+        "form": form,
+        "period": period,
+        "tier": tier,
+        "snapshot": snapshot,
+        "stale": not figures.snapshot_is_fresh(snapshot),
+        "query": request.GET.urlencode(),
+    }
+    if found is None:  # a worker is computing the first figures for this range
+        context["computing"] = True
+        return render(request, "members/dashboard/index.html", context)
     distribution, performance, flow, lifecycle, movements = (
         found[name] for name in ("distribution", "performance", "flow", "lifecycle", "movements")
     )
-    query = request.GET.urlencode()
-    return render(
-        request,
-        "members/dashboard/index.html",
+    context.update(
         {
-            "form": form,
-            "period": period,
-            "tier": tier,
             "distribution": distribution,
             "performance": performance,
             "flow": flow,
@@ -116,8 +108,42 @@ def dashboard_view(request):
             "movements": movements,
             "campaigns": found["campaigns"],
             "charts": _charts(distribution, performance, flow, lifecycle, movements),
-            "query": query,
-        },
+        }
+    )
+    return render(request, "members/dashboard/index.html", context)
+
+
+@owner_required
+@require_GET
+def snapshot_status_view(request):
+    """Polled by the page while a worker computes: reloads it when done."""
+    _form, period, tier = _filters(request)
+    if period is None:
+        return HttpResponse(status=400)
+    snapshot = figures.find_snapshot(period=period, tier=tier)
+    response = HttpResponse(status=204)
+    if snapshot is not None and snapshot.refresh_queued_at is None:
+        response["HX-Refresh"] = "true"  # the worker is done: show its figures
+    return response
+
+
+@owner_required
+@require_POST
+def refresh_view(request):
+    """The owner's "Refresh now": recompute (or queue) and go back to the page."""
+    form = DashboardFilterForm(request.POST or None)
+    if not form.is_valid():
+        return redirect("dashboard:index")
+    period = form.cleaned_data.get("period") or form.default
+    dashboard_snapshot(period=period, tier=form.cleaned_data.get("tier"), refresh=True)
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        messages.info(
+            request,
+            _("The figures are being computed again; the page shows them when they are ready."),
+        )
+    query = {key: value for key, value in request.POST.items() if key in form.fields}
+    return redirect(
+        f"{reverse('dashboard:index')}?{urlencode(query)}" if query else reverse("dashboard:index")
     )
 
 
@@ -127,12 +153,14 @@ def export_view(request, figure):
     export = EXPORTS.get(figure)
     if export is None:
         raise Http404
-    form = DashboardFilterForm(request.GET or None)
-    if request.GET and not form.is_valid():
+    form, period, tier = _filters(request)
+    if period is None:
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
-    data = form.cleaned_data if form.is_bound else {}
-    period = data.get("period") or form.default
-    header, rows = export(period=period, tier=data.get("tier"))
+    # The same figures the page shows: the snapshot, computed now if there is none yet.
+    found = figures.snapshot_figures(dashboard_snapshot(period=period, tier=tier))
+    if found is None:
+        found = figures.snapshot_figures(refresh_dashboard(period=period, tier=tier))
+    header, rows = export(period=period, found=found)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"{figure}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

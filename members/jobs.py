@@ -269,6 +269,12 @@ def send_messages(day):
     return send_due_messages()
 
 
+def dashboard_refresh(day):
+    from members.dashboard_services import refresh_dashboards
+
+    return refresh_dashboards(day=day)
+
+
 JOBS = {
     "tier_review": (tier_review, _("Tier review")),
     "points_expiry": (points_expiry, _("Points expiry")),
@@ -276,6 +282,7 @@ JOBS = {
     "birthday_rewards": (birthday_rewards, _("Birthday gifts")),
     "lifecycle_actions": (lifecycle_actions, _("Wake-up offers and follow-ups")),
     "send_messages": (send_messages, _("Send messages")),
+    "dashboard_refresh": (dashboard_refresh, _("Dashboard figures")),
 }
 # Jobs that must run again whenever called (the outbox drains many times a day).
 REPEATABLE = {"send_messages"}
@@ -305,6 +312,9 @@ SUMMARY_LABELS = {
     "sent": pgettext_lazy("job summary", "sent"),
     "retrying": pgettext_lazy("job summary", "retrying"),
     "failed": pgettext_lazy("job summary", "failed"),
+    "snapshots": pgettext_lazy("job summary", "ranges computed"),
+    "seconds": pgettext_lazy("job summary", "seconds"),
+    "forgotten": pgettext_lazy("job summary", "ranges forgotten"),
 }
 
 

@@ -431,3 +431,40 @@ class JobRun(models.Model):
 
     def __str__(self):
         return f"{self.job} {self.run_for}"
+
+
+class DashboardSnapshot(models.Model):
+    """The dashboard's figures for one date range and tier filter, as last
+    computed. At a million members they aggregate years of sales and ledger
+    rows (seconds of database work), so the page reads the latest snapshot
+    and a worker recomputes it: nightly for the default range, and whenever
+    an owner looks at one older than DASHBOARD_FRESH_SECONDS. Kept in the
+    database so every web server and worker shares it and a restart keeps it.
+    """
+
+    period_start = models.DateField()
+    period_end = models.DateField()
+    tier_key = models.PositiveIntegerField(default=0)  # the tier's id, 0 for all tiers
+    # What the figures were computed as of: the shop day of the lifecycle
+    # stages and the moment the sales and ledger were read.
+    shop_day = models.DateField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    compute_seconds = models.FloatField(default=0)
+    # The selectors' dataclasses, pickled: only this code writes them, and a
+    # layout change bumps FIGURES_LAYOUT so older rows count as missing.
+    figures = models.BinaryField(null=True, blank=True, editable=False)
+    layout = models.PositiveSmallIntegerField(default=0)
+    refresh_queued_at = models.DateTimeField(null=True, blank=True)
+    viewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dashboard snapshot")
+        verbose_name_plural = _("dashboard snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "tier_key"], name="dashboard_snapshot_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.period_start}..{self.period_end} tier {self.tier_key or '-'}"

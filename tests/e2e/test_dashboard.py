@@ -40,6 +40,15 @@ def test_owner_sees_the_charts_drawn_with_data(page, transactional_db):
     page.wait_for_url("**/dashboard/?*tier=*")
     assert page.locator("#tier-figures tbody tr").count() == 1
 
+    # A sale after the figures were computed shows after "Refresh now",
+    # which keeps the tier filter.
+    PurchaseFactory(member=MemberFactory(tier=top), amount_paid=Decimal("400"))
+    assert "Figures as of" in page.locator("#snapshot-time").inner_text()
+    page.get_by_role("button", name="Refresh now").click()
+    page.wait_for_url("**/dashboard/?*tier=*")
+    assert page.get_by_label("Tier", exact=True).input_value() == str(top.pk)
+    assert "NT$650" in page.locator("#tier-figures").inner_text()
+
     page.locator("#lifecycle").get_by_role("link", name="Active", exact=True).click()
     page.wait_for_url("**/members/?stage=active*")
 
