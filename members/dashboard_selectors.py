@@ -362,7 +362,9 @@ def _sales_by_tier(period: Period) -> dict:
     return found
 
 
-def tier_performance(*, period: Period, tier=None, counts=None) -> list[TierPerformance]:
+def tier_performance(
+    *, period: Period, tier=None, counts=None, sales=None
+) -> list[TierPerformance]:
     """Active-member ratio, purchase frequency, average order value,
     repurchase rate and revenue share per tier, now and the period before.
 
@@ -370,7 +372,7 @@ def tier_performance(*, period: Period, tier=None, counts=None) -> list[TierPerf
     those in the tier today who had joined by the period's last day.
     Revenue is what members paid, net of refunds. Without a tier filter the
     last row is the whole programme. `counts`: member_counts() for the same
-    period, when the caller has it already.
+    period, `sales`: _sales_by_tier() for it, when the caller has them already.
     """
     before = period.previous
     members = counts
@@ -384,7 +386,7 @@ def tier_performance(*, period: Period, tier=None, counts=None) -> list[TierPerf
                 before=Count("id", filter=Q(joined_on__lte=before.end)),
             )
         }
-    sales = _sales_by_tier(period)
+    sales = _sales_by_tier(period) if sales is None else sales
     totals = {side: sales.get((None, side), TierFigures()).revenue for side in ("now", "before")}
     tiers = (
         [tier]
@@ -617,24 +619,29 @@ def _fraction(percent):
     return None if percent is None else Decimal(percent) / 100
 
 
-def campaign_figures(*, period: Period, tier=None) -> list[CampaignFigures]:
+def campaign_figures(*, period: Period, tier=None, results=None) -> list[CampaignFigures]:
     """The campaigns that ran in the period (all of them, or those open to
     the tier), with their sales, points and uplift as the campaigns app
-    computes them for its results page."""
+    computes them for its results page. `results`: a dict of campaign id to
+    campaign_results() the caller keeps across calls (they do not depend on
+    the period or the tier), filled as needed."""
+    results = {} if results is None else results
     campaigns = Campaign.objects.filter(starts_on__lte=period.end, ends_on__gte=period.start)
     if tier:
         campaigns = campaigns.filter(Q(tiers=tier) | Q(tiers__isnull=True)).distinct()
     found = []
     for campaign in campaigns.order_by("starts_on", "pk").prefetch_related("tiers"):
-        results = campaign_results(campaign)
+        if campaign.pk not in results:
+            results[campaign.pk] = campaign_results(campaign)
+        result = results[campaign.pk]
         found.append(
             CampaignFigures(
                 campaign,
-                results["sales_count"],
-                results["sales_amount"] - results.get("refunded", 0),
-                results["points_issued"] + results["bonus_points"],
-                _fraction(results["uplift"]["count_uplift"]),
-                _fraction(results["uplift"]["amount_uplift"]),
+                result["sales_count"],
+                result["sales_amount"] - result.get("refunded", 0),
+                result["points_issued"] + result["bonus_points"],
+                _fraction(result["uplift"]["count_uplift"]),
+                _fraction(result["uplift"]["amount_uplift"]),
             )
         )
     return found
@@ -649,16 +656,30 @@ FIGURES_LAYOUT = 1
 FIGURE_NAMES = ("distribution", "performance", "flow", "lifecycle", "movements", "campaigns")
 
 
-def dashboard_figures(*, period: Period, tier=None) -> dict:
-    """Every figure the page shows, for one range and tier filter."""
-    counts = member_counts(period=period)  # one pass over the members for three figures
+def dashboard_figures(*, period: Period, tier=None, shared=None) -> dict:
+    """Every figure the page shows, for one range and tier filter.
+
+    `shared`: a dict the caller keeps while computing several tier filters
+    of the same range: the member pass, the sales by tier and the campaigns'
+    results do not depend on the filter, so they are read once.
+    """
+    shared = {} if shared is None else shared
+    if "counts" not in shared:  # one pass over the members for three figures
+        shared["counts"] = member_counts(period=period)
+    if "sales" not in shared:
+        shared["sales"] = _sales_by_tier(period)
+    counts = shared["counts"]
     return {
         "distribution": tier_distribution(counts),
-        "performance": tier_performance(period=period, tier=tier, counts=counts),
+        "performance": tier_performance(
+            period=period, tier=tier, counts=counts, sales=shared["sales"]
+        ),
         "flow": points_flow(period=period, tier=tier),
         "lifecycle": lifecycle_counts(tier=tier, counts=counts),
         "movements": tier_movements(period=period, tier=tier),
-        "campaigns": campaign_figures(period=period, tier=tier),
+        "campaigns": campaign_figures(
+            period=period, tier=tier, results=shared.setdefault("campaigns", {})
+        ),
     }
 
 

@@ -254,3 +254,22 @@ def test_dashboard_snapshot_refreshes_at_once_without_a_broker(shop):
     assert figures.snapshot_figures(first)["distribution"].total == 6
     assert figures.snapshot_figures(again)["distribution"].total == 8
     assert again.pk == first.pk
+
+
+def test_sharing_the_range_figures_across_tier_filters_changes_no_figure(shop, tiers):
+    shared = {}
+    for tier in (None, *tiers.values()):
+        with_shared = figures.dashboard_figures(period=PERIOD, tier=tier, shared=shared)
+        alone = figures.dashboard_figures(period=PERIOD, tier=tier)
+        for name in ("performance",):
+            assert [(row.tier, vars(row.now), vars(row.before)) for row in with_shared[name]] == [
+                (row.tier, vars(row.now), vars(row.before)) for row in alone[name]
+            ]
+        assert [vars(row) for row in with_shared["campaigns"]] == [
+            vars(row) for row in alone["campaigns"]
+        ]
+        assert with_shared["flow"].outstanding == alone["flow"].outstanding
+        assert [s.members for s in with_shared["lifecycle"]] == [
+            s.members for s in alone["lifecycle"]
+        ]
+    assert set(shared) == {"counts", "sales", "campaigns"}
