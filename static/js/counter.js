@@ -101,6 +101,18 @@
     }
   });
 
+  // Undo removes the button that had the focus, which would leave it on the
+  // page body where the next scan types into nothing: back to the find box.
+  function refocusAfterUndo(event) {
+    if (!event.target || event.target.id !== "counter-recent") return;
+    var lost = !document.activeElement || document.activeElement === document.body;
+    var box = document.querySelector("#counter-find-form input[name=q]");
+    if (lost && box) box.focus();
+  }
+
   document.addEventListener("DOMContentLoaded", function () { applyPaper(); });
-  document.addEventListener("htmx:afterSettle", function () { applyPaper(); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    applyPaper();
+    refocusAfterUndo(event);
+  });
 })();
