@@ -88,7 +88,6 @@ class Context:
     sample: list
     seconds: int = 10  # pgbench -T and the record_purchase run
     requests: int = 200  # requests per latency figure
-    expiry_sample: int = 1000
     tier_sample: int = 10_000
     import_rows: int = 20_000
     import_file_rows: int = 1_000_000
@@ -144,7 +143,6 @@ def main(argv=None):
         dataset=dataset,
         sample=sample_members(2000, args.seed),
         requests=100 if args.quick else 200,
-        expiry_sample=300 if args.quick else 1000,
         tier_sample=1000 if args.quick else 10_000,
         import_rows=2000 if args.quick else 20_000,
         import_file_rows=50_000 if args.quick else 200_000,

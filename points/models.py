@@ -251,6 +251,10 @@ class Refund(models.Model):
         return f"refund {self.amount} of sale #{self.purchase_id}"
 
 
+# The ledger's links that entries are looked up by (partial indexes).
+LINKS_LOOKED_UP = ("purchase", "reward_redemption", "reverses", "behaviour_rule", "campaign")
+
+
 class LedgerEntry(models.Model):
     """One change of a member's points. Earning entries are lots."""
 
@@ -268,8 +272,13 @@ class LedgerEntry(models.Model):
         OPENING_BALANCE = "opening_balance", _("Opening balance")
         MERGE = "merge", _("Merged from another record")
 
+    # Foreign keys without an index of their own (db_index=False): the member
+    # leads ledger_member_time_idx; the links most entries leave empty have
+    # partial indexes below (only the entries that have the link), or none
+    # where nothing looks entries up by them (refund, by). Every write of an
+    # entry and every change of a lot pays for each index the ledger has.
     member = models.ForeignKey(
-        "members.Member", on_delete=models.PROTECT, related_name="ledger_entries"
+        "members.Member", on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     points = models.IntegerField(_("points"))
@@ -281,10 +290,20 @@ class LedgerEntry(models.Model):
     idempotency_key = models.CharField(max_length=120, unique=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     purchase = models.ForeignKey(
-        Purchase, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+        Purchase,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        db_index=False,
     )
     refund = models.ForeignKey(
-        Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+        Refund,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        db_index=False,
     )
     reward_redemption = models.ForeignKey(
         "rewards.RewardRedemption",
@@ -292,6 +311,7 @@ class LedgerEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="ledger_entries",
+        db_index=False,
     )
     # A return of points (refund, reward cancellation) links the spend it gives back.
     reverses = models.ForeignKey(
@@ -301,6 +321,7 @@ class LedgerEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="reversals",
         verbose_name=_("gives back"),
+        db_index=False,
     )
     behaviour_rule = models.ForeignKey(
         BehaviourRule,
@@ -309,6 +330,7 @@ class LedgerEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="entries",
         verbose_name=_("behaviour reward"),
+        db_index=False,
     )
     # The campaign whose bonus this entry is (campaign_bonus entries).
     campaign = models.ForeignKey(
@@ -318,6 +340,7 @@ class LedgerEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="ledger_entries",
         verbose_name=_("campaign"),
+        db_index=False,
     )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -326,6 +349,7 @@ class LedgerEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("staff"),
+        db_index=False,
     )
 
     class Meta:
@@ -343,6 +367,17 @@ class LedgerEntry(models.Model):
             # What the nightly expiry scans.
             models.Index(
                 fields=["expires_on"], condition=Q(remaining__gt=0), name="ledger_expiring_idx"
+            ),
+            # A sale's entries (refunds, receipts), a reward's (cancelling), a
+            # spend's returns, a campaign's bonuses, a rule's entries (the
+            # admin's delete check): each link indexed where it is set.
+            *(
+                models.Index(
+                    fields=[link],
+                    condition=Q(**{f"{link}__isnull": False}),
+                    name=f"ledger_{link}_idx",
+                )
+                for link in LINKS_LOOKED_UP
             ),
         ]
         constraints = [

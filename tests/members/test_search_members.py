@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from config.clock import shop_today
 from members.models import LifecycleRules, Member
+from members.names import name_search_key
 from members.selectors import lifecycle_stage, search_members, stage_condition
 from tests.factories import MemberFactory
 
@@ -35,6 +36,37 @@ def test_name_in_either_script_finds_the_member(chen, typed):
 def test_unrelated_text_finds_nobody(chen):
     MemberFactory(name="王小明", phone="+886922000111")
     assert list(search_members("林")) == []
+
+
+NAMES = ["陳美玲", "林美", "美玲王", "王小明", "Amy Chen", "Vincent Lin", "張_玲", "50% Off"]
+PIECES = ["美玲", "美", "玲", "陈", "林", "小明", "明", "_玲"]
+PIECES += ["in", "IN", "n", "y ", "_", "%", "% "]
+
+
+@pytest.mark.parametrize("typed", PIECES)
+def test_one_or_two_characters_find_every_name_holding_them(tiers, typed):
+    # On PostgreSQL two characters go through the index of the names' pairs,
+    # else LIKE: either way exactly the names holding the key, wildcards literal.
+    members = [MemberFactory(name=name) for name in NAMES]
+    key = name_search_key(typed)
+    expected = {m.pk for m in members if key in m.name_key}
+    assert expected
+    assert set(search_members(typed).values_list("pk", flat=True)) == expected
+
+
+@pytest.mark.postgres
+def test_two_characters_can_use_the_name_pairs_index(tiers, on_postgres):
+    if not on_postgres:
+        pytest.skip("the pairs index is PostgreSQL's")
+    from django.db import connection
+
+    MemberFactory(name="陳美玲")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT member_name_pairs('陈美玲')")
+        assert cursor.fetchone()[0] == ["陈美", "美玲"]
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = search_members("美玲").order_by().explain()
+    assert "member_name_pairs_gin" in plan
 
 
 def _bought(days_ago):
