@@ -10,12 +10,13 @@ by (expires_on, id). The sale path and the nightly expiry take locks in this
 same order, so they never deadlock.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, F, IntegerField, Subquery, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,9 +25,11 @@ from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
 from config.money import format_money, round_money
 from config.roles import is_owner
+from config.rulebook import current_rulebook, version_subquery_sql
 from members.models import Member
 from points.models import BehaviourRule, LedgerEntry, LotDraw, ProgrammeRules, Purchase, Refund
-from tiers.services import evaluate_member, sale_may_move_tier
+from tiers.models import Tier
+from tiers.services import evaluate_member, may_reach_higher_tier
 
 Kind = LedgerEntry.Kind
 
@@ -430,12 +433,13 @@ def _check_redemption(*, rules, points, max_points, balance):
 
 
 def _compute(
-    *, member, amount, points_to_redeem, wholesale, at, rules, balance, coupon=None
+    *, member, amount, points_to_redeem, wholesale, at, rulebook, balance, coupon=None
 ) -> Quote:
     """The sale's figures. `coupon(amount)` (optional) checks the member's
     coupon against the bill after the tier discount and returns a CouponUse:
     its discount comes off before points, so the points cap, the amount to
     pay and the points earned all follow it."""
+    rules = rulebook.programme
     gross = _positive_amount(amount)
     _refuse_blocked(member)
     points_to_redeem = int(points_to_redeem or 0)
@@ -452,7 +456,7 @@ def _compute(
     _check_redemption(rules=rules, points=points_to_redeem, max_points=max_points, balance=balance)
     redeemed_value = min(points_value(rules=rules, points=points_to_redeem), due)
     paid = due - redeemed_value
-    terms = campaign_terms(member=member, moment=at, eligible_amount=paid)
+    terms = campaign_terms(member=member, moment=at, eligible_amount=paid, rulebook=rulebook)
     base_points = _floor_points(
         paid
         * rules.earn_points
@@ -514,16 +518,18 @@ def _coupon_check(*, member, code, at, use):
 def quote_purchase(
     *, member, amount, points_to_redeem=0, wholesale=False, at=None, coupon_code=""
 ) -> Quote:
-    """What record_purchase would do, without saving or locking anything."""
+    """What record_purchase would do, without saving or locking anything.
+    `member`: a Member or its id (read afresh either way)."""
     at = at or timezone.now()
-    member = Member.objects.select_related("tier").get(pk=member.pk)
+    member_id = member.pk if isinstance(member, Member) else member
+    member = Member.objects.select_related("tier").get(pk=member_id)
     return _compute(
         member=member,
         amount=amount,
         points_to_redeem=points_to_redeem,
         wholesale=wholesale,
         at=at,
-        rules=ProgrammeRules.current(),
+        rulebook=current_rulebook(),
         balance=spendable_balance(member, as_of=shop_date(at)),
         coupon=_coupon_check(member=member, code=coupon_code, at=at, use=False),
     )
@@ -554,20 +560,35 @@ class _KeyTaken(Exception):
     when it read the member row: leave the transaction, then replay."""
 
 
-def _lock_for_sale(member_id, *, key, gross):
-    """Lock the member row and read, in the same query, what the sale needs
-    besides it: the programme rules, the sale already recorded under `key`
-    (as of the query's snapshot) and whether the tier may move."""
+def _lock_for_sale(member_id, *, key):
+    """Lock the member row and read, in the same query, the sale already
+    recorded under `key` (as of the query's snapshot) and the version of the
+    owner's rules. Returns (member, replay id or None, rules version)."""
+    member = next(iter(Member.objects.raw(_sale_lock_sql(), [key, member_id])), None)
+    if member is None:
+        raise Member.DoesNotExist(f"no member {member_id}")
+    return member, member.replay_id, member.rules_version
+
+
+@functools.cache
+def _sale_lock_sql() -> str:
+    """Written once per process: the ORM would compile it again for every sale."""
+    name = connection.ops.quote_name
+    columns = ", ".join(f"m.{name(f.column)}" for f in Member._meta.concrete_fields)
+    purchases = name(Purchase._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     return (
-        Member.objects.select_for_update(of=("self",))
-        .select_related("tier")
-        .annotate(
-            replay_id=Subquery(Purchase.objects.filter(idempotency_key=key).values("pk")[:1]),
-            tier_may_move=sale_may_move_tier(added_spend=gross),
-            **ProgrammeRules.annotations(),
-        )
-        .get(pk=member_id)
+        f"SELECT {columns}, "
+        f"(SELECT p.id FROM {purchases} p WHERE p.idempotency_key = %s) AS replay_id, "
+        f"{version_subquery_sql()} AS rules_version "
+        f"FROM {name(Member._meta.db_table)} m WHERE m.id = %s{lock}"
     )
+
+
+def _tier_of(member, rulebook):
+    """The member's tier from the rulebook (the database only if it lacks it)."""
+    tier = rulebook.tiers.get(member.tier_id)
+    return tier if tier is not None else Tier.objects.get(pk=member.tier_id)
 
 
 def _plan_draws(lots, points):
@@ -704,12 +725,15 @@ def _record_sale(
         "wholesale": wholesale,
         "coupon_code": coupon_code,
     }
-    member = _lock_for_sale(member_id, key=key, gross=_positive_amount(amount))
-    if member.replay_id:
-        existing = Purchase.objects.get(pk=member.replay_id)
+    _positive_amount(amount)  # a bad amount is refused before any lock
+    member, replay_id, version = _lock_for_sale(member_id, key=key)
+    if replay_id:
+        existing = Purchase.objects.get(pk=replay_id)
         return _replay_purchase(existing, member_id=member.pk, **terms)
     at = at or timezone.now()
-    rules = ProgrammeRules.from_annotations(member)
+    rulebook = current_rulebook(version)
+    rules = rulebook.programme
+    member.tier = _tier_of(member, rulebook)
     lots, balance = None, member.points_balance  # a sale using no points reads no lots
     if int(points_to_redeem or 0) > 0:
         # Lots before the figures: the points on offer are what they hold.
@@ -722,7 +746,7 @@ def _record_sale(
             points_to_redeem=points_to_redeem,
             wholesale=wholesale,
             at=at,
-            rules=rules,
+            rulebook=rulebook,
             balance=balance,
             coupon=_coupon_check(member=member, code=coupon_code, at=at, use=True),
         )
@@ -774,7 +798,7 @@ def _record_sale(
         as_of=shop_date(at),
         reason=_("Sale #%(id)s") % {"id": purchase.pk},
         by=_user(by),
-        may_move=member.tier_may_move,
+        may_move=may_reach_higher_tier(member=member, ladder=rulebook.ladder),
     )
     return purchase
 

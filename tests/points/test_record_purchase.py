@@ -229,10 +229,9 @@ def test_a_replay_the_member_lock_could_not_see_still_returns_the_first_sale(mem
     first = record_purchase(member=member, amount=Decimal("100"), idempotency_key="twice")
     lock = services._lock_for_sale
 
-    def stale_lock(member_id, *, key, gross):
-        locked = lock(member_id, key=key, gross=gross)
-        locked.replay_id = None  # as if read before the first sale committed
-        return locked
+    def stale_lock(member_id, *, key):
+        locked, _replay_id, version = lock(member_id, key=key)
+        return locked, None, version  # as if read before the first sale committed
 
     monkeypatch.setattr(services, "_lock_for_sale", stale_lock)
     again = record_purchase(member=member, amount=Decimal("100"), idempotency_key="twice")
