@@ -10,7 +10,6 @@ by (expires_on, id). The sale path and the nightly expiry take locks in this
 same order, so they never deadlock.
 """
 
-import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
@@ -25,8 +24,9 @@ from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
 from config.money import format_money, round_money
 from config.roles import is_owner
-from config.rulebook import current_rulebook, version_subquery_sql
+from config.rulebook import current_rulebook
 from members.models import Member
+from points import sale_sql
 from points.models import BehaviourRule, LedgerEntry, LotDraw, ProgrammeRules, Purchase, Refund
 from tiers.models import Tier
 from tiers.services import evaluate_member, may_reach_higher_tier
@@ -560,31 +560,6 @@ class _KeyTaken(Exception):
     when it read the member row: leave the transaction, then replay."""
 
 
-def _lock_for_sale(member_id, *, key):
-    """Lock the member row and read, in the same query, the sale already
-    recorded under `key` (as of the query's snapshot) and the version of the
-    owner's rules. Returns (member, replay id or None, rules version)."""
-    member = next(iter(Member.objects.raw(_sale_lock_sql(), [key, member_id])), None)
-    if member is None:
-        raise Member.DoesNotExist(f"no member {member_id}")
-    return member, member.replay_id, member.rules_version
-
-
-@functools.cache
-def _sale_lock_sql() -> str:
-    """Written once per process: the ORM would compile it again for every sale."""
-    name = connection.ops.quote_name
-    columns = ", ".join(f"m.{name(f.column)}" for f in Member._meta.concrete_fields)
-    purchases = name(Purchase._meta.db_table)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    return (
-        f"SELECT {columns}, "
-        f"(SELECT p.id FROM {purchases} p WHERE p.idempotency_key = %s) AS replay_id, "
-        f"{version_subquery_sql()} AS rules_version "
-        f"FROM {name(Member._meta.db_table)} m WHERE m.id = %s{lock}"
-    )
-
-
 def _tier_of(member, rulebook):
     """The member's tier from the rulebook (the database only if it lacks it)."""
     tier = rulebook.tiers.get(member.tier_id)
@@ -602,10 +577,11 @@ def _plan_draws(lots, points):
     return draws
 
 
-def _sale_entries(*, member, purchase, quote, lots, key, by, at, rules):
-    """Write the sale's ledger entries, lot draws and lot remainders in one
-    query each. Their keys derive from the sale's new, unique key, so none
-    can exist yet: no look-up, and a clash is refused as a key conflict."""
+def _sale_entries(*, member, purchase, quote, key, by, at, rules) -> list:
+    """The sale's ledger entries, unsaved: the points redeemed (first, when
+    any), earned, and each campaign's bonus. Their keys derive from the
+    sale's new, unique key, so none can exist yet: no look-up, and a clash is
+    refused as a key conflict."""
     reason = _("Sale #%(id)s") % {"id": purchase.pk}
     common = {"member": member, "created_at": at, "reason": reason, "by": _user(by)}
     common["purchase"] = purchase
@@ -638,30 +614,51 @@ def _sale_entries(*, member, purchase, quote, lots, key, by, at, rules):
                 **{**common, "reason": text[:200], **links},
             )
         )
-    if not entries:
-        return
-    try:
-        LedgerEntry.objects.bulk_create(entries)
-    except IntegrityError:
-        raise _conflict(key) from None
-    if quote.points_to_redeem:
-        draws = _plan_draws(lots, quote.points_to_redeem)
-        for lot, take in draws:
-            lot.remaining -= take
-        LedgerEntry.objects.bulk_update([lot for lot, _take in draws], ["remaining"])
-        LotDraw.objects.bulk_create(
-            [LotDraw(entry=entries[0], lot=lot, points=take) for lot, take in draws]
-        )
+    return entries
 
 
-def _save_figures(member, *, quote, at):
-    """The member's cached balance and spend figures, in one UPDATE."""
+def _count_sale(member, *, quote, at) -> int:
+    """Add the sale to the member's cached figures (in memory); returns the
+    change of balance, which the UPDATE adds to the row's own."""
     delta = quote.points_earned - quote.points_to_redeem
     member.points_balance += delta
     member.lifetime_spend += quote.amount_paid
     member.purchase_count += 1
     if member.last_purchase_at is None or at > member.last_purchase_at:
         member.last_purchase_at = at
+    return delta
+
+
+def _write_sale(*, purchase, entries, draws, member, delta, key):
+    """Save the sale's rows: on PostgreSQL all in one statement (the sale's id
+    was drawn with the lock); elsewhere the sale is saved already (for its id)
+    and the rest take one query each."""
+    lots = [lot for lot, _take in draws]
+    if sale_sql.draws_sale_ids():
+        try:
+            sale_sql.write_sale(
+                purchase=purchase,
+                entries=entries,
+                lots=lots,
+                draws=draws,
+                member=member,
+                delta=delta,
+            )
+        except IntegrityError:
+            # The sale's key or one derived from it is taken: leave the
+            # (now unusable) transaction, then replay or refuse.
+            raise _KeyTaken from None
+        return
+    if entries:
+        try:
+            LedgerEntry.objects.bulk_create(entries)
+        except IntegrityError:
+            raise _conflict(key) from None
+    if draws:
+        LedgerEntry.objects.bulk_update(lots, ["remaining"])
+        LotDraw.objects.bulk_create(
+            [LotDraw(entry=entries[0], lot=lot, points=take) for lot, take in draws]
+        )
     Member.objects.filter(pk=member.pk).update(
         points_balance=F("points_balance") + delta,
         lifetime_spend=member.lifetime_spend,
@@ -726,7 +723,7 @@ def _record_sale(
         "coupon_code": coupon_code,
     }
     _positive_amount(amount)  # a bad amount is refused before any lock
-    member, replay_id, version = _lock_for_sale(member_id, key=key)
+    member, replay_id, version, sale_id = sale_sql.lock_member_for_sale(member_id, key=key)
     if replay_id:
         existing = Purchase.objects.get(pk=replay_id)
         return _replay_purchase(existing, member_id=member.pk, **terms)
@@ -757,39 +754,53 @@ def _record_sale(
         if existing is None:
             raise
         return _replay_purchase(existing, member_id=member.pk, **terms)
-    try:
-        purchase = Purchase.objects.create(
-            member=member,
-            idempotency_key=key,
-            created_at=at,
-            gross_amount=quote.gross_amount,
-            wholesale=quote.wholesale,
-            discount_percent=quote.discount_percent,
-            discount_amount=quote.discount_amount,
-            coupon_code=quote.coupon_code,
-            coupon_discount=quote.coupon_discount,
-            points_redeemed=quote.points_to_redeem,
-            redeemed_value=quote.redeemed_value,
-            amount_paid=quote.amount_paid,
-            points_earned=quote.points_earned,
-            earning_detail=quote.detail,
-            tier=quote.tier,
-            note=(note or "")[:200],
-            by=_user(by),
-        )
-    except IntegrityError:
-        # No savepoint (it would cost two queries on every sale): on
-        # PostgreSQL this transaction is now unusable, so leave it.
-        raise _KeyTaken from None
+    purchase = Purchase(
+        pk=sale_id,
+        member=member,
+        idempotency_key=key,
+        created_at=at,
+        gross_amount=quote.gross_amount,
+        wholesale=quote.wholesale,
+        discount_percent=quote.discount_percent,
+        discount_amount=quote.discount_amount,
+        coupon_code=quote.coupon_code,
+        coupon_discount=quote.coupon_discount,
+        points_redeemed=quote.points_to_redeem,
+        redeemed_value=quote.redeemed_value,
+        amount_paid=quote.amount_paid,
+        points_earned=quote.points_earned,
+        earning_detail=quote.detail,
+        tier=quote.tier,
+        note=(note or "")[:200],
+        by=_user(by),
+    )
+    if sale_id is None:
+        try:
+            purchase.save(force_insert=True)
+        except IntegrityError:
+            # No savepoint (it would cost two queries on every sale): on
+            # PostgreSQL this transaction is now unusable, so leave it.
+            raise _KeyTaken from None
+    draws = []
+    if quote.points_to_redeem:
+        draws = _plan_draws(lots, quote.points_to_redeem)
+        for lot, take in draws:
+            lot.remaining -= take
+    _write_sale(
+        purchase=purchase,
+        entries=_sale_entries(
+            member=member, purchase=purchase, quote=quote, key=key, by=by, at=at, rules=rules
+        ),
+        draws=draws,
+        member=member,
+        delta=_count_sale(member, quote=quote, at=at),
+        key=key,
+    )
     if quote.coupon:
         from rewards.services import CouponUse, mark_coupon_used
 
         use = CouponUse(coupon=quote.coupon, discount=quote.coupon_discount)
         mark_coupon_used(use=use, purchase=purchase, by=_user(by), at=at)
-    _sale_entries(
-        member=member, purchase=purchase, quote=quote, lots=lots, key=key, by=by, at=at, rules=rules
-    )
-    _save_figures(member, quote=quote, at=at)
     purchase.balance_after = member.points_balance
     if member.referred_by_id and member.purchase_count == 1:
         _reward_referrer(buyer=member, by=by, at=at)
@@ -799,6 +810,7 @@ def _record_sale(
         reason=_("Sale #%(id)s") % {"id": purchase.pk},
         by=_user(by),
         may_move=may_reach_higher_tier(member=member, ladder=rulebook.ladder),
+        rulebook=rulebook,
     )
     return purchase
 

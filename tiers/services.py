@@ -71,12 +71,15 @@ def _give_upgrade_reward(*, member, tier, change, at, by=None):
             at=at,
         )
     if tier.upgrade_reward_id:
+        from rewards.models import Reward
         from rewards.services import issue_reward
 
         try:
             reward.redemption = issue_reward(
                 member=member,
-                reward=tier.upgrade_reward,
+                # Read here, not through `tier`: the tier may be the rulebook's
+                # shared copy, which must not keep a reward row.
+                reward=Reward.objects.get(pk=tier.upgrade_reward_id),
                 reason=reason,
                 by=by,
                 idempotency_key=f"tier-reward:{member.pk}:{tier.pk}:{year}",
@@ -118,7 +121,7 @@ def may_reach_higher_tier(*, member, ladder) -> bool:
     return member.referred_by_id is not None and counts_referrals
 
 
-def evaluate_member(*, member, as_of, reason, by=None, may_move=True):
+def evaluate_member(*, member, as_of, reason, by=None, may_move=True, rulebook=None):
     """Upgrade `member` at once if they now qualify for a higher tier.
 
     Runs inside the caller's transaction with the member row locked (it is
@@ -129,13 +132,14 @@ def evaluate_member(*, member, as_of, reason, by=None, may_move=True):
 
     `may_move=False` (what `may_reach_higher_tier` said once the sale's
     figures were counted) skips every query unless a grace period may end.
+    `rulebook`: the ladder and tier programme the sale has read already.
     """
     if not may_move and member.tier_grace_until is None:
         return None
-    ladder = active_ladder()
+    ladder = rulebook.ladder if rulebook else active_ladder()
     if not ladder:
         return None
-    programme = TierProgramme.current()
+    programme = rulebook.tier_programme if rulebook else TierProgramme.current()
     change = _evaluate_one(
         member=member, ladder=ladder, programme=programme, as_of=as_of, reason=reason, by=by
     )
