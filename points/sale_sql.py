@@ -12,53 +12,94 @@ here. Nothing in this module decides anything: points.services does.
 
 import functools
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from config.rulebook import version_subquery_sql
 from members.models import Member
 from points.models import LedgerEntry, LotDraw, Purchase
 
 
+def _db():
+    # The connection itself: every attribute read through the `connection`
+    # proxy costs a lookup, and preparing a sale's values reads it ~100 times.
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def draws_sale_ids() -> bool:
     """Whether the lock also draws the new sale's id from its sequence
     (PostgreSQL), so that every row of the sale can be written at once."""
-    return connection.vendor == "postgresql"
+    return _db().vendor == "postgresql"
 
 
 def lock_member_for_sale(member_id, *, key):
     """Lock the member row; return (member, the id of the sale already under
     `key` or None, the rules version, the new sale's id or None)."""
-    sql, converters, compiler = _lock_statement()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [key, member_id])
-        rows = cursor.fetchall()
+    rows = _fetch(_member_lock(), [key, member_id])
     if not rows:
         raise Member.DoesNotExist(f"no member {member_id}")
-    if converters:
-        rows = list(compiler.apply_converters(rows, converters))
     *values, replay_id, version, sale_id = rows[0]
-    member = Member.from_db(connection.alias, _attnames(Member), values)
+    member = Member.from_db(DEFAULT_DB_ALIAS, _attnames(Member), values)
     return member, replay_id, version, sale_id
 
 
+def lock_open_lots(member_id) -> list:
+    """The member's lots with points left, locked, in spending order (earliest
+    expiry first, then oldest), as points.services._lock_open_lots reads them."""
+    names = _attnames(LedgerEntry)
+    rows = _fetch(_open_lots_lock(), [member_id])
+    return [LedgerEntry.from_db(DEFAULT_DB_ALIAS, names, row) for row in rows]
+
+
+def _fetch(statement, params):
+    sql, converters, compiler = statement
+    with _db().cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return list(compiler.apply_converters(rows, converters)) if converters else rows
+
+
 @functools.cache
-def _lock_statement():
-    name = connection.ops.quote_name
-    fields = Member._meta.concrete_fields
-    columns = ", ".join(f"m.{name(f.column)}" for f in fields)
+def _member_lock():
+    name = _db().ops.quote_name
     purchases = Purchase._meta.db_table
-    new_id = f"nextval(pg_get_serial_sequence('{purchases}', 'id'))" if draws_sale_ids() else "NULL"
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    new_id = "NULL"
+    if draws_sale_ids():
+        new_id = f"nextval(pg_get_serial_sequence('{purchases}', 'id'))"
     sql = (
-        f"SELECT {columns}, "
+        f"SELECT {_columns(Member, 'm')}, "
         f"(SELECT p.id FROM {name(purchases)} p WHERE p.idempotency_key = %s), "
         f"{version_subquery_sql()}, {new_id} "
-        f"FROM {name(Member._meta.db_table)} m WHERE m.id = %s{lock}"
+        f"FROM {name(Member._meta.db_table)} m WHERE m.id = %s{_for_update()}"
     )
-    # The backend's converters (SQLite's decimals and times; none on PostgreSQL).
-    compiler = Member.objects.none().query.get_compiler(connection=connection)
-    converters = compiler.get_converters([f.get_col(Member._meta.db_table) for f in fields])
-    return sql, converters, compiler
+    return (sql, *_converters(Member))
+
+
+@functools.cache
+def _open_lots_lock():
+    name = _db().ops.quote_name
+    sql = (
+        f"SELECT {_columns(LedgerEntry, 'l')} FROM {name(LedgerEntry._meta.db_table)} l "
+        f"WHERE l.member_id = %s AND l.remaining > 0 "
+        f"ORDER BY l.expires_on ASC NULLS LAST, l.id ASC{_for_update()}"
+    )
+    return (sql, *_converters(LedgerEntry))
+
+
+def _columns(model, alias):
+    name = _db().ops.quote_name
+    return ", ".join(f"{alias}.{name(f.column)}" for f in model._meta.concrete_fields)
+
+
+def _for_update():
+    return " FOR UPDATE" if _db().features.has_select_for_update else ""
+
+
+def _converters(model):
+    """The backend's converters for the model's columns (SQLite's decimals
+    and times; none on PostgreSQL), and the compiler that applies them."""
+    compiler = model.objects.none().query.get_compiler(connection=_db())
+    columns = [f.get_col(model._meta.db_table) for f in model._meta.concrete_fields]
+    return compiler.get_converters(columns), compiler
 
 
 @functools.cache
@@ -66,18 +107,15 @@ def _attnames(model):
     return [f.attname for f in model._meta.concrete_fields]
 
 
-def _values(obj, fields):
-    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-
-
-def _insert(model, objs, fields):
-    name = connection.ops.quote_name
+def _insert(model, objs, fields, db):
+    name = db.ops.quote_name
     columns = ", ".join(name(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = f"INSERT INTO {name(model._meta.db_table)} ({columns}) VALUES " + ", ".join(
         [row] * len(objs)
     )
-    return sql, [value for obj in objs for value in _values(obj, fields)]
+    values = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in objs for f in fields]
+    return sql, values
 
 
 def write_sale(*, purchase, entries, lots, draws, member, delta):
@@ -85,14 +123,15 @@ def write_sale(*, purchase, entries, lots, draws, member, delta):
     set the `lots`' remainders, insert `draws` [(lot, points)] from the
     redeeming entry (entries[0]) and update the member's cached figures, in
     one statement. IntegrityError if a key is taken."""
-    name = connection.ops.quote_name
+    db = _db()
+    name = db.ops.quote_name
     parts, params = [], []
-    sql, values = _insert(Purchase, [purchase], Purchase._meta.concrete_fields)
+    sql, values = _insert(Purchase, [purchase], Purchase._meta.concrete_fields, db)
     parts.append(f"sale AS ({sql})")
     params += values
     if entries:
         fields = [f for f in LedgerEntry._meta.concrete_fields if not f.primary_key]
-        sql, values = _insert(LedgerEntry, entries, fields)
+        sql, values = _insert(LedgerEntry, entries, fields, db)
         parts.append(f"entries AS ({sql} RETURNING id, idempotency_key)")
         params += values
     if lots:
@@ -124,6 +163,6 @@ def write_sale(*, purchase, entries, lots, draws, member, delta):
         member.last_purchase_at,
         member.pk,
     ]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute("WITH " + ", ".join(parts) + " SELECT 1", params)
-    purchase._state.adding, purchase._state.db = False, connection.alias
+    purchase._state.adding, purchase._state.db = False, DEFAULT_DB_ALIAS

@@ -734,7 +734,7 @@ def _record_sale(
     lots, balance = None, member.points_balance  # a sale using no points reads no lots
     if int(points_to_redeem or 0) > 0:
         # Lots before the figures: the points on offer are what they hold.
-        lots = _expire_lots(member, _lock_open_lots(member), as_of=shop_date(at))
+        lots = _expire_lots(member, sale_sql.lock_open_lots(member.pk), as_of=shop_date(at))
         balance = sum(lot.remaining for lot in lots)
     try:
         quote = _compute(
