@@ -193,6 +193,30 @@ def install_triggers(apps, using="default"):
             cursor.execute(statement)
 
 
+def uninstall_triggers(schema_editor):
+    """Drop the triggers (and PostgreSQL's function): unapplying the
+    RulesVersion migration must not leave triggers writing to a table that
+    is gone."""
+    from django.apps import apps as global_apps
+
+    db = schema_editor.connection
+    tables = watched_tables(global_apps)
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            for table in tables:
+                cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+                if cursor.fetchone()[0]:
+                    schema_editor.execute(
+                        f"DROP TRIGGER IF EXISTS config_rules_changed ON {db.ops.quote_name(table)}"
+                    )
+        schema_editor.execute("DROP FUNCTION IF EXISTS config_rules_changed()")
+    elif db.vendor == "sqlite":
+        for table in tables:
+            for event in ("insert", "update", "delete"):
+                name = f"config_rules_changed_{table}_{event}"
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
 _POSTGRESQL_FUNCTION = """
 CREATE OR REPLACE FUNCTION config_rules_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
