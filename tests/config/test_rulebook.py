@@ -153,3 +153,32 @@ def test_the_campaign_tiers_table_is_watched(db, tiers):
     before = rules_version()
     campaign.tiers.add(tiers["gold"])
     assert rules_version() != before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_on_another_connection_is_seen_by_the_next_sale():
+    """What another process does: commit new rules on its own connection while
+    this one holds a copy of the old ones."""
+    import threading
+
+    from django.db import connections
+
+    from tests.factories import TierFactory
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite tests share one in-memory database")
+    programme_rules(earn_points=1, earn_per_amount=Decimal("10"))
+    member = MemberFactory(tier=TierFactory(rank=1))
+    assert sale(member).points_earned == 100
+
+    def owner_elsewhere():
+        try:
+            programme_rules(earn_points=3)
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=owner_elsewhere)
+    other.start()
+    other.join(timeout=30)
+    assert sale(member).points_earned == 300
