@@ -95,23 +95,31 @@ def _purchase_worker(seconds, members, seed, queue):
     rng = random.Random(seed)
     done = refused = 0
     latencies = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        member_id, balance = rng.choice(members)
-        redeem = 100 if balance >= 300 and rng.random() < 0.25 else 0
-        started = time.perf_counter()
-        try:
-            record_purchase(
-                member=member_id,
-                amount=Decimal(rng.randrange(200, 5000)),
-                points_to_redeem=redeem,
-                idempotency_key=f"bench-{seed}-{done + refused}-{time.time_ns()}",
-            )
-            done += 1
-        except LoyaltyError:
-            refused += 1
-        latencies.append((time.perf_counter() - started) * 1000)
-    connections.close_all()
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            member_id, balance = rng.choice(members)
+            redeem = 100 if balance >= 300 and rng.random() < 0.25 else 0
+            started = time.perf_counter()
+            try:
+                record_purchase(
+                    member=member_id,
+                    amount=Decimal(rng.randrange(200, 5000)),
+                    points_to_redeem=redeem,
+                    idempotency_key=f"bench-{seed}-{done + refused}-{time.time_ns()}",
+                )
+                done += 1
+            except LoyaltyError:
+                refused += 1
+            latencies.append((time.perf_counter() - started) * 1000)
+    except BaseException:
+        # Without this the parent waits for this worker's figures forever.
+        import traceback
+
+        queue.put(traceback.format_exc())
+        raise
+    finally:
+        connections.close_all()
     queue.put((done, refused, latencies))
 
 
@@ -130,9 +138,13 @@ def record_purchase_throughput(ctx):
     ]
     for worker in workers:
         worker.start()
-    outcomes = [queue.get() for _worker in workers]
+    # A worker that died without a word (killed) must not hang the run either.
+    outcomes = [queue.get(timeout=ctx.seconds * 6 + 60) for _worker in workers]
     for worker in workers:
         worker.join()
+    failures = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    if failures:
+        raise RuntimeError(f"{len(failures)} record_purchase worker(s) failed:\n{failures[0]}")
     done = sum(o[0] for o in outcomes)
     refused = sum(o[1] for o in outcomes)
     latencies = [ms for o in outcomes for ms in o[2]]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign, CampaignSettings, plain_number
 from config.clock import shop_date, shop_day_bounds, shop_today
 from config.money import round_money
+from config.rulebook import current_rulebook
 from members.selectors import lifecycle_stage
 
 Stacking = CampaignSettings.Stacking
@@ -47,40 +48,27 @@ def stacking_setting() -> str:
     return row.stacking
 
 
-def _running_on(day: date):
-    """Active campaigns whose window holds `day` and whose schedule picks it."""
-    candidates = (
-        Campaign.objects.filter(is_active=True, starts_on__lte=day, ends_on__gte=day)
-        .prefetch_related("tiers")
-        .order_by("-priority", "id")
-    )
-    return [campaign for campaign in candidates if campaign.runs_on(day)]
-
-
-def _in_segment(campaign, member, day: date) -> bool:
+def _in_segment(campaign, member, day: date, rulebook) -> bool:
     segment = campaign.segment
     if segment == Campaign.Segment.ALL:
         return True
     if segment == Campaign.Segment.BIRTHDAY_MONTH:
         return member.birthday is not None and member.birthday.month == day.month
     # New and dormant as the member list counts them, on the sale's shop day.
-    return lifecycle_stage(member, today=day) == segment
+    return lifecycle_stage(member, today=day, rules=rulebook.lifecycle) == segment
 
 
-def _targets(campaign, member, day: date, eligible_amount: Decimal) -> bool:
+def _targets(campaign, member, day: date, eligible_amount: Decimal, rulebook) -> bool:
     tier_ids = {tier.pk for tier in campaign.tiers.all()}
     if tier_ids and member.tier_id not in tier_ids:
         return False
     if eligible_amount < campaign.min_spend:
         return False
-    return _in_segment(campaign, member, day)
+    return _in_segment(campaign, member, day, rulebook)
 
 
-def _extra_points(campaign, member, eligible_amount: Decimal) -> Decimal:
+def _extra_points(campaign, member, eligible_amount: Decimal, rules) -> Decimal:
     """Roughly what a campaign alone adds to a sale, to pick the best one."""
-    from points.models import ProgrammeRules
-
-    rules = ProgrammeRules.objects.filter(pk=1).first() or ProgrammeRules()
     base = eligible_amount * rules.earn_points / rules.earn_per_amount
     tier_multiplier = member.tier.points_multiplier if member.tier_id else Decimal("1")
     return base * tier_multiplier * (campaign.multiplier - 1) + campaign.bonus_points
@@ -147,18 +135,24 @@ def combined_multiplier(campaigns, stacking) -> Decimal:
     return max(multipliers)
 
 
-def campaign_terms(*, member, moment, eligible_amount) -> CampaignTerms:
+def campaign_terms(*, member, moment, eligible_amount, rulebook=None) -> CampaignTerms:
     """The campaigns that apply to `member`'s sale of `eligible_amount` at
-    `moment`, on the shop-local day of that moment, and how they combine."""
+    `moment`, on the shop-local day of that moment, and how they combine.
+    `rulebook`: the rules the sale has already read (config.rulebook)."""
+    rulebook = rulebook or current_rulebook()
     day = shop_date(moment)
     eligible_amount = Decimal(eligible_amount)
-    applicable = [c for c in _running_on(day) if _targets(c, member, day, eligible_amount)]
+    applicable = [
+        c for c in rulebook.campaigns_on(day) if _targets(c, member, day, eligible_amount, rulebook)
+    ]
     if not applicable:
         return CampaignTerms()
-    stacking = stacking_setting()
-    chosen, skipped = choose_campaigns(
-        applicable, stacking=stacking, value=lambda c: _extra_points(c, member, eligible_amount)
-    )
+    stacking = rulebook.stacking
+
+    def value(campaign):
+        return _extra_points(campaign, member, eligible_amount, rulebook.programme)
+
+    chosen, skipped = choose_campaigns(applicable, stacking=stacking, value=value)
     return CampaignTerms(
         multiplier=combined_multiplier(chosen, stacking),
         bonuses=[(c, c.bonus_points) for c in chosen if c.bonus_points],
@@ -171,7 +165,7 @@ def campaign_terms(*, member, moment, eligible_amount) -> CampaignTerms:
 
 def active_today(today=None):
     """Campaigns that run today, highest priority first, for the counter card."""
-    return _running_on(today or shop_today())
+    return current_rulebook().campaigns_on(today or shop_today())
 
 
 CALENDAR_DAYS = 31

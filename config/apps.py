@@ -8,6 +8,7 @@ class ConfigConfig(AppConfig):
     verbose_name = _("Loyalty Desk")
 
     def ready(self):
-        from config.signals import resync_roles
+        from config.signals import install_rules_triggers, resync_roles
 
         post_migrate.connect(resync_roles, sender=self)
+        post_migrate.connect(install_rules_triggers, sender=self)

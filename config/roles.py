@@ -1,5 +1,7 @@
 """The two roles of a shop: owners configure the programme, staff run the counter."""
 
+import functools
+
 from django.apps import apps as global_apps
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
@@ -55,32 +57,49 @@ def _group_names(user) -> frozenset:
 
 class RolesBackend(ModelBackend):
     """ModelBackend whose get_user reads the user's two roles in the same query,
-    so a page's role checks cost no query of their own (the counter's confirm
-    has a budget of 12)."""
+    so a page's role checks cost no query of their own (the counter's requests
+    have query budgets: tests/points/test_counter_queries.py). The query is
+    written once per process: compiled by the ORM on every request it cost
+    about 1 ms of CPU."""
 
     def get_user(self, user_id):
         from django.contrib.auth import get_user_model
-        from django.contrib.auth.models import Group
-        from django.db.models import Exists, OuterRef
 
-        model = get_user_model()
-        roles = {
-            role: Exists(Group.objects.filter(user=OuterRef("pk"), name=role))
-            for role in (OWNER, STAFF)
-        }
-        user = (
-            model._default_manager.annotate(
-                **{f"has_role_{r.lower()}": q for r, q in roles.items()}
-            )
-            .filter(pk=user_id)
-            .first()
-        )
+        users = get_user_model()._default_manager.raw(_user_with_roles_sql(), [*ROLES, user_id])
+        user = next(iter(users), None)
         if user is None or not self.user_can_authenticate(user):
             return None
         user._loyalty_group_names = frozenset(
-            role for role in roles if getattr(user, f"has_role_{role.lower()}")
+            role for role in ROLES if getattr(user, f"has_role_{role.lower()}")
         )
         return user
+
+
+ROLES = (OWNER, STAFF)
+
+
+@functools.cache
+def _user_with_roles_sql():
+    """The user row and, per role, whether they hold it (params: the role
+    names, then the user id)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    name = connection.ops.quote_name
+    model = get_user_model()
+    memberships = model._meta.get_field("groups").remote_field.through._meta
+    groups = model._meta.get_field("groups").related_model._meta
+    user_column = memberships.get_field("user").column
+    group_column = memberships.get_field("group").column
+    columns = ", ".join(f"u.{name(f.column)}" for f in model._meta.concrete_fields)
+    has_role = (
+        f"EXISTS (SELECT 1 FROM {name(groups.db_table)} g JOIN {name(memberships.db_table)} ug"
+        f" ON ug.{name(group_column)} = g.{name(groups.pk.column)}"
+        f" WHERE ug.{name(user_column)} = u.{name(model._meta.pk.column)} AND g.name = %s)"
+    )
+    roles = ", ".join(f"{has_role} AS has_role_{role.lower()}" for role in ROLES)
+    table, pk = name(model._meta.db_table), name(model._meta.pk.column)
+    return f"SELECT {columns}, {roles} FROM {table} u WHERE u.{pk} = %s"
 
 
 def is_owner(user) -> bool:

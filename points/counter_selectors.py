@@ -12,10 +12,10 @@ from django.db.models import Count, Exists, Max, Min, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.selectors import active_today
 from config.clock import shop_date, shop_day_bounds, shop_today
 from config.errors import LoyaltyError
 from config.roles import is_owner, is_staff_member
+from config.rulebook import current_rulebook
 from members.models import Member
 from members.selectors import STAGES, lifecycle_stage, search_members
 from points.models import LedgerEntry, ProgrammeRules, Purchase
@@ -93,8 +93,9 @@ class MemberCard:
 def member_card(member, *, today=None) -> MemberCard:
     """Everything the counter shows about a member, in a fixed number of queries."""
     today = today or shop_today()
-    rules = ProgrammeRules.current()
-    stage = lifecycle_stage(member, today=today)
+    rulebook = current_rulebook()
+    rules = rulebook.programme
+    stage = lifecycle_stage(member, today=today, rules=rulebook.lifecycle)
     return MemberCard(
         member=member,
         rules=rules,
@@ -103,8 +104,8 @@ def member_card(member, *, today=None) -> MemberCard:
         stage=stage,
         stage_label=STAGES[stage],
         birthday_this_month=bool(member.birthday and member.birthday.month == today.month),
-        campaigns_today=active_today(today),
-        tier_progress=tier_progress(member, as_of=today),
+        campaigns_today=rulebook.campaigns_on(today),
+        tier_progress=tier_progress(member, as_of=today, rulebook=rulebook),
     )
 
 

@@ -130,25 +130,30 @@ def receipt_view(request, pk):
 @require_GET
 def quote_view(request, pk):
     """The live preview under the sale form; refusals show next to their field."""
-    member = _member_or_404(pk)
     use_max = bool(request.GET.get("use_max"))
     if not request.GET.get("amount", "").strip():
+        _member_or_404(pk)
         # Nothing typed yet (or cleared): no preview and no complaint.
         return render(request, "points/counter/_quote.html", {"sale_form": SaleForm()})
     form = SaleForm(request.GET)
     form.fields["idempotency_key"].required = False
     context = {"sale_form": form}
-    if form.is_valid():
+    if not form.is_valid():
+        _member_or_404(pk)
+    else:
         data = form.cleaned_data
         try:
+            # The quote reads the member itself: no read before it.
             context["quote"] = selectors.quote_sale(
-                member=member,
+                member=pk,
                 amount=data["amount"],
                 points_to_redeem=data["points_to_redeem"],
                 wholesale=data["wholesale"],
                 coupon_code=data["coupon"],
                 use_max=use_max,
             )
+        except Member.DoesNotExist:
+            raise Http404 from None
         except LoyaltyError as error:
             _form_error(form, error)
     if use_max and "quote" in context:

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, F, IntegerField, Subquery, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,9 +24,12 @@ from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
 from config.money import format_money, round_money
 from config.roles import is_owner
+from config.rulebook import current_rulebook
 from members.models import Member
+from points import sale_sql
 from points.models import BehaviourRule, LedgerEntry, LotDraw, ProgrammeRules, Purchase, Refund
-from tiers.services import evaluate_member, sale_may_move_tier
+from tiers.models import Tier
+from tiers.services import evaluate_member, may_reach_higher_tier
 
 Kind = LedgerEntry.Kind
 
@@ -430,12 +433,13 @@ def _check_redemption(*, rules, points, max_points, balance):
 
 
 def _compute(
-    *, member, amount, points_to_redeem, wholesale, at, rules, balance, coupon=None
+    *, member, amount, points_to_redeem, wholesale, at, rulebook, balance, coupon=None
 ) -> Quote:
     """The sale's figures. `coupon(amount)` (optional) checks the member's
     coupon against the bill after the tier discount and returns a CouponUse:
     its discount comes off before points, so the points cap, the amount to
     pay and the points earned all follow it."""
+    rules = rulebook.programme
     gross = _positive_amount(amount)
     _refuse_blocked(member)
     points_to_redeem = int(points_to_redeem or 0)
@@ -452,7 +456,7 @@ def _compute(
     _check_redemption(rules=rules, points=points_to_redeem, max_points=max_points, balance=balance)
     redeemed_value = min(points_value(rules=rules, points=points_to_redeem), due)
     paid = due - redeemed_value
-    terms = campaign_terms(member=member, moment=at, eligible_amount=paid)
+    terms = campaign_terms(member=member, moment=at, eligible_amount=paid, rulebook=rulebook)
     base_points = _floor_points(
         paid
         * rules.earn_points
@@ -514,16 +518,18 @@ def _coupon_check(*, member, code, at, use):
 def quote_purchase(
     *, member, amount, points_to_redeem=0, wholesale=False, at=None, coupon_code=""
 ) -> Quote:
-    """What record_purchase would do, without saving or locking anything."""
+    """What record_purchase would do, without saving or locking anything.
+    `member`: a Member or its id (read afresh either way)."""
     at = at or timezone.now()
-    member = Member.objects.select_related("tier").get(pk=member.pk)
+    member_id = member.pk if isinstance(member, Member) else member
+    member = Member.objects.select_related("tier").get(pk=member_id)
     return _compute(
         member=member,
         amount=amount,
         points_to_redeem=points_to_redeem,
         wholesale=wholesale,
         at=at,
-        rules=ProgrammeRules.current(),
+        rulebook=current_rulebook(),
         balance=spendable_balance(member, as_of=shop_date(at)),
         coupon=_coupon_check(member=member, code=coupon_code, at=at, use=False),
     )
@@ -554,20 +560,10 @@ class _KeyTaken(Exception):
     when it read the member row: leave the transaction, then replay."""
 
 
-def _lock_for_sale(member_id, *, key, gross):
-    """Lock the member row and read, in the same query, what the sale needs
-    besides it: the programme rules, the sale already recorded under `key`
-    (as of the query's snapshot) and whether the tier may move."""
-    return (
-        Member.objects.select_for_update(of=("self",))
-        .select_related("tier")
-        .annotate(
-            replay_id=Subquery(Purchase.objects.filter(idempotency_key=key).values("pk")[:1]),
-            tier_may_move=sale_may_move_tier(added_spend=gross),
-            **ProgrammeRules.annotations(),
-        )
-        .get(pk=member_id)
-    )
+def _tier_of(member, rulebook):
+    """The member's tier from the rulebook (the database only if it lacks it)."""
+    tier = rulebook.tiers.get(member.tier_id)
+    return tier if tier is not None else Tier.objects.get(pk=member.tier_id)
 
 
 def _plan_draws(lots, points):
@@ -581,10 +577,11 @@ def _plan_draws(lots, points):
     return draws
 
 
-def _sale_entries(*, member, purchase, quote, lots, key, by, at, rules):
-    """Write the sale's ledger entries, lot draws and lot remainders in one
-    query each. Their keys derive from the sale's new, unique key, so none
-    can exist yet: no look-up, and a clash is refused as a key conflict."""
+def _sale_entries(*, member, purchase, quote, key, by, at, rules) -> list:
+    """The sale's ledger entries, unsaved: the points redeemed (first, when
+    any), earned, and each campaign's bonus. Their keys derive from the
+    sale's new, unique key, so none can exist yet: no look-up, and a clash is
+    refused as a key conflict."""
     reason = _("Sale #%(id)s") % {"id": purchase.pk}
     common = {"member": member, "created_at": at, "reason": reason, "by": _user(by)}
     common["purchase"] = purchase
@@ -617,30 +614,51 @@ def _sale_entries(*, member, purchase, quote, lots, key, by, at, rules):
                 **{**common, "reason": text[:200], **links},
             )
         )
-    if not entries:
-        return
-    try:
-        LedgerEntry.objects.bulk_create(entries)
-    except IntegrityError:
-        raise _conflict(key) from None
-    if quote.points_to_redeem:
-        draws = _plan_draws(lots, quote.points_to_redeem)
-        for lot, take in draws:
-            lot.remaining -= take
-        LedgerEntry.objects.bulk_update([lot for lot, _take in draws], ["remaining"])
-        LotDraw.objects.bulk_create(
-            [LotDraw(entry=entries[0], lot=lot, points=take) for lot, take in draws]
-        )
+    return entries
 
 
-def _save_figures(member, *, quote, at):
-    """The member's cached balance and spend figures, in one UPDATE."""
+def _count_sale(member, *, quote, at) -> int:
+    """Add the sale to the member's cached figures (in memory); returns the
+    change of balance, which the UPDATE adds to the row's own."""
     delta = quote.points_earned - quote.points_to_redeem
     member.points_balance += delta
     member.lifetime_spend += quote.amount_paid
     member.purchase_count += 1
     if member.last_purchase_at is None or at > member.last_purchase_at:
         member.last_purchase_at = at
+    return delta
+
+
+def _write_sale(*, purchase, entries, draws, member, delta, key):
+    """Save the sale's rows: on PostgreSQL all in one statement (the sale's id
+    was drawn with the lock); elsewhere the sale is saved already (for its id)
+    and the rest take one query each."""
+    lots = [lot for lot, _take in draws]
+    if sale_sql.draws_sale_ids():
+        try:
+            sale_sql.write_sale(
+                purchase=purchase,
+                entries=entries,
+                lots=lots,
+                draws=draws,
+                member=member,
+                delta=delta,
+            )
+        except IntegrityError:
+            # The sale's key or one derived from it is taken: leave the
+            # (now unusable) transaction, then replay or refuse.
+            raise _KeyTaken from None
+        return
+    if entries:
+        try:
+            LedgerEntry.objects.bulk_create(entries)
+        except IntegrityError:
+            raise _conflict(key) from None
+    if draws:
+        LedgerEntry.objects.bulk_update(lots, ["remaining"])
+        LotDraw.objects.bulk_create(
+            [LotDraw(entry=entries[0], lot=lot, points=take) for lot, take in draws]
+        )
     Member.objects.filter(pk=member.pk).update(
         points_balance=F("points_balance") + delta,
         lifetime_spend=member.lifetime_spend,
@@ -704,16 +722,19 @@ def _record_sale(
         "wholesale": wholesale,
         "coupon_code": coupon_code,
     }
-    member = _lock_for_sale(member_id, key=key, gross=_positive_amount(amount))
-    if member.replay_id:
-        existing = Purchase.objects.get(pk=member.replay_id)
+    _positive_amount(amount)  # a bad amount is refused before any lock
+    member, replay_id, version, sale_id = sale_sql.lock_member_for_sale(member_id, key=key)
+    if replay_id:
+        existing = Purchase.objects.get(pk=replay_id)
         return _replay_purchase(existing, member_id=member.pk, **terms)
     at = at or timezone.now()
-    rules = ProgrammeRules.from_annotations(member)
+    rulebook = current_rulebook(version)
+    rules = rulebook.programme
+    member.tier = _tier_of(member, rulebook)
     lots, balance = None, member.points_balance  # a sale using no points reads no lots
     if int(points_to_redeem or 0) > 0:
         # Lots before the figures: the points on offer are what they hold.
-        lots = _expire_lots(member, _lock_open_lots(member), as_of=shop_date(at))
+        lots = _expire_lots(member, sale_sql.lock_open_lots(member.pk), as_of=shop_date(at))
         balance = sum(lot.remaining for lot in lots)
     try:
         quote = _compute(
@@ -722,7 +743,7 @@ def _record_sale(
             points_to_redeem=points_to_redeem,
             wholesale=wholesale,
             at=at,
-            rules=rules,
+            rulebook=rulebook,
             balance=balance,
             coupon=_coupon_check(member=member, code=coupon_code, at=at, use=True),
         )
@@ -733,39 +754,53 @@ def _record_sale(
         if existing is None:
             raise
         return _replay_purchase(existing, member_id=member.pk, **terms)
-    try:
-        purchase = Purchase.objects.create(
-            member=member,
-            idempotency_key=key,
-            created_at=at,
-            gross_amount=quote.gross_amount,
-            wholesale=quote.wholesale,
-            discount_percent=quote.discount_percent,
-            discount_amount=quote.discount_amount,
-            coupon_code=quote.coupon_code,
-            coupon_discount=quote.coupon_discount,
-            points_redeemed=quote.points_to_redeem,
-            redeemed_value=quote.redeemed_value,
-            amount_paid=quote.amount_paid,
-            points_earned=quote.points_earned,
-            earning_detail=quote.detail,
-            tier=quote.tier,
-            note=(note or "")[:200],
-            by=_user(by),
-        )
-    except IntegrityError:
-        # No savepoint (it would cost two queries on every sale): on
-        # PostgreSQL this transaction is now unusable, so leave it.
-        raise _KeyTaken from None
+    purchase = Purchase(
+        pk=sale_id,
+        member=member,
+        idempotency_key=key,
+        created_at=at,
+        gross_amount=quote.gross_amount,
+        wholesale=quote.wholesale,
+        discount_percent=quote.discount_percent,
+        discount_amount=quote.discount_amount,
+        coupon_code=quote.coupon_code,
+        coupon_discount=quote.coupon_discount,
+        points_redeemed=quote.points_to_redeem,
+        redeemed_value=quote.redeemed_value,
+        amount_paid=quote.amount_paid,
+        points_earned=quote.points_earned,
+        earning_detail=quote.detail,
+        tier=quote.tier,
+        note=(note or "")[:200],
+        by=_user(by),
+    )
+    if sale_id is None:
+        try:
+            purchase.save(force_insert=True)
+        except IntegrityError:
+            # No savepoint (it would cost two queries on every sale): on
+            # PostgreSQL this transaction is now unusable, so leave it.
+            raise _KeyTaken from None
+    draws = []
+    if quote.points_to_redeem:
+        draws = _plan_draws(lots, quote.points_to_redeem)
+        for lot, take in draws:
+            lot.remaining -= take
+    _write_sale(
+        purchase=purchase,
+        entries=_sale_entries(
+            member=member, purchase=purchase, quote=quote, key=key, by=by, at=at, rules=rules
+        ),
+        draws=draws,
+        member=member,
+        delta=_count_sale(member, quote=quote, at=at),
+        key=key,
+    )
     if quote.coupon:
         from rewards.services import CouponUse, mark_coupon_used
 
         use = CouponUse(coupon=quote.coupon, discount=quote.coupon_discount)
         mark_coupon_used(use=use, purchase=purchase, by=_user(by), at=at)
-    _sale_entries(
-        member=member, purchase=purchase, quote=quote, lots=lots, key=key, by=by, at=at, rules=rules
-    )
-    _save_figures(member, quote=quote, at=at)
     purchase.balance_after = member.points_balance
     if member.referred_by_id and member.purchase_count == 1:
         _reward_referrer(buyer=member, by=by, at=at)
@@ -774,7 +809,8 @@ def _record_sale(
         as_of=shop_date(at),
         reason=_("Sale #%(id)s") % {"id": purchase.pk},
         by=_user(by),
-        may_move=member.tier_may_move,
+        may_move=may_reach_higher_tier(member=member, ladder=rulebook.ladder),
+        rulebook=rulebook,
     )
     return purchase
 

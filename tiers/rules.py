@@ -365,6 +365,25 @@ def standing_rows(*, ladder, programme, window, lo, hi, changing_since=None, rev
     return rows
 
 
+def figures_of_member(*, member_id, window, criteria) -> dict:
+    """{criterion: value} of one member over `window`, from the query the
+    engine itself decides on (`_figures_cte`), as Decimal or int."""
+    criteria = set(criteria)
+    if not criteria:
+        return {}
+    cte, params = _figures_cte(window, criteria, member_id, member_id + 1, all_members=True)
+    rows = _fetch(cte, params)
+    row = rows[0] if rows else {}
+    figures = {}
+    for criterion in CRITERIA:
+        if criterion in criteria:
+            value = row.get(criterion) or 0
+            # SQLite sums money as a float; its str() is the exact sum of cents.
+            money = criterion.endswith("spend")
+            figures[criterion] = Decimal(str(value)) if money else int(value)
+    return figures
+
+
 def _member_bounds():
     from members.models import Member
 

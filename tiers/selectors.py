@@ -9,7 +9,6 @@ from django.utils.translation import ngettext
 
 from config.clock import shop_today
 from config.money import format_money
-from members.models import Member
 from tiers import rules
 from tiers.models import Tier, TierChange, TierProgramme
 
@@ -88,27 +87,29 @@ def _easiest(*threshold_sets):
     return merged
 
 
-def member_figures(member, *, as_of=None, ladder=None):
-    """{criterion: value} for one member, as the engine sees them."""
+def member_figures(member, *, as_of=None, ladder=None, programme=None):
+    """{criterion: value} for one member, as the engine sees them (its own
+    query: no ORM expressions to compile on every member card)."""
     ladder = ladder if ladder is not None else list(Tier.objects.active())
-    window = rules.window_for(as_of or shop_today())
-    expressions = rules.figure_expressions(window, rules.criteria_used(ladder))
-    if not expressions:
-        return {}, window
-    row = Member.objects.filter(pk=member.pk).annotate(**expressions).values(*expressions).get()
-    return {name[2:]: value for name, value in row.items()}, window
+    window = rules.window_for(as_of or shop_today(), programme)
+    criteria = rules.criteria_used(ladder)
+    return rules.figures_of_member(member_id=member.pk, window=window, criteria=criteria), window
 
 
-def tier_progress(member, *, as_of=None) -> Progress:
+def tier_progress(member, *, as_of=None, rulebook=None) -> Progress:
     """Progress in plain words: "Spend NT$320 more or make 2 more purchases to
-    reach Gold", or, in grace, what keeps the tier by the grace end."""
-    ladder = list(Tier.objects.active().order_by("rank"))
+    reach Gold", or, in grace, what keeps the tier by the grace end.
+    `rulebook`: the ladder and tier programme already read (config.rulebook)."""
+    if rulebook is None:
+        ladder, programme = list(Tier.objects.active().order_by("rank")), None
+    else:
+        ladder, programme = rulebook.ladder, rulebook.tier_programme
     tier = member.tier
     progress = Progress(tier=tier)
     if not ladder:
         return progress
-    figures, window = member_figures(member, as_of=as_of, ladder=ladder)
-    programme = TierProgramme.current()
+    programme = programme or TierProgramme.current()
+    figures, window = member_figures(member, as_of=as_of, ladder=ladder, programme=programme)
     if member.tier_grace_until:
         thresholds = _easiest(tier.retention(), tier.qualification())
         progress.options = _gaps(thresholds, figures)

@@ -9,15 +9,8 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import (
-    BooleanField,
-    DecimalField,
-    Exists,
-    ExpressionWrapper,
     Max,
     Min,
-    OuterRef,
-    Q,
-    Value,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,12 +71,15 @@ def _give_upgrade_reward(*, member, tier, change, at, by=None):
             at=at,
         )
     if tier.upgrade_reward_id:
+        from rewards.models import Reward
         from rewards.services import issue_reward
 
         try:
             reward.redemption = issue_reward(
                 member=member,
-                reward=tier.upgrade_reward,
+                # Read here, not through `tier`: the tier may be the rulebook's
+                # shared copy, which must not keep a reward row.
+                reward=Reward.objects.get(pk=tier.upgrade_reward_id),
                 reason=reason,
                 by=by,
                 idempotency_key=f"tier-reward:{member.pk}:{tier.pk}:{year}",
@@ -94,10 +90,10 @@ def _give_upgrade_reward(*, member, tier, change, at, by=None):
     return reward
 
 
-def sale_may_move_tier(*, added_spend):
-    """An expression for a Member queryset: False when a sale adding at most
-    `added_spend` and one purchase cannot make the member (or their referrer)
-    qualify for a higher tier, so evaluate_member may skip its queries.
+def may_reach_higher_tier(*, member, ladder) -> bool:
+    """False when `member` (their figures cached with this sale included)
+    cannot qualify for a higher tier of `ladder` (the active tiers), nor make
+    their referrer qualify, so evaluate_member may skip its queries.
 
     The member's cached lifetime spend and purchase count are upper bounds of
     every spend and purchase figure, so they are compared with the thresholds
@@ -105,26 +101,27 @@ def sale_may_move_tier(*, added_spend):
     referred buyers: a tier above that uses them always answers True, and so
     does a referred member while any tier counts referrals.
     """
-    spend = ExpressionWrapper(
-        OuterRef("lifetime_spend") + Value(added_spend),
-        output_field=DecimalField(max_digits=14, decimal_places=2),
-    )
-    reachable = (
-        Q(qualify_lifetime_spend__lte=spend)
-        | Q(qualify_window_spend__lte=spend)
-        | Q(qualify_window_purchases__lte=OuterRef("purchase_count") + 1)
-        | Q(qualify_window_points__isnull=False)
-        | Q(qualify_referred_buyers__isnull=False)
-    )
-    higher = Tier.objects.active().filter(reachable, rank__gt=OuterRef("tier__rank"))
-    counts_referrals = Tier.objects.active().filter(qualify_referred_buyers__isnull=False)
-    return ExpressionWrapper(
-        Exists(higher) | (Q(referred_by__isnull=False) & Exists(counts_referrals)),
-        output_field=BooleanField(),
-    )
+    spend, purchases = member.lifetime_spend, member.purchase_count
+
+    def within(threshold, figure):
+        return threshold is not None and threshold <= figure
+
+    for tier in ladder:
+        if tier.rank <= member.tier.rank:
+            continue
+        if (
+            within(tier.qualify_lifetime_spend, spend)
+            or within(tier.qualify_window_spend, spend)
+            or within(tier.qualify_window_purchases, purchases)
+            or tier.qualify_window_points is not None
+            or tier.qualify_referred_buyers is not None
+        ):
+            return True
+    counts_referrals = any(tier.qualify_referred_buyers is not None for tier in ladder)
+    return member.referred_by_id is not None and counts_referrals
 
 
-def evaluate_member(*, member, as_of, reason, by=None, may_move=True):
+def evaluate_member(*, member, as_of, reason, by=None, may_move=True, rulebook=None):
     """Upgrade `member` at once if they now qualify for a higher tier.
 
     Runs inside the caller's transaction with the member row locked (it is
@@ -133,15 +130,16 @@ def evaluate_member(*, member, as_of, reason, by=None, may_move=True):
     their way out of, and, on a referred member's first purchase, upgrades the
     referrer if that makes them qualify. Returns the member's TierChange, or None.
 
-    `may_move=False` (what `sale_may_move_tier` said when the sale locked the
-    member) skips every query unless a grace period may end.
+    `may_move=False` (what `may_reach_higher_tier` said once the sale's
+    figures were counted) skips every query unless a grace period may end.
+    `rulebook`: the ladder and tier programme the sale has read already.
     """
     if not may_move and member.tier_grace_until is None:
         return None
-    ladder = active_ladder()
+    ladder = rulebook.ladder if rulebook else active_ladder()
     if not ladder:
         return None
-    programme = TierProgramme.current()
+    programme = rulebook.tier_programme if rulebook else TierProgramme.current()
     change = _evaluate_one(
         member=member, ladder=ladder, programme=programme, as_of=as_of, reason=reason, by=by
     )

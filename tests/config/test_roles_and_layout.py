@@ -103,3 +103,18 @@ def test_static_assets_are_self_hosted(staff_client, tiers):
     body = staff_client.get(reverse("members:list")).content.decode()
     assert "htmx.min.js" in body
     assert "https://" not in body.split("<body")[0]
+
+
+def test_a_request_reads_the_user_with_their_roles(db, owner, staff, django_user_model):
+    from config.roles import RolesBackend, is_owner, is_staff_member
+
+    backend = RolesBackend()
+    assert backend.get_user(owner.pk)._loyalty_group_names == {"Owner"}
+    assert backend.get_user(staff.pk)._loyalty_group_names == {"Staff"}
+    nobody = django_user_model.objects.create_user("nobody", password="x")
+    assert not is_staff_member(backend.get_user(nobody.pk))
+    assert is_owner(backend.get_user(owner.pk))
+    nobody.is_active = False
+    nobody.save()
+    assert backend.get_user(nobody.pk) is None
+    assert backend.get_user(nobody.pk + 1000) is None

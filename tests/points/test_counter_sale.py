@@ -93,6 +93,12 @@ def test_quote_requires_a_role(client, silver, django_user_model):
     assert quote(client, silver, amount="100").status_code == 403
 
 
+@pytest.mark.parametrize("amount", ["", "880", "abc"])
+def test_quote_for_a_missing_member_is_404(staff_client, tiers, amount):
+    url = reverse("points:counter_quote", args=[999])
+    assert staff_client.get(url, {"amount": amount}, headers=HTMX).status_code == 404
+
+
 def test_confirm_records_the_sale_and_shows_the_receipt(staff_client, silver):
     response = confirm(staff_client, silver, amount="1000", points_to_redeem="200")
     assert response.status_code == 200

@@ -180,7 +180,7 @@ def test_member_figures_are_kept_with_the_sale(member, staff):
 def test_the_tier_engine_is_asked_inside_the_sale(member, monkeypatch):
     seen = []
 
-    def evaluate(*, member, as_of, reason, by=None, may_move=True):
+    def evaluate(*, member, as_of, reason, by=None, may_move=True, rulebook=None):
         seen.append((member.purchase_count, as_of))
 
     monkeypatch.setattr("points.services.evaluate_member", evaluate)
@@ -224,17 +224,16 @@ def test_a_replay_the_member_lock_could_not_see_still_returns_the_first_sale(mem
     """On PostgreSQL a second request that waited on the member lock reads the
     row with a snapshot older than the first sale: its insert then hits the
     unique key, and it answers as a replay once its transaction is gone."""
-    from points import services
+    from points import sale_sql
 
     first = record_purchase(member=member, amount=Decimal("100"), idempotency_key="twice")
-    lock = services._lock_for_sale
+    lock = sale_sql.lock_member_for_sale
 
-    def stale_lock(member_id, *, key, gross):
-        locked = lock(member_id, key=key, gross=gross)
-        locked.replay_id = None  # as if read before the first sale committed
-        return locked
+    def stale_lock(member_id, *, key):
+        locked, _replay_id, version, sale_id = lock(member_id, key=key)
+        return locked, None, version, sale_id  # as if read before the first sale committed
 
-    monkeypatch.setattr(services, "_lock_for_sale", stale_lock)
+    monkeypatch.setattr(sale_sql, "lock_member_for_sale", stale_lock)
     again = record_purchase(member=member, amount=Decimal("100"), idempotency_key="twice")
     assert again == first
     with pytest.raises(LoyaltyError) as caught:
@@ -242,3 +241,41 @@ def test_a_replay_the_member_lock_could_not_see_still_returns_the_first_sale(mem
     assert caught.value.code == "idempotency_conflict"
     member.refresh_from_db()
     assert (Purchase.objects.count(), member.purchase_count, member.points_balance) == (1, 1, 95)
+
+
+def test_a_key_whose_ledger_keys_are_taken_is_refused_and_writes_nothing(member):
+    """The sale's entries take keys derived from its own (`<key>:earn`); if
+    another operation already holds one, the whole sale is refused."""
+    give_points(member, 300, key="clash:earn")
+    with pytest.raises(LoyaltyError) as error:
+        record_purchase(member=member, amount=Decimal("100"), idempotency_key="clash")
+    assert error.value.code == "idempotency_conflict"
+    member.refresh_from_db()
+    assert (member.purchase_count, member.points_balance) == (0, 300)
+    assert not Purchase.objects.exists()
+
+
+def test_one_sale_writes_the_sale_its_entries_draws_and_figures_together(member, tiers):
+    """Redeeming across two lots with a campaign bonus: every row the sale
+    writes, and the cached figures, agree with each other."""
+    old = give_points(member, 150, at=timezone.now() - timedelta(days=2))
+    new = give_points(member, 150)
+    CampaignFactory(multiplier=Decimal("1"), bonus_points=30)
+    purchase = record_purchase(
+        member=member, amount=Decimal("1000"), points_to_redeem=200, idempotency_key="all"
+    )
+    entries = {e.kind: e for e in purchase.ledger_entries.all()}
+    assert set(entries) == {"redeem_cash", "purchase_earn", "campaign_bonus"}
+    assert entries["redeem_cash"].points == -200
+    assert entries["purchase_earn"].reason == f"Sale #{purchase.pk}"
+    assert entries["campaign_bonus"].points == 30
+    draws = {d.lot_id: d.points for d in LotDraw.objects.filter(entry=entries["redeem_cash"])}
+    assert draws == {old.pk: 150, new.pk: 50}
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.remaining, new.remaining) == (0, 100)
+    member.refresh_from_db()
+    assert member.points_balance == 300 - 200 + purchase.points_earned == purchase.balance_after
+    assert (member.purchase_count, member.lifetime_spend) == (1, purchase.amount_paid)
+    assert member.last_purchase_at == purchase.created_at
+    assert Purchase.objects.get(pk=purchase.pk).earning_detail == purchase.earning_detail

@@ -154,3 +154,35 @@ class _Recorder:
 
     def apply_async(self):
         self.sent.extend(self.signatures)
+
+
+def test_the_card_figures_are_the_engines_own(salon):
+    """member_figures reads the engine's query; it agrees with the ORM's
+    definition of every criterion (old and windowed sales, a refund, a
+    referred buyer, points earned)."""
+    from points.models import Purchase
+    from tests.factories import give_points
+    from tiers import rules
+    from tiers.selectors import member_figures
+
+    salon["gold"].qualify_window_purchases = 6
+    salon["gold"].qualify_window_points = 900
+    salon["gold"].save()
+    member = MemberFactory()
+    buy(member, "1234.55", at(shop_today() - timedelta(days=500)))
+    buy(member, "800.10", at(shop_today() - timedelta(days=3)))
+    refunded = buy(member, "300", at(shop_today() - timedelta(days=2)), evaluate=False)
+    Purchase.objects.filter(member=refunded, amount_paid=Decimal("300")).update(
+        refunded_amount=Decimal("300")
+    )
+    buy(MemberFactory(referred_by=member), "50", at(shop_today() - timedelta(days=1)))
+    give_points(member, 40, kind="behaviour_earn")
+    figures, window = member_figures(member, ladder=list(salon.values()))
+    expressions = rules.figure_expressions(window, set(rules.CRITERIA))
+    row = type(member).objects.filter(pk=member.pk).annotate(**expressions).values(*expressions)
+    expected = {name[2:]: value for name, value in row.get().items()}
+    assert figures == expected
+    paid = sum(p.amount_paid - p.refunded_amount for p in Purchase.objects.filter(member=member))
+    assert figures["lifetime_spend"] == paid > 0
+    assert figures["window_purchases"] == 1
+    assert figures["referred_buyers"] == 1
