@@ -181,10 +181,15 @@ class _Job:
         while batch := list(islice(rows, BATCH_SIZE)):
             yield self.cleaner.batch(batch)
 
-    def report_progress(self):
+    def report_progress(self, *, read_ahead=(0, 0)):
+        """Rows done of about how many, and rows in error so far; `read_ahead`
+        adds (rows, rows in error) read but not yet checked against the database."""
         if self.progress:
             result = self.result
-            self.progress(result.total, self.table.total_estimate, result.error_rows)
+            rows, errors = read_ahead
+            self.progress(
+                result.total + rows, self.table.total_estimate, result.error_rows + errors
+            )
 
     # -- one batch ---------------------------------------------------------
 

@@ -42,6 +42,11 @@ def run_in_chunks(job, batches):
         if len(chunk) >= CHUNK_BATCHES:
             chunks.run(chunk)
             chunk = []
+        else:
+            # The progress bar moves a batch at a time, as it does elsewhere.
+            rows = sum(parsed.total for parsed in chunk)
+            errors = sum(parsed.error_rows for parsed in chunk)
+            job.report_progress(read_ahead=(rows, errors))
     if chunk:
         chunks.run(chunk)
 
