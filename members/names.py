@@ -26,20 +26,24 @@ def _simplified(text):
     table is a C-speed str.translate instead of OpenCC's pure-Python search
     (a fifth of a large import's time). A test compares both on every
     character and on phrase fragments."""
-    table, phrase_starts = _character_rules()
-    if table is None or any(text[i : i + 2] in phrase_starts for i in range(len(text) - 1)):
+    table, first_characters, phrase_starts = _character_rules()
+    if table is None or (
+        not first_characters.isdisjoint(text)
+        and any(text[i : i + 2] in phrase_starts for i in range(len(text) - 1))
+    ):
         return _to_simplified().convert(text)
     return text.translate(table)
 
 
 @lru_cache(maxsize=1)
 def _character_rules():
-    """(str.translate table of the character dictionary, the first two
-    characters of every phrase), read from the converter OpenCC itself uses."""
+    """(str.translate table of the character dictionary, the first character
+    and the first two characters of every phrase), read from the converter
+    OpenCC itself uses."""
     converter = _to_simplified()
     converter.convert("")  # loads the dictionaries
     if len(converter._dict_chain_data) != 1:
-        return None, None  # conversions chained one after another: OpenCC only
+        return None, None, None  # conversions chained one after another: OpenCC only
     table, phrase_starts = {}, set()
     for group in converter._dict_chain_data:
         for _longest, _shortest, mapping in group:
@@ -53,4 +57,5 @@ def _character_rules():
     for code in list(table):
         if converter.split_chars_re.fullmatch(chr(code)):
             del table[code]
-    return table, frozenset(phrase_starts)
+    first_characters = frozenset(start[0] for start in phrase_starts)
+    return table, first_characters, frozenset(phrase_starts)
