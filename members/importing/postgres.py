@@ -29,6 +29,7 @@ from members.models import Member
 # 25 batches of 2,000 rows: big enough for the phone-ordered COPY to pay,
 # small enough to hold two chunks in memory.
 CHUNK_BATCHES = 25
+MIN_CHUNK_BATCHES = 3
 # When the import has added this many members, refresh the table statistics
 # even if the table was empty (see _Chunks.keep_planner_informed).
 ANALYZE_AT_LEAST = 20_000
@@ -39,7 +40,10 @@ def run_in_chunks(job, batches):
     chunk = []
     for parsed in batches:
         chunk.append(parsed)
-        if len(chunk) >= CHUNK_BATCHES:
+        # A full chunk; or, when the reading thread has nothing ready, a
+        # smaller one, rather than leave PostgreSQL idle (the file's first
+        # rows, or a reader slower than the database).
+        if len(chunk) >= CHUNK_BATCHES or (len(chunk) >= MIN_CHUNK_BATCHES and not batches.ready()):
             chunks.run(chunk)
             chunk = []
         else:

@@ -250,45 +250,64 @@ def name_key(name):
 _DONE = object()
 
 
-def read_ahead(produce, *, ahead):
-    """Yield what the generator function `produce` yields, computed by a
-    thread of its own up to `ahead` items in advance. An exception in the
-    thread is raised here, after the items before it; closing this generator
-    stops the thread. The thread speaks the caller's language."""
-    items = queue.Queue(maxsize=ahead)
-    stop = threading.Event()
-    language = translation.get_language()
+class read_ahead:  # noqa: N801 - used like a generator function
+    """Iterate over what the generator function `produce` yields, computed by
+    a thread of its own up to `ahead` items in advance. An exception in the
+    thread is raised here, after the items before it; close() stops the
+    thread. The thread speaks the caller's language."""
 
-    def hand_over(item):
-        while not stop.is_set():
+    def __init__(self, produce, *, ahead):
+        self._items = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._produce = produce
+        self._language = translation.get_language()
+        self._thread = None
+
+    def ready(self) -> int:
+        """How many items are waiting to be taken."""
+        return self._items.qsize()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._work, name="member-import-reader", daemon=True
+            )
+            self._thread.start()
+        if self._stop.is_set():
+            raise StopIteration
+        item, error = self._items.get()
+        if error is not None:
+            self.close()
+            raise error
+        if item is _DONE:
+            self.close()
+            raise StopIteration
+        return item
+
+    def close(self):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _hand_over(self, item):
+        while not self._stop.is_set():
             try:
-                items.put(item, timeout=0.1)
+                self._items.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def work():
-        with translation.override(language):
+    def _work(self):
+        with translation.override(self._language):
             try:
-                for item in produce():
-                    if not hand_over((item, None)):
+                for item in self._produce():
+                    if not self._hand_over((item, None)):
                         return
             except BaseException as error:  # handed to the caller, who raises it
-                hand_over((_DONE, error))
+                self._hand_over((_DONE, error))
             else:
-                hand_over((_DONE, None))
-
-    thread = threading.Thread(target=work, name="member-import-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = items.get()
-            if error is not None:
-                raise error
-            if item is _DONE:
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+                self._hand_over((_DONE, None))

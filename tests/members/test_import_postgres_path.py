@@ -28,6 +28,7 @@ def small_batches(monkeypatch):
         pytest.skip("the set-based path is PostgreSQL's")
     monkeypatch.setattr(engine, "BATCH_SIZE", 3)
     monkeypatch.setattr(postgres, "CHUNK_BATCHES", 2)
+    monkeypatch.setattr(postgres, "MIN_CHUNK_BATCHES", 1)
 
 
 @pytest.fixture
