@@ -476,6 +476,18 @@ def _write_import_file(path, count, seed):
         writer.writerow(["not a phone", "壞資料", "", "", "", ""])
 
 
+def _vacuum_after_rollback(*models):
+    """A rolled-back import leaves its rows behind as dead tuples and dead
+    index entries; with autovacuum off (as on the development server) every
+    run made the next one slower: its phones meet the dead entries of every
+    earlier run in the unique index. VACUUM (outside the timing) keeps the
+    members table as it was. The ledger's dead lots sit at its end, where
+    no figure reads; vacuuming its 10M rows and 15 indexes took minutes."""
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM {tables}")
+
+
 def member_import(ctx):
     """members.importing.import_members_file applying a customer list. The
     last row is wrong, so the import writes every row before it and then
@@ -483,6 +495,7 @@ def member_import(ctx):
     name = "member import, 1M rows"
     if not _has("members.importing", "import_members_file"):
         return not_yet(name, "-", "members.importing.import_members_file")
+    import resource
     import tempfile
     from pathlib import Path
 
@@ -495,17 +508,25 @@ def member_import(ctx):
         result = import_members_file(path)
         seconds = time.perf_counter() - started
     assert not result.applied and result.error_rows == 1, result
+    _vacuum_after_rollback(Member)
     scaled = seconds / result.total * 1_000_000
     baseline = ctx.baselines.get("import")
-    return Result(
+    # The process's peak resident memory so far: with --only import, the import's.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rate = result.total / seconds
+    # Issue 8: at least 20,000 rows per second, so a million rows in under 50 s.
+    return under(
         name,
         round(scaled, 1),
         "s",
+        50,
         baseline_name="import-export default",
         baseline=None if baseline is None else round(baseline, 1),
         ratio=None if baseline is None else scaled / baseline,
         note=f"{result.total:,} rows ({result.created:,} new, {result.skipped:,} already "
-        f"members) in {seconds:.1f} s, rolled back; scaled to 1M",
+        f"members) in {seconds:.1f} s = {rate:,.0f} rows/s, rolled back; scaled to 1M; "
+        f"peak memory {peak_mb:,.0f} MB",
+        extra={"rows_per_second": round(rate), "peak_rss_mb": round(peak_mb)},
     )
 
 

@@ -3,12 +3,15 @@ against the file and the database in batches, and (when applying) written
 with bulk inserts and updates. The same code makes the preview, so the
 preview's figures are the import's figures.
 
-Memory stays flat: rows stream from the file and only a batch is held, plus
-one small integer per phone seen (to find duplicates inside the file).
+Reading and cleaning (members.importing.rows) runs in a thread of its own
+while this module talks to the database: on PostgreSQL in chunks of batches
+with set-based statements (members.importing.postgres), elsewhere a batch at
+a time. Memory stays flat: rows stream from the file and only a few batches
+are held, plus one small integer per phone seen (to find duplicates inside
+the file).
 """
 
 import random
-from functools import lru_cache
 from itertools import islice
 
 from django.conf import settings
@@ -17,43 +20,53 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.clock import shop_today
-from config.errors import LoyaltyError
-from members.importing import database, values
-from members.importing.columns import COLUMNS, column_label
+from members.importing import database
+from members.importing.columns import column_label
 from members.importing.reader import FileProblem, encoding_label, open_table
 from members.importing.results import MAX_ERRORS_KEPT, ImportOptions, ImportResult
+from members.importing.rows import RowCleaner, name_key, read_ahead
 from members.models import Member
-from members.names import name_search_key
-from members.services import clean_member_fields, luhn_check_digit
 from tiers.selectors import entry_tier
 
 # Member numbers need to be unpredictable, not secret: a seeded generator is
 # fast enough for a million of them.
 _random = random.Random()
 BATCH_SIZE = 2000
+# Batches the reading thread may have ready before the database half takes them.
+READ_AHEAD = 30
 # Fields an import may change on a member already in the database.
 UPDATABLE = ("name", "email", "birthday", "gender", "notes")
 
 
-class _Candidate:
-    """One cleaned row on its way to the database."""
-
-    __slots__ = (
-        "row",
-        "phone",
-        "name",
-        "email",
-        "birthday",
-        "gender",
-        "notes",
-        "joined_on",
-        "member_number",
-        "points",
-        "lifetime_spend",
-    )
-
-
 _UNSET = object()
+
+
+def _luhn_sums(doubled_first):
+    """Luhn sum of each three-digit group, by whether its last digit is doubled."""
+    sums = []
+    for group in range(1000):
+        total, doubled = 0, doubled_first
+        for digit in reversed(f"{group:03d}"):
+            value = int(digit) * (2 if doubled else 1)
+            total += value - 9 if value > 9 else value
+            doubled = not doubled
+        sums.append(total)
+    return sums
+
+
+_LUHN_DOUBLED, _LUHN_PLAIN = _luhn_sums(True), _luhn_sums(False)
+
+
+def fresh_member_number() -> str:
+    """A new member number as members.services.new_member_number makes them
+    (nine random digits and a Luhn check digit), without asking the database:
+    the import checks a whole batch of them at once. The check digit from
+    three table look-ups: a million of them in a fraction of a second."""
+    body = _random.randrange(10**8, 10**9)
+    high, rest = divmod(body, 10**6)
+    middle, low = divmod(rest, 1000)
+    total = _LUHN_DOUBLED[low] + _LUHN_PLAIN[middle] + _LUHN_DOUBLED[high]
+    return f"{body}{(10 - total % 10) % 10}"
 
 
 class _RollBack(Exception):
@@ -105,11 +118,10 @@ def run_import(
     return result
 
 
-@lru_cache(maxsize=65536)
-def _name_key(name):
-    # Customer lists repeat surnames and given names a lot; OpenCC is the
-    # slow part of cleaning a row.
-    return name_search_key(name)
+def chunked() -> bool:
+    """Whether this database takes the set-based path of
+    members.importing.postgres (the tests compare both paths on PostgreSQL)."""
+    return connection.vendor == "postgresql"
 
 
 class _Job:
@@ -122,18 +134,20 @@ class _Job:
         self.apply = apply
         self.by = by if by is not None and by.is_authenticated else None
         self.progress = progress
-        self.width = len(table.headers)
-        self.padding = [None] * self.width
-        self.index = {name: table.mapping.get(name, -1) for name in COLUMNS}
-        self.seen_phones = {}  # int(E.164 digits) -> row number << 32 | fingerprint
-        self.seen_numbers = {}  # member number -> row number
         self.today = shop_today()
         self.now = timezone.now()
+        self.cleaner = RowCleaner(
+            mapping=table.mapping,
+            width=len(table.headers),
+            options=options,
+            region=region,
+            today=self.today,
+        )
         self.tier = None
         self.blocked = False  # all-or-nothing and a row is wrong: stop writing
         self.expires_on = _UNSET
         self.created_since_analyze = 0
-        self.analyze_after = 0  # ANALYZE before the first write, then as the table doubles
+        self.analyze_after = None  # see _keep_planner_informed
         self.file_name = name or _("a file")
 
     def run(self):
@@ -145,191 +159,95 @@ class _Job:
                     "No active tier exists yet: an owner must set up the tiers first."
                 )
                 return
-        rows = self.table.rows()
+        # The file is read and cleaned in a thread while this one talks to the
+        # database; a chunk of batches ahead at most, so memory stays flat.
+        batches = read_ahead(self._read, ahead=READ_AHEAD)
         try:
-            while batch := list(islice(rows, BATCH_SIZE)):
-                self._batch(batch)
-                if self.progress:
-                    self.progress(result.total, self.table.total_estimate, result.error_rows)
+            if chunked():
+                from members.importing.postgres import run_in_chunks
+
+                run_in_chunks(self, batches)
+            else:
+                for parsed in batches:
+                    self._batch(parsed)
+                    self.report_progress()
         except FileProblem as problem:
             result.file_error = problem.message
+        finally:
+            batches.close()
+
+    def _read(self):
+        rows = self.table.rows()
+        while batch := list(islice(rows, BATCH_SIZE)):
+            yield self.cleaner.batch(batch)
+
+    def report_progress(self, *, read_ahead=(0, 0)):
+        """Rows done of about how many, and rows in error so far; `read_ahead`
+        adds (rows, rows in error) read but not yet checked against the database."""
+        if self.progress:
+            result = self.result
+            rows, errors = read_ahead
+            self.progress(
+                result.total + rows, self.table.total_estimate, result.error_rows + errors
+            )
 
     # -- one batch ---------------------------------------------------------
 
-    def _batch(self, batch):
-        candidates = []
-        for number, cells in batch:
-            if not any(cell not in (None, "") for cell in cells):
-                continue
-            self.result.total += 1
-            candidate = self._clean(number, cells)
-            if candidate is not None and self._first_in_file(candidate, cells):
-                candidates.append(candidate)
-        creates, updates = self._against_database(candidates)
-        if self.result.error_rows and not self.options.valid_rows_only:
-            self.blocked = True
+    def take(self, parsed):
+        """Add what reading a batch found to the result, in file order."""
+        result = self.result
+        result.total += parsed.total
+        result.skipped += parsed.skipped
+        result.error_rows += parsed.error_rows
+        for row, field_name, value, message in parsed.errors:
+            result.add_error(row, field_name, value, message)
+        result.error_count += parsed.unkept_errors
+
+    def _batch(self, parsed):
+        self.take(parsed)
+        creates, updates = self._against_database(parsed.candidates)
+        self.note_errors()
         if self.apply and not self.blocked:
             self._write(creates, updates)
 
-    def _cell(self, cells, name):
-        index = self.mapping.get(name)
-        if index is None or index >= len(cells):
-            return None
-        return cells[index]
-
-    def _clean(self, number, cells):
-        """A _Candidate, or None after recording the row's errors."""
-        errors = []
-        if getattr(cells, "cut_short", False):
-            self._row_errors(
-                number,
-                cells,
-                [
-                    LoyaltyError(
-                        _("This row is incomplete: the file seems to be cut short."), field=""
-                    )
-                ],
-            )
-            return None
-        # The row padded so every field, present or not, has a cell to read
-        # (a missing column reads the None at the end).
-        row = [*cells, *self.padding[len(cells) :]] if len(cells) < self.width else [*cells]
-        row.append(None)
-        ix = self.index
-        phone = birthday = joined_on = None
-        try:
-            phone = values.phone_text(row[ix["phone"]], region=self.region)
-        except LoyaltyError as error:
-            errors.append(error)
-        minguo = self.options.minguo_dates
-        try:
-            birthday = values.parse_date(row[ix["birthday"]], minguo=minguo)
-        except LoyaltyError as error:
-            errors.append(error)
-        try:
-            joined_on = values.parse_date(row[ix["joined_on"]], minguo=minguo, field="joined_on")
-        except LoyaltyError as error:
-            errors.append(error)
-        extra = {}
-        for name, parse in (
-            ("member_number", values.member_number_text),
-            ("points", values.parse_points),
-            ("lifetime_spend", values.parse_money),
-        ):
-            try:
-                extra[name] = parse(row[ix[name]])
-            except LoyaltyError as error:
-                errors.append(error)
-        failed = {error.field for error in errors}
-        cleaned = clean_member_fields(
-            phone=phone if "phone" not in failed else "0",
-            name=values.strip_formula_escape(values.text(row[ix["name"]])),
-            email=values.strip_formula_escape(values.text(row[ix["email"]])),
-            birthday=birthday,
-            gender=values.parse_gender(row[ix["gender"]]),
-            region=self.region,
-            today=self.today,
-            errors=errors,
-        )
-        if joined_on is not None and joined_on > self.today:
-            errors.append(
-                LoyaltyError(
-                    _("The joining date %(date)s is in the future.")
-                    % {"date": joined_on.isoformat()},
-                    field="joined_on",
-                )
-            )
-        if errors:
-            self._row_errors(number, cells, errors)
-            return None
-        candidate = _Candidate()
-        candidate.row = number
-        candidate.phone = cleaned["phone"]
-        candidate.name = cleaned["name"]
-        candidate.email = cleaned["email"]
-        candidate.birthday = cleaned["birthday"]
-        candidate.gender = cleaned["gender"]
-        candidate.notes = values.strip_formula_escape(values.text(row[ix["notes"]]))
-        candidate.joined_on = joined_on
-        candidate.member_number = extra["member_number"]
-        candidate.points = extra["points"]
-        candidate.lifetime_spend = extra["lifetime_spend"]
-        return candidate
-
-    def _row_errors(self, number, cells, errors):
-        self.result.error_rows += 1
-        reported = set()
-        for error in errors:
-            if error.field in reported:
-                continue  # one message per cell: the first says what to fix
-            reported.add(error.field)
-            self.result.add_error(
-                number, error.field, self._cell(cells, error.field), error.message
-            )
-
-    def _first_in_file(self, candidate, cells) -> bool:
-        """A phone (or member number) seen on an earlier row is never a silent
-        update: an identical row is skipped, a different one is an error."""
-        key = int(candidate.phone[1:])
-        fingerprint = (
-            hash(
-                (
-                    candidate.name,
-                    candidate.email,
-                    candidate.birthday,
-                    candidate.gender,
-                    candidate.notes,
-                )
-            )
-            & 0xFFFFFFFF
-        )
-        earlier = self.seen_phones.get(key)
-        if earlier is not None:
-            earlier_row = earlier >> 32
-            if earlier & 0xFFFFFFFF == fingerprint:
-                self.result.skipped += 1
-                return False
-            self.result.error_rows += 1
-            self.result.add_error(
-                candidate.row,
-                "phone",
-                self._cell(cells, "phone"),
-                _("This phone is already on row %(row)d of the file, with different details.")
-                % {"row": earlier_row},
-            )
-            return False
-        number = candidate.member_number
-        if number:
-            earlier_row = self.seen_numbers.get(number)
-            if earlier_row is not None:
-                self.result.error_rows += 1
-                self.result.add_error(
-                    candidate.row,
-                    "member_number",
-                    number,
-                    _("This member number is already on row %(row)d of the file.")
-                    % {"row": earlier_row},
-                )
-                return False
-            self.seen_numbers[number] = candidate.row
-        self.seen_phones[key] = candidate.row << 32 | fingerprint
-        return True
+    def note_errors(self):
+        if self.result.error_rows and not self.options.valid_rows_only:
+            self.blocked = True
 
     def _against_database(self, candidates):
         """Split a batch into members to create and members to update (one or
         two queries per batch, never one per row)."""
-        result = self.result
-        columns = ("pk", "phone", "member_number", *UPDATABLE)
+        existing = self.existing_members([c.phone for c in candidates])
+        given = [c.member_number for c in candidates if c.member_number]
+        numbers_taken = self.numbers_taken(given)
+        creates, updates = self.classify(candidates, existing, numbers_taken)
+        self._near_duplicates(creates)
+        return creates, updates
+
+    EXISTING_COLUMNS = ("pk", "phone", "member_number", *UPDATABLE)
+
+    def existing_members(self, phones) -> dict:
+        """{phone: {column: value}} of the members who have one of `phones`."""
+        columns = self.EXISTING_COLUMNS
         existing = {
             row[1]: dict(zip(columns, row, strict=True))
-            for row in database.members_where_in(columns, "phone", [c.phone for c in candidates])
+            for row in database.members_where_in(columns, "phone", phones)
         }
         for row in existing.values():
             row["birthday"] = database.as_date(row["birthday"])
-        given = [c.member_number for c in candidates if c.member_number]
-        numbers_taken = dict(
-            database.members_where_in(("member_number", "phone"), "member_number", given)
-        )
+        return existing
+
+    def numbers_taken(self, numbers) -> set:
+        return {
+            row[0]
+            for row in database.members_where_in(("member_number",), "member_number", numbers)
+        }
+
+    def classify(self, candidates, existing, numbers_taken):
+        """Creates and (pk, changes) updates of a batch, given the members
+        already registered with its phones and which of its member numbers are
+        taken; the rows that cannot be imported are recorded as errors."""
+        result = self.result
         present = [name for name in UPDATABLE if name in self.mapping]
         creates, updates = [], []
         for candidate in candidates:
@@ -373,61 +291,55 @@ class _Job:
                 updates.append((current["pk"], changes))
             else:
                 result.unchanged += 1
-        self._near_duplicates(creates)
         return creates, updates
+
+    def near_duplicate_keys(self, creates):
+        """{(name key, birthday): the last new row with them}, or None when no
+        near-duplicate will be listed."""
+        if len(self.result.near_duplicates) >= MAX_ERRORS_KEPT:
+            return None
+        keys = {(c.name_key, c.birthday): c for c in creates if c.birthday}
+        return keys or None
+
+    def offer_merge(self, candidate, member_id, member_number, member_name):
+        """List a new row as possibly the same person as a member."""
+        if len(self.result.near_duplicates) < MAX_ERRORS_KEPT:
+            self.result.near_duplicates.append(
+                {
+                    "row": candidate.row,
+                    "name": candidate.name,
+                    "phone": candidate.phone,
+                    "member_id": member_id,
+                    "member_number": member_number,
+                    "member_name": member_name,
+                }
+            )
 
     def _near_duplicates(self, creates):
         """New rows whose name and birthday match a member with another phone:
         probably the same person with a new number, offered for merging."""
-        result = self.result
-        dated = [c for c in creates if c.birthday]
-        if not dated or len(result.near_duplicates) >= MAX_ERRORS_KEPT:
+        keys = self.near_duplicate_keys(creates)
+        if not keys:
             return
-        keys = {(_name_key(c.name), c.birthday): c for c in dated}
         columns = ("pk", "member_number", "name", "name_key", "birthday")
         adapt_date = connection.ops.adapt_datefield_value
         pairs = [(key, adapt_date(day)) for key, day in keys]
         for row in database.members_where_pairs(columns, ("name_key", "birthday"), pairs):
             member = dict(zip(columns, row, strict=True))
             candidate = keys.get((member["name_key"], database.as_date(member["birthday"])))
-            if candidate is not None and len(result.near_duplicates) < MAX_ERRORS_KEPT:
-                result.near_duplicates.append(
-                    {
-                        "row": candidate.row,
-                        "name": candidate.name,
-                        "phone": candidate.phone,
-                        "member_id": member["pk"],
-                        "member_number": member["member_number"],
-                        "member_name": member["name"],
-                    }
-                )
+            if candidate is not None:
+                self.offer_merge(candidate, member["pk"], member["member_number"], member["name"])
 
     # -- writing -----------------------------------------------------------
 
-    def _keep_planner_informed(self, created):
-        """PostgreSQL plans the per-batch lookups from table statistics that a
-        big import makes stale within minutes (a growing table still looks
-        small, and every lookup becomes a full scan). Refresh them when the
-        import has added as many members as the last count said there were."""
-        if connection.vendor != "postgresql":
-            return
-        self.created_since_analyze += created
-        if self.created_since_analyze < self.analyze_after:
-            return
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(Member._meta.db_table)}")
-        self.analyze_after = max(20000, self.analyze_after * 2)
-        self.created_since_analyze = 0
-
     def _write(self, creates, updates):
-        self._keep_planner_informed(len(creates))
         if creates:
-            numbers = self._member_numbers(creates)
+            numbers = self.member_numbers(creates)
             database.insert_rows(
                 Member,
-                self._MEMBER_COLUMNS,
-                self._member_rows(creates, numbers),
-                self._member_constants(),
+                self.MEMBER_COLUMNS,
+                self.member_rows(creates, numbers),
+                self.member_constants(),
             )
             if any(c.points for c in creates):
                 self._opening_balances([c for c in creates if c.points])
@@ -442,18 +354,9 @@ class _Job:
         transaction, so no one else can hold them, and their cached balance
         was written equal to the lot (see _member_rows). The lot expires by
         the programme's policy (points.services.lot_expiry)."""
-        from points.models import LedgerEntry, ProgrammeRules
-        from points.services import lot_expiry
+        from points.models import LedgerEntry
 
-        if self.expires_on is _UNSET:
-            rules = ProgrammeRules.current()
-            self.expires_on = lot_expiry(rules=rules, earned_on=self.today)
         pks = dict(database.members_where_in(("phone", "pk"), "phone", [c.phone for c in creates]))
-        adapt_date = connection.ops.adapt_datefield_value
-        now = connection.ops.adapt_datetimefield_value(self.now)
-        expires_on = adapt_date(self.expires_on) if self.expires_on else None
-        reason = _("Opening balance imported from %(file)s") % {"file": self.file_name}
-        by_id = self.by.pk if self.by else None
         database.insert_rows(
             LedgerEntry,
             ("member_id", "points", "remaining", "idempotency_key"),
@@ -461,16 +364,29 @@ class _Job:
                 (pks[c.phone], c.points, c.points, f"opening-balance:{pks[c.phone]}")
                 for c in creates
             ),
-            {
-                "kind": LedgerEntry.Kind.OPENING_BALANCE.value,
-                "expires_on": expires_on,
-                "created_at": now,
-                "reason": reason[:200],
-                "by_id": by_id,
-            },
+            self.opening_balance_constants(),
         )
 
-    _MEMBER_COLUMNS = (
+    def opening_balance_constants(self):
+        """The columns every opening-balance lot of this import shares. The
+        lot expires by the programme's policy (points.services.lot_expiry)."""
+        from points.models import LedgerEntry, ProgrammeRules
+        from points.services import lot_expiry
+
+        if self.expires_on is _UNSET:
+            rules = ProgrammeRules.current()
+            self.expires_on = lot_expiry(rules=rules, earned_on=self.today)
+        adapt_date = connection.ops.adapt_datefield_value
+        reason = _("Opening balance imported from %(file)s") % {"file": self.file_name}
+        return {
+            "kind": LedgerEntry.Kind.OPENING_BALANCE.value,
+            "expires_on": adapt_date(self.expires_on) if self.expires_on else None,
+            "created_at": connection.ops.adapt_datetimefield_value(self.now),
+            "reason": reason[:200],
+            "by_id": self.by.pk if self.by else None,
+        }
+
+    MEMBER_COLUMNS = (
         "member_number",
         "phone",
         "phone_tail",
@@ -485,7 +401,7 @@ class _Job:
         "points_balance",
     )
 
-    def _member_rows(self, creates, numbers):
+    def member_rows(self, creates, numbers):
         adapt_date = connection.ops.adapt_datefield_value
         today = adapt_date(self.today)
         for c, number in zip(creates, numbers, strict=True):
@@ -494,7 +410,7 @@ class _Job:
                 c.phone,
                 c.phone[-4:],
                 c.name,
-                _name_key(c.name),
+                c.name_key,
                 c.email,
                 adapt_date(c.birthday) if c.birthday else None,
                 c.gender,
@@ -504,7 +420,7 @@ class _Job:
                 c.points,
             )
 
-    def _member_constants(self):
+    def member_constants(self):
         now = connection.ops.adapt_datetimefield_value(self.now)
         return {
             "tier_id": self.tier.pk,
@@ -514,7 +430,7 @@ class _Job:
             "updated_at": now,
         }
 
-    def _member_numbers(self, creates):
+    def member_numbers(self, creates):
         """The file's member numbers, and fresh ones where it has none, checked
         against the database once per batch rather than once per member."""
         wanted = [c.member_number for c in creates]
@@ -522,8 +438,7 @@ class _Job:
         while True:
             for index, number in enumerate(wanted):
                 if not number:
-                    body = str(_random.randrange(10**8, 10**9))
-                    fresh[index] = wanted[index] = body + luhn_check_digit(body)
+                    fresh[index] = wanted[index] = fresh_member_number()
             if not fresh:
                 return wanted
             taken = {
@@ -532,7 +447,7 @@ class _Job:
                     ("member_number",), "member_number", list(fresh.values())
                 )
             }
-            taken |= {n for n in fresh.values() if n in self.seen_numbers}
+            taken |= {n for n in fresh.values() if n in self.cleaner.seen_numbers}
             counts = {}
             for number in wanted:
                 counts[number] = counts.get(number, 0) + 1
@@ -552,7 +467,7 @@ class _Job:
             for pk, changes in group:
                 member = Member(pk=pk, updated_at=self.now, **changes)
                 if "name" in changes:
-                    member.name_key = _name_key(changes["name"])
+                    member.name_key = name_key(changes["name"])
                 members.append(member)
             update_fields = [*fields, "updated_at"] + (["name_key"] if "name" in fields else [])
             Member.objects.bulk_update(members, update_fields, batch_size=500)

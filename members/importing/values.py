@@ -76,13 +76,22 @@ def parse_date(value, *, minguo=False, field="birthday"):
     民國79年1月2日) are read when `minguo` is on, or when the text says 民國."""
     if value is None or value == "":
         return None
+    if type(value) is str:
+        return _date_from_text(value, minguo, field)
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _excel_serial(value, field)
-    raw = strip_formula_escape(str(value).strip())
+    return _date_from_text(str(value), minguo, field)
+
+
+# A customer list has a few tens of thousands of different dates at most
+# (birthdays over a century, joining days): each is read once.
+@lru_cache(maxsize=65536)
+def _date_from_text(value, minguo, field):
+    raw = strip_formula_escape(value.strip())
     if not raw:
         return None
     explicit_minguo = bool(_MINGUO_PREFIX.match(raw))
@@ -187,6 +196,18 @@ def parse_points(value, *, field="points") -> int:
 def parse_money(value, *, field="lifetime_spend") -> Decimal:
     if value is None or value == "":
         return Decimal("0")
+    if type(value) is str:
+        return _money_from_text(value, field)
+    return _money(value, field)
+
+
+# Amounts repeat a lot in a customer list, and Decimal is slow to build.
+@lru_cache(maxsize=65536)
+def _money_from_text(value, field):
+    return _money(value, field)
+
+
+def _money(value, field):
     raw = text(value).replace(",", "")
     for symbol in ("NT$", "HK$", "US$", "$", "¥", "￥", "元"):
         raw = raw.replace(symbol, "")

@@ -209,3 +209,44 @@ def test_same_name_and_birthday_with_another_phone_is_offered_for_merging(write_
             "member_name": "陳美玲",
         }
     ]
+
+
+def test_fresh_member_numbers_carry_the_luhn_check_digit():
+    from members.importing.engine import fresh_member_number
+    from members.services import luhn_check_digit
+
+    for _ in range(20000):
+        number = fresh_member_number()
+        assert len(number) == 10
+        assert number[-1] == luhn_check_digit(number[:-1])
+
+
+def test_a_fresh_number_already_taken_is_drawn_again(write_csv, tiers, monkeypatch):
+    from members.importing import engine
+
+    taken = MemberFactory(phone="+886912000000").member_number
+    drawn = iter([taken, taken, *(engine.fresh_member_number() for _ in range(10))])
+    monkeypatch.setattr(engine, "fresh_member_number", lambda: next(drawn))
+    rows = [["手機", "姓名"], ["0912100001", "林"], ["0912100002", "王"]]
+    result = import_members_file(write_csv(rows))
+    assert result.applied and result.created == 2
+    new = Member.objects.exclude(phone="+886912000000").values_list("member_number", flat=True)
+    assert len(set(new)) == 2 and taken not in new
+    assert all(is_valid_member_number(number) for number in new)
+
+
+def test_progress_is_reported_batch_by_batch_up_to_the_last_row(write_csv, tiers, monkeypatch):
+    from members.importing import engine, postgres
+
+    monkeypatch.setattr(engine, "BATCH_SIZE", 2)
+    monkeypatch.setattr(postgres, "CHUNK_BATCHES", 3)
+    rows = [["手機", "姓名"]] + [[f"09121000{i:02d}", f"會員{i}"] for i in range(13)]
+    rows.append(["x", "壞"])
+    calls = []
+    result = import_members_file(
+        write_csv(rows), valid_rows_only=True, progress=lambda *args: calls.append(args)
+    )
+    assert result.created == 13 and result.error_rows == 1
+    assert len(calls) >= 7  # seven batches of two rows
+    done = [call[0] for call in calls]
+    assert done == sorted(done) and calls[-1][0] == 14 and calls[-1][2] == 1
