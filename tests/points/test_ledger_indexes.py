@@ -33,3 +33,15 @@ def test_no_link_gets_a_full_index_back(db):
         "ledger_expiring_idx",
         *(f"ledger_{link}_idx" for link in LINKS_LOOKED_UP),
     }
+
+
+@pytest.mark.postgres
+def test_member_pages_keep_room_for_updates_in_place(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL table storage option")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'members_member'")
+        (options,) = cursor.fetchone()
+    assert "fillfactor=70" in (options or [])
