@@ -172,3 +172,20 @@ def copy_lines(model, fields, lines, constants, lines_per_write=1000):
                     chunk = []
             if chunk:
                 copy.write("".join(chunk))
+
+
+# The member columns an import fills (the rest take their defaults).
+IMPORTED_MEMBER_COLUMNS = (
+    "member_number",
+    "phone",
+    "phone_tail",
+    "name",
+    "name_key",
+    "email",
+    "birthday",
+    "gender",
+    "joined_on",
+    "notes",
+    "lifetime_spend",
+    "points_balance",
+)

@@ -337,7 +337,7 @@ class _Job:
             numbers = self.member_numbers(creates)
             database.insert_rows(
                 Member,
-                self.MEMBER_COLUMNS,
+                database.IMPORTED_MEMBER_COLUMNS,
                 self.member_rows(creates, numbers),
                 self.member_constants(),
             )
@@ -385,21 +385,6 @@ class _Job:
             "reason": reason[:200],
             "by_id": self.by.pk if self.by else None,
         }
-
-    MEMBER_COLUMNS = (
-        "member_number",
-        "phone",
-        "phone_tail",
-        "name",
-        "name_key",
-        "email",
-        "birthday",
-        "gender",
-        "joined_on",
-        "notes",
-        "lifetime_spend",
-        "points_balance",
-    )
 
     def member_rows(self, creates, numbers):
         adapt_date = connection.ops.adapt_datefield_value

@@ -21,7 +21,12 @@ on two cores Python and PostgreSQL work at the same time.
 
 from django.db import connection
 
-from members.importing.database import COPY_ESCAPES, copy_lines, json_list
+from members.importing.database import (
+    COPY_ESCAPES,
+    IMPORTED_MEMBER_COLUMNS,
+    copy_lines,
+    json_list,
+)
 from members.importing.results import MAX_ERRORS_KEPT
 from members.importing.rows import name_key
 from members.models import Member
@@ -133,21 +138,8 @@ class _Chunks:
         self.analyze_after = max(ANALYZE_AT_LEAST, _estimated_members())
         self.created_since_analyze = 0
 
-    MEMBER_COPY_COLUMNS = (
-        "id",
-        "member_number",
-        "phone",
-        "phone_tail",
-        "name",
-        "name_key",
-        "email",
-        "birthday",
-        "gender",
-        "joined_on",
-        "notes",
-        "lifetime_spend",
-        "points_balance",
-    )
+    # The ids are drawn from the sequence first, so every row is known before COPY.
+    MEMBER_COPY_COLUMNS = ("id", *IMPORTED_MEMBER_COLUMNS)
 
     def insert_members(self, creates, ids, numbers):
         """COPY the new members in phone order. Their points balance is the
