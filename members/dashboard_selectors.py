@@ -702,7 +702,12 @@ def snapshot_figures(snapshot) -> dict | None:
 def snapshot_is_fresh(snapshot, *, now=None) -> bool:
     """Computed today (lifecycle stages move with the day) and less than
     DASHBOARD_FRESH_SECONDS ago."""
-    if snapshot_figures(snapshot) is None or snapshot.computed_at is None:
+    if (
+        snapshot is None
+        or snapshot.figures is None
+        or snapshot.layout != FIGURES_LAYOUT
+        or snapshot.computed_at is None
+    ):
         return False
     now = now or timezone.now()
     age = (now - snapshot.computed_at).total_seconds()

@@ -131,7 +131,11 @@ def dashboard_snapshot(*, period, tier=None, refresh=False) -> DashboardSnapshot
     computed, until the worker is done.
     """
     snapshot = figures.find_snapshot(period=period, tier=tier)
-    if snapshot is not None and not refresh and figures.snapshot_is_fresh(snapshot):
+    if (
+        not refresh
+        and figures.snapshot_is_fresh(snapshot)
+        and figures.snapshot_figures(snapshot) is not None  # not from a since renamed class
+    ):
         _note_view(snapshot)
         return snapshot
     if settings.CELERY_TASK_ALWAYS_EAGER:

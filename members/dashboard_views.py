@@ -90,7 +90,6 @@ def dashboard_view(request):
         "period": period,
         "tier": tier,
         "snapshot": snapshot,
-        "stale": not figures.snapshot_is_fresh(snapshot),
         "query": request.GET.urlencode(),
     }
     if found is None:  # a worker is computing the first figures for this range
