@@ -653,7 +653,6 @@ def campaign_figures(*, period: Period, tier=None, results=None) -> list[Campaig
 # Bump when the dataclasses above change shape: stored snapshots of the old
 # layout then count as missing instead of failing to unpickle.
 FIGURES_LAYOUT = 1
-FIGURE_NAMES = ("distribution", "performance", "flow", "lifecycle", "movements", "campaigns")
 
 
 def dashboard_figures(*, period: Period, tier=None, shared=None) -> dict:

@@ -23,7 +23,7 @@ from members.dashboard_services import (
 from members.models import LifecycleRules
 
 
-def _charts(distribution, performance, flow, lifecycle, movements):
+def _charts(*, distribution, performance, flow, lifecycle, movements, campaigns):
     months = [f"{m.month:%Y-%m}" for m in flow.months]
     tier_rows = [row for row in performance if row.tier]
     return {
@@ -95,20 +95,7 @@ def dashboard_view(request):
     if found is None:  # a worker is computing the first figures for this range
         context["computing"] = True
         return render(request, "members/dashboard/index.html", context)
-    distribution, performance, flow, lifecycle, movements = (
-        found[name] for name in ("distribution", "performance", "flow", "lifecycle", "movements")
-    )
-    context.update(
-        {
-            "distribution": distribution,
-            "performance": performance,
-            "flow": flow,
-            "lifecycle": lifecycle,
-            "movements": movements,
-            "campaigns": found["campaigns"],
-            "charts": _charts(distribution, performance, flow, lifecycle, movements),
-        }
-    )
+    context.update(found, charts=_charts(**found))
     return render(request, "members/dashboard/index.html", context)
 
 
