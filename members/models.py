@@ -92,8 +92,10 @@ class Member(models.Model):
                 condition=Q(points_balance__gte=0), name="member_balance_not_negative"
             ),
         ]
+        # No index on last_purchase_at: every sale sets it, and an indexed
+        # column would make each sale's member update write all the table's
+        # indexes (members migration 0013).
         indexes = [
-            models.Index(fields=["last_purchase_at"], name="member_last_purchase_idx"),
             models.Index(fields=["tier", "status"], name="member_tier_status_idx"),
             # The import's near-duplicate check: same name, same birthday.
             models.Index(fields=["name_key", "birthday"], name="member_name_birthday_idx"),

@@ -1,0 +1,37 @@
+"""What the sale asks of PostgreSQL (points/sale_sql.py, members migration
+0013): its member update stays on the row's page, and its statements are
+parsed and planned once per connection, not at every sale."""
+
+import pytest
+from django.db import connection
+
+from points.services import record_purchase
+from tests.factories import MemberFactory
+
+
+def _xact_updates(table):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), "
+            "pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+            [table, table],
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.postgres
+def test_a_sale_updates_the_member_without_touching_an_index(tiers):
+    """A column the sale sets (balance, spend, count, last purchase) that
+    gains an index makes every sale write all the members table's indexes."""
+    if connection.vendor != "postgresql":
+        pytest.skip("HOT updates are PostgreSQL's")
+    member = MemberFactory(tier=tiers["gold"])
+    record_purchase(member=member, amount="100", idempotency_key="first")
+    updated, hot = _xact_updates("members_member")
+    for number in range(3):
+        record_purchase(member=member, amount="250", idempotency_key=f"sale-{number}")
+    after_updated, after_hot = _xact_updates("members_member")
+    assert after_updated - updated == 3
+    assert after_hot - hot == 3
+    member.refresh_from_db()
+    assert member.purchase_count == 4 and member.last_purchase_at is not None
