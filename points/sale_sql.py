@@ -50,9 +50,24 @@ def lock_open_lots(member_id) -> list:
     return [LedgerEntry.from_db(DEFAULT_DB_ALIAS, names, row) for row in rows]
 
 
+def sale_cursor(db):
+    """A cursor for the sale's statements. On PostgreSQL it binds values on
+    the server, so psycopg prepares each statement after a few uses on a
+    connection (the `prepare_threshold` in config.settings) and PostgreSQL
+    parses and plans it once instead of at every sale: a third of the
+    database's CPU per sale. Django's own cursors bind on the client and
+    never prepare. Wrapped as Django wraps its cursors (errors, query log)."""
+    if db.vendor != "postgresql":
+        return db.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    db.ensure_connection()
+    return db._prepare_cursor(ServerBindingCursor(db.connection))
+
+
 def _fetch(statement, params):
     sql, converters, compiler = statement
-    with _db().cursor() as cursor:
+    with sale_cursor(_db()) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return list(compiler.apply_converters(rows, converters)) if converters else rows
@@ -163,6 +178,6 @@ def write_sale(*, purchase, entries, lots, draws, member, delta):
         member.last_purchase_at,
         member.pk,
     ]
-    with db.cursor() as cursor:
+    with sale_cursor(db) as cursor:
         cursor.execute("WITH " + ", ".join(parts) + " SELECT 1", params)
     purchase._state.adding, purchase._state.db = False, DEFAULT_DB_ALIAS

@@ -35,3 +35,19 @@ def test_a_sale_updates_the_member_without_touching_an_index(tiers):
     assert after_hot - hot == 3
     member.refresh_from_db()
     assert member.purchase_count == 4 and member.last_purchase_at is not None
+
+
+@pytest.mark.postgres
+def test_the_sale_statements_are_prepared_once_per_connection(tiers):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    member = MemberFactory(tier=tiers["gold"])
+    for number in range(8):
+        record_purchase(member=member, amount="300", idempotency_key=f"sale-{number}")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(sql.startswith("WITH sale AS (INSERT") for sql in prepared), prepared
+    assert any("FOR UPDATE" in sql and "idempotency_key" in sql for sql in prepared), prepared
+    member.refresh_from_db()
+    assert member.purchase_count == 8
