@@ -334,8 +334,9 @@ def expire_points_nightly(ctx):
 
 def expire_points_year_end(ctx):
     """The heavy night: the first run of a year expires last year's lots. The
-    whole run, as the nightly job and `manage.py expire_points` do it (one
-    process, a transaction per chunk of members), then undone."""
+    whole run, as the nightly job without a broker and `manage.py
+    expire_points` do it (one process, a transaction per chunk of members,
+    the chunks shared by EXPIRY_WORKERS connections), then undone."""
     from points.services import expire_points, members_with_expired_lots
 
     as_of = date(shop_today().year + 1, 1, 1)

@@ -187,6 +187,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="loyalty@localhost")
 # Seconds the dashboard's stored figures count as fresh; an older snapshot is
 # shown while a worker recomputes it (without a broker: recomputed at once).
 DASHBOARD_FRESH_SECONDS = env.int("DASHBOARD_FRESH_SECONDS", default=900)
+# Database connections the expiry run shares its chunks between (PostgreSQL;
+# manage.py expire_points and the nightly job without a broker).
+EXPIRY_WORKERS = env.int("EXPIRY_WORKERS", default=2)
 
 SMS_BACKEND = env("SMS_BACKEND", default="members.channels.ConsoleSmsBackend")
 

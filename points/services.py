@@ -10,13 +10,15 @@ by (expires_on, id). The sale path and the nightly expiry take locks in this
 same order, so they never deadlock.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Sum, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns.selectors import campaign_terms
@@ -1110,9 +1112,10 @@ def members_with_expired_lots(*, as_of):
 EXPIRY_CHUNK = 1000
 
 
-def expiry_chunks(*, as_of, chunk_size=EXPIRY_CHUNK):
+def expiry_chunks(*, as_of, chunk_size=None):
     """The ids of the members with lots past their last day, in id order, as
-    lists of `chunk_size`: one transaction (or task) each."""
+    lists of `chunk_size` (EXPIRY_CHUNK): one transaction (or task) each."""
+    chunk_size = chunk_size or EXPIRY_CHUNK
     ids = list(members_with_expired_lots(as_of=as_of))
     return [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
 
@@ -1297,18 +1300,43 @@ def _take_from_balances(points_by_member):
     )
 
 
-def expire_points(*, as_of, member_ids=None) -> int:
+def expire_points(*, as_of, member_ids=None, workers=None) -> int:
     """Expire what is left of every lot whose last day is before `as_of` (a
     shop-local date); returns the points expired. One transaction per chunk of
     EXPIRY_CHUNK members, so it can run beside the counter; running it twice
     expires nothing more. `member_ids` limits it to those members.
+
+    On PostgreSQL the chunks are shared by `workers` threads (default
+    settings.EXPIRY_WORKERS), each with its own connection: a year-end night
+    is the database's work, on one core per connection, as the Celery
+    fan-out (points.tasks.expire_points_shared) shares it between workers.
+    Inside a caller's transaction the chunks run here, in order, since
+    another connection would not see what that transaction wrote.
     """
     if member_ids is None:
         chunks = expiry_chunks(as_of=as_of)
     else:
         ids = sorted({getattr(pk, "pk", pk) for pk in member_ids})
         chunks = [ids[i : i + EXPIRY_CHUNK] for i in range(0, len(ids), EXPIRY_CHUNK)]
-    return sum(expire_chunk(as_of=as_of, member_ids=chunk) for chunk in chunks)
+    workers = settings.EXPIRY_WORKERS if workers is None else workers
+    if (
+        workers <= 1
+        or len(chunks) <= 1
+        or connection.vendor != "postgresql"
+        or connection.in_atomic_block
+    ):
+        return sum(expire_chunk(as_of=as_of, member_ids=chunk) for chunk in chunks)
+    language = translation.get_language()  # the entries' reasons are written in it
+
+    def expire_in_thread(chunk):
+        try:
+            with translation.override(language):
+                return expire_chunk(as_of=as_of, member_ids=chunk)
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="expiry") as pool:
+        return sum(pool.map(expire_in_thread, chunks))
 
 
 # ---------------------------------------------------------------------------

@@ -124,3 +124,31 @@ def test_a_member_a_sale_holds_is_expired_after_the_sale_not_skipped(tiers):
     thread.join()
     assert dict(Member.objects.values_list("pk", "points_balance")) == {held.pk: 0, free.pk: 0}
     call_command("check_ledger")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_workers_share_the_chunks_and_expire_every_due_lot_once(tiers, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the shared run is PostgreSQL's")
+    monkeypatch.setattr(services, "EXPIRY_CHUNK", 2)
+    members = [MemberFactory(tier=tiers["member"]) for _ in range(7)]
+    for points, member in enumerate(members, start=10):
+        give_points(member, points, at=OLD)
+        give_points(member, 5, at=NEW)  # not due yet
+    threads = set()
+    expire_chunk = services.expire_chunk
+
+    def spy(**kwargs):
+        threads.add(threading.current_thread().name)
+        return expire_chunk(**kwargs)
+
+    monkeypatch.setattr(services, "expire_chunk", spy)
+    assert expire_points(as_of=YEAR_END, workers=2) == sum(range(10, 17))
+    assert len(threads) == 2 and all(name.startswith("expiry") for name in threads)
+    assert expire_points(as_of=YEAR_END, workers=2) == 0  # twice: nothing more
+    assert set(Member.objects.values_list("points_balance", flat=True)) == {5}
+    expiries = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EXPIRY)
+    assert expiries.count() == 7
+    assert LotDraw.objects.filter(entry__in=expiries).count() == 7
+    call_command("check_ledger")
