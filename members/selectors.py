@@ -75,7 +75,11 @@ def _name_contains(key) -> Q:
     a tenth of the members, and reading them through an index is no faster.
     """
     if connection.vendor == "postgresql" and len(key) == 2:
-        return Q(_NameHasPair(key))
+        # Both tests, the LIKE first: when the planner walks the members in
+        # list order instead of asking the index (a piece common in Latin
+        # names: "my", "ll"), each row costs a LIKE, a seventh of the pieces
+        # function's price, and the function runs only on the rows it passes.
+        return Q(name_key__contains=key) & Q(_NameHasPair(key))
     return Q(name_key__contains=key)
 
 
