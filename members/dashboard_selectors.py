@@ -18,8 +18,7 @@ What the page costs (for the benchmarks), each a single statement:
 - points_flow: the ledger from the previous period's start to now in one
   pass (points_ledgerentry.created_at index), grouped by month; the sum of
   members' cached balances. With a tier filter, both join members on tier.
-- lifecycle_counts: members in one pass with four filtered counts
-  (member_last_purchase_idx, joined_on index).
+- lifecycle_counts: members in one pass with four filtered counts.
 - tier_movements: tier changes in the period (tiers_tierchange.at index).
 No figure reads the ledger more than once.
 
