@@ -1217,14 +1217,15 @@ def _expiry_time(as_of):
 # _expire_locked_in_python's work as one PostgreSQL statement, nothing read
 # into Python (a year-end chunk is ~2,000 lots): the due lots, locked in the
 # sale's order; their expiry entries, ids drawn first so each draw names its
-# entry; the draws; the lots emptied; the balances lowered. Key numbering: a
-# lot an expiry ever drew from keeps remaining < points for good (returns
-# give back only what spends drew), so only such lots count earlier expiries.
+# entry (the sequence looked up once, not once a lot); the draws; the lots
+# emptied; the balances lowered. Key numbering: a lot an expiry ever drew
+# from keeps remaining < points for good (returns give back only what spends
+# drew), so only such lots count earlier expiries.
 _EXPIRE_CHUNK_SQL = """
 WITH due AS (
     SELECT
         lot.*,
-        nextval(pg_get_serial_sequence('points_ledgerentry', 'id')) AS entry_id,
+        nextval((SELECT pg_get_serial_sequence('points_ledgerentry', 'id'))::regclass) AS entry_id,
         CASE WHEN lot.remaining = lot.points THEN 0 ELSE (
             SELECT count(*) FROM points_lotdraw AS draw
             JOIN points_ledgerentry AS entry ON entry.id = draw.entry_id
