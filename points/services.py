@@ -10,6 +10,7 @@ by (expires_on, id). The sale path and the nightly expiry take locks in this
 same order, so they never deadlock.
 """
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -1328,16 +1329,24 @@ def expire_points(*, as_of, member_ids=None, workers=None) -> int:
     ):
         return sum(expire_chunk(as_of=as_of, member_ids=chunk) for chunk in chunks)
     language = translation.get_language()  # the entries' reasons are written in it
+    waiting, taking = iter(chunks), threading.Lock()
 
-    def expire_in_thread(chunk):
+    def expire_in_thread():
+        expired = 0
         try:
             with translation.override(language):
-                return expire_chunk(as_of=as_of, member_ids=chunk)
+                while True:
+                    with taking:
+                        chunk = next(waiting, None)
+                    if chunk is None:
+                        return expired
+                    expired += expire_chunk(as_of=as_of, member_ids=chunk)
         finally:
-            connection.close()  # this thread's own connection
+            connection.close()  # this thread's own, kept for all its chunks
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="expiry") as pool:
-        return sum(pool.map(expire_in_thread, chunks))
+        running = [pool.submit(expire_in_thread) for _worker in range(workers)]
+        return sum(worker.result() for worker in running)
 
 
 # ---------------------------------------------------------------------------

@@ -138,14 +138,19 @@ def test_workers_share_the_chunks_and_expire_every_due_lot_once(tiers, monkeypat
         give_points(member, 5, at=NEW)  # not due yet
     threads = set()
     expire_chunk = services.expire_chunk
+    both_at_work = threading.Barrier(2, timeout=10)
 
     def spy(**kwargs):
-        threads.add(threading.current_thread().name)
+        name = threading.current_thread().name
+        if name not in threads:
+            threads.add(name)
+            both_at_work.wait()  # each worker's first chunk waits for the other's
         return expire_chunk(**kwargs)
 
     monkeypatch.setattr(services, "expire_chunk", spy)
     assert expire_points(as_of=YEAR_END, workers=2) == sum(range(10, 17))
     assert len(threads) == 2 and all(name.startswith("expiry") for name in threads)
+    monkeypatch.setattr(services, "expire_chunk", expire_chunk)
     assert expire_points(as_of=YEAR_END, workers=2) == 0  # twice: nothing more
     assert set(Member.objects.values_list("points_balance", flat=True)) == {5}
     expiries = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EXPIRY)
