@@ -21,11 +21,13 @@ class Member(models.Model):
     phone = models.CharField(
         _("phone"), max_length=20, unique=True, help_text=_("Stored in E.164 form.")
     )
-    # The last four digits, indexed: the counter's most common lookup.
+    # The last four digits, indexed: the counter's most common lookup, and
+    # the index every search by the end of a phone goes through.
     phone_tail = models.CharField(max_length=4, db_index=True, editable=False)
     name = models.CharField(_("name"), max_length=100)
     # Lower-cased, Simplified-script form of the name so 陳 finds 陈 and back.
-    # Searched by the trigram index (PostgreSQL) and member_name_birthday_idx.
+    # Searched through its two-character pieces (member_name_pairs_gin, on
+    # PostgreSQL) and by member_name_birthday_idx.
     name_key = models.CharField(max_length=100, editable=False)
     email = models.EmailField(_("email"), blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
@@ -33,6 +35,7 @@ class Member(models.Model):
         _("gender"), max_length=1, choices=Gender.choices, blank=True, default=""
     )
     joined_on = models.DateField(_("joined on"), db_index=True)
+    # Indexed where set (member_referred_by_idx): most members have no referrer.
     referred_by = models.ForeignKey(
         "self",
         verbose_name=_("referred by"),
@@ -40,6 +43,7 @@ class Member(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="referrals",
+        db_index=False,
     )
     notes = models.TextField(_("notes"), blank=True)
     status = models.CharField(
@@ -99,6 +103,11 @@ class Member(models.Model):
             models.Index(fields=["tier", "status"], name="member_tier_status_idx"),
             # The import's near-duplicate check: same name, same birthday.
             models.Index(fields=["name_key", "birthday"], name="member_name_birthday_idx"),
+            models.Index(
+                fields=["referred_by"],
+                name="member_referred_by_idx",
+                condition=Q(referred_by__isnull=False),
+            ),
         ]
         # django-import-export asks for these (IMPORT_EXPORT_*_PERMISSION_CODE):
         # owners only, not everyone who may add or view a member.

@@ -38,48 +38,66 @@ def search_members(query, queryset=None):
     if phone:
         condition |= Q(phone=phone)
     if digits and len(digits) == len(query.replace(" ", "").replace("-", "")):
-        if len(digits) == 4:
-            condition |= Q(phone_tail=digits)
-        elif 3 <= len(digits) < 10:
-            condition |= Q(phone__endswith=digits)
+        if 3 <= len(digits) < 10:
+            condition |= _phone_ends_with(digits)
         condition |= Q(member_number=digits)
     else:
         condition |= _name_contains(name_search_key(query))
     return queryset.filter(condition)
 
 
-class _NameHasPair(Func):
-    """member_name_pairs(name_key) @> ARRAY[pair]: the condition the GIN index
-    member_name_pairs_gin serves (PostgreSQL, members migration 0011)."""
+def _phone_ends_with(digits) -> Q:
+    """The phone ends with 3 to 9 `digits`, asked through the phone_tail
+    index: three digits are the ten tails that end with them, four are a
+    tail, and more name one tail and are rechecked on the phone."""
+    if len(digits) == 3:
+        return Q(phone_tail__in=[f"{first}{digits}" for first in "0123456789"])
+    if len(digits) == 4:
+        return Q(phone_tail=digits)
+    return Q(phone_tail=digits[-4:], phone__endswith=digits)
+
+
+class _NameHasPairs(Func):
+    """member_name_pairs(name_key) @> ARRAY[pieces]: the condition the GIN
+    index member_name_pairs_gin serves (PostgreSQL, members migration 0011)."""
 
     output_field = BooleanField()
 
-    def __init__(self, pair):
-        super().__init__(F("name_key"), Value(pair))
+    def __init__(self, pieces):
+        super().__init__(F("name_key"), *(Value(piece) for piece in pieces))
 
     def as_sql(self, compiler, connection, **extra_context):
-        (name, name_params), (pair, pair_params) = (
+        (name, name_params), *pieces = (
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
-        return f"member_name_pairs({name}) @> ARRAY[{pair}]::text[]", (*name_params, *pair_params)
+        array = ", ".join(sql for sql, _params in pieces)
+        params = [param for _sql, piece_params in pieces for param in piece_params]
+        return f"member_name_pairs({name}) @> ARRAY[{array}]::text[]", (*name_params, *params)
+
+
+def name_pieces(key) -> list:
+    """The key's two-character pieces, each once, in order: 陈美玲 → 陈美, 美玲."""
+    return list(dict.fromkeys(key[i : i + 2] for i in range(len(key) - 1)))
 
 
 def _name_contains(key) -> Q:
     """The name holds `key` anywhere.
 
-    On PostgreSQL a two-character key (a given name: 美玲) is looked up as one
-    of the name's two-character pieces, which the index member_name_pairs_gin
-    serves; the trigram index cannot (no complete trigram). For a key of two
-    characters "holds" and "has the piece" are the same test, so the results
-    are those of LIKE. One character stays a LIKE: a common one (陈) matches
-    a tenth of the members, and reading them through an index is no faster.
+    On PostgreSQL a key of two characters or more is looked up through its
+    two-character pieces, which the index member_name_pairs_gin serves: a
+    name holding the key holds each piece, and the LIKE beside it keeps only
+    the names that hold them in a row (as a trigram index's recheck would;
+    members migration 0014 dropped that index, dear to every write). For two
+    characters the piece is the key itself. One character stays a LIKE: a
+    common one (陈) matches a tenth of the members, and reading them through
+    an index is no faster.
     """
-    if connection.vendor == "postgresql" and len(key) == 2:
+    if connection.vendor == "postgresql" and len(key) >= 2:
         # Both tests, the LIKE first: when the planner walks the members in
         # list order instead of asking the index (a piece common in Latin
         # names: "my", "ll"), each row costs a LIKE, a seventh of the pieces
         # function's price, and the function runs only on the rows it passes.
-        return Q(name_key__contains=key) & Q(_NameHasPair(key))
+        return Q(name_key__contains=key) & Q(_NameHasPairs(name_pieces(key)))
     return Q(name_key__contains=key)
 
 

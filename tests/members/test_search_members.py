@@ -33,6 +33,25 @@ def test_name_in_either_script_finds_the_member(chen, typed):
     assert list(search_members(typed)) == [chen]
 
 
+def test_a_name_holding_every_piece_but_not_in_a_row_is_not_found(tiers):
+    # 玲美玲 holds both pieces of 美玲美 (美玲, 玲美), but not 美玲美 itself.
+    MemberFactory(name="玲美玲")
+    wanted = MemberFactory(name="美玲美")
+    assert list(search_members("美玲美")) == [wanted]
+
+
+@pytest.mark.parametrize("typed", ["678", "45678", "345678", "12345678", "912345678"])
+def test_the_last_digits_of_a_phone_find_the_member(chen, typed):
+    MemberFactory(name="王小明", phone="+886967800000")  # the digits, but not at the end
+    assert list(search_members(typed)) == [chen]
+
+
+def test_three_digits_find_every_phone_ending_with_them(tiers):
+    endings = {phone: MemberFactory(phone=phone) for phone in ("+886912340678", "+886912349678")}
+    MemberFactory(phone="+886912346780")
+    assert set(search_members("678")) == set(endings.values())
+
+
 def test_unrelated_text_finds_nobody(chen):
     MemberFactory(name="王小明", phone="+886922000111")
     assert list(search_members("林")) == []
@@ -41,12 +60,14 @@ def test_unrelated_text_finds_nobody(chen):
 NAMES = ["陳美玲", "林美", "美玲王", "王小明", "Amy Chen", "Vincent Lin", "張_玲", "50% Off"]
 PIECES = ["美玲", "美", "玲", "陈", "林", "小明", "明", "_玲"]
 PIECES += ["in", "IN", "n", "y ", "_", "%", "% "]
+# Longer keys go through all their pieces on PostgreSQL.
+PIECES += ["陳美玲", "陈美玲", "美玲王", "Amy Chen", "t Lin", "張_玲", "50% Off", "0% O"]
 
 
 @pytest.mark.parametrize("typed", PIECES)
-def test_one_or_two_characters_find_every_name_holding_them(tiers, typed):
-    # On PostgreSQL two characters go through the index of the names' pairs,
-    # else LIKE: either way exactly the names holding the key, wildcards literal.
+def test_any_part_of_a_name_finds_every_name_holding_it(tiers, typed):
+    # On PostgreSQL two characters or more go through the index of the names'
+    # pairs, else LIKE: either way exactly the names holding the key, wildcards literal.
     members = [MemberFactory(name=name) for name in NAMES]
     key = name_search_key(typed)
     expected = {m.pk for m in members if key in m.name_key}
@@ -67,6 +88,31 @@ def test_two_characters_can_use_the_name_pairs_index(tiers, on_postgres):
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = search_members("美玲").order_by().explain()
     assert "member_name_pairs_gin" in plan
+
+
+@pytest.mark.postgres
+def test_longer_names_use_the_name_pairs_index(tiers, on_postgres):
+    if not on_postgres:
+        pytest.skip("the pairs index is PostgreSQL's")
+    from django.db import connection
+
+    member = MemberFactory(name="陳美玲")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    assert "member_name_pairs_gin" in search_members("陳美玲").order_by().explain()
+    assert list(search_members("陳美玲")) == [member]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("typed", ["678", "5678", "345678"])
+def test_the_end_of_a_phone_uses_the_phone_tail_index(chen, on_postgres, typed):
+    if not on_postgres:
+        pytest.skip("a plan is PostgreSQL's")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    assert "phone_tail" in search_members(typed).order_by().explain()
 
 
 def _bought(days_ago):
