@@ -91,8 +91,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg prepares a statement once a connection has run it this many
-    # times. Only cursors that bind on the server can: the sale's
-    # (points/sale_sql.py), the same few statements all day. Behind
+    # times. Only cursors that bind on the server can (config.database): the
+    # sale's (points/sale_sql.py), the same few statements all day, and the
+    # member import's. Behind
     # PgBouncer in transaction mode older than 1.21, set
     # DATABASE_PREPARED_STATEMENTS=off.
     DATABASES["default"].setdefault("OPTIONS", {})

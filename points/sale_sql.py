@@ -14,6 +14,7 @@ import functools
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from config.database import server_binding_cursor
 from config.rulebook import version_subquery_sql
 from members.models import Member
 from points.models import LedgerEntry, LotDraw, Purchase
@@ -51,18 +52,11 @@ def lock_open_lots(member_id) -> list:
 
 
 def sale_cursor(db):
-    """A cursor for the sale's statements. On PostgreSQL it binds values on
-    the server, so psycopg prepares each statement after a few uses on a
-    connection (the `prepare_threshold` in config.settings) and PostgreSQL
-    parses and plans it once instead of at every sale: a third of the
-    database's CPU per sale. Django's own cursors bind on the client and
-    never prepare. Wrapped as Django wraps its cursors (errors, query log)."""
-    if db.vendor != "postgresql":
-        return db.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    db.ensure_connection()
-    return db._prepare_cursor(ServerBindingCursor(db.connection))
+    """A cursor for the sale's statements: bound on the server on PostgreSQL
+    (config.database), so psycopg prepares each after a few uses on a
+    connection and PostgreSQL parses and plans it once instead of at every
+    sale: a third of the database's CPU per sale."""
+    return server_binding_cursor(db)
 
 
 def _fetch(statement, params):
