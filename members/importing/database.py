@@ -28,20 +28,36 @@ def members_where_in(columns, field, values):
         return []
     quote = connection.ops.quote_name
     meta = Member._meta
-    names = ", ".join(
-        quote(meta.pk.column if name == "pk" else meta.get_field(name).column) for name in columns
-    )
     column = quote(meta.get_field(field).column)
     if connection.vendor == "postgresql":
-        # One parameter, a JSON array: PostgreSQL parses and plans thousands of
-        # literals slowly, and psycopg spells a long list out value by value.
-        where = f"{column} = ANY(ARRAY(SELECT json_array_elements_text(%s::json)))"
-        params = [json_list(values)]
+        sql, params = members_where_in_json(columns, field), [json_list(values)]
     else:
-        where, params = f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+        where = f"{column} IN ({', '.join(['%s'] * len(values))})"
+        sql, params = f"SELECT {_names(columns)} FROM {quote(meta.db_table)} WHERE {where}", values
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {names} FROM {quote(meta.db_table)} WHERE {where}", params)
+        cursor.execute(sql, list(params))
         return cursor.fetchall()
+
+
+def members_where_in_json(columns, field) -> str:
+    """members_where_in's query on PostgreSQL, its one parameter the values
+    as a JSON array: PostgreSQL parses and plans thousands of literals
+    slowly, and psycopg spells a long list out value by value."""
+    quote = connection.ops.quote_name
+    meta = Member._meta
+    column = quote(meta.get_field(field).column)
+    return (
+        f"SELECT {_names(columns)} FROM {quote(meta.db_table)} "
+        f"WHERE {column} = ANY(ARRAY(SELECT json_array_elements_text(%s::json)))"
+    )
+
+
+def _names(columns) -> str:
+    quote = connection.ops.quote_name
+    meta = Member._meta
+    return ", ".join(
+        quote(meta.pk.column if name == "pk" else meta.get_field(name).column) for name in columns
+    )
 
 
 def json_list(values) -> str:
@@ -154,6 +170,26 @@ def copy_lines(model, fields, lines, constants, lines_per_write=1000):
 
     Formatting here is a few times faster than psycopg's write_row, which
     adapts each value through its type registry."""
+    sql, end = copy_statement(model, fields, constants)
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        chunk = []
+        for line in lines:
+            chunk.append(line + end)
+            if len(chunk) >= lines_per_write:
+                copy.write("".join(chunk))
+                chunk = []
+        if chunk:
+            copy.write("".join(chunk))
+
+
+def copy_statement(model, fields, constants):
+    """The COPY statement for rows of `fields` into `model`'s table, and the
+    text that ends each line: `constants` and the model's defaults for the
+    other columns, then the line end."""
     columns = _insert_columns(model, with_pk=model._meta.pk.attname in fields)
     rest = {**{name: default for name, (_c, default) in columns.items()}, **constants}
     for name in fields:
@@ -161,17 +197,7 @@ def copy_lines(model, fields, lines, constants, lines_per_write=1000):
     quote = connection.ops.quote_name
     column_sql = ", ".join(quote(columns[name][0]) for name in [*fields, *rest])
     end = "".join("\t" + copy_value(value) for value in rest.values()) + "\n"
-    with connection.cursor() as cursor:
-        sql = f"COPY {quote(model._meta.db_table)} ({column_sql}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
-            chunk = []
-            for line in lines:
-                chunk.append(line + end)
-                if len(chunk) >= lines_per_write:
-                    copy.write("".join(chunk))
-                    chunk = []
-            if chunk:
-                copy.write("".join(chunk))
+    return f"COPY {quote(model._meta.db_table)} ({column_sql}) FROM STDIN", end
 
 
 # The member columns an import fills (the rest take their defaults).
