@@ -11,10 +11,7 @@ are held, plus one small integer per phone seen (to find duplicates inside
 the file).
 """
 
-import gc
 import random
-import threading
-from contextlib import contextmanager
 from itertools import islice
 
 from django.conf import settings
@@ -28,6 +25,7 @@ from members.importing.columns import column_label
 from members.importing.reader import FileProblem, encoding_label, open_table
 from members.importing.results import MAX_ERRORS_KEPT, ImportOptions, ImportResult
 from members.importing.rows import RowCleaner, name_key, read_ahead
+from members.importing.tuning import tuned_for_import
 from members.models import Member
 from tiers.selectors import entry_tier
 
@@ -108,12 +106,12 @@ def run_import(
     result.sample = table.sample
     job = _Job(table, options, region, result, apply=apply, by=by, progress=progress, name=name)
     if not apply:
-        with fewer_collections():
+        with tuned_for_import():
             job.run()
         return result
     database.roomy_sqlite_cache()
     try:
-        with transaction.atomic(durable=True), fewer_collections():
+        with transaction.atomic(durable=True), tuned_for_import():
             job.run()
             if result.file_error or (result.error_rows and not options.valid_rows_only):
                 raise _RollBack
@@ -122,38 +120,6 @@ def run_import(
     else:
         result.applied = True
     return result
-
-
-# Python's cyclic garbage collector looks at its young objects every 700
-# allocations, and an import allocates millions while it holds a few chunks
-# of rows: a third of its Python time went to collections that found almost
-# nothing (measured: 2.5 s of 8 s for 200,000 rows). Reference counting still
-# frees everything as before; cycles wait a little longer.
-IMPORT_GC_THRESHOLD = 50_000
-_collections_lock = threading.Lock()
-_imports_running = 0
-_threshold_before = None
-
-
-@contextmanager
-def fewer_collections():
-    """Collect garbage less often while an import runs (any number of imports
-    in the threads of one process: the first sets the threshold, the last
-    puts back what was there)."""
-    global _imports_running, _threshold_before
-    with _collections_lock:
-        if _imports_running == 0:
-            _threshold_before = gc.get_threshold()
-            first, *older = _threshold_before
-            gc.set_threshold(max(first, IMPORT_GC_THRESHOLD), *older)
-        _imports_running += 1
-    try:
-        yield
-    finally:
-        with _collections_lock:
-            _imports_running -= 1
-            if _imports_running == 0:
-                gc.set_threshold(*_threshold_before)
 
 
 def chunked() -> bool:

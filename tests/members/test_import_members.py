@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from config.clock import shop_today
-from members.importing import engine, import_members_file
+from members.importing import import_members_file
 from members.models import Member
 from members.services import is_valid_member_number
 from tests.factories import MemberFactory
@@ -250,23 +250,3 @@ def test_progress_is_reported_batch_by_batch_up_to_the_last_row(write_csv, tiers
     assert len(calls) >= 7  # seven batches of two rows
     done = [call[0] for call in calls]
     assert done == sorted(done) and calls[-1][0] == 14 and calls[-1][2] == 1
-
-
-def test_collections_are_rarer_during_an_import_and_restored_after(tiers, write_csv, monkeypatch):
-    import gc
-
-    before = gc.get_threshold()
-    thresholds = []
-    real = engine._Job.take
-
-    def take(self, parsed):
-        thresholds.append(gc.get_threshold()[0])
-        return real(self, parsed)
-
-    monkeypatch.setattr(engine._Job, "take", take)
-    rows = [["手機", "姓名"], ["0912345678", "陳美玲"], ["0912345679", "林小明"]]
-    import_members_file(write_csv(rows))
-    import_members_file(write_csv(rows), dry_run=True)
-    assert len(thresholds) == 2
-    assert set(thresholds) == {max(before[0], engine.IMPORT_GC_THRESHOLD)}
-    assert gc.get_threshold() == before
