@@ -159,7 +159,7 @@ def main(argv=None):
         requests=100 if args.quick else 200,
         tier_sample=1000 if args.quick else 10_000,
         import_rows=2000 if args.quick else 20_000,
-        import_file_rows=50_000 if args.quick else 200_000,
+        import_file_rows=50_000 if args.quick else 1_000_000,
         dashboard_requests=20,
         seed=args.seed,
     )

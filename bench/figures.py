@@ -489,14 +489,36 @@ def _vacuum_after_rollback(*models):
         cursor.execute(f"VACUUM {tables}")
 
 
+def _reset_peak_memory() -> bool:
+    """Start the process's peak resident memory afresh (Linux: VmHWM), so
+    the figure after it is the import's own, not an earlier figure's."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def _peak_memory_mb(reset) -> float:
+    import resource
+
+    if reset:
+        with open("/proc/self/status") as handle:
+            for text in handle:
+                if text.startswith("VmHWM:"):
+                    return int(text.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def member_import(ctx):
-    """members.importing.import_members_file applying a customer list. The
-    last row is wrong, so the import writes every row before it and then
-    rolls all of it back: the full cost, and the data set stays as it was."""
+    """members.importing.import_members_file applying a customer list of a
+    million rows (50,000 quick). The last row is wrong, so the import writes
+    every row before it and then rolls all of it back: the full cost, and the
+    data set stays as it was."""
     name = "member import, 1M rows"
     if not _has("members.importing", "import_members_file"):
         return not_yet(name, "-", "members.importing.import_members_file")
-    import resource
     import tempfile
     from pathlib import Path
 
@@ -505,30 +527,48 @@ def member_import(ctx):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "customers.csv"
         _write_import_file(path, ctx.import_file_rows, ctx.seed)
+        reset = _reset_peak_memory()
         started = time.perf_counter()
         result = import_members_file(path)
         seconds = time.perf_counter() - started
+        peak_mb = _peak_memory_mb(reset)
     assert not result.applied and result.error_rows == 1, result
     _vacuum_after_rollback(Member)
     scaled = seconds / result.total * 1_000_000
     baseline = ctx.baselines.get("import")
-    # The process's peak resident memory so far: with --only import, the import's.
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate = result.total / seconds
-    # Issue 8: at least 20,000 rows per second, so a million rows in under 50 s.
-    return under(
-        name,
-        round(scaled, 1),
-        "s",
-        50,
-        baseline_name="import-export default",
-        baseline=None if baseline is None else round(baseline, 1),
-        ratio=None if baseline is None else scaled / baseline,
-        note=f"{result.total:,} rows ({result.created:,} new, {result.skipped:,} already "
-        f"members) in {seconds:.1f} s = {rate:,.0f} rows/s, rolled back; scaled to 1M; "
-        f"peak memory {peak_mb:,.0f} MB",
-        extra={"rows_per_second": round(rate), "peak_rss_mb": round(peak_mb)},
-    )
+    whole = result.total >= 1_000_000
+    # Issue 8: at least 20,000 rows per second (a million rows in under 50 s),
+    # 20 times django-import-export's default import, under 400 MB.
+    results = [
+        under(
+            name,
+            round(scaled, 1),
+            "s",
+            50,
+            baseline_name="import-export default",
+            baseline=None if baseline is None else round(baseline, 1),
+            ratio=None if baseline is None else scaled / baseline,
+            note=f"{result.total:,} rows ({result.created:,} new, {result.skipped:,} already "
+            f"members) in {seconds:.1f} s = {rate:,.0f} rows/s, rolled back"
+            + ("" if whole else "; scaled to 1M")
+            + f"; peak memory of the import {peak_mb:,.0f} MB",
+            extra={"rows_per_second": round(rate), "peak_rss_mb": round(peak_mb)},
+        ),
+        under("member import, peak memory", round(peak_mb), "MB", 400),
+    ]
+    if baseline is not None:
+        times = baseline / scaled
+        results.append(
+            Result(
+                "member import, times import-export's speed",
+                round(times, 1),
+                "x",
+                target=">= 20 x",
+                met=times >= 20,
+            )
+        )
+    return results
 
 
 def dashboard_page(ctx):
