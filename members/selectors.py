@@ -75,7 +75,7 @@ class _NameHasPairs(Func):
         return f"member_name_pairs({name}) @> ARRAY[{array}]::text[]", (*name_params, *params)
 
 
-def name_pieces(key) -> list:
+def _name_pieces(key) -> list:
     """The key's two-character pieces, each once, in order: 陈美玲 → 陈美, 美玲."""
     return list(dict.fromkeys(key[i : i + 2] for i in range(len(key) - 1)))
 
@@ -97,7 +97,7 @@ def _name_contains(key) -> Q:
         # list order instead of asking the index (a piece common in Latin
         # names: "my", "ll"), each row costs a LIKE, a seventh of the pieces
         # function's price, and the function runs only on the rows it passes.
-        return Q(name_key__contains=key) & Q(_NameHasPairs(name_pieces(key)))
+        return Q(name_key__contains=key) & Q(_NameHasPairs(_name_pieces(key)))
     return Q(name_key__contains=key)
 
 

@@ -51,17 +51,12 @@ def lock_open_lots(member_id) -> list:
     return [LedgerEntry.from_db(DEFAULT_DB_ALIAS, names, row) for row in rows]
 
 
-def sale_cursor(db):
-    """A cursor for the sale's statements: bound on the server on PostgreSQL
-    (config.database), so psycopg prepares each after a few uses on a
-    connection and PostgreSQL parses and plans it once instead of at every
-    sale: a third of the database's CPU per sale."""
-    return server_binding_cursor(db)
-
-
 def _fetch(statement, params):
     sql, converters, compiler = statement
-    with sale_cursor(_db()) as cursor:
+    # Bound on the server (config.database): psycopg prepares each of the
+    # sale's statements after a few uses, and PostgreSQL plans it once
+    # instead of at every sale, a third of its CPU per sale.
+    with server_binding_cursor(_db()) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return list(compiler.apply_converters(rows, converters)) if converters else rows
@@ -172,6 +167,6 @@ def write_sale(*, purchase, entries, lots, draws, member, delta):
         member.last_purchase_at,
         member.pk,
     ]
-    with sale_cursor(db) as cursor:
+    with server_binding_cursor(db) as cursor:
         cursor.execute("WITH " + ", ".join(parts) + " SELECT 1", params)
     purchase._state.adding, purchase._state.db = False, DEFAULT_DB_ALIAS

@@ -268,11 +268,12 @@ class _Chunks:
             self.member_updates(updates),
         )
 
-    def keep_planner_informed(self, created) -> bool:
+    def keep_planner_informed(self, created):
         """PostgreSQL plans the lookups from table statistics that a big
         import makes stale (a growing table still looks small, and a lookup
         becomes a full scan). Refresh them whenever the import has added as
-        many members as the statistics count (at least ANALYZE_AT_LEAST)."""
+        many members as the statistics count (at least ANALYZE_AT_LEAST):
+        the ANALYZE statement to run before the chunk's writes, or None."""
         self.estimated_members += created
         self.created_since_analyze += created
         if self.created_since_analyze < self.analyze_after:
