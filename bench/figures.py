@@ -89,7 +89,7 @@ def _purchase_worker(seconds, members, seed, queue):
     """One cashier: record sales on random members until the time is up."""
     import random
 
-    from points.services import record_purchase
+    from loyalty.sale import record_purchase
 
     connections.close_all()  # never share the parent's socket
     rng = random.Random(seed)
@@ -125,8 +125,8 @@ def _purchase_worker(seconds, members, seed, queue):
 
 def record_purchase_throughput(ctx):
     target = ">= 20 % of pgbench"
-    if not _has("points.services", "record_purchase"):
-        return not_yet("record_purchase, 8 workers", target, "points.services.record_purchase")
+    if not _has("loyalty.sale", "record_purchase"):
+        return not_yet("record_purchase, 8 workers", target, "loyalty.sale.record_purchase")
     # Blocked members are refused at once: they would flatter the figure.
     members = [(m.pk, m.points_balance) for m in ctx.sample if not m.is_blocked]
     connections.close_all()
@@ -167,9 +167,9 @@ def record_purchase_throughput(ctx):
 
 def record_purchase_alone(ctx):
     """One cashier on an otherwise idle shop: the floor under the 8-worker figure."""
-    if not _has("points.services", "record_purchase"):
-        return not_yet("record_purchase, 1 worker", "", "points.services.record_purchase")
-    from points.services import record_purchase
+    if not _has("loyalty.sale", "record_purchase"):
+        return not_yet("record_purchase, 1 worker", "", "loyalty.sale.record_purchase")
+    from loyalty.sale import record_purchase
 
     members = [m for m in ctx.sample if not m.is_blocked][: ctx.requests]
     samples = timed_ms(
@@ -287,7 +287,7 @@ def evaluate_tiers(ctx):
         return not_yet(name, target, "tiers.services.evaluate_tiers")
     from django.db import transaction
 
-    from points.services import lock_member
+    from points.ledger import lock_member
     from tiers.services import evaluate_member
     from tiers.services import evaluate_tiers as review
 
@@ -316,7 +316,7 @@ def evaluate_tiers(ctx):
 
 def expire_points_nightly(ctx):
     """The nightly run for today, over the whole ledger."""
-    from points.services import expire_points
+    from points.expiry import expire_points
 
     ledger_rows = LedgerEntry.objects.count() if ctx.quick else ctx.dataset["ledger_entries"]
     started = time.perf_counter()
@@ -337,7 +337,7 @@ def expire_points_year_end(ctx):
     whole run, as the nightly job without a broker and `manage.py
     expire_points` do it (one process, a transaction per chunk of members,
     the chunks shared by EXPIRY_WORKERS connections), then undone."""
-    from points.services import expire_points, members_with_expired_lots
+    from points.expiry import expire_points, members_with_expired_lots
 
     as_of = date(shop_today().year + 1, 1, 1)
     due = members_with_expired_lots(as_of=as_of).count()

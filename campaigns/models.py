@@ -17,6 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.money import format_money
+
 
 def plain_number(value: Decimal) -> str:
     """2.00 -> "2", 1.50 -> "1.5", 10.00 -> "10"."""
@@ -213,8 +215,6 @@ class Campaign(models.Model):
         if self.segment != self.Segment.ALL:
             parts.append(str(self.get_segment_display()))
         if self.min_spend:
-            from config.money import format_money
-
             parts.append(
                 _("spending at least %(amount)s") % {"amount": format_money(self.min_spend)}
             )

@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignSettings, plain_number
+from campaigns.rulebook import current_rulebook
 from config.clock import shop_date, shop_day_bounds, shop_today
 from config.money import round_money
-from config.rulebook import current_rulebook
 from members.selectors import lifecycle_stage
+from points.models import LedgerEntry, Purchase
 
 Stacking = CampaignSettings.Stacking
 
@@ -138,7 +139,7 @@ def combined_multiplier(campaigns, stacking) -> Decimal:
 def campaign_terms(*, member, moment, eligible_amount, rulebook=None) -> CampaignTerms:
     """The campaigns that apply to `member`'s sale of `eligible_amount` at
     `moment`, on the shop-local day of that moment, and how they combine.
-    `rulebook`: the rules the sale has already read (config.rulebook)."""
+    `rulebook`: the rules the sale has already read (campaigns.rulebook)."""
     rulebook = rulebook or current_rulebook()
     day = shop_date(moment)
     eligible_amount = Decimal(eligible_amount)
@@ -201,7 +202,7 @@ def _campaign_ids(detail) -> set:
     the explanation lines campaign_terms returned)."""
     found = set()
     if isinstance(detail, dict):
-        # points.services keeps the explanation lines as strings.
+        # points.sale keeps the explanation lines as strings.
         campaign_id = str(detail.get("campaign_id", ""))
         if campaign_id.isdigit():
             found.add(int(campaign_id))
@@ -231,8 +232,6 @@ def campaign_sales(campaign):
 
     On PostgreSQL the JSON is filtered in SQL (a million-sale window stays in
     the database); elsewhere each sale's detail is read in Python."""
-    from points.models import LedgerEntry, Purchase
-
     start, _end = shop_day_bounds(campaign.starts_on)
     _start, end = shop_day_bounds(campaign.ends_on)
     in_window = Purchase.objects.filter(created_at__gte=start, created_at__lt=end)
@@ -287,8 +286,6 @@ def campaign_uplift(campaign, today=None) -> dict:
     Counts every sale, or the targeted tiers' sales when the campaign targets
     tiers (the tier a sale was made in), whether or not the campaign applied.
     """
-    from points.models import Purchase
-
     today = today or shop_today()
     last = min(campaign.ends_on, today)
     days = []
@@ -331,8 +328,6 @@ def campaign_uplift(campaign, today=None) -> dict:
 
 def campaign_results(campaign, today=None) -> dict:
     """The results page: the sales the campaign applied to, and the uplift."""
-    from points.models import LedgerEntry
-
     figures = (
         campaign_sales(campaign)
         .order_by()

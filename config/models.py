@@ -11,7 +11,7 @@ from django.db import models
 
 class RulesVersion(models.Model):
     """A token that changes whenever an owner changes a rule a sale reads
-    (see config.rulebook). Database triggers write it, in the transaction of
+    (see config.rules_version). Database triggers write it, in the transaction of
     the change; nothing else does. A fresh random token each time, never a
     counter: a counter rolled back (a failed change, a test) would hand out a
     number again for other rules, and a process would trust its old copy."""

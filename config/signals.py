@@ -1,7 +1,7 @@
 from django.apps import apps as global_apps
 
 from config.roles import sync_roles
-from config.rulebook import install_triggers
+from config.rules_version import install_triggers
 
 
 def resync_roles(sender, **kwargs):

@@ -47,8 +47,8 @@ from config.clock import shop_date, shop_day_start, shop_today
 from config.money import round_money
 from members.models import DashboardSnapshot, LifecycleRules, Member
 from members.selectors import STAGES, stage_condition
+from points.ledger import points_value
 from points.models import LedgerEntry, ProgrammeRules, Purchase
-from points.services import points_value
 from tiers.models import Tier, TierChange, TierProgramme
 
 EARN_KINDS = [

@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
 from members.selectors import STAGES, search_members, stage_condition
-from tiers.models import Tier
 
 MONTHS = [(m, m) for m in range(1, 13)]
 
@@ -18,7 +17,9 @@ class MemberFilter(django_filters.FilterSet):
         ),
     )
     tier = django_filters.ModelChoiceFilter(
-        label=_("Tier"), queryset=Tier.objects.all(), empty_label=_("All tiers")
+        label=_("Tier"),
+        queryset=Member.tier.field.related_model.objects.all(),
+        empty_label=_("All tiers"),
     )
     stage = django_filters.ChoiceFilter(
         label=_("Stage"),

@@ -67,7 +67,7 @@ def points_expiry(day):
     """
     from django.conf import settings
 
-    from points.services import expire_points
+    from points.expiry import expire_points
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"points_expired": expire_points(as_of=day)}
@@ -144,8 +144,9 @@ def _is_leap(year):
 def birthday_rewards(day):
     """Birthday points once a year — the tier's birthday gift, or else the
     programme's birthday behaviour reward — a birthday reward, and a greeting."""
+    from points.behaviour import grant_behaviour_points
+    from points.ledger import grant_points, lock_member
     from points.models import LedgerEntry
-    from points.services import grant_behaviour_points, grant_points, lock_member
 
     settings_row = AutomationSettings.current()
     gifts = dict(BirthdayGift.objects.filter(points__gt=0).values_list("tier_id", "points"))
@@ -206,8 +207,8 @@ def birthday_rewards(day):
 
 def lifecycle_actions(day):
     """Wake-up offers for members who turned dormant; follow-ups for churned."""
+    from points.ledger import grant_points, lock_member
     from points.models import LedgerEntry
-    from points.services import grant_points, lock_member
 
     settings_row = AutomationSettings.current()
     woken = follow_ups = 0

@@ -18,8 +18,8 @@ from members.importing import values
 from members.importing.columns import match_headers
 from members.models import Member
 from members.names import name_search_key
+from members.selectors import entry_tier
 from members.services import clean_member_fields, new_member_number
-from tiers.selectors import entry_tier
 
 IMPORTED = ("member_number", "phone", "name", "email", "birthday", "gender", "joined_on", "notes")
 

@@ -21,6 +21,13 @@ STAGES = {
 }
 
 
+def entry_tier():
+    """The tier a new member starts in: the lowest active rank. Read through
+    the member's own foreign key: tiers are built on members, so members
+    reaches the tier rows without importing that app."""
+    return Member.tier.field.related_model.objects.lowest_active()
+
+
 def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 

@@ -9,12 +9,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config import locks
 from config.clock import shop_today
 from config.errors import LoyaltyError
-from members.models import Member
+from members.models import Member, MemberMerge
 from members.names import name_search_key
 from members.phones import normalize_phone
-from tiers.selectors import entry_tier
+from members.selectors import entry_tier
+from members.signals import member_enrolled, members_merged, profile_completed
 
 NAME_MAX_LENGTH = Member._meta.get_field("name").max_length
 
@@ -208,29 +210,19 @@ def enrol_member(
         if existing:
             raise _duplicate_phone_error(phone, existing) from None
         raise
-    _reward_behaviour(member, "join", by=by)
-    _reward_completed_profile(member, by=by)
+    member_enrolled.send(sender=Member, member=member, by=_acting(by))
+    _announce_completed_profile(member, by=by)
     return member
 
 
-def _reward_behaviour(member, action, *, by):
-    """Behaviour points the owner has set up (joining, completed profile);
-    nothing when no such reward exists."""
-    from points.services import grant_behaviour_points
-
-    grant_behaviour_points(
-        member=member,
-        action=action,
-        idempotency_key=f"{action}:{member.pk}",
-        by=by if by and by.is_authenticated else None,
-        if_set_up=True,
-    )
+def _acting(by):
+    return by if by and by.is_authenticated else None
 
 
-def _reward_completed_profile(member, *, by):
+def _announce_completed_profile(member, *, by):
     # "Complete" is what the programme can use: an email and a birthday.
     if member.email and member.birthday:
-        _reward_behaviour(member, "profile", by=by)
+        profile_completed.send(sender=Member, member=member, by=_acting(by))
 
 
 CONTACT_FIELDS = ("phone", "name", "email", "birthday", "gender", "notes", "messages_opt_out")
@@ -242,7 +234,7 @@ def update_member(*, member, by=None, **changes) -> Member:
     unknown = set(changes) - set(CONTACT_FIELDS) - {"status", "referred_by"}
     if unknown:
         raise TypeError(f"update_member cannot change {sorted(unknown)}")
-    member = Member.objects.select_for_update(of=("self",)).get(pk=member.pk)
+    member = locks.lock_member(Member.objects, member.pk)
     update_fields = []
     if "phone" in changes:
         phone = normalize_phone(changes["phone"])
@@ -274,7 +266,7 @@ def update_member(*, member, by=None, **changes) -> Member:
             update_fields.append(field)
     if update_fields:
         member.save(update_fields=[*update_fields, "updated_at"])
-        _reward_completed_profile(member, by=by)
+        _announce_completed_profile(member, by=by)
     return member
 
 
@@ -297,8 +289,8 @@ def complete_follow_up(*, follow_up, outcome="", by=None):
 
 def _lock_pair(first, second):
     # Both rows, in primary-key order so two merges cannot deadlock.
-    rows = Member.objects.select_for_update(of=("self",)).filter(pk__in=[first.pk, second.pk])
-    locked = {member.pk: member for member in rows.order_by("pk")}
+    rows = locks.lock_members(Member.objects.filter(pk__in=[first.pk, second.pk]))
+    locked = {member.pk: member for member in rows}
     return locked[first.pk], locked[second.pk]
 
 
@@ -330,7 +322,7 @@ def _move_relations(*, keep, absorb) -> dict:
 
 
 @transaction.atomic(durable=True)
-def merge_members(*, keep, absorb, by, reason="") -> "MemberMerge":  # noqa: F821
+def merge_members(*, keep, absorb, by, reason="") -> MemberMerge:
     """Fold `absorb` into `keep`: two records found to be the same person.
 
     Everything that belongs to `absorb` moves to `keep` (ledger entries with
@@ -340,9 +332,6 @@ def merge_members(*, keep, absorb, by, reason="") -> "MemberMerge":  # noqa: F82
     blocked, with a note and a MemberMerge row saying what moved, so its
     number and phone still lead staff to `keep`.
     """
-    from members.models import MemberMerge
-    from tiers.services import evaluate_member
-
     if keep.pk == absorb.pk:
         raise LoyaltyError(_("Choose two different members to merge."), code="merge_same")
     keep, absorb = _lock_pair(keep, absorb)
@@ -391,5 +380,5 @@ def merge_members(*, keep, absorb, by, reason="") -> "MemberMerge":  # noqa: F82
         reason=reason[:200],
         by=by if by is not None and by.is_authenticated else None,
     )
-    evaluate_member(member=keep, as_of=timezone.now(), reason="merge", by=by)
+    members_merged.send(sender=Member, keep=keep, absorb=absorb, by=by)
     return merge

@@ -3,20 +3,20 @@ from django.contrib import admin
 
 from config.admin import ServiceAdmin
 from config.errors import LoyaltyError
-from points import services
+from points import programme
 from points.models import BehaviourRule, LedgerEntry, LotDraw, ProgrammeRules, Purchase, Refund
 
 
 class ProgrammeRulesAdminForm(forms.ModelForm):
     class Meta:
         model = ProgrammeRules
-        fields = list(services.RULE_FIELDS)
+        fields = list(programme.RULE_FIELDS)
 
     def clean(self):
         data = super().clean()
         if not self.errors:
             try:
-                services.check_programme_rules(ProgrammeRules(**data))
+                programme.check_programme_rules(ProgrammeRules(**data))
             except LoyaltyError as error:
                 self.add_error(error.field, error.message)
         return data
@@ -25,7 +25,7 @@ class ProgrammeRulesAdminForm(forms.ModelForm):
 @admin.register(ProgrammeRules)
 class ProgrammeRulesAdmin(ServiceAdmin):
     form = ProgrammeRulesAdminForm
-    fields = [*services.RULE_FIELDS, "updated_at", "updated_by"]
+    fields = [*programme.RULE_FIELDS, "updated_at", "updated_by"]
     readonly_fields = ["updated_at", "updated_by"]
     list_display = ["__str__", "earn_points", "earn_per_amount", "redeem_points", "redeem_value"]
 
@@ -38,8 +38,8 @@ class ProgrammeRulesAdmin(ServiceAdmin):
     def save_model(self, request, obj, form, change):
         # One door: the admin saves through the same service as the rules page
         # (the form already ran the service's checks, so this cannot refuse).
-        changes = {name: form.cleaned_data[name] for name in services.RULE_FIELDS}
-        rules = services.update_programme_rules(by=request.user, **changes)
+        changes = {name: form.cleaned_data[name] for name in programme.RULE_FIELDS}
+        rules = programme.update_programme_rules(by=request.user, **changes)
         obj.pk = rules.pk
 
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PointsConfig(AppConfig):
     name = "points"
     verbose_name = _("Points")
+
+    def ready(self):
+        from points import receivers
+
+        receivers.connect()

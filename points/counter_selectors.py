@@ -12,15 +12,16 @@ from django.db.models import Count, Exists, Max, Min, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.rulebook import current_rulebook
 from config.clock import shop_date, shop_day_bounds, shop_today
 from config.errors import LoyaltyError
 from config.roles import is_owner, is_staff_member
-from config.rulebook import current_rulebook
+from loyalty.sale import quote_purchase
 from members.models import Member
 from members.selectors import STAGES, lifecycle_stage, search_members
+from points.ledger import points_value
 from points.models import LedgerEntry, ProgrammeRules, Purchase
 from points.selectors import expiring_soon
-from points.services import points_value, quote_purchase
 from rewards.models import display_coupon_code
 from rewards.selectors import catalogue_for_member
 from tiers.discounts import format_discount

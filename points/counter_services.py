@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from config.errors import LoyaltyError
 from points.counter_selectors import undo_refusal
-from points.services import refund_purchase
+from points.refund import refund_purchase
 
 
 def undo_sale(*, purchase, by, now=None):

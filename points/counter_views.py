@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from config.errors import LoyaltyError
 from config.roles import staff_required
+from loyalty.sale import record_purchase
 from members.models import Member
 from members.phones import try_normalize_phone
 from members.services import enrol_member
@@ -18,7 +19,6 @@ from points import counter_selectors as selectors
 from points import counter_services
 from points.counter_forms import CounterEnrolForm, FindForm, SaleForm
 from points.models import Purchase
-from points.services import record_purchase
 from rewards.forms import RedeemForm
 from rewards.models import Reward
 from rewards.services import redeem_reward

@@ -1,10 +1,10 @@
-"""Input parsing for the points pages; the rules live in points.services."""
+"""Input parsing for the points pages; the rules live in the points services."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from points.models import BehaviourRule, LedgerEntry, ProgrammeRules
-from points.services import RULE_FIELDS
+from points.programme import RULE_FIELDS
 
 
 class ProgrammeRulesForm(forms.ModelForm):

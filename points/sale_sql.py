@@ -7,15 +7,16 @@ them: the member lock (with what the sale needs besides the row) and, on
 PostgreSQL, every write of the sale in one statement. Column lists come
 from the models, values from the model instances (pre_save and
 get_db_prep_save, as the ORM prepares them), so a new field needs no change
-here. Nothing in this module decides anything: points.services does.
+here. Nothing in this module decides anything: points.sale does.
 """
 
 import functools
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from config import locks
 from config.database import server_binding_cursor
-from config.rulebook import version_subquery_sql
+from config.rules_version import version_subquery_sql
 from members.models import Member
 from points.models import LedgerEntry, LotDraw, Purchase
 
@@ -45,7 +46,7 @@ def lock_member_for_sale(member_id, *, key):
 
 def lock_open_lots(member_id) -> list:
     """The member's lots with points left, locked, in spending order (earliest
-    expiry first, then oldest), as points.services._lock_open_lots reads them."""
+    expiry first, then oldest), as points.ledger.lock_open_lots reads them."""
     names = _attnames(LedgerEntry)
     rows = _fetch(_open_lots_lock(), [member_id])
     return [LedgerEntry.from_db(DEFAULT_DB_ALIAS, names, row) for row in rows]
@@ -95,7 +96,8 @@ def _columns(model, alias):
 
 
 def _for_update():
-    return " FOR UPDATE" if _db().features.has_select_for_update else ""
+    # Step 1 (the member) and step 2 (its lots) of config.locks' order.
+    return locks.for_update_clause(_db())
 
 
 def _converters(model):

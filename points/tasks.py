@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers around points.services.
+"""Celery tasks: thin wrappers around points.expiry.
 
 `expire_points_task` runs the whole nightly expiry in one worker; a shop too
 big for that sends `expire_points_shared`, which hands each chunk of due
@@ -11,7 +11,7 @@ from datetime import date
 from celery import group, shared_task
 
 from config.clock import shop_today
-from points.services import EXPIRY_CHUNK, expire_chunk, expire_points, expiry_chunks
+from points.expiry import EXPIRY_CHUNK, expire_chunk, expire_points, expiry_chunks
 
 
 @shared_task(name="points.expire_points")

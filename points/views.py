@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from config.errors import LoyaltyError
 from config.roles import owner_required, staff_required
 from members.models import Member
-from points import services
+from points import behaviour, programme
 from points.forms import AdjustPointsForm, AwardBehaviourForm, ProgrammeRulesForm
 from points.models import BehaviourRule, ProgrammeRules
 
@@ -24,7 +24,7 @@ def rules_view(request):
     form = ProgrammeRulesForm(request.POST or None, instance=rules)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_programme_rules(by=request.user, **form.cleaned_data)
+            programme.update_programme_rules(by=request.user, **form.cleaned_data)
         except LoyaltyError as error:
             _form_error(form, error)
         else:
@@ -47,7 +47,7 @@ def adjust_view(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            entry = services.adjust_points(
+            entry = behaviour.adjust_points(
                 member=member,
                 points=data["points"],
                 reason=data["reason"],
@@ -83,7 +83,7 @@ def award_view(request, pk):
         return redirect("members:detail", pk=member.pk)
     rule = form.cleaned_data["rule"]
     try:
-        entry = services.award_behaviour_points(
+        entry = behaviour.award_behaviour_points(
             member=member,
             action=rule.code,
             idempotency_key=f"award:{form.cleaned_data['idempotency_key']}",

@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from members.models import Member
 from members.selectors import search_members
 from rewards.models import Reward, RewardRedemption
 
@@ -39,6 +40,4 @@ class RedemptionFilter(django_filters.FilterSet):
         fields = []
 
     def filter_member(self, queryset, name, value):
-        from members.models import Member
-
         return queryset.filter(member__in=search_members(value, Member.objects.all()))

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from config.clock import shop_day_start, shop_today
-from points.services import spendable_balance
+from points.ledger import spendable_balance
 from rewards import rules
 from rewards.models import Coupon, Reward, RewardRedemption
 

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
 from config.money import round_money
+from points.ledger import lock_member, return_points, spend_points, spendable_balance
 from points.models import LedgerEntry
-from points.services import lock_member, return_points, spend_points, spendable_balance
 from rewards.models import Coupon, Reward, RewardRedemption
 from rewards.rules import redemption_refusal
 

@@ -87,7 +87,7 @@ def give_points(member, points, *, at=None, key=None, kind="opening_balance"):
 
     from django.db import transaction
 
-    from points.services import grant_points, lock_member
+    from points.ledger import grant_points, lock_member
 
     with transaction.atomic():
         locked = lock_member(member)

@@ -13,6 +13,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config import locks
+from config.clock import shop_today
 from config.errors import LoyaltyError
 from members.models import Member
 from tiers import rules
@@ -168,7 +170,7 @@ def save_tier(*, tier=None, by=None, **values) -> Tier:
     unknown = set(values) - set(TIER_FIELDS)
     if unknown:
         raise TypeError(f"save_tier cannot set {sorted(unknown)}")
-    old = Tier.objects.select_for_update().get(pk=tier.pk) if tier and tier.pk else None
+    old = locks.lock_settings(Tier.objects, pk=tier.pk) if tier and tier.pk else None
     new = Tier(**{name: getattr(old, name) for name in TIER_FIELDS}) if old else Tier()
     new.pk = old.pk if old else None
     for name, value in values.items():
@@ -207,7 +209,9 @@ def save_tier(*, tier=None, by=None, **values) -> Tier:
 @transaction.atomic(durable=True)
 def save_thresholds(*, thresholds, by=None):
     """Change several tiers' thresholds at once: {tier pk: {field: value}}."""
-    tiers = {tier.pk: tier for tier in Tier.objects.select_for_update().order_by("rank")}
+    # FOR NO KEY UPDATE (config.locks): sales referencing these tiers go on.
+    locked = locks.lock_settings_rows(Tier.objects.all())
+    tiers = {tier.pk: tier for tier in sorted(locked, key=lambda tier: (tier.rank, tier.pk))}
     old = {pk: Tier(**{f: getattr(t, f) for f in TIER_FIELDS}) for pk, t in tiers.items()}
     for pk, values in thresholds.items():
         for name, value in values.items():
@@ -253,7 +257,7 @@ def save_programme(*, by=None, **values) -> TierProgramme:
     if unknown:
         raise TypeError(f"save_programme cannot set {sorted(unknown)}")
     TierProgramme.current()
-    programme = TierProgramme.objects.select_for_update().get(pk=1)
+    programme = locks.lock_settings(TierProgramme.objects, pk=1)
     old = TierProgramme(**{name: getattr(programme, name) for name in PROGRAMME_FIELDS})
     for name, value in values.items():
         setattr(programme, name, value)
@@ -287,8 +291,6 @@ def _deactivation_targets(tier):
 
 def deactivation_moves(*, tier, as_of=None):
     """[(target tier, member count)] for the members who hold `tier` now."""
-    from config.clock import shop_today
-
     remaining, target_rank = _deactivation_targets(tier)
     window = rules.window_for(as_of or shop_today())
     by_rank = {t.rank: t for t in remaining}
@@ -308,17 +310,18 @@ def deactivate_tier(*, tier, by=None) -> dict:
     """Close a tier: its holders move to the highest lower tier they qualify
     for (the entry tier at worst), each with a history row. Returns
     {target tier: count}."""
-    from config.clock import shop_today
-
-    tier = Tier.objects.select_for_update().get(pk=tier.pk)
+    # The tier FOR NO KEY UPDATE, which a sale's KEY SHARE (its foreign key
+    # to the tier, taken at commit while it holds its member) never waits
+    # for; then the holders in config.locks' member order. A FOR UPDATE here
+    # deadlocked with a sale holding a member this moves.
+    tier = locks.lock_settings(Tier.objects, pk=tier.pk)
     if not tier.is_active:
         raise LoyaltyError(_("This tier is already inactive."), code="inactive")
     remaining, target_rank = _deactivation_targets(tier)
     window = rules.window_for(shop_today())
     by_rank = {t.rank: t for t in remaining}
-    holders = list(
-        Member.objects.select_for_update(of=("self",))
-        .filter(tier=tier)
+    holders = locks.lock_members(
+        Member.objects.filter(tier=tier)
         .annotate(**rules.figure_expressions(window, rules.criteria_used(remaining)))
         .annotate(target_rank=target_rank)
         .values_list("pk", "target_rank")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -34,6 +35,8 @@ from django.db.models.functions import Coalesce
 
 from config.clock import shop_date, shop_day_start
 from config.money import round_money
+from members.models import Member
+from points.models import LedgerEntry, Purchase
 from tiers.models import QUALIFICATION_FIELDS, RETENTION_FIELDS, TierProgramme
 
 EARNING_KINDS = ("purchase_earn", "behaviour_earn", "campaign_bonus")
@@ -99,9 +102,6 @@ def _sum(queryset, expression, output_field):
 
 def figure_expressions(window: Window, criteria=CRITERIA) -> dict:
     """{f_<criterion>: expression} for the criteria asked for."""
-    from members.models import Member
-    from points.models import LedgerEntry, Purchase
-
     net_paid = F("amount_paid") - F("refunded_amount")
     sales = Purchase.objects.filter(member=OuterRef("pk"), created_at__lt=window.end)
     in_window = sales.filter(created_at__gte=window.start)
@@ -217,11 +217,6 @@ def _keeps_condition(tier, params):
 def _figures_cte(window, criteria, lo, hi, all_members=False):
     """(sql, params) of `f`: one row per member in [lo, hi) with their figures
     (members in an inactive tier only with `all_members`)."""
-    from django.db import connection
-
-    from members.models import Member
-    from points.models import LedgerEntry, Purchase
-
     ops = connection.ops
     start = ops.adapt_datetimefield_value(window.start)
     end = ops.adapt_datetimefield_value(window.end)
@@ -328,8 +323,6 @@ def _standing_sql(*, ladder, programme, window, lo, hi, all_members=False):
 
 
 def _fetch(sql, params):
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
@@ -343,8 +336,6 @@ def standing_rows(*, ladder, programme, window, lo, hi, changing_since=None, rev
     rows the review may change: qualifying higher, keeping a tier in grace, or
     short of their tier, held since before the day and not in a running grace.
     """
-    from django.db import connection
-
     sql, params = _standing_sql(ladder=ladder, programme=programme, window=window, lo=lo, hi=hi)
     if review_day is not None:
         ops = connection.ops
@@ -385,8 +376,6 @@ def figures_of_member(*, member_id, window, criteria) -> dict:
 
 
 def _member_bounds():
-    from members.models import Member
-
     bounds = Member.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
     return (None, None) if bounds["lo"] is None else (bounds["lo"], bounds["hi"] + 1)
 

@@ -99,7 +99,7 @@ def member_figures(member, *, as_of=None, ladder=None, programme=None):
 def tier_progress(member, *, as_of=None, rulebook=None) -> Progress:
     """Progress in plain words: "Spend NT$320 more or make 2 more purchases to
     reach Gold", or, in grace, what keeps the tier by the grace end.
-    `rulebook`: the ladder and tier programme already read (config.rulebook)."""
+    `rulebook`: the ladder and tier programme already read (campaigns.rulebook)."""
     if rulebook is None:
         ladder, programme = list(Tier.objects.active().order_by("rank")), None
     else:

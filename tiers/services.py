@@ -15,9 +15,14 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config import locks
 from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
 from members.models import Member
+from points import ledger
+from points.models import LedgerEntry, Purchase
+from rewards.models import Reward
+from rewards.services import issue_reward
 from tiers import rules
 from tiers.models import Tier, TierChange, TierProgramme, UpgradeReward
 
@@ -48,9 +53,6 @@ def _give_upgrade_reward(*, member, tier, change, at, by=None):
     year = shop_date(at).year
     if UpgradeReward.objects.filter(member=member, tier=tier, year=year).exists():
         return None
-    from points.models import LedgerEntry
-    from points.services import grant_points
-
     reward = UpgradeReward.objects.create(
         member=member,
         tier=tier,
@@ -61,7 +63,7 @@ def _give_upgrade_reward(*, member, tier, change, at, by=None):
     )
     reason = _("Upgrade to %(tier)s") % {"tier": tier.display_name}
     if tier.upgrade_bonus_points:
-        grant_points(
+        ledger.grant_points(
             member=member,
             points=tier.upgrade_bonus_points,
             kind=LedgerEntry.Kind.TIER_BONUS,
@@ -71,9 +73,6 @@ def _give_upgrade_reward(*, member, tier, change, at, by=None):
             at=at,
         )
     if tier.upgrade_reward_id:
-        from rewards.models import Reward
-        from rewards.services import issue_reward
-
         try:
             reward.redemption = issue_reward(
                 member=member,
@@ -143,25 +142,21 @@ def evaluate_member(*, member, as_of, reason, by=None, may_move=True, rulebook=N
     change = _evaluate_one(
         member=member, ladder=ladder, programme=programme, as_of=as_of, reason=reason, by=by
     )
-    if member.referred_by_id and any(t.qualify_referred_buyers for t in ladder):
-        from points.models import Purchase
-
-        if Purchase.objects.filter(member=member).count() == 1:
-            referrer = (
-                Member.objects.select_for_update(of=("self",))
-                .select_related("tier")
-                .get(pk=member.referred_by_id)
-            )
-            _evaluate_one(
-                member=referrer,
-                ladder=ladder,
-                programme=programme,
-                as_of=as_of,
-                reason=_("%(name)s, whom they referred, made a first purchase")
-                % {"name": member.name},
-                by=by,
-                upgrade_only=True,
-            )
+    counts_referrals = any(t.qualify_referred_buyers for t in ladder)
+    if (
+        member.referred_by_id
+        and counts_referrals
+        and Purchase.objects.filter(member=member).count() == 1
+    ):
+        _evaluate_one(
+            member=ledger.lock_member(member.referred_by_id),
+            ladder=ladder,
+            programme=programme,
+            as_of=as_of,
+            reason=_("%(name)s, whom they referred, made a first purchase") % {"name": member.name},
+            by=by,
+            upgrade_only=True,
+        )
     return change
 
 
@@ -371,12 +366,9 @@ def _apply(decisions, *, by_rank, as_of, by):
     """Write the decided moves: a few UPDATEs per kind and target, and the history."""
     at = shop_day_start(as_of)
     # Lock the rows, then leave out any member a sale changed since we read them.
+    rows = Member.objects.filter(pk__in=list(decisions)).only("tier_id", "tier_grace_until")
     locked = {
-        pk: (tier_id, grace_until)
-        for pk, tier_id, grace_until in Member.objects.select_for_update(of=("self",))
-        .filter(pk__in=list(decisions))
-        .order_by("pk")
-        .values_list("pk", "tier_id", "tier_grace_until")
+        member.pk: (member.tier_id, member.tier_grace_until) for member in locks.lock_members(rows)
     }
     groups = {}
     changes = []
@@ -458,7 +450,7 @@ def set_tier(*, member, tier, reason, pinned_until=None, by) -> TierChange:
             field="pinned_until",
             code="pin_past",
         )
-    member = Member.objects.select_for_update(of=("self",)).select_related("tier").get(pk=member.pk)
+    member = ledger.lock_member(member)
     if member.tier_id == tier.pk and member.tier_pinned_until == pinned_until:
         raise LoyaltyError(
             _("%(name)s is already in %(tier)s.") % {"name": member.name, "tier": tier},

@@ -1,12 +1,12 @@
 """RulesVersion: the token database triggers change with the owner's rules
-(config/rulebook.py). The triggers themselves are installed after every
+(config/rules_version.py). The triggers themselves are installed after every
 migrate (config.signals); unapplying this migration drops them first."""
 
 from django.db import migrations, models
 
 
 def drop_triggers(apps, schema_editor):
-    from config.rulebook import uninstall_triggers
+    from config.rules_version import uninstall_triggers
 
     uninstall_triggers(schema_editor)
 

@@ -27,7 +27,7 @@ from members.importing.results import MAX_ERRORS_KEPT, ImportOptions, ImportResu
 from members.importing.rows import RowCleaner, name_key, read_ahead
 from members.importing.tuning import tuned_for_import
 from members.models import Member
-from tiers.selectors import entry_tier
+from members.selectors import entry_tier
 
 # Member numbers need to be unpredictable, not secret: a seeded generator is
 # fast enough for a million of them.
@@ -373,8 +373,8 @@ class _Job:
     def opening_balance_constants(self):
         """The columns every opening-balance lot of this import shares. The
         lot expires by the programme's policy (points.services.lot_expiry)."""
+        from points.ledger import lot_expiry
         from points.models import LedgerEntry, ProgrammeRules
-        from points.services import lot_expiry
 
         if self.expires_on is _UNSET:
             rules = ProgrammeRules.current()

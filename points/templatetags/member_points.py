@@ -7,9 +7,9 @@ from django.core.paginator import Paginator
 
 from config.clock import shop_today
 from points.forms import LedgerFilterForm, hand_given_rules
+from points.ledger import points_value
 from points.models import ProgrammeRules
 from points.selectors import expiring_soon, member_ledger
-from points.services import points_value
 
 register = template.Library()
 

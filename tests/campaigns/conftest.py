@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from points.services import record_purchase
+from loyalty.sale import record_purchase
 from tests.factories import MemberFactory
 
 

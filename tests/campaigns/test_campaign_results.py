@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_results, campaign_sales
-from points.services import record_purchase, refund_purchase
+from loyalty.sale import record_purchase
+from points.refund import refund_purchase
 from tests.factories import CampaignFactory, MemberFactory, TierFactory
 
 TAIPEI = ZoneInfo("Asia/Taipei")

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from campaigns.models import Campaign, CampaignSettings
+from loyalty.sale import quote_purchase, record_purchase
 from points.models import LedgerEntry
-from points.services import quote_purchase, record_purchase
 from tests.factories import CampaignFactory, MemberFactory
 
 TAIPEI = ZoneInfo("Asia/Taipei")

@@ -12,17 +12,12 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.models import Campaign, CampaignSettings
+from campaigns.rulebook import current_rulebook, forget_rulebook
 from config.clock import shop_today
-from config.rulebook import (
-    WATCHED_MODELS,
-    current_rulebook,
-    forget_rulebook,
-    rules_version,
-    watched_tables,
-)
+from config.rules_version import WATCHED_MODELS, rules_version, watched_tables
+from loyalty.sale import record_purchase
 from members.models import LifecycleRules
 from points.models import ProgrammeRules
-from points.services import record_purchase
 from tests.factories import CampaignFactory, MemberFactory, programme_rules
 from tiers.models import Tier, TierProgramme
 

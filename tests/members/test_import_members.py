@@ -156,9 +156,9 @@ def test_no_tier_yet_refuses_the_import(write_csv, db):
 
 
 def test_opening_points_balance_becomes_a_lot(write_csv, tiers, owner):
+    from points.ledger import lot_expiry
     from points.models import LedgerEntry, ProgrammeRules
     from points.selectors import ledger_mismatches, lot_mismatches
-    from points.services import lot_expiry
 
     rows = [["手機", "姓名", "點數", "累計消費"], ["0912345678", "陳", "1,200", "NT$35,000"]]
     rows.append(["0912345679", "林", "", ""])

@@ -13,8 +13,8 @@ from members.models import (
     MessageTemplate,
     OutboundMessage,
 )
+from points.ledger import grant_points, lock_member
 from points.models import LedgerEntry, ProgrammeRules
-from points.services import grant_points, lock_member
 from tests.factories import MemberFactory
 
 TODAY = date(2026, 11, 23)

@@ -4,9 +4,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from config.errors import LoyaltyError
+from loyalty.sale import record_purchase
 from members.models import Member
+from points.behaviour import adjust_points, award_behaviour_points
 from points.models import LedgerEntry
-from points.services import adjust_points, award_behaviour_points, record_purchase
 from tests.factories import BehaviourRuleFactory, MemberFactory, give_points
 
 

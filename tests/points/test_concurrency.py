@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.db import connection, connections
 
 from config.errors import LoyaltyError
+from loyalty.sale import record_purchase
 from points.models import LedgerEntry, Purchase
-from points.services import record_purchase
 from tests.factories import MemberFactory, TierFactory, give_points, programme_rules
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

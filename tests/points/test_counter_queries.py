@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from config.clock import shop_today
+from loyalty.sale import record_purchase
 from members.models import Member
-from points.services import record_purchase
 from tests.factories import MemberFactory, give_points
 
 HTMX = {"HX-Request": "true"}

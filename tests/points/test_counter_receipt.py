@@ -2,7 +2,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from points.services import record_purchase
+from loyalty.sale import record_purchase
 from tests.factories import MemberFactory, give_points
 
 

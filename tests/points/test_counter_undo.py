@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from loyalty.sale import record_purchase
 from points.models import Purchase, Refund
-from points.services import record_purchase
 from tests.factories import MemberFactory, give_points, staff_user
 
 HTMX = {"HX-Request": "true"}

@@ -6,8 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from config.errors import LoyaltyError
+from loyalty.sale import record_purchase
+from points.expiry import expire_points
 from points.models import LedgerEntry, ProgrammeRules
-from points.services import expire_points, record_purchase
 from points.tasks import expire_points_task
 from tests.factories import MemberFactory, give_points, programme_rules
 

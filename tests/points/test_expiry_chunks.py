@@ -9,9 +9,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from members.models import Member
-from points import services
+from points import expiry, ledger
+from points.expiry import expire_chunk, expire_points, expiry_chunks
+from points.ledger import lock_member
 from points.models import LedgerEntry, LotDraw
-from points.services import expire_chunk, expire_points, expiry_chunks, lock_member
 from tests.factories import MemberFactory, give_points
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -26,7 +27,7 @@ def members(tiers):
 
 
 def test_chunks_expire_every_due_lot_once(members, monkeypatch):
-    monkeypatch.setattr(services, "EXPIRY_CHUNK", 2)
+    monkeypatch.setattr(expiry, "EXPIRY_CHUNK", 2)
     lots = []
     for n, member in enumerate(members):
         lots += [give_points(member, 10 + n, at=OLD), give_points(member, 5, at=OLD)]
@@ -67,12 +68,12 @@ def test_points_returned_to_an_expired_lot_expire_again_under_a_new_key(members)
     member = members[0]
     lot = give_points(member, 100, at=OLD)
     with transaction.atomic():
-        spend = services.spend_points(
+        spend = ledger.spend_points(
             member=lock_member(member), points=30, kind="adjustment", idempotency_key="spend"
         )
     assert expire_points(as_of=YEAR_END) == 70
     with transaction.atomic():
-        services.return_points(
+        ledger.return_points(
             entry=spend, kind="adjustment", idempotency_key="back", member=lock_member(member)
         )
     assert expire_points(as_of=YEAR_END) == 30
@@ -131,13 +132,13 @@ def test_a_member_a_sale_holds_is_expired_after_the_sale_not_skipped(tiers):
 def test_workers_share_the_chunks_and_expire_every_due_lot_once(tiers, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("the shared run is PostgreSQL's")
-    monkeypatch.setattr(services, "EXPIRY_CHUNK", 2)
+    monkeypatch.setattr(expiry, "EXPIRY_CHUNK", 2)
     members = [MemberFactory(tier=tiers["member"]) for _ in range(7)]
     for points, member in enumerate(members, start=10):
         give_points(member, points, at=OLD)
         give_points(member, 5, at=NEW)  # not due yet
     threads = set()
-    expire_chunk = services.expire_chunk
+    expire_chunk = expiry.expire_chunk
     both_at_work = threading.Barrier(2, timeout=10)
 
     def spy(**kwargs):
@@ -147,10 +148,10 @@ def test_workers_share_the_chunks_and_expire_every_due_lot_once(tiers, monkeypat
             both_at_work.wait()  # each worker's first chunk waits for the other's
         return expire_chunk(**kwargs)
 
-    monkeypatch.setattr(services, "expire_chunk", spy)
+    monkeypatch.setattr(expiry, "expire_chunk", spy)
     assert expire_points(as_of=YEAR_END, workers=2) == sum(range(10, 17))
     assert len(threads) == 2 and all(name.startswith("expiry") for name in threads)
-    monkeypatch.setattr(services, "expire_chunk", expire_chunk)
+    monkeypatch.setattr(expiry, "expire_chunk", expire_chunk)
     assert expire_points(as_of=YEAR_END, workers=2) == 0  # twice: nothing more
     assert set(Member.objects.values_list("points_balance", flat=True)) == {5}
     expiries = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EXPIRY)

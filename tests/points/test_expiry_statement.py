@@ -9,9 +9,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from members.models import Member
-from points import services
+from points import ledger, ledger_batch
+from points.expiry import expire_points
+from points.ledger import lock_member
 from points.models import LedgerEntry, LotDraw
-from points.services import expire_points, lock_member
 from tests.factories import MemberFactory, give_points
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -49,7 +50,7 @@ def test_the_statement_writes_what_the_portable_path_writes(tiers):
     give_points(first, 30, at=datetime(2023, 3, 1, 12, tzinfo=TAIPEI))  # not due yet
     again = give_points(second, 200, at=datetime(2022, 6, 1, 9, tzinfo=TAIPEI))
     with transaction.atomic():
-        spend = services.spend_points(
+        spend = ledger.spend_points(
             member=lock_member(second),
             points=50,
             kind="adjustment",
@@ -59,7 +60,7 @@ def test_the_statement_writes_what_the_portable_path_writes(tiers):
     # Expired once, then points returned to it: it expires again, next key.
     assert expire_points(as_of=NEW_YEAR, member_ids=[second.pk]) == 150
     with transaction.atomic():
-        services.return_points(
+        ledger.return_points(
             entry=spend, kind="adjustment", idempotency_key="b", member=lock_member(second)
         )
     late = give_points(third, 10, at=datetime(2022, 12, 31, 23, 30, tzinfo=TAIPEI))
@@ -67,7 +68,7 @@ def test_the_statement_writes_what_the_portable_path_writes(tiers):
     ids = [first.pk, second.pk, third.pk]
 
     results = []
-    for path in (services._expire_locked_in_python, services._expire_locked_in_sql):
+    for path in (ledger_batch._expire_locked_in_python, ledger_batch._expire_locked_in_sql):
         with transaction.atomic():
             list(Member.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
             results.append((path(ids, NEW_YEAR), _written(after)))

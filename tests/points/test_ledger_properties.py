@@ -15,16 +15,13 @@ from config.clock import shop_date
 from config.errors import LoyaltyError
 from config.money import round_money
 from config.roles import OWNER
+from loyalty.sale import quote_purchase, record_purchase
 from members.models import Member
+from points.behaviour import adjust_points
+from points.expiry import expire_points
 from points.models import LedgerEntry, LotDraw, ProgrammeRules, Purchase
+from points.refund import refund_purchase
 from points.selectors import ledger_mismatches, lot_mismatches
-from points.services import (
-    adjust_points,
-    expire_points,
-    quote_purchase,
-    record_purchase,
-    refund_purchase,
-)
 from tests.factories import MemberFactory, TierFactory, UserFactory, programme_rules
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), places=2)

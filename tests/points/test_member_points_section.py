@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.clock import shop_today
+from loyalty.sale import record_purchase
 from points.models import ProgrammeRules
-from points.services import record_purchase
 from tests.factories import MemberFactory, give_points, programme_rules
 
 

@@ -2,8 +2,9 @@ from decimal import Decimal
 
 from django.urls import reverse
 
+from loyalty.sale import record_purchase
 from points.models import LedgerEntry, ProgrammeRules
-from points.services import record_purchase, refund_purchase
+from points.refund import refund_purchase
 from tests.factories import MemberFactory, give_points
 
 

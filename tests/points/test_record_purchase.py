@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from campaigns.selectors import CampaignTerms
 from config.errors import LoyaltyError
+from loyalty.sale import quote_purchase, record_purchase
 from members.models import Member
 from points.models import LedgerEntry, LotDraw, Purchase
-from points.services import quote_purchase, record_purchase
 from tests.factories import CampaignFactory, MemberFactory, give_points, programme_rules
 
 
@@ -50,7 +50,7 @@ def test_rounding_happens_once_at_the_end(tiers, monkeypatch):
     programme_rules(earn_points=1, earn_per_amount=Decimal("100"))
     silver = MemberFactory(tier=tiers["silver"])  # 10 % off, multiplier 1.2
     monkeypatch.setattr(
-        "points.services.campaign_terms",
+        "loyalty.sale.campaign_terms",
         lambda **kwargs: CampaignTerms(multiplier=Decimal("1.5")),
     )
     purchase = record_purchase(member=silver, amount=Decimal("1371.74"), idempotency_key="r")
@@ -66,7 +66,7 @@ def test_campaign_bonuses_are_their_own_entries(member, monkeypatch):
     # The bonus entry links its campaign, so the terms name a real one.
     anniversary = CampaignFactory(name="Anniversary", bonus_points=30)
     monkeypatch.setattr(
-        "points.services.campaign_terms",
+        "loyalty.sale.campaign_terms",
         lambda **kwargs: CampaignTerms(
             multiplier=Decimal("2"),
             bonuses=[(anniversary, 30)],
@@ -183,7 +183,7 @@ def test_the_tier_engine_is_asked_inside_the_sale(member, monkeypatch):
     def evaluate(*, member, as_of, reason, by=None, may_move=True, rulebook=None):
         seen.append((member.purchase_count, as_of))
 
-    monkeypatch.setattr("points.services.evaluate_member", evaluate)
+    monkeypatch.setattr("loyalty.sale.evaluate_member", evaluate)
     record_purchase(member=member, amount=Decimal("100"), idempotency_key="t")
     assert len(seen) == 1
     assert seen[0][0] == 1  # the member's figures already include the sale

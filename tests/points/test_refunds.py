@@ -4,8 +4,10 @@ import pytest
 from django.core.management import call_command
 
 from config.errors import LoyaltyError
+from loyalty.sale import record_purchase
+from points.behaviour import adjust_points
 from points.models import LedgerEntry
-from points.services import adjust_points, record_purchase, refund_purchase
+from points.refund import refund_purchase
 from tests.factories import MemberFactory, give_points, programme_rules
 
 

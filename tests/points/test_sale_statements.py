@@ -5,7 +5,7 @@ parsed and planned once per connection, not at every sale."""
 import pytest
 from django.db import connection
 
-from points.services import record_purchase
+from loyalty.sale import record_purchase
 from tests.factories import MemberFactory
 
 

@@ -7,8 +7,9 @@ import pytest
 
 from config.clock import shop_today
 from config.errors import LoyaltyError
+from loyalty.sale import quote_purchase, record_purchase
 from points.models import Purchase
-from points.services import quote_purchase, record_purchase, refund_purchase
+from points.refund import refund_purchase
 from rewards.models import Coupon
 from rewards.services import cancel_redemption, issue_reward
 from tests.factories import MemberFactory, coupon_reward, give_points

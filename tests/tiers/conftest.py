@@ -5,8 +5,8 @@ from itertools import count
 import pytest
 from django.utils import timezone
 
+from loyalty.sale import record_purchase
 from points.models import Purchase
-from points.services import record_purchase
 from tiers.models import TierProgramme
 
 _keys = count(1)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config.rulebook import current_rulebook
+from campaigns.rulebook import current_rulebook
 from tests.factories import MemberFactory
 from tests.tiers.conftest import at, buy
 

@@ -3,7 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from config.clock import shop_today
-from points.services import expire_points
+from points.expiry import expire_points
 
 
 class Command(BaseCommand):

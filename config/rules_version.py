@@ -1,25 +1,19 @@
-"""The owner's rules as a sale reads them, kept in memory between requests.
+"""The version token of the owner's rules, and the triggers that replace it.
 
 Every sale and every counter request read the same few rows: the programme
 rules, the tier ladder, the tier programme, the lifecycle day counts, the
-campaigns and how they stack. They change a few times a year, so each
-process keeps one copy, the Rulebook, and reuses it while the database says
-the rules have not changed since.
+campaigns and how they stack. Each process keeps one copy of them, the
+Rulebook (campaigns.rulebook, which sits above the models it caches), and
+reuses it while the database says the rules have not changed since.
 
 How a process knows: RulesVersion holds a token that database triggers
 replace in the same transaction as any INSERT, UPDATE, DELETE (or TRUNCATE)
-on a table read here, whoever writes it: a service, the admin, a shell, a
+on a watched table, whoever writes it: a service, the admin, a shell, a
 migration. A reader compares the token with its copy's (the sale reads it
 with the member row it locks, at no extra query) and reloads on any
-difference. So a change is seen by the first sale that starts after it
-commits, in every process, exactly as when each sale read the rows itself.
-
-The Rulebook's objects are shared by every request of the process: read
-them, never change or save them.
+difference. This module names the watched tables by app label and model
+name (read through the app registry), so it imports no app.
 """
-
-from dataclasses import dataclass, field
-from datetime import date
 
 from django.db import connection
 
@@ -36,27 +30,6 @@ WATCHED_MODELS = (
 WATCHED_M2M = (("campaigns", "Campaign", "tiers"),)
 
 
-@dataclass(frozen=True)
-class Rulebook:
-    version: str | None
-    programme: object  # points.ProgrammeRules
-    tiers: dict  # every tier by id: a member may still hold an inactive one
-    ladder: list  # the active tiers by rank
-    tier_programme: object  # tiers.TierProgramme
-    lifecycle: object  # members.LifecycleRules
-    stacking: str  # campaigns.CampaignSettings.stacking
-    campaigns: list = field(default_factory=list)  # active ones, tiers prefetched, by priority
-
-    def campaigns_on(self, day: date) -> list:
-        """Active campaigns whose window holds `day` and whose schedule picks
-        it, highest priority first."""
-        return [campaign for campaign in self.campaigns if campaign.runs_on(day)]
-
-
-_UNREAD = object()
-_copy: Rulebook | None = None
-
-
 def rules_version() -> str | None:
     """The token of the rules now (None before any trigger has written one)."""
     with connection.cursor() as cursor:
@@ -68,59 +41,6 @@ def rules_version() -> str | None:
 def version_subquery_sql() -> str:
     """SQL reading the token inside another query's select list."""
     return f"(SELECT token FROM {_table()} WHERE id = 1)"
-
-
-def current_rulebook(version=_UNREAD) -> Rulebook:
-    """The rules now. `version`: the token the caller has just read with a
-    query of its own (None: no token yet); read here when not given."""
-    global _copy
-    if version is _UNREAD:
-        version = rules_version()
-    copy = _copy
-    if version is not None and copy is not None and copy.version == version:
-        return copy
-    book = _load(version)
-    # Kept only when no change committed while it loaded: then every row
-    # above belongs to `version` (tokens never come back, see RulesVersion).
-    if version is not None and rules_version() == version:
-        _copy = book
-    return book
-
-
-def forget_rulebook():
-    """Drop this process's copy (the next reader loads the rules again)."""
-    global _copy
-    _copy = None
-
-
-def _load(version) -> Rulebook:
-    from campaigns.models import Campaign, CampaignSettings
-    from members.models import LifecycleRules
-    from points.models import ProgrammeRules
-    from tiers.models import Tier, TierProgramme
-
-    tiers = {tier.pk: tier for tier in Tier.objects.order_by("rank", "id")}
-    campaigns = (
-        Campaign.objects.filter(is_active=True)
-        .prefetch_related("tiers")
-        .order_by("-priority", "id")
-    )
-    return Rulebook(
-        version=version,
-        programme=_row(ProgrammeRules),
-        tiers=tiers,
-        ladder=[tier for tier in tiers.values() if tier.is_active],
-        tier_programme=_row(TierProgramme),
-        lifecycle=_row(LifecycleRules),
-        stacking=_row(CampaignSettings).stacking,
-        campaigns=list(campaigns),
-    )
-
-
-def _row(model):
-    """A one-row settings model's row, or its defaults while it has none
-    (reading never writes: a write would change the version being loaded)."""
-    return model.objects.filter(pk=1).first() or model(pk=1)
 
 
 def _table():
