@@ -184,7 +184,7 @@ def record_purchase_alone(ctx):
 def counter_requests(ctx):
     """find / quote / confirm as the counter page sends them (htmx requests)
     through the Django test client, as a staff user, on random members."""
-    if _url("points:counter_find") is None:
+    if _url("counter:find") is None:
         return [
             not_yet(f"counter {step} request p95", f"< {limit} ms", "the counter (issue 5)")
             for step, limit in (("find", 20), ("quote", 20), ("confirm", 50))
@@ -194,17 +194,17 @@ def counter_requests(ctx):
     client = ctx.staff_client()
     htmx = {"HX-Request": "true"}
     members = [m for m in ctx.sample if not m.is_blocked][: ctx.requests]
-    find_url = reverse("points:counter_find")
+    find_url = reverse("counter:find")
 
     def find(member):
         return _ok(client.get(find_url, {"q": _local_phone(member.phone)}, headers=htmx))
 
     def quote(member):
-        url = reverse("points:counter_quote", args=[member.pk])
+        url = reverse("counter:quote", args=[member.pk])
         return _ok(client.get(url, {"amount": "880"}, headers=htmx))
 
     def confirm(member):
-        url = reverse("points:counter_sale", args=[member.pk])
+        url = reverse("counter:sale", args=[member.pk])
         data = {"amount": "880", "points_to_redeem": "", "idempotency_key": uuid.uuid4().hex}
         return _ok(client.post(url, data, headers=htmx))
 

@@ -58,7 +58,7 @@ def _group_names(user) -> frozenset:
 class RolesBackend(ModelBackend):
     """ModelBackend whose get_user reads the user's two roles in the same query,
     so a page's role checks cost no query of their own (the counter's requests
-    have query budgets: tests/points/test_counter_queries.py). The query is
+    have query budgets: tests/counter/test_counter_queries.py). The query is
     written once per process: compiled by the ORM on every request it cost
     about 1 ms of CPU."""
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "rewards",
     "campaigns",
     "loyalty",
+    "counter",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("members/", include("members.urls")),
     path("tiers/", include("tiers.urls")),
+    path("points/counter/", include("counter.urls")),
     path("points/", include("points.urls")),
     path("rewards/", include("rewards.urls")),
     path("campaigns/", include("campaigns.urls")),

@@ -19,8 +19,8 @@ def _first_page(*names):
 def home(request):
     """Staff start at the counter, owners at the dashboard."""
     if is_owner(request.user):
-        return redirect(_first_page("dashboard:index", "points:counter"))
-    return redirect(_first_page("points:counter"))
+        return redirect(_first_page("dashboard:index", "counter:index"))
+    return redirect(_first_page("counter:index"))
 
 
 @login_not_required

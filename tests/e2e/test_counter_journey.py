@@ -97,7 +97,7 @@ def test_a_double_submitted_sale_is_recorded_once(page, transactional_db):
             for (let n = 0; n < 3; n++) statuses.push((await send()).status);
             return statuses;
         }""",
-        reverse("points:counter_sale", args=[member.pk]),
+        reverse("counter:sale", args=[member.pk]),
     )
     # A retried request (the network dropped the answer) gets the same sale back.
     assert statuses == [200, 200, 200], statuses

@@ -22,18 +22,18 @@ def mask(db):
 
 
 def panel(client, member):
-    return client.get(reverse("points:counter_rewards", args=[member.pk]), headers=HTMX)
+    return client.get(reverse("counter:rewards", args=[member.pk]), headers=HTMX)
 
 
 def redeem(client, member, reward, key="k1"):
     data = {"reward": reward.pk, "quantity": 1, "idempotency_key": key}
-    return client.post(reverse("points:counter_redeem", args=[member.pk]), data, headers=HTMX)
+    return client.post(reverse("counter:redeem", args=[member.pk]), data, headers=HTMX)
 
 
 def test_the_card_loads_the_rewards_panel(staff_client, chen):
-    card = staff_client.get(reverse("points:counter_card", args=[chen.pk]), headers=HTMX)
+    card = staff_client.get(reverse("counter:card", args=[chen.pk]), headers=HTMX)
     body = card.content.decode()
-    assert f'hx-get="{reverse("points:counter_rewards", args=[chen.pk])}"' in body
+    assert f'hx-get="{reverse("counter:rewards", args=[chen.pk])}"' in body
     assert 'hx-trigger="load"' in body
 
 
@@ -71,7 +71,7 @@ def test_the_same_form_twice_redeems_once(staff_client, chen, mask):
 def test_a_refusal_shows_on_the_card_in_chinese(staff_client, chen, mask):
     Reward.objects.filter(pk=mask.pk).update(stock=0)
     response = staff_client.post(
-        reverse("points:counter_redeem", args=[chen.pk]),
+        reverse("counter:redeem", args=[chen.pk]),
         {"reward": mask.pk, "quantity": 1, "idempotency_key": "k"},
         headers={**HTMX, "accept-language": "zh-hant"},
     )
@@ -82,7 +82,7 @@ def test_a_refusal_shows_on_the_card_in_chinese(staff_client, chen, mask):
 
 
 def test_redeem_requires_post(staff_client, chen):
-    assert staff_client.get(reverse("points:counter_redeem", args=[chen.pk])).status_code == 405
+    assert staff_client.get(reverse("counter:redeem", args=[chen.pk])).status_code == 405
 
 
 def test_redeem_requires_a_role(client, chen, mask, django_user_model):

@@ -19,11 +19,11 @@ def chen(tiers):
 
 
 def find(client, query, **headers):
-    return client.get(reverse("points:counter_find"), {"q": query}, headers=headers)
+    return client.get(reverse("counter:find"), {"q": query}, headers=headers)
 
 
 def test_counter_page_works_with_the_box_focused(staff_client, tiers):
-    response = staff_client.get(reverse("points:counter"))
+    response = staff_client.get(reverse("counter:index"))
     assert response.status_code == 200
     body = response.content.decode()
     assert 'name="q"' in body and "autofocus" in body
@@ -31,18 +31,18 @@ def test_counter_page_works_with_the_box_focused(staff_client, tiers):
 
 def test_counter_requires_a_role(client, tiers, django_user_model):
     client.force_login(django_user_model.objects.create_user("nobody", password="x"))
-    assert client.get(reverse("points:counter")).status_code == 403
+    assert client.get(reverse("counter:index")).status_code == 403
     assert find(client, "5678").status_code == 403
 
 
 def test_counter_requires_login(client, tiers):
-    response = client.get(reverse("points:counter"))
+    response = client.get(reverse("counter:index"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
 
 
 def test_find_rejects_post(staff_client, tiers):
-    assert staff_client.post(reverse("points:counter_find"), {"q": "1"}).status_code == 405
+    assert staff_client.post(reverse("counter:find"), {"q": "1"}).status_code == 405
 
 
 @pytest.mark.parametrize("typed", ["0912-345-678", "+886 912 345 678", "5678"])
@@ -70,8 +70,8 @@ def test_find_lists_several_matches_to_pick_from(staff_client, tiers):
     second = MemberFactory(name="Bob", phone="+886922005678")
     body = find(staff_client, "5678", **HTMX).content.decode()
     assert 'id="member-card"' not in body
-    assert reverse("points:counter_card", args=[first.pk]) in body
-    assert reverse("points:counter_card", args=[second.pk]) in body
+    assert reverse("counter:card", args=[first.pk]) in body
+    assert reverse("counter:card", args=[second.pk]) in body
 
 
 def test_pick_list_is_short(staff_client, tiers):
@@ -91,9 +91,7 @@ def test_find_nobody_offers_to_enrol_the_number(staff_client, tiers):
 
 def test_card_shows_tier_discount_balance_and_cash_value(staff_client, chen):
     Member.objects.filter(pk=chen.pk).update(points_balance=300)
-    body = staff_client.get(
-        reverse("points:counter_card", args=[chen.pk]), headers=HTMX
-    ).content.decode()
+    body = staff_client.get(reverse("counter:card", args=[chen.pk]), headers=HTMX).content.decode()
     assert "Silver" in body
     assert "10% off" in body
     assert ">300<" in body
@@ -102,7 +100,7 @@ def test_card_shows_tier_discount_balance_and_cash_value(staff_client, chen):
 
 def test_card_shows_the_discount_in_zhe_for_chinese(staff_client, chen):
     body = staff_client.get(
-        reverse("points:counter_card", args=[chen.pk]),
+        reverse("counter:card", args=[chen.pk]),
         headers={**HTMX, "accept-language": "zh-hant"},
     ).content.decode()
     assert "9折" in body
@@ -122,7 +120,7 @@ def test_card_shows_points_expiring_within_30_days(staff_client, chen):
             created_at=timezone.now(),
             idempotency_key=f"lot-{n}",
         )
-    response = staff_client.get(reverse("points:counter_card", args=[chen.pk]), headers=HTMX)
+    response = staff_client.get(reverse("counter:card", args=[chen.pk]), headers=HTMX)
     assert response.context["card"].expiring.points == 200
     assert (today + timedelta(days=10)).isoformat() in response.content.decode()
 
@@ -131,29 +129,25 @@ def test_card_shows_birthday_stage_and_blocked(staff_client, chen):
     Member.objects.filter(pk=chen.pk).update(
         birthday=shop_today().replace(year=1990, day=1), status=Member.Status.BLOCKED
     )
-    body = staff_client.get(
-        reverse("points:counter_card", args=[chen.pk]), headers=HTMX
-    ).content.decode()
+    body = staff_client.get(reverse("counter:card", args=[chen.pk]), headers=HTMX).content.decode()
     assert "Birthday this month" in body
     assert "This member is blocked" in body
     assert "New" in body
 
 
 def test_card_of_missing_member_is_404(staff_client, tiers):
-    assert staff_client.get(reverse("points:counter_card", args=[999])).status_code == 404
+    assert staff_client.get(reverse("counter:card", args=[999])).status_code == 404
 
 
 def test_card_links_to_the_reward_catalogue_for_the_member(staff_client, chen):
-    body = staff_client.get(
-        reverse("points:counter_card", args=[chen.pk]), headers=HTMX
-    ).content.decode()
+    body = staff_client.get(reverse("counter:card", args=[chen.pk]), headers=HTMX).content.decode()
     assert reverse("rewards:member_catalogue", args=[chen.pk]) in body
 
 
 def test_card_says_what_reaches_the_next_tier(staff_client, chen, tiers):
     tiers["gold"].qualify_lifetime_spend = Decimal("5000")
     tiers["gold"].save()
-    response = staff_client.get(reverse("points:counter_card", args=[chen.pk]), headers=HTMX)
+    response = staff_client.get(reverse("counter:card", args=[chen.pk]), headers=HTMX)
     progress = response.context["card"].tier_progress
     assert progress.next_tier == tiers["gold"]
     assert "Gold" in progress.sentence

@@ -11,19 +11,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from config.errors import LoyaltyError
 from config.roles import staff_required
+from counter import selectors
+from counter import services as counter_services
+from counter.forms import CounterEnrolForm, FindForm, SaleForm
 from loyalty.sale import record_purchase
 from members.models import Member
 from members.phones import try_normalize_phone
 from members.services import enrol_member
-from points import counter_selectors as selectors
-from points import counter_services
-from points.counter_forms import CounterEnrolForm, FindForm, SaleForm
 from points.models import Purchase
 from rewards.forms import RedeemForm
 from rewards.models import Reward
 from rewards.services import redeem_reward
 
-PAGE = "points/counter/counter.html"
+PAGE = "counter/counter.html"
 SALE_RECORDED = "counter-sale-recorded"
 
 
@@ -76,24 +76,24 @@ def find_view(request):
     query = form.cleaned_data["q"] if form.is_valid() else ""
     if not query:
         if request.htmx:
-            return render(request, "points/counter/_empty.html")
-        return redirect("points:counter")
+            return render(request, "counter/_empty.html")
+        return redirect("counter:index")
     found = selectors.find_members(query)
     if found.member:
-        return _render(request, "points/counter/_card.html", _card_context(found.member))
+        return _render(request, "counter/_card.html", _card_context(found.member))
     if found.matches:
-        return _render(request, "points/counter/_pick_list.html", {"found": found})
+        return _render(request, "counter/_pick_list.html", {"found": found})
     phone = try_normalize_phone(query)
     enrol_form = CounterEnrolForm(prefix="enrol", initial={"phone": phone or ""})
     context = {"found": found, "enrol_form": enrol_form.focus_first_gap()}
-    return _render(request, "points/counter/_enrol.html", context)
+    return _render(request, "counter/_enrol.html", context)
 
 
 @staff_required
 @require_GET
 def card_view(request, pk):
     member = _member_or_404(pk)
-    return _render(request, "points/counter/_card.html", _card_context(member))
+    return _render(request, "counter/_card.html", _card_context(member))
 
 
 @staff_required
@@ -111,9 +111,9 @@ def enrol_view(request):
         else:
             member = selectors.counter_member(member.pk)
             context = {**_card_context(member), "just_enrolled": True}
-            return _render(request, "points/counter/_card.html", context)
+            return _render(request, "counter/_card.html", context)
     context = {"enrol_form": form.focus_first_gap(), "existing": existing}
-    return _render(request, "points/counter/_enrol.html", context, status=400)
+    return _render(request, "counter/_enrol.html", context, status=400)
 
 
 @staff_required
@@ -123,7 +123,7 @@ def receipt_view(request, pk):
         sale = selectors.sale_for_receipt(pk)
     except Purchase.DoesNotExist:
         raise Http404 from None
-    return render(request, "points/counter/receipt.html", {"sale": sale})
+    return render(request, "counter/receipt.html", {"sale": sale})
 
 
 @staff_required
@@ -134,7 +134,7 @@ def quote_view(request, pk):
     if not request.GET.get("amount", "").strip():
         _member_or_404(pk)
         # Nothing typed yet (or cleared): no preview and no complaint.
-        return render(request, "points/counter/_quote.html", {"sale_form": SaleForm()})
+        return render(request, "counter/_quote.html", {"sale_form": SaleForm()})
     form = SaleForm(request.GET)
     form.fields["idempotency_key"].required = False
     context = {"sale_form": form}
@@ -161,7 +161,7 @@ def quote_view(request, pk):
         points_form = SaleForm(initial={"points_to_redeem": context["quote"].points_to_redeem})
         points_form.fields["points_to_redeem"].widget.attrs["autofocus"] = True
         context.update(points_form=points_form)
-    return render(request, "points/counter/_quote.html", context)
+    return render(request, "counter/_quote.html", context)
 
 
 @staff_required
@@ -187,16 +187,16 @@ def sale_view(request, pk):
             _form_error(form, error)
         else:
             if not request.htmx:
-                return redirect("points:counter_receipt", pk=sale.pk)
+                return redirect("counter:receipt", pk=sale.pk)
             context = {"sale": selectors.receipt(sale)}
-            response = render(request, "points/counter/_sale_done.html", context)
+            response = render(request, "counter/_sale_done.html", context)
             # The recent-sales list reloads itself on this event (recent_view):
             # the receipt comes back sooner, and confirm keeps its query budget.
             response["HX-Trigger"] = SALE_RECORDED
             return response
     member = _member_or_404(pk)
     context = _card_context(member, form.focus_first_error())
-    return _render(request, "points/counter/_card.html", context, status=400)
+    return _render(request, "counter/_card.html", context, status=400)
 
 
 @staff_required
@@ -209,7 +209,7 @@ def rewards_view(request, pk):
         "rewards": selectors.redeemable_rewards(member),
         "redeem_key": RedeemForm.new_key(),
     }
-    return render(request, "points/counter/_rewards.html", context)
+    return render(request, "counter/_rewards.html", context)
 
 
 @staff_required
@@ -238,7 +238,7 @@ def redeem_view(request, pk):
     member = selectors.counter_member(member.pk)
     status = 400 if "redeem_error" in context else 200
     return _render(
-        request, "points/counter/_card.html", {**_card_context(member), **context}, status=status
+        request, "counter/_card.html", {**_card_context(member), **context}, status=status
     )
 
 
@@ -247,7 +247,7 @@ def redeem_view(request, pk):
 def recent_view(request):
     """The recent-sales list alone, which reloads after each sale."""
     context = {"recent_sales": selectors.recent_sales(user=request.user)}
-    return render(request, "points/counter/_recent.html", context)
+    return render(request, "counter/_recent.html", context)
 
 
 @staff_required
@@ -262,5 +262,5 @@ def undo_view(request, pk):
     context["recent_sales"] = selectors.recent_sales(user=request.user)
     status = 400 if "undo_error" in context else 200
     if request.htmx:
-        return render(request, "points/counter/_recent.html", context, status=status)
+        return render(request, "counter/_recent.html", context, status=status)
     return render(request, PAGE, {**_page_context(request), **context}, status=status)

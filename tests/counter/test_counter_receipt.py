@@ -17,7 +17,7 @@ def sale(tiers, staff):
 
 @override_settings(SHOP_NAME="美髮沙龍")
 def test_receipt_shows_shop_member_tier_lines_and_balance_after(staff_client, sale):
-    response = staff_client.get(reverse("points:counter_receipt", args=[sale.pk]))
+    response = staff_client.get(reverse("counter:receipt", args=[sale.pk]))
     assert response.status_code == 200
     body = response.content.decode()
     for text in ("美髮沙龍", sale.member.member_number, "Silver", "NT$1,000", "−NT$100", "NT$800"):
@@ -28,20 +28,20 @@ def test_receipt_shows_shop_member_tier_lines_and_balance_after(staff_client, sa
 
 def test_receipt_keeps_the_balance_right_after_its_sale(staff_client, sale, staff):
     record_purchase(member=sale.member, amount="500", idempotency_key="s2", by=staff)
-    response = staff_client.get(reverse("points:counter_receipt", args=[sale.pk]))
+    response = staff_client.get(reverse("counter:receipt", args=[sale.pk]))
     assert response.context["sale"].balance_after == 1760
 
 
 def test_receipt_has_print_styles_for_80_mm_and_a4(staff_client, sale):
-    body = staff_client.get(reverse("points:counter_receipt", args=[sale.pk])).content.decode()
+    body = staff_client.get(reverse("counter:receipt", args=[sale.pk])).content.decode()
     assert "paper-80" in body and "paper-a4" in body
     assert "css/counter.css" in body
 
 
 def test_receipt_of_missing_sale_is_404(staff_client, tiers):
-    assert staff_client.get(reverse("points:counter_receipt", args=[999])).status_code == 404
+    assert staff_client.get(reverse("counter:receipt", args=[999])).status_code == 404
 
 
 def test_receipt_requires_a_role(client, sale, django_user_model):
     client.force_login(django_user_model.objects.create_user("nobody", password="x"))
-    assert client.get(reverse("points:counter_receipt", args=[sale.pk])).status_code == 403
+    assert client.get(reverse("counter:receipt", args=[sale.pk])).status_code == 403

@@ -24,16 +24,16 @@ def coupon_for(member, **terms):
 
 
 def quote(client, member, **params):
-    return client.get(reverse("points:counter_quote", args=[member.pk]), params, headers=HTMX)
+    return client.get(reverse("counter:quote", args=[member.pk]), params, headers=HTMX)
 
 
 def confirm(client, member, headers=HTMX, **data):
     data.setdefault("idempotency_key", "key-1")
-    return client.post(reverse("points:counter_sale", args=[member.pk]), data, headers=headers)
+    return client.post(reverse("counter:sale", args=[member.pk]), data, headers=headers)
 
 
 def test_the_sale_form_has_a_coupon_field(staff_client, silver):
-    response = staff_client.get(reverse("points:counter_card", args=[silver.pk]), headers=HTMX)
+    response = staff_client.get(reverse("counter:card", args=[silver.pk]), headers=HTMX)
     body = response.content.decode()
     assert 'name="coupon"' in body and "data-coupon" in body
     assert "amount,points_to_redeem,coupon,wholesale" in body
@@ -57,7 +57,7 @@ def test_confirm_uses_the_coupon_and_the_receipt_shows_it(staff_client, silver):
     coupon.refresh_from_db()
     assert coupon.used_purchase == sale
     assert f"Coupon {coupon.display_code}" in response.content.decode()
-    receipt = staff_client.get(reverse("points:counter_receipt", args=[sale.pk]))
+    receipt = staff_client.get(reverse("counter:receipt", args=[sale.pk]))
     assert f"Coupon {coupon.display_code}" in receipt.content.decode()
 
 

@@ -19,7 +19,7 @@ def test_the_same_sale_form_posted_twice_at_once_records_one_sale(tiers):
     member = MemberFactory()
     give_points(member, 1000)
     cashier = staff_user(username="cashier")
-    url = reverse("points:counter_sale", args=[member.pk])
+    url = reverse("counter:sale", args=[member.pk])
     form = {"amount": "1000", "points_to_redeem": "400", "idempotency_key": "one-form"}
     start = threading.Barrier(4)
     statuses = []

@@ -1,7 +1,7 @@
 """Reads behind the counter page: finding a member and the member card.
 
 Every read here costs a fixed number of queries whatever the size of the
-member list (tests/points/test_counter_queries.py holds us to it).
+member list (tests/counter/test_counter_queries.py holds us to it).
 """
 
 from dataclasses import dataclass, field

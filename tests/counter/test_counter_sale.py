@@ -19,17 +19,17 @@ def silver(tiers):
 
 
 def quote(client, member, **params):
-    return client.get(reverse("points:counter_quote", args=[member.pk]), params, headers=HTMX)
+    return client.get(reverse("counter:quote", args=[member.pk]), params, headers=HTMX)
 
 
 def confirm(client, member, headers=HTMX, **data):
     data.setdefault("idempotency_key", "key-1")
-    return client.post(reverse("points:counter_sale", args=[member.pk]), data, headers=headers)
+    return client.post(reverse("counter:sale", args=[member.pk]), data, headers=headers)
 
 
 def test_card_carries_a_sale_form_with_a_fresh_key(staff_client, silver):
-    first = staff_client.get(reverse("points:counter_card", args=[silver.pk]), headers=HTMX)
-    second = staff_client.get(reverse("points:counter_card", args=[silver.pk]), headers=HTMX)
+    first = staff_client.get(reverse("counter:card", args=[silver.pk]), headers=HTMX)
+    second = staff_client.get(reverse("counter:card", args=[silver.pk]), headers=HTMX)
     key = first.context["sale_form"]["idempotency_key"].value()
     assert len(key) == 32
     assert key != second.context["sale_form"]["idempotency_key"].value()
@@ -80,7 +80,7 @@ def test_quote_of_an_empty_amount_is_blank_and_clears_errors(staff_client, silve
 
 def test_quote_refuses_more_points_than_the_balance_in_chinese(staff_client, silver):
     response = staff_client.get(
-        reverse("points:counter_quote", args=[silver.pk]),
+        reverse("counter:quote", args=[silver.pk]),
         {"amount": "100000", "points_to_redeem": "5000"},
         headers={**HTMX, "accept-language": "zh-hant"},
     )
@@ -95,7 +95,7 @@ def test_quote_requires_a_role(client, silver, django_user_model):
 
 @pytest.mark.parametrize("amount", ["", "880", "abc"])
 def test_quote_for_a_missing_member_is_404(staff_client, tiers, amount):
-    url = reverse("points:counter_quote", args=[999])
+    url = reverse("counter:quote", args=[999])
     assert staff_client.get(url, {"amount": amount}, headers=HTMX).status_code == 404
 
 
@@ -111,7 +111,7 @@ def test_confirm_records_the_sale_and_shows_the_receipt(staff_client, silver):
     assert 'id="receipt"' in body
     assert response.context["sale"].balance_after == 1760
     assert response["HX-Trigger"] == "counter-sale-recorded"
-    recent = staff_client.get(reverse("points:counter_recent"), headers=HTMX)
+    recent = staff_client.get(reverse("counter:recent"), headers=HTMX)
     assert f'id="recent-sale-{sale.pk}"' in recent.content.decode()
     assert 'hx-trigger="counter-sale-recorded from:body"' in recent.content.decode()
 
@@ -130,7 +130,7 @@ def test_confirm_without_htmx_redirects_to_the_receipt(staff_client, silver):
     response = confirm(staff_client, silver, headers={}, amount="500")
     sale = Purchase.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("points:counter_receipt", args=[sale.pk])
+    assert response["Location"] == reverse("counter:receipt", args=[sale.pk])
 
 
 def test_confirm_refuses_an_amount_that_is_not_a_number_next_to_the_field(staff_client, silver):
@@ -174,7 +174,7 @@ def test_confirm_accepts_full_width_digits(staff_client, silver):
 
 
 def test_confirm_requires_post(staff_client, silver):
-    assert staff_client.get(reverse("points:counter_sale", args=[silver.pk])).status_code == 405
+    assert staff_client.get(reverse("counter:sale", args=[silver.pk])).status_code == 405
 
 
 def test_confirm_requires_a_role(client, silver, django_user_model):
@@ -185,14 +185,14 @@ def test_confirm_requires_a_role(client, silver, django_user_model):
 
 def test_confirm_for_a_missing_member_is_404(staff_client, tiers):
     response = staff_client.post(
-        reverse("points:counter_sale", args=[999]), {"amount": "1", "idempotency_key": "k"}
+        reverse("counter:sale", args=[999]), {"amount": "1", "idempotency_key": "k"}
     )
     assert response.status_code == 404
 
 
 def test_card_quote_and_receipt_name_the_campaign_of_the_day(staff_client, silver):
     CampaignFactory(name="Double day")
-    card = staff_client.get(reverse("points:counter_card", args=[silver.pk]), headers=HTMX)
+    card = staff_client.get(reverse("counter:card", args=[silver.pk]), headers=HTMX)
     assert "Double day" in card.content.decode()
     preview = quote(staff_client, silver, amount="1000")
     assert preview.context["quote"].points_earned == 900 * 12 // 10 * 2

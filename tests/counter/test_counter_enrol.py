@@ -8,7 +8,7 @@ HTMX = {"HX-Request": "true"}
 
 def enrol(client, phone, name, **headers):
     return client.post(
-        reverse("points:counter_enrol"),
+        reverse("counter:enrol"),
         {"enrol-phone": phone, "enrol-name": name},
         headers={**HTMX, **headers},
     )
@@ -44,12 +44,12 @@ def test_enrol_a_taken_phone_links_to_its_member(staff_client, tiers):
     existing = MemberFactory(phone="+886933111222")
     response = enrol(staff_client, "0933111222", "X")
     assert response.status_code == 400
-    assert reverse("points:counter_card", args=[existing.pk]) in response.content.decode()
+    assert reverse("counter:card", args=[existing.pk]) in response.content.decode()
     assert Member.objects.count() == 1
 
 
 def test_enrol_requires_post(staff_client, tiers):
-    assert staff_client.get(reverse("points:counter_enrol")).status_code == 405
+    assert staff_client.get(reverse("counter:enrol")).status_code == 405
 
 
 def test_enrol_requires_a_role(client, tiers, django_user_model):

@@ -30,7 +30,7 @@ def sale_by(user, member, *, minutes_ago=0, key="sale-1", amount="1000", points=
 
 
 def undo(client, sale):
-    return client.post(reverse("points:counter_undo", args=[sale.pk]), headers=HTMX)
+    return client.post(reverse("counter:undo", args=[sale.pk]), headers=HTMX)
 
 
 def test_staff_undoes_a_sale_within_ten_minutes(staff_client, staff, member):
@@ -70,7 +70,7 @@ def test_undo_twice_refunds_once(staff_client, staff, member):
 
 def test_undo_requires_post(staff_client, staff, member):
     sale = sale_by(staff, member)
-    assert staff_client.get(reverse("points:counter_undo", args=[sale.pk])).status_code == 405
+    assert staff_client.get(reverse("counter:undo", args=[sale.pk])).status_code == 405
 
 
 def test_undo_requires_a_role(client, staff, member, django_user_model):
@@ -85,7 +85,7 @@ def test_recent_activity_lists_this_cashiers_last_ten_sales_today(staff_client, 
     for n in range(12):
         sale_by(staff, member, key=f"mine-{n}", amount="10", points=0)
     sale_by(other, member, key="theirs", amount="10", points=0)
-    response = staff_client.get(reverse("points:counter"))
+    response = staff_client.get(reverse("counter:index"))
     listed = response.context["recent_sales"]
     assert len(listed) == 10
     assert {sale.by for sale in listed} == {staff}
@@ -95,12 +95,12 @@ def test_recent_activity_lists_this_cashiers_last_ten_sales_today(staff_client, 
 def test_recent_activity_offers_undo_only_while_allowed(staff_client, staff, member):
     fresh = sale_by(staff, member, key="fresh", amount="10", points=0)
     old = sale_by(staff, member, key="old", amount="10", points=0, minutes_ago=30)
-    body = staff_client.get(reverse("points:counter")).content.decode()
-    assert reverse("points:counter_undo", args=[fresh.pk]) in body
-    assert reverse("points:counter_undo", args=[old.pk]) not in body
+    body = staff_client.get(reverse("counter:index")).content.decode()
+    assert reverse("counter:undo", args=[fresh.pk]) in body
+    assert reverse("counter:undo", args=[old.pk]) not in body
 
 
 def test_recent_activity_leaves_out_yesterday(staff_client, staff, member):
     sale_by(staff, member, minutes_ago=60 * 30)
     assert Purchase.objects.count() == 1
-    assert staff_client.get(reverse("points:counter")).context["recent_sales"] == []
+    assert staff_client.get(reverse("counter:index")).context["recent_sales"] == []

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from config.errors import LoyaltyError
-from points.counter_selectors import undo_refusal
+from counter.selectors import undo_refusal
 from points.refund import refund_purchase
 
 

@@ -9,7 +9,8 @@ from django.urls import reverse
 from config.clock import shop_today
 from loyalty.sale import record_purchase
 from members.models import Member
-from tests.factories import MemberFactory, give_points
+from rewards.services import issue_reward
+from tests.factories import MemberFactory, coupon_reward, give_points
 
 HTMX = {"HX-Request": "true"}
 CONFIRM_MAX_QUERIES = 11
@@ -39,23 +40,23 @@ def count_queries(client, member):
     counts = {}
     steps = {
         "find by phone": lambda: client.get(
-            reverse("points:counter_find"), {"q": "0912 345 678"}, headers=HTMX
+            reverse("counter:find"), {"q": "0912 345 678"}, headers=HTMX
         ),
         "find by member number": lambda: client.get(
-            reverse("points:counter_find"), {"q": member.member_number}, headers=HTMX
+            reverse("counter:find"), {"q": member.member_number}, headers=HTMX
         ),
         "quote": lambda: client.get(
-            reverse("points:counter_quote", args=[member.pk]),
+            reverse("counter:quote", args=[member.pk]),
             {"amount": "1000", "points_to_redeem": "200"},
             headers=HTMX,
         ),
         "use the most allowed": lambda: client.get(
-            reverse("points:counter_quote", args=[member.pk]),
+            reverse("counter:quote", args=[member.pk]),
             {"amount": "1000", "use_max": "1"},
             headers=HTMX,
         ),
         "confirm": lambda: client.post(
-            reverse("points:counter_sale", args=[member.pk]),
+            reverse("counter:sale", args=[member.pk]),
             {"amount": "1000", "points_to_redeem": "200", "idempotency_key": uuid.uuid4().hex},
             headers=HTMX,
         ),
@@ -111,9 +112,6 @@ def test_confirm_costs_at_most_11_queries(staff_client, tiers):
 
 def test_a_coupon_adds_two_queries_to_confirm(staff_client, tiers):
     """Locking and checking the coupon, and marking it used with its sale."""
-    from rewards.services import issue_reward
-    from tests.factories import coupon_reward
-
     member = MemberFactory(phone="+886912345678", tier=tiers["silver"])
     give_points(member, 5000)
     count_queries(staff_client, member)
@@ -121,7 +119,7 @@ def test_a_coupon_adds_two_queries_to_confirm(staff_client, tiers):
     data = {"amount": "1000", "points_to_redeem": "200", "coupon": coupon.code}
     with CaptureQueriesContext(connection) as queries:
         response = staff_client.post(
-            reverse("points:counter_sale", args=[member.pk]),
+            reverse("counter:sale", args=[member.pk]),
             {**data, "idempotency_key": uuid.uuid4().hex},
             headers=HTMX,
         )
