@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "campaigns",
     "loyalty",
     "counter",
+    "automation",
 ]
 
 MIDDLEWARE = [
@@ -186,7 +187,7 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="loyalty@localhost")
-# SMS goes through a class with send(*, to, text); see members/channels.py.
+# SMS goes through a class with send(*, to, text); see automation/channels.py.
 # Seconds the dashboard's stored figures count as fresh; an older snapshot is
 # shown while a worker recomputes it (without a broker: recomputed at once).
 DASHBOARD_FRESH_SECONDS = env.int("DASHBOARD_FRESH_SECONDS", default=900)
@@ -194,7 +195,7 @@ DASHBOARD_FRESH_SECONDS = env.int("DASHBOARD_FRESH_SECONDS", default=900)
 # manage.py expire_points and the nightly job without a broker).
 EXPIRY_WORKERS = env.int("EXPIRY_WORKERS", default=2)
 
-SMS_BACKEND = env("SMS_BACKEND", default="members.channels.ConsoleSmsBackend")
+SMS_BACKEND = env("SMS_BACKEND", default="automation.channels.ConsoleSmsBackend")
 
 # Celery: with no broker configured every task runs in-process, so a first
 # run needs nothing but Python.

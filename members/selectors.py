@@ -178,28 +178,3 @@ def member_list(queryset=None):
 
 def get_member(pk):
     return Member.objects.select_related("tier", "referred_by").get(pk=pk)
-
-
-def job_overview():
-    """Each nightly job with its latest run (one query for all of them)."""
-    from members.jobs import JOBS, summary_lines
-    from members.models import JobRun
-
-    latest = {}
-    for run in JobRun.objects.order_by("job", "-run_for", "-started_at").distinct():
-        latest.setdefault(run.job, run)
-    return [
-        {
-            "name": name,
-            "label": label,
-            "last_run": latest.get(name),
-            "summary": summary_lines(latest[name].summary) if name in latest else [],
-        }
-        for name, (_function, label) in JOBS.items()
-    ]
-
-
-def follow_up_list():
-    from members.models import FollowUp
-
-    return FollowUp.objects.filter(done_at__isnull=True).select_related("member", "member__tier")

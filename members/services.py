@@ -270,20 +270,6 @@ def update_member(*, member, by=None, **changes) -> Member:
     return member
 
 
-@transaction.atomic(durable=True)
-def complete_follow_up(*, follow_up, outcome="", by=None):
-    """Staff called a churned member: take them off the follow-up list."""
-    from members.models import FollowUp
-
-    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
-    if follow_up.done_at is None:
-        follow_up.done_at = timezone.now()
-        follow_up.done_by = by if by and by.is_authenticated else None
-        follow_up.outcome = outcome
-        follow_up.save(update_fields=["done_at", "done_by", "outcome"])
-    return follow_up
-
-
 # -- merging two records of one person ------------------------------------------
 
 

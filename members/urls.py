@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import import_views, job_views, views
+from members import import_views, views
 
 app_name = "members"
 urlpatterns = [
@@ -17,8 +17,4 @@ urlpatterns = [
     path("import/<int:pk>/confirm/", import_views.import_confirm_view, name="import_confirm"),
     path("export.csv", import_views.export_view, {"file_format": "csv"}, name="export_csv"),
     path("export.xlsx", import_views.export_view, {"file_format": "xlsx"}, name="export_xlsx"),
-    path("jobs/", job_views.jobs_view, name="jobs"),
-    path("jobs/<slug:job>/run/", job_views.run_job_view, name="run_job"),
-    path("follow-ups/", job_views.follow_ups_view, name="follow_ups"),
-    path("follow-ups/<int:pk>/done/", job_views.follow_up_done_view, name="follow_up_done"),
 ]

@@ -1,6 +1,6 @@
 """Celery tasks: thin wrappers around tiers.services.
 
-The nightly job (members.jobs.tier_review) runs the review in one worker; a
+The nightly job (automation.jobs.tier_review) runs the review in one worker; a
 shop too big for that sends `review_tiers` instead, which hands each chunk of
 member ids to whichever worker is free.
 """

@@ -9,6 +9,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from automation.jobs import run_job
 from members import dashboard_selectors as figures
 from members.dashboard_services import (
     dashboard_snapshot,
@@ -16,7 +17,6 @@ from members.dashboard_services import (
     refresh_dashboards,
     update_lifecycle_rules,
 )
-from members.jobs import run_job
 from members.models import DashboardSnapshot, JobRun
 from tests.factories import MemberFactory
 from tests.members.dashboard_shop import PERIOD, build_shop

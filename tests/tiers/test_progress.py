@@ -112,7 +112,7 @@ def test_review_task_fans_out_one_task_per_chunk(salon):
 
 
 def test_nightly_job_runs_the_review_on_review_days(salon):
-    from members.jobs import run_job
+    from automation.jobs import run_job
 
     buyer = MemberFactory()
     buy(buyer, "2100", at(shop_today() - timedelta(days=40)), evaluate=False)
@@ -129,7 +129,7 @@ def test_with_a_broker_the_nightly_review_hands_out_one_task_per_chunk(
 ):
     from datetime import date
 
-    from members.jobs import run_job
+    from automation.jobs import run_job
     from tests.factories import MemberFactory
     from tiers import tasks
     from tiers.models import TierChange

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from members.channels import ChannelError, deliver
+from automation.channels import ChannelError, deliver
 from members.models import MessageTemplate, OutboundMessage
 
 MAX_ATTEMPTS = 5

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from members.messaging import queue_message, send_due_messages
+from automation.messaging import queue_message, send_due_messages
 from members.models import MessageTemplate, OutboundMessage
 from tests.factories import MemberFactory
 
@@ -54,7 +54,7 @@ def test_opted_out_member_gets_nothing(tiers, templates):
 
 
 def test_failing_sms_backend_keeps_the_message_queued_with_the_error(tiers, templates, settings):
-    settings.SMS_BACKEND = "members.channels.FailingSmsBackend"
+    settings.SMS_BACKEND = "automation.channels.FailingSmsBackend"
     member = MemberFactory(language="en")
     queue_message(member=member, purpose="birthday", context={}, dedup_key="k")
 
@@ -69,7 +69,7 @@ def test_failing_sms_backend_keeps_the_message_queued_with_the_error(tiers, temp
     assert send_due_messages() == {"sent": 0, "retrying": 0, "failed": 0}
 
     # The provider is back and the retry time has come: it goes out.
-    settings.SMS_BACKEND = "members.channels.ConsoleSmsBackend"
+    settings.SMS_BACKEND = "automation.channels.ConsoleSmsBackend"
     OutboundMessage.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     assert send_due_messages()["sent"] == 1
     message.refresh_from_db()
@@ -78,7 +78,7 @@ def test_failing_sms_backend_keeps_the_message_queued_with_the_error(tiers, temp
 
 
 def test_message_fails_for_good_after_the_last_attempt(tiers, templates, settings):
-    settings.SMS_BACKEND = "members.channels.FailingSmsBackend"
+    settings.SMS_BACKEND = "automation.channels.FailingSmsBackend"
     member = MemberFactory(language="en")
     queue_message(member=member, purpose="birthday", context={}, dedup_key="k")
     for _ in range(5):

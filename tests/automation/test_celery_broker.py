@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from members.messaging import queue_message
+from automation.messaging import queue_message
 from members.models import JobRun, MessageTemplate, OutboundMessage
 from tests.factories import MemberFactory
 

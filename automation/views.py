@@ -4,17 +4,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from automation.jobs import JOBS
+from automation.selectors import follow_up_list, job_overview
+from automation.services import complete_follow_up
+from automation.tasks import run_nightly_job
 from config.roles import owner_required, staff_required
-from members.jobs import JOBS
 from members.models import FollowUp
-from members.selectors import follow_up_list, job_overview
-from members.services import complete_follow_up
-from members.tasks import run_nightly_job
 
 
 @owner_required
 def jobs_view(request):
-    return render(request, "members/jobs.html", {"jobs": job_overview()})
+    return render(request, "automation/jobs.html", {"jobs": job_overview()})
 
 
 @owner_required
@@ -22,18 +22,18 @@ def jobs_view(request):
 def run_job_view(request, job):
     if job not in JOBS:
         messages.error(request, _("There is no such job."))
-        return redirect("members:jobs")
+        return redirect("automation:jobs")
     transaction.on_commit(lambda: run_nightly_job.delay(job))
     messages.success(
         request,
         _("%(job)s started. Its summary appears below when it has run.") % {"job": JOBS[job][1]},
     )
-    return redirect("members:jobs")
+    return redirect("automation:jobs")
 
 
 @staff_required
 def follow_ups_view(request):
-    return render(request, "members/follow_ups.html", {"follow_ups": follow_up_list()})
+    return render(request, "automation/follow_ups.html", {"follow_ups": follow_up_list()})
 
 
 @staff_required
@@ -44,4 +44,4 @@ def follow_up_done_view(request, pk):
         follow_up=follow_up, outcome=request.POST.get("outcome", "")[:200], by=request.user
     )
     messages.success(request, _("Marked as done."))
-    return redirect("members:follow_ups")
+    return redirect("automation:follow_ups")

@@ -8,13 +8,16 @@ import logging
 from dataclasses import asdict
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
-from members.messaging import queue_message, send_due_messages
+from automation.messaging import queue_message, send_due_messages
+from config.errors import LoyaltyError
+from members.dashboard_services import refresh_dashboards
 from members.models import (
     AutomationSettings,
     BirthdayGift,
@@ -24,6 +27,14 @@ from members.models import (
     MessageTemplate,
 )
 from members.selectors import stage_condition
+from points.behaviour import grant_behaviour_points
+from points.expiry import expire_points
+from points.ledger import grant_points, lock_member
+from points.models import LedgerEntry, ProgrammeRules
+from points.tasks import expire_points_shared
+from rewards.services import issue_reward
+from tiers.services import evaluate_tiers, review_due
+from tiers.tasks import review_tiers
 
 logger = logging.getLogger(__name__)
 CHUNK = 1000
@@ -46,16 +57,10 @@ def tier_review(day):
     With a broker, each chunk of members becomes its own task so the worker
     pool shares a large review; without one (first runs, tests) it runs here.
     """
-    from django.conf import settings
-
-    from tiers.services import evaluate_tiers, review_due
-
     if not review_due(day):
         return {"due": False}
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"due": True, **asdict(evaluate_tiers(as_of=day))}
-    from tiers.tasks import review_tiers
-
     return {"due": True, **review_tiers(day.isoformat())}
 
 
@@ -65,21 +70,13 @@ def points_expiry(day):
     With a broker each chunk becomes its own task, so the worker pool shares
     a year-end night; without one (first runs, tests) it runs here.
     """
-    from django.conf import settings
-
-    from points.expiry import expire_points
-
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"points_expired": expire_points(as_of=day)}
-    from points.tasks import expire_points_shared
-
     return expire_points_shared(day.isoformat())
 
 
 def expiry_reminders(day):
     """One message per member and expiry date, `reminder_days` ahead."""
-    from points.models import LedgerEntry, ProgrammeRules
-
     if not AutomationSettings.current().send_expiry_reminders:
         return {"enabled": False}
     lead = ProgrammeRules.current().reminder_days
@@ -125,9 +122,6 @@ def _birthday_members(day, timing):
 def _issue_free_reward(*, member, reward, key, reason):
     """Issue `reward` once for `key`; an inactive or sold-out reward is counted,
     not fatal, so the job still gives everyone their points."""
-    from config.errors import LoyaltyError
-    from rewards.services import issue_reward
-
     try:
         with transaction.atomic():
             issue_reward(member=member, reward=reward, reason=reason, idempotency_key=key)
@@ -144,10 +138,6 @@ def _is_leap(year):
 def birthday_rewards(day):
     """Birthday points once a year — the tier's birthday gift, or else the
     programme's birthday behaviour reward — a birthday reward, and a greeting."""
-    from points.behaviour import grant_behaviour_points
-    from points.ledger import grant_points, lock_member
-    from points.models import LedgerEntry
-
     settings_row = AutomationSettings.current()
     gifts = dict(BirthdayGift.objects.filter(points__gt=0).values_list("tier_id", "points"))
     members = _birthday_members(day, settings_row.birthday_timing).filter(status="active")
@@ -207,9 +197,6 @@ def birthday_rewards(day):
 
 def lifecycle_actions(day):
     """Wake-up offers for members who turned dormant; follow-ups for churned."""
-    from points.ledger import grant_points, lock_member
-    from points.models import LedgerEntry
-
     settings_row = AutomationSettings.current()
     woken = follow_ups = 0
     dormant = Member.objects.filter(stage_condition("dormant", today=day), status="active")
@@ -271,8 +258,6 @@ def send_messages(day):
 
 
 def dashboard_refresh(day):
-    from members.dashboard_services import refresh_dashboards
-
     return refresh_dashboards(day=day)
 
 

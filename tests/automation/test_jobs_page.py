@@ -8,7 +8,7 @@ from tests.factories import MemberFactory
 
 
 def test_jobs_page_lists_every_job(owner_client, tiers):
-    response = owner_client.get(reverse("members:jobs"))
+    response = owner_client.get(reverse("automation:jobs"))
     assert response.status_code == 200
     assert "Birthday gifts" in response.content.decode()
 
@@ -17,11 +17,11 @@ def test_run_now_runs_the_job_and_shows_its_summary(
     owner_client, tiers, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(reverse("members:run_job", args=["send_messages"]))
+        response = owner_client.post(reverse("automation:run_job", args=["send_messages"]))
     assert response.status_code == 302
     run = JobRun.objects.get(job="send_messages")
     assert run.status == "done"
-    body = owner_client.get(reverse("members:jobs")).content.decode()
+    body = owner_client.get(reverse("automation:jobs")).content.decode()
     assert "sent" in body
 
 
@@ -37,7 +37,7 @@ def test_summaries_are_worded_in_the_readers_language(owner_client, tiers):
             started_at=timezone.now(),
             summary=summary,
         )
-    body = owner_client.get(reverse("members:jobs"), headers={"accept-language": "zh-hant"})
+    body = owner_client.get(reverse("automation:jobs"), headers={"accept-language": "zh-hant"})
     page = body.content.decode()
     assert "今天需審核</span> 否" in page
     assert "獲贈會員</span> 1" in page
@@ -46,13 +46,15 @@ def test_summaries_are_worded_in_the_readers_language(owner_client, tiers):
 
 
 def test_run_now_requires_post(owner_client, tiers):
-    response = owner_client.get(reverse("members:run_job", args=["send_messages"]))
+    response = owner_client.get(reverse("automation:run_job", args=["send_messages"]))
     assert response.status_code == 405
 
 
 def test_staff_cannot_see_or_run_jobs(staff_client, tiers):
-    assert staff_client.get(reverse("members:jobs")).status_code == 403
-    assert staff_client.post(reverse("members:run_job", args=["send_messages"])).status_code == 403
+    assert staff_client.get(reverse("automation:jobs")).status_code == 403
+    assert (
+        staff_client.post(reverse("automation:run_job", args=["send_messages"])).status_code == 403
+    )
     assert not JobRun.objects.exists()
 
 
@@ -61,9 +63,11 @@ def test_staff_mark_a_follow_up_done(staff_client, tiers):
     follow_up = FollowUp.objects.create(
         member=member, created_on=timezone.localdate(), dedup_key="x"
     )
-    assert member.name in staff_client.get(reverse("members:follow_ups")).content.decode()
-    staff_client.post(reverse("members:follow_up_done", args=[follow_up.pk]), {"outcome": "called"})
+    assert member.name in staff_client.get(reverse("automation:follow_ups")).content.decode()
+    staff_client.post(
+        reverse("automation:follow_up_done", args=[follow_up.pk]), {"outcome": "called"}
+    )
     follow_up.refresh_from_db()
     assert follow_up.done_at is not None
     assert follow_up.outcome == "called"
-    assert member.name not in staff_client.get(reverse("members:follow_ups")).content.decode()
+    assert member.name not in staff_client.get(reverse("automation:follow_ups")).content.decode()

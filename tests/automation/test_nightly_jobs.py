@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from members.jobs import run_job
+from automation.jobs import run_job
 from members.models import (
     AutomationSettings,
     BirthdayGift,
@@ -153,7 +153,7 @@ def test_churned_member_lands_on_the_follow_up_list_once(tiers):
 
 
 def test_a_failed_job_is_recorded_and_can_run_again(tiers, monkeypatch):
-    from members import jobs
+    from automation import jobs
 
     def broken(day):
         raise RuntimeError("database went away")
