@@ -1,15 +1,6 @@
-"""A synthetic shop for benchmarks: tiers, programme rules, a campaign,
-members, sales and a points ledger that adds up, written fast enough for a
-million members.
-
-Deterministic: the same seed, size, years and end day give the same rows
-(ids included). Every member is simulated on their own timeline (join bonus,
-sales with points used as cash, catalogue rewards, birthday points, the
-year-end expiry run), so the cached Member figures equal the ledger exactly.
-
-PostgreSQL gets the rows through COPY, a chunk of members at a time, with
-the indexes built once at the end; any other database (SQLite for tests)
-through bulk_create. The whole load is one transaction.
+"""The synthetic shop's members and their history: `ShopGenerator`
+simulates each member's timeline, and `generate_shop` sets up the
+programme, runs the generator a chunk of members at a time and writes the rows.
 """
 
 import math
@@ -22,33 +13,27 @@ from math import gcd
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from psycopg.types.json import Jsonb
 
-from campaigns.models import Campaign
 from config.clock import shop_day_start, shop_today
+from demo.synthetic.ledger_rows import Kind, LedgerRows, MemberState
+from demo.synthetic.programme import (
+    BIRTHDAY_POINTS,
+    CAMPAIGN_DAY,
+    EARN_PER_CENTS,
+    JOIN_POINTS,
+    MAX_BILL_SHARE,
+    MIN_REDEEM,
+    REDEEM_CENTS,
+    REDEEM_POINTS,
+    money,
+    set_up_campaign,
+    set_up_programme,
+    set_up_rewards,
+)
+from demo.synthetic.writer import TABLES, clear_shop, set_aside_indexes, write_chunk
 from members.models import Member
 from members.names import name_search_key
 from members.services import luhn_check_digit
-from points.models import BehaviourRule, LedgerEntry, LotDraw, ProgrammeRules, Purchase, Refund
-from rewards.models import Coupon, Reward, RewardRedemption
-from tiers.models import Tier
-
-# rank, name, retail % off, wholesale % off, multiplier in tenths, lifetime
-# spend (whole currency) that reaches it. The thresholds give roughly the
-# pyramid owners expect (base ~65 %, top few per cent). To keep a tier a
-# member must spend a quarter of its threshold in the review window.
-TIERS = [
-    (1, "Member", 0, 5, 10, 0),
-    (2, "Silver", 5, 10, 12, 4_000),
-    (3, "Gold", 10, 15, 15, 20_000),
-    (4, "Black Gold", 20, 25, 20, 50_000),
-]
-# The shop's rules: 1 point per 10 spent, 100 points pay 50, year-end expiry.
-EARN_PER_CENTS = 1000
-REDEEM_POINTS, REDEEM_CENTS = 100, 5000
-MIN_REDEEM, MAX_BILL_SHARE = 100, 50
-JOIN_POINTS, BIRTHDAY_POINTS = 100, 200
-CAMPAIGN_NAME, CAMPAIGN_DAY, CAMPAIGN_DAYS_BEFORE_END = "每月18日雙倍點數", 18, 182
 
 SURNAMES = (
     "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅"
@@ -88,102 +73,7 @@ LATIN_SURNAMES = [
     "Cheng",
 ]
 
-MEMBER_COLUMNS = [
-    "id",
-    "member_number",
-    "phone",
-    "phone_tail",
-    "name",
-    "name_key",
-    "email",
-    "birthday",
-    "gender",
-    "joined_on",
-    "referred_by_id",
-    "notes",
-    "status",
-    "tier_id",
-    "tier_since",
-    "tier_grace_until",
-    "tier_pinned_until",
-    "points_balance",
-    "lifetime_spend",
-    "purchase_count",
-    "last_purchase_at",
-    "messages_opt_out",
-    "created_at",
-    "updated_at",
-    "created_by_id",
-]
-PURCHASE_COLUMNS = [
-    "id",
-    "member_id",
-    "idempotency_key",
-    "created_at",
-    "gross_amount",
-    "wholesale",
-    "discount_percent",
-    "discount_amount",
-    "points_redeemed",
-    "redeemed_value",
-    "amount_paid",
-    "points_earned",
-    "earning_detail",
-    "tier_id",
-    "refunded_amount",
-    "note",
-    "by_id",
-]
-LEDGER_COLUMNS = [
-    "behaviour_rule_id",
-    "reverses_id",
-    "id",
-    "member_id",
-    "kind",
-    "points",
-    "remaining",
-    "expires_on",
-    "created_at",
-    "idempotency_key",
-    "reason",
-    "purchase_id",
-    "refund_id",
-    "by_id",
-    "reward_redemption_id",
-]
-REDEMPTION_COLUMNS = [
-    "id",
-    "member_id",
-    "reward_id",
-    "quantity",
-    "points_spent",
-    "source",
-    "status",
-    "reason",
-    "idempotency_key",
-    "created_at",
-    "by_id",
-    "fulfilled_at",
-    "fulfilled_by_id",
-    "cancelled_at",
-    "cancelled_by_id",
-    "cancel_reason",
-]
-DRAW_COLUMNS = ["id", "entry_id", "lot_id", "points"]
-# In the order they are written; the key names the list of rows in a chunk.
-TABLES = [
-    ("members", Member, MEMBER_COLUMNS),
-    ("purchases", Purchase, PURCHASE_COLUMNS),
-    ("redemptions", RewardRedemption, REDEMPTION_COLUMNS),
-    ("entries", LedgerEntry, LEDGER_COLUMNS),
-    ("draws", LotDraw, DRAW_COLUMNS),
-]
-Kind = LedgerEntry.Kind
 ZERO = Decimal("0")
-
-
-def money(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2)
 
 
 def _coprime(rng, modulus):
@@ -202,7 +92,7 @@ class Counts:
     lot_draws: int = 0
 
 
-class ShopGenerator:
+class ShopGenerator(LedgerRows):
     """Simulates members one after the other; see `generate_shop`."""
 
     def __init__(self, *, seed, years, end, tiers, rules, rewards, campaign):
@@ -316,7 +206,7 @@ class ShopGenerator:
                 events.append((day, 0, "expiry"))  # the nightly run, at midnight
         events.sort(key=lambda event: (event[0], event[1]))
 
-        state = _MemberState(member_id)
+        state = MemberState(member_id)
         tier = self.tiers[0]
         tier_since = self.moment(joined, join_seconds)
         for event in events:
@@ -369,118 +259,6 @@ class ShopGenerator:
             ]
         )
         self.counts.members += 1
-
-    # -- ledger operations, as the points services do them -------------------
-    def entry(self, state, out, kind, points, at, key, reason="", purchase_id=None, **more):
-        entry_id = self.next_entry_id
-        self.next_entry_id += 1
-        lot = more.get("lot", False)
-        # Year-end policy: the end of the year after the one it was earned in
-        # (`at` is in the shop's time zone).
-        expires_on = date(at.year + 1, 12, 31) if lot else None
-        row = [
-            more.get("rule_id"),
-            None,
-            entry_id,
-            state.member_id,
-            kind,
-            points,
-            points if lot else None,
-            expires_on,
-            at,
-            key,
-            reason,
-            purchase_id,
-            None,
-            None,
-            more.get("redemption_id"),
-        ]
-        out["entries"].append(row)
-        self.counts.ledger_entries += 1
-        state.balance += points
-        if lot:
-            state.lots.append([entry_id, expires_on.toordinal(), points, row, at])
-        return entry_id
-
-    def behaviour(self, state, out, code, points, at, key):
-        rule_id, name = self.rules[code]
-        self.entry(
-            state, out, Kind.BEHAVIOUR_EARN, points, at, key, name, rule_id=rule_id, lot=True
-        )
-
-    def spend(self, state, out, kind, draws, at, key, reason="", purchase_id=None, **more):
-        """One negative entry for `draws` [(lot, points)], one LotDraw each."""
-        total = sum(take for _lot, take in draws)
-        entry_id = self.entry(state, out, kind, -total, at, key, reason, purchase_id, **more)
-        for lot, take in draws:
-            lot[2] -= take
-            lot[3][6] = lot[2]  # the lot row's `remaining`
-            out["draws"].append([self.next_draw_id, entry_id, lot[0], take])
-            self.next_draw_id += 1
-            self.counts.lot_draws += 1
-        state.lots = [lot for lot in state.lots if lot[2] > 0]
-
-    @staticmethod
-    def first_lots(state, points):
-        """Lots are kept in creation order, which is expiry order under the
-        year-end policy: the first lots are the ones that expire first."""
-        draws, left = [], points
-        for lot in state.lots:
-            if not left:
-                break
-            take = min(lot[2], left)
-            draws.append((lot, take))
-            left -= take
-        return draws
-
-    def redeem(self, state, out, points, at, key, purchase_id):
-        draws = self.first_lots(state, points)
-        reason = f"Sale #{purchase_id}"
-        self.spend(state, out, Kind.REDEEM_CASH, draws, at, key, reason, purchase_id)
-
-    def take_reward(self, state, out, reward, at):
-        """A catalogue reward handed over at the counter, as redeem_reward
-        and fulfil_redemption record it."""
-        reward_id, name, cost = reward
-        redemption_id = self.next_redemption_id
-        self.next_redemption_id += 1
-        self.counts.reward_redemptions += 1
-        out["redemptions"].append(
-            [
-                redemption_id,
-                state.member_id,
-                reward_id,
-                1,
-                cost,
-                RewardRedemption.Source.REDEEMED,
-                RewardRedemption.Status.FULFILLED,
-                "",
-                f"syn-reward-{redemption_id}",
-                at,
-                None,
-                at,
-                None,
-                None,
-                None,
-                "",
-            ]
-        )
-        draws = self.first_lots(state, cost)
-        key = f"reward-redeem:{redemption_id}"
-        self.spend(
-            state, out, Kind.REWARD_REDEEM, draws, at, key, name, redemption_id=redemption_id
-        )
-
-    def expire(self, state, out, day, at):
-        """The nightly run on `day`, as expire_points does it: one entry per
-        lot whose last day has passed."""
-        for lot in [lot for lot in state.lots if lot[1] < day]:
-            expires_on = date.fromordinal(lot[1])
-            reason = f"Points earned {lot[4].date()} expired after {expires_on}."
-            moment = max(at, lot[4])
-            self.spend(
-                state, out, Kind.EXPIRY, [(lot, lot[2])], moment, f"expiry:{lot[0]}:0", reason
-            )
 
     def sale(self, state, out, gross, at, tier):
         tier, (_rank, _name, percent, _wholesale, multiplier, _threshold) = tier
@@ -558,207 +336,6 @@ class ShopGenerator:
             self.take_reward(state, out, rng.choice(affordable), at + timedelta(minutes=1))
 
 
-class _MemberState:
-    __slots__ = ("member_id", "balance", "lots", "spend_cents", "purchases", "last_purchase_at")
-
-    def __init__(self, member_id):
-        self.member_id = member_id
-        self.balance = 0
-        self.lots = []  # [entry id, expires_on ordinal, remaining, ledger row]
-        self.spend_cents = 0
-        self.purchases = 0
-        self.last_purchase_at = None
-
-
-# -- writing -------------------------------------------------------------------
-def _copy_rows(model, columns, rows, *, freeze=False):
-    # Fields added to the model since this module was written get their
-    # defaults, as bulk_create would give them.
-    others = [
-        f for f in model._meta.concrete_fields if f.attname not in columns and not f.primary_key
-    ]
-    defaults = [field.get_default() for field in others]
-    q = connection.ops.quote_name
-    names = ", ".join(q(model._meta.get_field(c).column) for c in columns)
-    names += "".join(f", {q(field.column)}" for field in others)
-    json_at = columns.index("earning_detail") if "earning_detail" in columns else None
-    sql = f"COPY {q(model._meta.db_table)} ({names}) FROM STDIN"
-    if freeze:
-        sql += " WITH (FREEZE)"
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            if json_at is not None:
-                row[json_at] = Jsonb(row[json_at])
-            copy.write_row(row + defaults if defaults else row)
-
-
-def _bulk_rows(model, columns, rows):
-    model.objects.bulk_create(
-        [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500
-    )
-
-
-def _write_chunk(out, *, freeze=False):
-    for key, model, columns in TABLES:
-        if not out[key]:
-            continue
-        if connection.vendor == "postgresql":
-            _copy_rows(model, columns, out[key], freeze=freeze)
-        else:
-            _bulk_rows(model, columns, out[key])
-
-
-def _set_aside_indexes(cursor):
-    """Drop the foreign keys, unique constraints and secondary indexes of the
-    tables we fill, and return the statements that build them again.
-
-    Building an index once over ten million rows is far cheaper than keeping
-    it up to date row by row; deferred foreign-key checks would also queue one
-    event per row until commit. Runs inside the load's transaction, so a
-    failed load leaves the schema as it was.
-    """
-    tables = [model._meta.db_table for _key, model, _columns in TABLES]
-    cursor.execute(
-        """
-        SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid)
-        FROM pg_constraint
-        WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u')
-        ORDER BY contype, conname
-        """,
-        [tables],
-    )
-    constraints = cursor.fetchall()
-    cursor.execute(
-        """
-        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-        FROM pg_index i
-        WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
-          AND NOT EXISTS (
-            SELECT 1 FROM pg_constraint c
-            WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x')
-          )
-        ORDER BY 1
-        """,
-        [tables],
-    )
-    indexes = cursor.fetchall()
-    q = connection.ops.quote_name
-    for table, name, _type, _definition in constraints:  # 'f' sorts before 'u'
-        cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {q(name)}")
-    for name, _definition in indexes:
-        cursor.execute(f"DROP INDEX {name}")
-    rebuild = [definition for _name, definition in indexes]
-    rebuild += [
-        f"ALTER TABLE {table} ADD CONSTRAINT {q(name)} {definition}"
-        for table, name, _type, definition in sorted(constraints, key=lambda c: c[2], reverse=True)
-    ]
-    return rebuild
-
-
-def _set_up_programme():
-    """Tiers, programme rules and behaviour rules of the synthetic shop."""
-    tiers = []
-    for row in TIERS:
-        rank, name, retail, wholesale, multiplier, threshold = row
-        tier, _created = Tier.objects.update_or_create(
-            rank=rank,
-            defaults={
-                "name": name,
-                "is_active": True,
-                "retail_discount": Decimal(retail),
-                "wholesale_discount": Decimal(wholesale),
-                "points_multiplier": Decimal(multiplier) / 10,
-                "qualify_lifetime_spend": Decimal(threshold) if threshold else None,
-                "retain_window_spend": Decimal(threshold // 4) if threshold else None,
-            },
-        )
-        tiers.append((tier, row))
-    ProgrammeRules.objects.update_or_create(
-        pk=1,
-        defaults={
-            "earn_points": 1,
-            "earn_per_amount": money(EARN_PER_CENTS),
-            "redeem_points": REDEEM_POINTS,
-            "redeem_value": money(REDEEM_CENTS),
-            "min_redeem_points": MIN_REDEEM,
-            "max_bill_share": Decimal(MAX_BILL_SHARE),
-            "expiry_policy": ProgrammeRules.ExpiryPolicy.YEAR_END,
-        },
-    )
-    rules = {}
-    for action, code, name, points, cap in [
-        (BehaviourRule.Action.JOIN, "join", "Joining", JOIN_POINTS, 1),
-        (BehaviourRule.Action.BIRTHDAY, "birthday", "Birthday", BIRTHDAY_POINTS, None),
-        (BehaviourRule.Action.PROFILE, "profile", "Completing the profile", 50, 1),
-    ]:
-        rule, _created = BehaviourRule.objects.update_or_create(
-            code=code,
-            defaults={
-                "action": action,
-                "name": name,
-                "points": points,
-                "per_member_cap": cap,
-                "is_active": True,
-            },
-        )
-        rules[code] = (rule.pk, name)
-    return tiers, rules
-
-
-REWARDS = [
-    # name, kind, points cost
-    ("護手霜", Reward.Kind.GOODS, 300),
-    ("旅行組洗髮精", Reward.Kind.GOODS, 600),
-    ("頭皮護理一次", Reward.Kind.SERVICE, 1500),
-    ("精油禮盒", Reward.Kind.GOODS, 3000),
-]
-
-
-def _set_up_rewards():
-    rewards = []
-    for name, kind, cost in REWARDS:
-        reward, _created = Reward.objects.update_or_create(
-            name=name,
-            defaults={"kind": kind, "points_cost": cost, "stock": None, "is_active": True},
-        )
-        rewards.append((reward.pk, name, cost))
-    return rewards
-
-
-def _set_up_campaign(end):
-    """Double points on the 18th, for the last half-year and the year ahead."""
-    campaign, _created = Campaign.objects.update_or_create(
-        name=CAMPAIGN_NAME,
-        defaults={
-            "starts_on": end - timedelta(days=CAMPAIGN_DAYS_BEFORE_END),
-            "ends_on": end + timedelta(days=365),
-            "schedule": Campaign.Schedule.MONTH_DAYS,
-            "month_days": [CAMPAIGN_DAY],
-            "multiplier": Decimal(2),
-            "is_active": True,
-        },
-    )
-    return campaign
-
-
-def clear_shop():
-    """Delete every member, sale, reward redemption and ledger row."""
-    if connection.vendor == "postgresql":
-        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for _k, m, _c in TABLES)
-        with connection.cursor() as cursor:
-            # Run deferred foreign-key checks now: TRUNCATE refuses to run
-            # with them pending (a load earlier in the same transaction).
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(
-                f"TRUNCATE {tables}, points_refund, rewards_coupon RESTART IDENTITY CASCADE"
-            )
-        return
-    for model in (LotDraw, LedgerEntry, Refund, Coupon, RewardRedemption, Purchase):
-        model.objects.all().delete()
-    Member.objects.update(referred_by=None)
-    Member.objects.all().delete()
-
-
 def generate_shop(
     *, members, years, seed=1, end=None, replace=False, chunk=10_000, progress=None
 ) -> Counts:
@@ -771,9 +348,9 @@ def generate_shop(
         raise ValueError("the database already has members: clear them first (--replace)")
     end = end or shop_today()
     with transaction.atomic():
-        tiers, rules = _set_up_programme()
-        campaign = _set_up_campaign(end)
-        rewards = _set_up_rewards()
+        tiers, rules = set_up_programme()
+        campaign = set_up_campaign(end)
+        rewards = set_up_rewards()
     generator = ShopGenerator(
         seed=seed,
         years=years,
@@ -795,12 +372,12 @@ def generate_shop(
         rebuild = []
         if on_postgres and members >= 10_000:
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            rebuild = _set_aside_indexes(cursor)
+            rebuild = set_aside_indexes(cursor)
         for first in range(0, members, chunk):
             out = {key: [] for key, _model, _columns in TABLES}
             for index in range(first, min(first + chunk, members)):
                 generator.member(index, index + 1, out)
-            _write_chunk(out, freeze=freeze)
+            write_chunk(out, freeze=freeze)
             if progress:
                 progress(generator.counts)
         if rebuild and progress:
