@@ -1,6 +1,6 @@
 from django.core.management import call_command
 
-from members.demo import load_demo_shop
+from demo.shop import load_demo_shop
 from points.models import LedgerEntry, Purchase
 
 

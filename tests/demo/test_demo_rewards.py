@@ -1,4 +1,4 @@
-from members.demo import load_demo_shop
+from demo.shop import load_demo_shop
 from rewards.models import Reward
 
 

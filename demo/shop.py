@@ -16,12 +16,12 @@ from django.utils import timezone
 
 from config.clock import shop_day_start, shop_today
 from config.roles import OWNER, STAFF, sync_roles
+from demo.rewards import ensure_demo_rewards
 from loyalty.sale import quote_purchase, record_purchase
 from members.models import Member
 from members.services import enrol_member
 from points.models import BehaviourRule, ProgrammeRules
 from points.refund import refund_purchase
-from rewards.demo import ensure_demo_rewards
 from tiers.models import Tier
 
 DEMO_USERS = {

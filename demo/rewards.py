@@ -1,4 +1,4 @@
-"""The demo shop's reward catalogue (see members.demo.load_demo_shop)."""
+"""The demo shop's reward catalogue (see demo.shop.load_demo_shop)."""
 
 from decimal import Decimal
 

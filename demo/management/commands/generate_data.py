@@ -4,7 +4,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from members.synthetic import generate_shop
+from demo.synthetic.generator import generate_shop
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from members.demo import load_demo_shop
+from demo.shop import load_demo_shop
 
 
 class Command(BaseCommand):
