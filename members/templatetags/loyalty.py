@@ -1,6 +1,9 @@
+"""The filters every page uses: money in the shop's notation, phones as people write them."""
+
 from django import template
 
 from config.money import format_money
+from members.phones import display_phone
 
 register = template.Library()
 
@@ -12,6 +15,4 @@ def money(amount):
 
 @register.filter
 def phone(e164):
-    from members.phones import display_phone
-
     return display_phone(e164) if e164 else ""
