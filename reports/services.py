@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from config.clock import shop_date
 from config.errors import LoyaltyError
-from members import dashboard_selectors as figures
 from members.models import DashboardSnapshot, LifecycleRules
+from reports import selectors as figures
+from tiers.models import Tier
 
 # A refresh queued longer ago than this is assumed lost (a worker restarted)
 # and may be queued again.
@@ -100,7 +101,7 @@ def refresh_dashboard(*, period, tier=None, shared=None) -> DashboardSnapshot:
 
 def _queue_refresh(period, tier) -> bool:
     """Queue a worker's refresh unless one is already on its way."""
-    from members.tasks import refresh_dashboard_snapshot
+    from reports.tasks import refresh_dashboard_snapshot  # it imports this module
 
     now = timezone.now()
     with transaction.atomic():
@@ -165,8 +166,6 @@ def refresh_dashboards(*, day) -> dict:
     and each active tier, and every other range an owner looked at in the
     last week, so the day's first look is served at once. Snapshots nobody
     looked at for a month are deleted. Each refresh is its own transaction."""
-    from tiers.models import Tier
-
     now = timezone.now()
     period = figures.Period.default(today=day)
     wanted = {(period.start, period.end, 0)}

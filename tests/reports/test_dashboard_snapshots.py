@@ -9,17 +9,18 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from members import dashboard_selectors as figures
-from members.dashboard_services import (
+from members.jobs import run_job
+from members.models import DashboardSnapshot, JobRun
+from reports import selectors as figures
+from reports.services import (
     dashboard_snapshot,
     refresh_dashboard,
     refresh_dashboards,
     update_lifecycle_rules,
 )
-from members.jobs import run_job
-from members.models import DashboardSnapshot, JobRun
+from reports.tasks import refresh_dashboard_snapshot
 from tests.factories import MemberFactory
-from tests.members.dashboard_shop import PERIOD, build_shop
+from tests.reports.dashboard_shop import PERIOD, build_shop
 
 URL = "/dashboard/"
 PERIOD_QUERY = {"start": "2026-01-01", "end": "2026-03-31"}
@@ -34,7 +35,7 @@ def shop(tiers):
 @pytest.fixture
 def queued():
     """The worker's task, replaced so the tests see what would be queued."""
-    with mock.patch("members.tasks.refresh_dashboard_snapshot.delay") as delay:
+    with mock.patch("reports.tasks.refresh_dashboard_snapshot.delay") as delay:
         yield delay
 
 
@@ -186,8 +187,6 @@ def test_with_a_broker_a_range_never_computed_says_so_and_queues_it(owner_client
 
 
 def test_the_worker_task_stores_the_figures(shop, tiers):
-    from members.tasks import refresh_dashboard_snapshot
-
     refresh_dashboard_snapshot("2026-01-01", "2026-03-31", tiers["silver"].pk)
     snapshot = DashboardSnapshot.objects.get(tier_key=tiers["silver"].pk)
     assert figures.snapshot_figures(snapshot)["performance"][0].now.revenue == 500

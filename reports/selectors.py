@@ -24,7 +24,7 @@ No figure reads the ledger more than once.
 
 At a million members those passes take seconds, so the page does not run
 them per request: dashboard_figures() bundles them into a DashboardSnapshot
-(dashboard_services.refresh_dashboard), kept fresh by a worker, and the page
+(services.refresh_dashboard), kept fresh by a worker, and the page
 reads the snapshot (find_snapshot, snapshot_figures).
 """
 
@@ -649,9 +649,10 @@ def campaign_figures(*, period: Period, tier=None, results=None) -> list[Campaig
 # ---------------------------------------------------------------- the page
 
 
-# Bump when the dataclasses above change shape: stored snapshots of the old
-# layout then count as missing instead of failing to unpickle.
-FIGURES_LAYOUT = 1
+# Bump when the dataclasses above change shape or move: stored snapshots of
+# the old layout then count as missing instead of failing to unpickle.
+# 2: the dataclasses moved from members.dashboard_selectors into reports.
+FIGURES_LAYOUT = 2
 
 
 def dashboard_figures(*, period: Period, tier=None, shared=None) -> dict:
