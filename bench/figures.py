@@ -576,7 +576,8 @@ def dashboard_page(ctx):
     page as the owner's first look of the morning reads them."""
     from django.test import override_settings
 
-    from reports.selectors import Period, find_snapshot
+    from reports.periods import Period
+    from reports.selectors import find_snapshot
     from reports.services import refresh_dashboards
 
     url = _url("dashboard:index")

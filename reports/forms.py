@@ -5,7 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reports.selectors import Period
+from reports.periods import Period
 from reports.services import MAX_DAYS
 from tiers.models import Tier
 

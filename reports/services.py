@@ -15,6 +15,7 @@ from config.clock import shop_date
 from config.errors import LoyaltyError
 from members.models import DashboardSnapshot, LifecycleRules
 from reports import selectors as figures
+from reports.periods import Period
 from tiers.models import Tier
 
 # A refresh queued longer ago than this is assumed lost (a worker restarted)
@@ -167,7 +168,7 @@ def refresh_dashboards(*, day) -> dict:
     last week, so the day's first look is served at once. Snapshots nobody
     looked at for a month are deleted. Each refresh is its own transaction."""
     now = timezone.now()
-    period = figures.Period.default(today=day)
+    period = Period.default(today=day)
     wanted = {(period.start, period.end, 0)}
     wanted |= {
         (period.start, period.end, pk)
@@ -184,7 +185,7 @@ def refresh_dashboards(*, day) -> dict:
         if key and key not in tiers:
             continue  # a snapshot of a tier since deleted
         snapshot = refresh_dashboard(
-            period=figures.Period(start, end),
+            period=Period(start, end),
             tier=tiers.get(key),
             # What all tier filters of one range share is read once.
             shared=shared.setdefault((start, end), {}),

@@ -4,7 +4,7 @@ from datetime import date
 
 from celery import shared_task
 
-from reports.selectors import Period
+from reports.periods import Period
 from reports.services import refresh_dashboard
 from tiers.models import Tier
 

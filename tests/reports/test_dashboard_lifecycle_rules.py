@@ -5,7 +5,7 @@ import pytest
 from config.clock import shop_today
 from config.errors import LoyaltyError
 from members.models import LifecycleRules
-from reports.selectors import lifecycle_counts
+from reports.member_figures import lifecycle_counts
 from reports.services import update_lifecycle_rules
 from tests.factories import MemberFactory
 

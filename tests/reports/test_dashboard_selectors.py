@@ -4,15 +4,11 @@ from decimal import Decimal
 import pytest
 
 from points.models import ProgrammeRules
-from reports.selectors import (
-    Period,
-    campaign_figures,
-    lifecycle_counts,
-    points_flow,
-    tier_distribution,
-    tier_movements,
-    tier_performance,
-)
+from reports.campaign_figures import campaign_figures
+from reports.member_figures import lifecycle_counts
+from reports.periods import Period
+from reports.points_figures import points_flow
+from reports.tier_figures import tier_distribution, tier_movements, tier_performance
 from tests.factories import MemberFactory, TierFactory
 from tests.reports.dashboard_shop import PERIOD, build_shop
 
