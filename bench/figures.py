@@ -578,7 +578,7 @@ def dashboard_page(ctx):
 
     from reports.periods import Period
     from reports.selectors import find_snapshot
-    from reports.services import refresh_dashboards
+    from reports.snapshots import refresh_dashboards
 
     url = _url("dashboard:index")
     started = time.perf_counter()

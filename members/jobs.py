@@ -270,7 +270,7 @@ def send_messages(day):
 
 
 def dashboard_refresh(day):
-    from reports.services import refresh_dashboards
+    from reports.snapshots import refresh_dashboards
 
     return refresh_dashboards(day=day)
 

@@ -27,7 +27,7 @@ No figure reads the ledger more than once.
 
 At a million members those passes take seconds, so the page does not run
 them per request: dashboard_figures() bundles them into a DashboardSnapshot
-(services.refresh_dashboard), kept fresh by a worker, and the page
+(snapshots.refresh_dashboard), kept fresh by a worker, and the page
 reads the snapshot (find_snapshot, snapshot_figures).
 """
 

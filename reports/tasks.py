@@ -1,11 +1,11 @@
-"""Celery tasks of the dashboard: thin wrappers around its services."""
+"""Celery tasks of the dashboard: thin wrappers around its snapshots."""
 
 from datetime import date
 
 from celery import shared_task
 
 from reports.periods import Period
-from reports.services import refresh_dashboard
+from reports.snapshots import refresh_dashboard
 from tiers.models import Tier
 
 

@@ -16,7 +16,8 @@ from reports import charts
 from reports import selectors as figures
 from reports.export import EXPORTS
 from reports.forms import DashboardFilterForm, LifecycleRulesForm
-from reports.services import dashboard_snapshot, refresh_dashboard, update_lifecycle_rules
+from reports.services import dashboard_snapshot, update_lifecycle_rules
+from reports.snapshots import refresh_dashboard
 
 
 def _charts(*, distribution, performance, flow, lifecycle, movements, campaigns):

@@ -14,12 +14,8 @@ from members.models import DashboardSnapshot, JobRun
 from reports import selectors as figures
 from reports.member_figures import lifecycle_counts, member_counts
 from reports.periods import Period
-from reports.services import (
-    dashboard_snapshot,
-    refresh_dashboard,
-    refresh_dashboards,
-    update_lifecycle_rules,
-)
+from reports.services import dashboard_snapshot, update_lifecycle_rules
+from reports.snapshots import refresh_dashboard, refresh_dashboards
 from reports.tasks import refresh_dashboard_snapshot
 from reports.tier_figures import tier_distribution, tier_performance
 from tests.factories import MemberFactory
