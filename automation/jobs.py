@@ -17,7 +17,6 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from automation.messaging import queue_message, send_due_messages
 from config.errors import LoyaltyError
-from members.dashboard_services import refresh_dashboards
 from members.models import (
     AutomationSettings,
     BirthdayGift,
@@ -32,6 +31,7 @@ from points.expiry import expire_points
 from points.ledger import grant_points, lock_member
 from points.models import LedgerEntry, ProgrammeRules
 from points.tasks import expire_points_shared
+from reports.snapshots import refresh_dashboards
 from rewards.services import issue_reward
 from tiers.services import evaluate_tiers, review_due
 from tiers.tasks import review_tiers

@@ -576,8 +576,9 @@ def dashboard_page(ctx):
     page as the owner's first look of the morning reads them."""
     from django.test import override_settings
 
-    from members.dashboard_selectors import Period, find_snapshot
-    from members.dashboard_services import refresh_dashboards
+    from reports.periods import Period
+    from reports.selectors import find_snapshot
+    from reports.snapshots import refresh_dashboards
 
     url = _url("dashboard:index")
     started = time.perf_counter()

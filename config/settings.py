@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "campaigns",
     "loyalty",
     "counter",
+    "reports",
     "automation",
     "demo",
 ]

@@ -22,7 +22,7 @@ urlpatterns = [
     path("points/", include("points.urls")),
     path("rewards/", include("rewards.urls")),
     path("campaigns/", include("campaigns.urls")),
-    path("dashboard/", include("members.dashboard_urls")),
+    path("dashboard/", include("reports.urls")),
     # Before admin.site.urls, so staff who open the admin get the 403 page.
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),

@@ -11,7 +11,7 @@ from tests.factories import (
     owner_user,
     staff_user,
 )
-from tests.members.dashboard_shop import at
+from tests.reports.dashboard_shop import at
 
 
 def test_owner_sees_the_charts_drawn_with_data(page, transactional_db):

@@ -4,9 +4,9 @@ import pytest
 
 from config.clock import shop_today
 from config.errors import LoyaltyError
-from members.dashboard_selectors import lifecycle_counts
-from members.dashboard_services import update_lifecycle_rules
 from members.models import LifecycleRules
+from reports.member_figures import lifecycle_counts
+from reports.services import update_lifecycle_rules
 from tests.factories import MemberFactory
 
 URL = "/dashboard/lifecycle/"

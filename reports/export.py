@@ -1,5 +1,5 @@
 """Each dashboard figure as CSV rows: the figures the page shows (`found`,
-from dashboard_selectors.dashboard_figures), raw numbers.
+from reports.selectors.dashboard_figures), raw numbers.
 
 Ratios are fractions (0.25 is 25 %) with four decimals; an empty cell is a
 figure with nothing to divide by (a dash on the page).

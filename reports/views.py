@@ -11,16 +11,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.errors import LoyaltyError
 from config.roles import owner_required
-from members import dashboard_charts as charts
-from members import dashboard_selectors as figures
-from members.dashboard_export import EXPORTS
-from members.dashboard_forms import DashboardFilterForm, LifecycleRulesForm
-from members.dashboard_services import (
-    dashboard_snapshot,
-    refresh_dashboard,
-    update_lifecycle_rules,
-)
 from members.models import LifecycleRules
+from reports import charts
+from reports import selectors as figures
+from reports.export import EXPORTS
+from reports.forms import DashboardFilterForm, LifecycleRulesForm
+from reports.services import dashboard_snapshot, update_lifecycle_rules
+from reports.snapshots import refresh_dashboard
 
 
 def _charts(*, distribution, performance, flow, lifecycle, movements, campaigns):
@@ -82,7 +79,7 @@ def _filters(request):
 def dashboard_view(request):
     form, period, tier = _filters(request)
     if period is None:
-        return render(request, "members/dashboard/index.html", {"form": form}, status=400)
+        return render(request, "reports/index.html", {"form": form}, status=400)
     snapshot = dashboard_snapshot(period=period, tier=tier)
     found = figures.snapshot_figures(snapshot)
     context = {
@@ -94,9 +91,9 @@ def dashboard_view(request):
     }
     if found is None:  # a worker is computing the first figures for this range
         context["computing"] = True
-        return render(request, "members/dashboard/index.html", context)
+        return render(request, "reports/index.html", context)
     context.update(found, charts=_charts(**found))
-    return render(request, "members/dashboard/index.html", context)
+    return render(request, "reports/index.html", context)
 
 
 @owner_required
@@ -176,4 +173,4 @@ def lifecycle_rules_view(request):
             messages.success(request, _("Lifecycle stages saved."))
             return redirect("dashboard:index")
     status = 400 if request.method == "POST" else 200
-    return render(request, "members/dashboard/lifecycle_rules.html", {"form": form}, status=status)
+    return render(request, "reports/lifecycle_rules.html", {"form": form}, status=status)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import dashboard_views as views
+from reports import views
 
 app_name = "dashboard"
 urlpatterns = [

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from config.clock import shop_day_start
-from members.dashboard_selectors import Period
+from reports.periods import Period
 from tests.factories import LedgerEntryFactory, MemberFactory, PurchaseFactory
 
 PERIOD = Period(date(2026, 1, 1), date(2026, 3, 31))

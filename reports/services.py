@@ -1,20 +1,20 @@
 """The dashboard's writes: the owner's lifecycle settings, and the
-snapshots of its figures (computed by a worker, read by the page)."""
+snapshots of its figures (computed by a worker, read by the page; the
+computing itself is in snapshots, which the worker's task calls)."""
 
-import pickle
-import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.clock import shop_date
 from config.errors import LoyaltyError
-from members import dashboard_selectors as figures
 from members.models import DashboardSnapshot, LifecycleRules
+from reports import selectors as figures
+from reports.snapshots import refresh_dashboard, snapshot_key
+from reports.tasks import refresh_dashboard_snapshot
 
 # A refresh queued longer ago than this is assumed lost (a worker restarted)
 # and may be queued again.
@@ -62,49 +62,11 @@ def update_lifecycle_rules(*, new_days, active_days, churned_days, by=None) -> L
     return rules
 
 
-def _key(period, tier):
-    return {
-        "period_start": period.start,
-        "period_end": period.end,
-        "tier_key": tier.pk if tier else 0,
-    }
-
-
-@transaction.atomic
-def refresh_dashboard(*, period, tier=None, shared=None) -> DashboardSnapshot:
-    """Compute the dashboard's figures for a range and tier filter and store
-    them as the snapshot the page shows (seconds at a million members).
-    `shared`: see dashboard_figures (several tier filters of one range)."""
-    started, began = timezone.now(), time.monotonic()
-    if connection.vendor == "postgresql":
-        # A range groups a million members' sales: with the default 4 MB the
-        # aggregates spill to disk (15 s at 1M members, 8 s with this). JIT
-        # compiling these one-off queries costs more than it saves.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '128MB'")
-            cursor.execute("SET LOCAL jit = off")
-    found = figures.dashboard_figures(period=period, tier=tier, shared=shared)
-    snapshot, _created = DashboardSnapshot.objects.update_or_create(
-        **_key(period, tier),
-        defaults={
-            "figures": pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL),
-            "layout": figures.FIGURES_LAYOUT,
-            "computed_at": started,
-            "shop_day": shop_date(started),
-            "compute_seconds": round(time.monotonic() - began, 3),
-            "refresh_queued_at": None,
-        },
-    )
-    return snapshot
-
-
 def _queue_refresh(period, tier) -> bool:
     """Queue a worker's refresh unless one is already on its way."""
-    from members.tasks import refresh_dashboard_snapshot
-
     now = timezone.now()
     with transaction.atomic():
-        snapshot, _created = DashboardSnapshot.objects.get_or_create(**_key(period, tier))
+        snapshot, _created = DashboardSnapshot.objects.get_or_create(**snapshot_key(period, tier))
         claimed = (
             DashboardSnapshot.objects.filter(pk=snapshot.pk)
             .filter(
@@ -154,47 +116,3 @@ def _note_view(snapshot):
     if snapshot.viewed_at is None or now - snapshot.viewed_at > timedelta(hours=1):
         DashboardSnapshot.objects.filter(pk=snapshot.pk).update(viewed_at=now)
         snapshot.viewed_at = now
-
-
-KEEP_VIEWED = timedelta(days=7)
-FORGET_AFTER = timedelta(days=30)
-
-
-def refresh_dashboards(*, day) -> dict:
-    """The nightly refresh: the default range (last 12 months) for all tiers
-    and each active tier, and every other range an owner looked at in the
-    last week, so the day's first look is served at once. Snapshots nobody
-    looked at for a month are deleted. Each refresh is its own transaction."""
-    from tiers.models import Tier
-
-    now = timezone.now()
-    period = figures.Period.default(today=day)
-    wanted = {(period.start, period.end, 0)}
-    wanted |= {
-        (period.start, period.end, pk)
-        for pk in Tier.objects.filter(is_active=True).values_list("pk", flat=True)
-    }
-    wanted |= set(
-        DashboardSnapshot.objects.filter(viewed_at__gte=now - KEEP_VIEWED).values_list(
-            "period_start", "period_end", "tier_key"
-        )
-    )
-    tiers = Tier.objects.in_bulk({key for _start, _end, key in wanted if key})
-    refreshed, seconds, shared = 0, 0.0, {}
-    for start, end, key in sorted(wanted):
-        if key and key not in tiers:
-            continue  # a snapshot of a tier since deleted
-        snapshot = refresh_dashboard(
-            period=figures.Period(start, end),
-            tier=tiers.get(key),
-            # What all tier filters of one range share is read once.
-            shared=shared.setdefault((start, end), {}),
-        )
-        refreshed += 1
-        seconds += snapshot.compute_seconds
-    forgotten, _rows = (
-        DashboardSnapshot.objects.exclude(viewed_at__gte=now - FORGET_AFTER)
-        .exclude(period_start=period.start, period_end=period.end)
-        .delete()
-    )
-    return {"snapshots": refreshed, "seconds": round(seconds, 1), "forgotten": forgotten}

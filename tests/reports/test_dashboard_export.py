@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tests.members.dashboard_shop import build_shop
+from tests.reports.dashboard_shop import build_shop
 
 PERIOD_QUERY = {"start": "2026-01-01", "end": "2026-03-31"}
 

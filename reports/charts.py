@@ -1,9 +1,8 @@
 """Geometry for the dashboard's server-drawn SVG charts.
 
 Charts are drawn on the server so they need no JavaScript, work offline and
-print. These functions only place shapes; the templates under
-members/dashboard/charts/ draw them, and every chart has its figures in a
-table beside it.
+print. These functions only place shapes; the templates under reports/charts/
+draw them, and every chart has its figures in a table beside it.
 """
 
 from decimal import Decimal

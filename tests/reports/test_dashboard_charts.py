@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from members.dashboard_charts import bar_chart, line_chart, nice_ceiling
+from reports.charts import bar_chart, line_chart, nice_ceiling
 
 
 def test_nice_ceiling_rounds_up_to_one_two_or_five():

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import MemberFactory
-from tests.members.dashboard_shop import PERIOD, build_shop
+from tests.reports.dashboard_shop import PERIOD, build_shop
 
 URL = "/dashboard/"
 PERIOD_QUERY = {"start": "2026-01-01", "end": "2026-03-31"}

@@ -5,8 +5,8 @@ from datetime import timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from members.dashboard_selectors import Period
-from members.dashboard_services import MAX_DAYS
+from reports.periods import Period
+from reports.services import MAX_DAYS
 from tiers.models import Tier
 
 MAX_PERIOD_DAYS = 5 * 366

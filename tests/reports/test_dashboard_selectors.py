@@ -3,18 +3,14 @@ from decimal import Decimal
 
 import pytest
 
-from members.dashboard_selectors import (
-    Period,
-    campaign_figures,
-    lifecycle_counts,
-    points_flow,
-    tier_distribution,
-    tier_movements,
-    tier_performance,
-)
 from points.models import ProgrammeRules
+from reports.campaign_figures import campaign_figures
+from reports.member_figures import lifecycle_counts
+from reports.periods import Period
+from reports.points_figures import points_flow
+from reports.tier_figures import tier_distribution, tier_movements, tier_performance
 from tests.factories import MemberFactory, TierFactory
-from tests.members.dashboard_shop import PERIOD, build_shop
+from tests.reports.dashboard_shop import PERIOD, build_shop
 
 EMPTY = Period(date(2020, 1, 1), date(2020, 3, 31))
 
@@ -220,7 +216,7 @@ def test_lifecycle_counts_and_their_links(shop, tiers):
 def test_tier_movements_per_month_by_rank(shop, tiers):
     """Jan: A up to Silver, C up to Gold by hand; Feb: D down to Silver in
     review; joining and grace rows are not moves; April is after the period."""
-    from tests.members.dashboard_shop import at
+    from tests.reports.dashboard_shop import at
     from tiers.models import TierChange
 
     member, silver, gold = tiers["member"], tiers["silver"], tiers["gold"]

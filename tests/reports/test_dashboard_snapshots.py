@@ -10,16 +10,16 @@ from django.test import override_settings
 from django.utils import timezone
 
 from automation.jobs import run_job
-from members import dashboard_selectors as figures
-from members.dashboard_services import (
-    dashboard_snapshot,
-    refresh_dashboard,
-    refresh_dashboards,
-    update_lifecycle_rules,
-)
 from members.models import DashboardSnapshot, JobRun
+from reports import selectors as figures
+from reports.member_figures import lifecycle_counts, member_counts
+from reports.periods import Period
+from reports.services import dashboard_snapshot, update_lifecycle_rules
+from reports.snapshots import refresh_dashboard, refresh_dashboards
+from reports.tasks import refresh_dashboard_snapshot
+from reports.tier_figures import tier_distribution, tier_performance
 from tests.factories import MemberFactory
-from tests.members.dashboard_shop import PERIOD, build_shop
+from tests.reports.dashboard_shop import PERIOD, build_shop
 
 URL = "/dashboard/"
 PERIOD_QUERY = {"start": "2026-01-01", "end": "2026-03-31"}
@@ -34,7 +34,7 @@ def shop(tiers):
 @pytest.fixture
 def queued():
     """The worker's task, replaced so the tests see what would be queued."""
-    with mock.patch("members.tasks.refresh_dashboard_snapshot.delay") as delay:
+    with mock.patch("reports.tasks.refresh_dashboard_snapshot.delay") as delay:
         yield delay
 
 
@@ -47,22 +47,22 @@ def _members_on_page(response):
 
 
 def test_one_member_pass_gives_the_same_figures_as_each_selector_alone(shop, tiers):
-    counts = figures.member_counts(period=PERIOD)
-    alone = figures.tier_distribution()
-    shared = figures.tier_distribution(counts)
+    counts = member_counts(period=PERIOD)
+    alone = tier_distribution()
+    shared = tier_distribution(counts)
     assert [(row.tier, row.members) for row in shared.rows] == [
         (row.tier, row.members) for row in alone.rows
     ]
     assert shared.total == alone.total
     for tier in (None, *tiers.values()):
-        alone = figures.tier_performance(period=PERIOD, tier=tier)
-        shared = figures.tier_performance(period=PERIOD, tier=tier, counts=counts)
+        alone = tier_performance(period=PERIOD, tier=tier)
+        shared = tier_performance(period=PERIOD, tier=tier, counts=counts)
         for one, other in zip(alone, shared, strict=True):
             assert vars(one.now) == vars(other.now)
             assert vars(one.before) == vars(other.before)
         assert _same(
-            figures.lifecycle_counts(tier=tier),
-            figures.lifecycle_counts(tier=tier, counts=counts),
+            lifecycle_counts(tier=tier),
+            lifecycle_counts(tier=tier, counts=counts),
         )
 
 
@@ -186,8 +186,6 @@ def test_with_a_broker_a_range_never_computed_says_so_and_queues_it(owner_client
 
 
 def test_the_worker_task_stores_the_figures(shop, tiers):
-    from members.tasks import refresh_dashboard_snapshot
-
     refresh_dashboard_snapshot("2026-01-01", "2026-03-31", tiers["silver"].pk)
     snapshot = DashboardSnapshot.objects.get(tier_key=tiers["silver"].pk)
     assert figures.snapshot_figures(snapshot)["performance"][0].now.revenue == 500
@@ -204,12 +202,12 @@ def test_changed_lifecycle_rules_make_every_snapshot_stale(shop, owner):
 
 def test_the_nightly_job_computes_the_default_range_for_every_tier(shop, tiers):
     today = timezone.localdate()
-    default = figures.Period.default(today=today)
+    default = Period.default(today=today)
     viewed = refresh_dashboard(period=PERIOD)  # a range an owner looked at yesterday
     DashboardSnapshot.objects.filter(pk=viewed.pk).update(
         viewed_at=timezone.now() - timedelta(days=1)
     )
-    forgotten = refresh_dashboard(period=figures.Period(date(2024, 1, 1), date(2024, 12, 31)))
+    forgotten = refresh_dashboard(period=Period(date(2024, 1, 1), date(2024, 12, 31)))
     DashboardSnapshot.objects.filter(pk=forgotten.pk).update(
         viewed_at=timezone.now() - timedelta(days=40)
     )

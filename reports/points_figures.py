@@ -1,0 +1,146 @@
+"""The dashboard's points figures: issued, redeemed and expired per month,
+what is outstanding, and what it is worth as cash off bills."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Case, Q, Sum, Value, When
+from django.db.models.functions import TruncMonth
+
+from config.clock import shop_date
+from members.models import Member
+from points.ledger import points_value
+from points.models import LedgerEntry, ProgrammeRules
+from reports.periods import Period, point_change, ratio, relative_change
+
+EARN_KINDS = [
+    LedgerEntry.Kind.PURCHASE_EARN,
+    LedgerEntry.Kind.BEHAVIOUR_EARN,
+    LedgerEntry.Kind.CAMPAIGN_BONUS,
+    LedgerEntry.Kind.TIER_BONUS,
+    LedgerEntry.Kind.OPENING_BALANCE,
+]
+# A cancelled reward gives its points back: it counts against redemptions.
+REDEEM_KINDS = [
+    LedgerEntry.Kind.REDEEM_CASH,
+    LedgerEntry.Kind.REWARD_REDEEM,
+    LedgerEntry.Kind.REWARD_CANCEL,
+]
+EXPIRY_KINDS = [LedgerEntry.Kind.EXPIRY]
+
+
+@dataclass
+class PointsMonth:
+    month: date
+    issued: int = 0
+    redeemed: int = 0
+    expired: int = 0
+    other: int = 0  # refunds, adjustments, merges (signed)
+    outstanding: int = 0  # at the month's end (or the period's end)
+
+    @property
+    def net(self) -> int:
+        return self.issued - self.redeemed - self.expired + self.other
+
+
+@dataclass
+class PointsTotals:
+    issued: int = 0
+    redeemed: int = 0
+    expired: int = 0
+    other: int = 0
+
+    @property
+    def redemption_rate(self):
+        return ratio(self.redeemed, self.issued)
+
+    def add(self, row):
+        self.issued += row["issued"] or 0
+        self.redeemed += -(row["redeemed"] or 0)
+        self.expired += -(row["expired"] or 0)
+        self.other += row["other"] or 0
+
+
+@dataclass
+class PointsFlow:
+    months: list  # PointsMonth, oldest first
+    now: PointsTotals
+    before: PointsTotals
+    outstanding: int  # at the period's end
+    liability: Decimal  # the outstanding points as cash off bills
+    rules: ProgrammeRules = field(repr=False, default=None)
+
+    @property
+    def issued_change(self):
+        return relative_change(self.now.issued, self.before.issued)
+
+    @property
+    def redeemed_change(self):
+        return relative_change(self.now.redeemed, self.before.redeemed)
+
+    @property
+    def expired_change(self):
+        return relative_change(self.now.expired, self.before.expired)
+
+    @property
+    def redemption_rate_change(self):
+        return point_change(self.now.redemption_rate, self.before.redemption_rate)
+
+
+def points_flow(*, period: Period, tier=None) -> PointsFlow:
+    """Points issued, redeemed and expired per month, what was outstanding at
+    each month's end, and the outstanding points as a money liability.
+
+    One pass over the ledger from the previous period's start to now; the
+    balance now is the sum of the members' cached balances (equal to the
+    ledger's sum, see check_ledger), and earlier balances are worked back
+    from it. With a tier filter: the members in that tier today.
+    """
+    before = period.previous
+    entries = LedgerEntry.objects.filter(created_at__gte=before.starts_at)
+    balances = Member.objects.all()
+    if tier:
+        entries = entries.filter(member__tier=tier)
+        balances = balances.filter(tier=tier)
+    rows = (
+        entries.order_by()
+        .annotate(
+            month=TruncMonth("created_at"),
+            side=Case(
+                When(created_at__lt=period.starts_at, then=Value("before")),
+                When(created_at__gte=period.ends_before, then=Value("after")),
+                default=Value("now"),
+            ),
+        )
+        .values("month", "side")
+        .annotate(
+            issued=Sum("points", filter=Q(kind__in=EARN_KINDS)),
+            redeemed=Sum("points", filter=Q(kind__in=REDEEM_KINDS)),
+            expired=Sum("points", filter=Q(kind__in=EXPIRY_KINDS)),
+            other=Sum("points", filter=~Q(kind__in=EARN_KINDS + REDEEM_KINDS + EXPIRY_KINDS)),
+            net=Sum("points"),
+        )
+    )
+    months = {month: PointsMonth(month) for month in period.months()}
+    now, earlier, after = PointsTotals(), PointsTotals(), 0
+    for row in rows:
+        if row["side"] == "after":
+            after += row["net"]
+            continue
+        (now if row["side"] == "now" else earlier).add(row)
+        if row["side"] == "now":
+            month = months[shop_date(row["month"]).replace(day=1)]
+            month.issued += row["issued"] or 0
+            month.redeemed -= row["redeemed"] or 0
+            month.expired -= row["expired"] or 0
+            month.other += row["other"] or 0
+    balance_now = balances.aggregate(total=Sum("points_balance"))["total"] or 0
+    outstanding = balance_now - after
+    running = outstanding
+    for month in reversed(months.values()):
+        month.outstanding = running
+        running -= month.net
+    rules = ProgrammeRules.current()
+    liability = points_value(rules=rules, points=outstanding)
+    return PointsFlow(list(months.values()), now, earlier, outstanding, liability, rules)

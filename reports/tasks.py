@@ -1,0 +1,19 @@
+"""Celery tasks of the dashboard: thin wrappers around its snapshots."""
+
+from datetime import date
+
+from celery import shared_task
+
+from reports.periods import Period
+from reports.snapshots import refresh_dashboard
+from tiers.models import Tier
+
+
+# The name it was queued under when it lived in members/tasks.py.
+@shared_task(name="members.tasks.refresh_dashboard_snapshot", ignore_result=True)
+def refresh_dashboard_snapshot(start, end, tier_id=None):
+    """Thin wrapper: the dashboard queues this when its figures are stale."""
+    tier = Tier.objects.filter(pk=tier_id).first() if tier_id else None
+    if tier_id and tier is None:
+        return  # the tier was deleted since
+    refresh_dashboard(period=Period(date.fromisoformat(start), date.fromisoformat(end)), tier=tier)
