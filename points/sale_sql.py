@@ -35,11 +35,17 @@ def draws_sale_ids() -> bool:
 
 def lock_member_for_sale(member_id, *, key):
     """Lock the member row; return (member, the id of the sale already under
-    `key` or None, the rules version, the new sale's id or None)."""
-    rows = _fetch(_member_lock(), [key, member_id])
-    if not rows:
+    `key` or None, the rules version, the new sale's id or None).
+
+    A referred member's first sale also locks the referrer (who may earn
+    the referral reward and move up a tier in the same transaction): both
+    rows in primary-key order, in this one statement, as config.locks
+    requires, so a referrer buying at the same moment cannot deadlock it."""
+    rows = _fetch(_member_lock(), [key, member_id, member_id, member_id])
+    mine = [row for row in rows if row[0] == member_id]
+    if not mine:
         raise Member.DoesNotExist(f"no member {member_id}")
-    *values, replay_id, version, sale_id = rows[0]
+    *values, replay_id, version, sale_id = mine[0]
     member = Member.from_db(DEFAULT_DB_ALIAS, _attnames(Member), values)
     return member, replay_id, version, sale_id
 
@@ -67,14 +73,22 @@ def _fetch(statement, params):
 def _member_lock():
     name = _db().ops.quote_name
     purchases = Purchase._meta.db_table
+    members = name(Member._meta.db_table)
     new_id = "NULL"
     if draws_sale_ids():
-        new_id = f"nextval(pg_get_serial_sequence('{purchases}', 'id'))"
+        # Drawn for the buyer's row only (CASE evaluates the branch it takes).
+        new_id = (
+            f"CASE WHEN m.id = %s THEN nextval(pg_get_serial_sequence('{purchases}', 'id')) END"
+        )
+    else:
+        new_id = "CASE WHEN m.id = %s THEN NULL END"
     sql = (
         f"SELECT {_columns(Member, 'm')}, "
         f"(SELECT p.id FROM {name(purchases)} p WHERE p.idempotency_key = %s), "
         f"{version_subquery_sql()}, {new_id} "
-        f"FROM {name(Member._meta.db_table)} m WHERE m.id = %s{_for_update()}"
+        f"FROM {members} m WHERE m.id = %s OR m.id = ("
+        f"SELECT r.referred_by_id FROM {members} r WHERE r.id = %s AND r.purchase_count = 0"
+        f") ORDER BY m.id{_for_update()}"
     )
     return (sql, *_converters(Member))
 

@@ -20,7 +20,7 @@ from loyalty.sale import record_purchase
 from members.models import Member
 from points import sale_sql
 from points.models import Purchase
-from tests.factories import MemberFactory, TierFactory, programme_rules
+from tests.factories import BehaviourRuleFactory, MemberFactory, TierFactory, programme_rules
 from tiers.models import Tier, TierChange
 from tiers.programme import deactivate_tier, save_thresholds
 
@@ -41,9 +41,9 @@ def ladder():
     }
 
 
-def _sale_pausing_after_its_lock(monkeypatch, member, amount):
-    """Start a sale in a thread that holds `member`'s lock for PAUSE seconds;
-    return (thread, outcome dict) once the lock is held."""
+def _widen_the_sales_window(monkeypatch):
+    """Every sale from now on pauses PAUSE seconds once it holds its member;
+    returns an Event set when the first one has its lock."""
     locked = threading.Event()
     lock_member_for_sale = sale_sql.lock_member_for_sale
 
@@ -54,13 +54,18 @@ def _sale_pausing_after_its_lock(monkeypatch, member, amount):
         return result
 
     monkeypatch.setattr(sale_sql, "lock_member_for_sale", widened)
+    return locked
+
+
+def _sale_pausing_after_its_lock(monkeypatch, member, amount, key="widened-sale"):
+    """Start a sale in a thread that holds `member`'s lock for PAUSE seconds;
+    return (thread, outcome dict) once the lock is held."""
+    locked = _widen_the_sales_window(monkeypatch)
     outcome = {}
 
     def sell():
         try:
-            outcome["sale"] = record_purchase(
-                member=member, amount=amount, idempotency_key="widened-sale"
-            )
+            outcome["sale"] = record_purchase(member=member, amount=amount, idempotency_key=key)
         except Exception as error:  # asserted on by the test
             outcome["sale"] = error
         finally:
@@ -141,3 +146,31 @@ def test_saving_thresholds_does_not_wait_for_a_sale(monkeypatch, ladder):
     sale_thread.join(30)
     assert sale_still_running
     assert saved and isinstance(sale["sale"], Purchase), sale["sale"]
+
+
+def test_first_sales_of_two_members_who_referred_each_other(monkeypatch, ladder):
+    """Each first sale locks its buyer and the referrer (who earns the
+    referral reward): in primary-key order, so the two cannot deadlock."""
+    BehaviourRuleFactory(code="referral", action="referral", points=50)
+    first, second = MemberFactory(tier=ladder["member"]), MemberFactory(tier=ladder["member"])
+    Member.objects.filter(pk=first.pk).update(referred_by=second)
+    Member.objects.filter(pk=second.pk).update(referred_by=first)
+    _widen_the_sales_window(monkeypatch)
+    threads = [
+        _in_thread(
+            lambda buyer=buyer: record_purchase(
+                member=buyer, amount=Decimal("100"), idempotency_key=f"first-{buyer.pk}"
+            )
+        )
+        for buyer in (second, first)
+    ]
+    for thread, _outcome in threads:
+        thread.join(30)
+
+    results = [outcome["result"] for _thread, outcome in threads]
+    assert all(isinstance(result, Purchase) for result in results), results
+    for member in (first, second):
+        member.refresh_from_db()
+        assert member.purchase_count == 1
+        assert member.points_balance == 100 + 50  # the sale's points and the referral's
+    call_command("check_ledger")
