@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from automation.messaging import queue_message, send_due_messages
+from config import locks
 from config.errors import LoyaltyError
 from members.models import (
     AutomationSettings,
@@ -328,7 +329,8 @@ def run_job(*, job, day):
     function, _label = JOBS[job]
     try:
         with transaction.atomic():
-            run, _created = JobRun.objects.select_for_update().get_or_create(
+            run, _created = locks.lock_or_create_job(
+                JobRun.objects,
                 job=job,
                 run_for=day,
                 defaults={"status": JobRun.Status.RUNNING, "started_at": timezone.now()},

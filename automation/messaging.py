@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from automation.channels import ChannelError, deliver
+from config import locks
 from members.models import MessageTemplate, OutboundMessage
 
 MAX_ATTEMPTS = 5
@@ -88,10 +89,8 @@ def send_due_messages(*, limit=500):
     )
     for message_id in due_ids:
         with transaction.atomic():
-            message = (
-                OutboundMessage.objects.select_for_update(skip_locked=True)
-                .filter(pk=message_id, status=OutboundMessage.Status.QUEUED)
-                .first()
+            message = locks.claim_job(
+                OutboundMessage.objects.filter(pk=message_id, status=OutboundMessage.Status.QUEUED)
             )
             if message is None:
                 continue

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignSettings
 from campaigns.selectors import is_frozen
+from config import locks
 from config.errors import LoyaltyError
 
 CAMPAIGN_FIELDS = (
@@ -205,7 +206,8 @@ def create_campaign(*, by=None, **fields) -> Campaign:
 @transaction.atomic(durable=True)
 def update_campaign(*, campaign, by=None, **fields) -> Campaign:
     """Change a campaign, unless it has ended and already applied to a sale."""
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    # FOR NO KEY UPDATE: sales whose bonus entries reference it go on.
+    campaign = locks.lock_settings(Campaign.objects, pk=campaign.pk)
     ensure_editable(campaign)
     current = {name: getattr(campaign, name) for name in CAMPAIGN_FIELDS if name != "tiers"}
     current["tiers"] = list(campaign.tiers.all())

@@ -78,10 +78,29 @@ def lock_settings_rows(queryset) -> list:
     return list(queryset.select_for_update(no_key=True).order_by("pk"))
 
 
+def lock_lots_of_members(queryset):
+    """Step 2 for many members at once (a batch that holds their rows):
+    by member, then in each member's spending order."""
+    return queryset.select_for_update(of=("self",)).order_by(
+        "member_id", F("expires_on").asc(nulls_last=True), "id"
+    )
+
+
 def lock_job(queryset, **lookup):
-    """A bookkeeping row of a job (an import, a nightly run, a follow-up) that
-    locks nothing else while held: no place in the member order."""
+    """A bookkeeping row of a job (an import, a nightly run, a follow-up, a
+    message) held while nothing of a member is: outside the member order."""
     return queryset.select_for_update().get(**lookup)
+
+
+def lock_or_create_job(queryset, *, defaults, **lookup):
+    """lock_job, creating the row when it is missing: (row, created)."""
+    return queryset.select_for_update().get_or_create(defaults=defaults, **lookup)
+
+
+def claim_job(queryset):
+    """The first row of `queryset` no other worker holds, locked, or None:
+    workers sharing a queue each take a different row (SKIP LOCKED)."""
+    return queryset.select_for_update(skip_locked=True).first()
 
 
 def for_update_clause(db) -> str:

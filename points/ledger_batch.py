@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.utils import timezone
 
+from config import locks
 from config.clock import shop_date
 from members.models import Member
 from points.ledger import Kind, expiry_reason, expiry_time
@@ -38,11 +39,13 @@ def expire_locked(member_ids, as_of) -> int:
 
 
 def _expire_locked_in_python(member_ids, as_of) -> int:
+    due = LedgerEntry.objects.filter(
+        member_id__in=member_ids, remaining__gt=0, expires_on__lt=as_of
+    )
     lots = list(
-        LedgerEntry.objects.select_for_update(of=("self",))
-        .filter(member_id__in=member_ids, remaining__gt=0, expires_on__lt=as_of)
-        .order_by("member_id", "expires_on", "id")
-        .values_list("pk", "member_id", "remaining", "created_at", "expires_on")
+        locks.lock_lots_of_members(due).values_list(
+            "pk", "member_id", "remaining", "created_at", "expires_on"
+        )
     )
     if not lots:
         return 0

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config import locks
 from config.errors import LoyaltyError
 from members.models import DashboardSnapshot, LifecycleRules
 from reports import selectors as figures
@@ -54,7 +55,7 @@ def update_lifecycle_rules(*, new_days, active_days, churned_days, by=None) -> L
             code="churn_before_active",
         )
     LifecycleRules.current()  # the row exists before we lock it
-    rules = LifecycleRules.objects.select_for_update().get(pk=1)
+    rules = locks.lock_settings(LifecycleRules.objects, pk=1)
     rules.new_days, rules.active_days, rules.churned_days = new_days, active_days, churned_days
     rules.save(update_fields=["new_days", "active_days", "churned_days"])
     # The stage counts of every snapshot were made with the old day counts.

@@ -17,6 +17,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config import locks
 from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
 from config.money import round_money
@@ -91,7 +92,8 @@ def save_reward(*, reward, by=None, stock_seen=None) -> Reward:
     if not reward.is_coupon:
         reward.coupon_value = reward.coupon_percent = reward.coupon_valid_days = None
     if reward.pk:
-        current = Reward.objects.select_for_update().get(pk=reward.pk)
+        # FOR NO KEY UPDATE: redemptions referencing the reward go on.
+        current = locks.lock_settings(Reward.objects, pk=reward.pk)
         if stock_seen is not None and reward.stock == stock_seen:
             # The owner left the stock alone: keep the live count, which
             # redemptions may have moved since the form was shown.
@@ -115,9 +117,7 @@ def save_reward(*, reward, by=None, stock_seen=None) -> Reward:
 
 
 def _lock_reward(reward) -> Reward:
-    return (
-        Reward.objects.select_for_update(of=("self",)).select_related("min_tier").get(pk=reward.pk)
-    )
+    return locks.lock_row(Reward.objects.select_related("min_tier"), pk=reward.pk)
 
 
 def taken_in_period(*, member, reward, today) -> int:
@@ -292,10 +292,8 @@ def issue_reward(
 
 
 def _lock_redemption(redemption) -> RewardRedemption:
-    return (
-        RewardRedemption.objects.select_for_update(of=("self",))
-        .select_related("reward", "member")
-        .get(pk=redemption.pk)
+    return locks.lock_row(
+        RewardRedemption.objects.select_related("reward", "member"), pk=redemption.pk
     )
 
 
@@ -333,7 +331,7 @@ def cancel_redemption(*, redemption, by=None, reason="") -> RewardRedemption:
             _("This reward was already handed over, so it cannot be cancelled."),
             code="fulfilled",
         )
-    coupons = list(redemption.coupons.select_for_update())
+    coupons = locks.lock_rows(redemption.coupons.all())
     if any(coupon.is_used for coupon in coupons):
         raise LoyaltyError(
             _("A coupon from this redemption was used on a sale, so it cannot be cancelled."),
@@ -461,9 +459,9 @@ def take_coupon(*, member, code, amount, at) -> CouponUse:
     compute its discount; nothing is written, and a refusal leaves the
     transaction usable. Finish with mark_coupon_used."""
     normalized = normalize_coupon_code(code)
-    coupon = (
-        Coupon.objects.select_for_update().filter(code=normalized).first() if normalized else None
-    )
+    coupon = None
+    if normalized:
+        coupon = next(iter(locks.lock_rows(Coupon.objects.filter(code=normalized))), None)
     refusal = _coupon_refusal(coupon, member=member, code=code, today=shop_date(at))
     if refusal:
         raise refusal
