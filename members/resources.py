@@ -14,8 +14,8 @@ from import_export import fields, resources, widgets
 
 from config.clock import shop_today
 from config.errors import LoyaltyError
-from members.importing import values
-from members.importing.columns import match_headers
+from members import values
+from members.columns import match_headers
 from members.models import Member
 from members.names import name_search_key
 from members.services import clean_member_fields, new_member_number

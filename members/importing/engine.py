@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.clock import shop_today
+from members.columns import column_label
 from members.importing import database
-from members.importing.columns import column_label
 from members.importing.reader import FileProblem, encoding_label, open_table
 from members.importing.results import MAX_ERRORS_KEPT, ImportOptions, ImportResult
 from members.importing.rows import RowCleaner, name_key, read_ahead

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.errors import LoyaltyError
-from members.importing.columns import REQUIRED, column_label, match_headers
+from members.columns import REQUIRED, column_label, match_headers
 
 ENCODING_CHOICES = [
     ("auto", gettext_lazy("Detect (UTF-8, else the shop's region)")),

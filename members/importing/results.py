@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from members.importing import values
-from members.importing.columns import COLUMNS, column_label
+from members import values
+from members.columns import COLUMNS, column_label
 
 # Rows listed in the preview; the counts cover them all.
 MAX_ERRORS_KEPT = 500

@@ -16,8 +16,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from config.errors import LoyaltyError
-from members.importing import values
-from members.importing.columns import COLUMNS
+from members import values
+from members.columns import COLUMNS
 from members.importing.results import MAX_ERRORS_KEPT
 from members.names import name_search_key
 from members.services import clean_member_fields

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.utils import translation
 
-from members.importing.columns import column_label
+from members.columns import column_label
 from members.importing.rows import read_ahead
 
 
