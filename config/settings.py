@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "points",
     "rewards",
     "campaigns",
+    "importing",
 ]
 
 MIDDLEWARE = [

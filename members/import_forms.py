@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from members.importing.reader import ENCODING_CHOICES
+from importing.reader import ENCODING_CHOICES
 
 
 class ImportChoicesForm(forms.Form):

@@ -10,10 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.errors import LoyaltyError
 from config.roles import owner_required
+from importing import services as imports
 from members import exporting, services
 from members.filters import MemberFilter
 from members.import_forms import ImportChoicesForm, ImportConfirmForm, ImportUploadForm, MergeForm
-from members.importing import services as imports
 from members.models import ImportJob, Member
 from members.selectors import member_list
 

@@ -1,6 +1,6 @@
 """django-import-export resource for members (the Django admin's import/export).
 
-It applies the same rules as the owner's import page (members.importing):
+It applies the same rules as the owner's import page (importing):
 the same header names in English and Chinese, the same cell repairs and
 clean_member_fields. It is the row-by-row path; the owner's page uses the
 batched engine for large files.

@@ -5,7 +5,6 @@ from datetime import date
 from celery import shared_task
 
 from config.clock import shop_today
-from members.importing import services as imports
 from members.jobs import run_job
 
 
@@ -21,16 +20,6 @@ def run_nightly_job(job, day=None):
     """Thin wrapper: the beat schedule and the jobs page's "run now" call this."""
     run = run_job(job=job, day=date.fromisoformat(day) if day else shop_today())
     return run.summary
-
-
-@shared_task(ignore_result=True)
-def preview_import(job_id):
-    imports.run_preview(job_id=job_id)
-
-
-@shared_task(ignore_result=True)
-def apply_import(job_id):
-    imports.run_apply(job_id=job_id)
 
 
 @shared_task(ignore_result=True)

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from members.importing import import_members_file
+from importing.files import import_members_file
 from members.models import Member
 from tests.factories import MemberFactory
 

@@ -3,7 +3,7 @@ and the decoded header must name the columns we need."""
 
 import pytest
 
-from members.importing import import_members_file
+from importing.files import import_members_file
 from members.models import Member
 
 HEADER = ["手機", "姓名", "生日"]

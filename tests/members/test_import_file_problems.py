@@ -1,6 +1,6 @@
 """A file that cannot be read says why, and nothing is written."""
 
-from members.importing import import_members_file
+from importing.files import import_members_file
 from members.models import Member
 
 

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from config.clock import shop_today
-from members.importing import import_members_file
+from importing.files import import_members_file
 from members.models import Member
 from members.services import is_valid_member_number
 from tests.factories import MemberFactory
@@ -212,7 +212,7 @@ def test_same_name_and_birthday_with_another_phone_is_offered_for_merging(write_
 
 
 def test_fresh_member_numbers_carry_the_luhn_check_digit():
-    from members.importing.engine import fresh_member_number
+    from importing.engine import fresh_member_number
     from members.services import luhn_check_digit
 
     for _ in range(20000):
@@ -222,7 +222,7 @@ def test_fresh_member_numbers_carry_the_luhn_check_digit():
 
 
 def test_a_fresh_number_already_taken_is_drawn_again(write_csv, tiers, monkeypatch):
-    from members.importing import engine
+    from importing import engine
 
     taken = MemberFactory(phone="+886912000000").member_number
     drawn = iter([taken, taken, *(engine.fresh_member_number() for _ in range(10))])
@@ -236,7 +236,7 @@ def test_a_fresh_number_already_taken_is_drawn_again(write_csv, tiers, monkeypat
 
 
 def test_progress_is_reported_batch_by_batch_up_to_the_last_row(write_csv, tiers, monkeypatch):
-    from members.importing import engine, postgres
+    from importing import engine, postgres
 
     monkeypatch.setattr(engine, "BATCH_SIZE", 2)
     monkeypatch.setattr(postgres, "CHUNK_BATCHES", 3)

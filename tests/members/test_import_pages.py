@@ -3,7 +3,7 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from members.importing import services as imports
+from importing import services as imports
 from members.models import ImportJob, Member
 from tests.members.conftest import csv_bytes
 

@@ -1,12 +1,13 @@
 """On PostgreSQL the import asks about chunk N+1 before it writes chunk N, on
-its connection's own thread (members.importing.postgres): the database works
+its connection's own thread (importing.postgres): the database works
 while Python prepares. What chunk N+1's questions cannot see of chunk N must
 still count, and a failure on that thread must stop the import whole."""
 
 import pytest
 from django.db import IntegrityError, connection
 
-from members.importing import engine, import_members_file, postgres
+from importing import engine, postgres
+from importing.files import import_members_file
 from members.models import Member
 from members.services import is_valid_member_number
 from points.models import LedgerEntry

@@ -1,5 +1,5 @@
 """On PostgreSQL the import writes chunks of batches with set-based statements
-(members.importing.postgres); everywhere else a batch at a time. Both must
+(importing.postgres); everywhere else a batch at a time. Both must
 do exactly the same to the same file: same figures, same errors in the same
 order, same near-duplicates, same members and opening balances."""
 
@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from members.importing import engine, import_members_file, postgres
+from importing import engine, postgres
+from importing.files import import_members_file
 from members.models import Member
 from members.services import is_valid_member_number
 from points.models import LedgerEntry

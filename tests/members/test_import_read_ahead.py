@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.utils import translation
 
+from importing.rows import read_ahead
 from members.columns import column_label
-from members.importing.rows import read_ahead
 
 
 def test_it_yields_everything_in_order():

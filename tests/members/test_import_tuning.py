@@ -1,11 +1,12 @@
 """While an import runs, Python collects garbage less often and hands the GIL
-round sooner (members.importing.tuning); afterwards both are as they were."""
+round sooner (importing.tuning); afterwards both are as they were."""
 
 import gc
 import sys
 import threading
 
-from members.importing import engine, import_members_file, tuning
+from importing import engine, tuning
+from importing.files import import_members_file
 
 ROWS = [["手機", "姓名"], ["0912345678", "陳美玲"], ["0912345679", "林小明"]]
 

@@ -5,8 +5,8 @@ from datetime import date, datetime
 import pytest
 
 from config.errors import LoyaltyError
+from importing.files import import_members_file
 from members import values
-from members.importing import import_members_file
 from members.models import Member
 
 

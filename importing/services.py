@@ -14,8 +14,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.errors import LoyaltyError
-from members.importing.engine import ImportOptions, run_import
-from members.importing.reader import ENCODINGS
+from importing import tasks
+from importing.engine import ImportOptions, run_import
+from importing.reader import ENCODINGS
 from members.models import ImportJob, private_storage
 
 ALLOWED_EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
@@ -36,8 +37,6 @@ def _check_encoding(encoding):
 
 
 def _start_task(task, job):
-    from members import tasks
-
     transaction.on_commit(lambda: getattr(tasks, task).delay(job.pk))
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from members.importing import import_members_file
-from members.importing.reader import ENCODING_ALIASES, ENCODINGS
+from importing.files import import_members_file
+from importing.reader import ENCODING_ALIASES, ENCODINGS
 
 
 class Command(BaseCommand):

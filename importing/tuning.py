@@ -7,7 +7,7 @@ first changes them, the last puts back what was there).
   rows, and a third of its Python time went to collections that found
   almost nothing (2.5 s of 8 s for 200,000 rows). Reference counting still
   frees everything as before; cycles wait a little longer.
-- The thread that feeds PostgreSQL (members.importing.postgres) needs the
+- The thread that feeds PostgreSQL (importing.postgres) needs the
   GIL back each time the socket lets it go on: after every result and every
   piece of COPY data. With the default switch interval (5 ms) the other
   threads kept it that long each time while the database waited; with

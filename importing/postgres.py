@@ -28,7 +28,7 @@ cannot see chunk N's rows: its fresh member numbers and its new members'
 names and birthdays are kept (one chunk of them) and checked here. Its
 phones need no check: a phone is in one chunk of the file only.
 
-Meanwhile the reading thread (members.importing.rows) cleans the chunks
+Meanwhile the reading thread (importing.rows) cleans the chunks
 after: Python's two threads share one core, PostgreSQL has the other.
 """
 
@@ -37,16 +37,17 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from config.database import server_binding_cursor
-from members.importing.database import (
+from importing.database import (
     COPY_ESCAPES,
     IMPORTED_MEMBER_COLUMNS,
     copy_statement,
+    insert_defaults,
     json_list,
     members_where_in_json,
 )
-from members.importing.engine import EXISTING_COLUMNS, fresh_member_number
-from members.importing.results import MAX_ERRORS_KEPT
-from members.importing.rows import name_key
+from importing.engine import EXISTING_COLUMNS, fresh_member_number
+from importing.results import MAX_ERRORS_KEPT
+from importing.rows import name_key
 from members.models import Member
 
 # 10 batches of 2,000 rows: big enough for the phone-ordered COPY to pay,
@@ -484,6 +485,4 @@ def _db_type(model, name):
 
 
 def _defaults(model):
-    from members.importing.database import insert_defaults
-
     return insert_defaults(model)

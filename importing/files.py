@@ -1,12 +1,12 @@
 """Member import: read a customer file, preview it, then apply it.
 
 `import_members_file(path, ...)` is the one call for scripts, the command
-and benchmarks; pages and tasks go through members.importing.services.
+and benchmarks; pages and tasks go through importing.services.
 """
 
 from pathlib import Path
 
-from members.importing.engine import ImportOptions, ImportResult, run_import
+from importing.engine import ImportOptions, ImportResult, run_import
 
 
 def import_members_file(
@@ -36,6 +36,3 @@ def import_members_file(
             progress=progress,
             name=Path(path).name,
         )
-
-
-__all__ = ["ImportOptions", "ImportResult", "import_members_file", "run_import"]

@@ -16,9 +16,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from config.errors import LoyaltyError
+from importing.results import MAX_ERRORS_KEPT
 from members import values
 from members.columns import COLUMNS
-from members.importing.results import MAX_ERRORS_KEPT
 from members.names import name_search_key
 from members.services import clean_member_fields
 

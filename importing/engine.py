@@ -3,9 +3,9 @@ against the file and the database in batches, and (when applying) written
 with bulk inserts and updates. The same code makes the preview, so the
 preview's figures are the import's figures.
 
-Reading and cleaning (members.importing.rows) runs in a thread of its own
+Reading and cleaning (importing.rows) runs in a thread of its own
 while this module talks to the database: on PostgreSQL in chunks of batches
-with set-based statements (members.importing.postgres), elsewhere a batch at
+with set-based statements (importing.postgres), elsewhere a batch at
 a time. Memory stays flat: rows stream from the file and only a few batches
 are held, plus one small integer per phone seen (to find duplicates inside
 the file).
@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.clock import shop_today
+from importing import database
+from importing.reader import FileProblem, encoding_label, open_table
+from importing.results import MAX_ERRORS_KEPT, ImportOptions, ImportResult
+from importing.rows import RowCleaner, name_key, read_ahead
+from importing.tuning import tuned_for_import
 from members.columns import column_label
-from members.importing import database
-from members.importing.reader import FileProblem, encoding_label, open_table
-from members.importing.results import MAX_ERRORS_KEPT, ImportOptions, ImportResult
-from members.importing.rows import RowCleaner, name_key, read_ahead
-from members.importing.tuning import tuned_for_import
 from members.models import Member
 from tiers.selectors import entry_tier
 
@@ -124,7 +124,7 @@ def run_import(
 
 def chunked() -> bool:
     """Whether this database takes the set-based path of
-    members.importing.postgres (the tests compare both paths on PostgreSQL)."""
+    importing.postgres (the tests compare both paths on PostgreSQL)."""
     return connection.vendor == "postgresql"
 
 
@@ -168,7 +168,7 @@ class _Job:
         batches = read_ahead(self._read, ahead=READ_AHEAD)
         try:
             if chunked():
-                from members.importing.postgres import run_in_chunks
+                from importing.postgres import run_in_chunks
 
                 run_in_chunks(self, batches)
             else:
