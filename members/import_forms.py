@@ -1,4 +1,4 @@
-"""Forms of the import, export and merge pages: input parsing only."""
+"""Forms of the import pages: input parsing only."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -36,24 +36,3 @@ class ImportConfirmForm(forms.Form):
     valid_rows_only = forms.BooleanField(
         label=_("Import only the valid rows and leave the wrong ones out"), required=False
     )
-
-
-class MergeForm(forms.Form):
-    other = forms.CharField(
-        label=_("Member to merge into this one"),
-        help_text=_("Member number or full phone of the duplicate record."),
-    )
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
-    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
-
-    def clean_other(self):
-        from members.selectors import single_member
-
-        text = self.cleaned_data["other"].strip()
-        member = single_member(text)
-        if member is None:
-            raise forms.ValidationError(
-                _("No single member matches “%(text)s”: enter their member number or full phone.")
-                % {"text": text}
-            )
-        return member
