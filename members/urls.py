@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import import_views, job_views, views
+from members import job_views, views
 
 app_name = "members"
 urlpatterns = [
@@ -10,11 +10,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.member_edit_view, name="edit"),
     path("<int:pk>/status/", views.member_status_view, name="status"),
     path("<int:pk>/merge/", views.merge_view, name="merge"),
-    path("import/", import_views.import_view, name="import"),
-    path("import/<int:pk>/", import_views.import_job_view, name="import_job"),
-    path("import/<int:pk>/progress/", import_views.import_progress_view, name="import_progress"),
-    path("import/<int:pk>/recheck/", import_views.import_recheck_view, name="import_recheck"),
-    path("import/<int:pk>/confirm/", import_views.import_confirm_view, name="import_confirm"),
     path("export.csv", views.export_view, {"file_format": "csv"}, name="export_csv"),
     path("export.xlsx", views.export_view, {"file_format": "xlsx"}, name="export_xlsx"),
     path("jobs/", job_views.jobs_view, name="jobs"),

@@ -14,17 +14,17 @@ def _upload(client, capture, rows=ROWS, file_encoding="utf-8", name="list.csv", 
     upload = SimpleUploadedFile(name, csv_bytes(rows, file_encoding))
     data = {"file": upload, "encoding": "auto", **choices}
     with capture(execute=True):
-        return client.post(reverse("members:import"), data)
+        return client.post(reverse("importing:upload"), data)
 
 
 def test_upload_page_works(owner_client):
-    response = owner_client.get(reverse("members:import"))
+    response = owner_client.get(reverse("importing:upload"))
     assert response.status_code == 200
     assert 'type="file"' in response.content.decode()
 
 
 def test_staff_cannot_import(staff_client):
-    assert staff_client.get(reverse("members:import")).status_code == 403
+    assert staff_client.get(reverse("importing:upload")).status_code == 403
 
 
 def test_upload_previews_and_writes_nothing(
@@ -33,7 +33,7 @@ def test_upload_previews_and_writes_nothing(
     response = _upload(owner_client, django_capture_on_commit_callbacks)
     job = ImportJob.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("members:import_job", args=[job.pk])
+    assert response["Location"] == reverse("importing:job", args=[job.pk])
     assert job.status == ImportJob.Status.PREVIEWED
     assert job.preview["created"] == 2
     assert not Member.objects.exists()
@@ -47,13 +47,13 @@ def test_confirm_imports(owner_client, tiers, django_capture_on_commit_callbacks
     _upload(owner_client, django_capture_on_commit_callbacks)
     job = ImportJob.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(reverse("members:import_confirm", args=[job.pk]))
+        response = owner_client.post(reverse("importing:confirm", args=[job.pk]))
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
     assert job.result["created"] == 2 and job.result["applied"]
     assert Member.objects.count() == 2
-    page = owner_client.get(reverse("members:import_job", args=[job.pk])).content.decode()
+    page = owner_client.get(reverse("importing:job", args=[job.pk])).content.decode()
     assert "2 new members" in page
 
 
@@ -62,26 +62,24 @@ def test_confirm_with_wrong_rows_needs_the_valid_rows_choice(
 ):
     _upload(owner_client, django_capture_on_commit_callbacks, rows=[*ROWS, ["123", "Bad"]])
     job = ImportJob.objects.get()
-    response = owner_client.post(reverse("members:import_confirm", args=[job.pk]))
+    response = owner_client.post(reverse("importing:confirm", args=[job.pk]))
     assert response.status_code == 400
     assert "only the valid rows" in response.content.decode()
     assert not Member.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        owner_client.post(
-            reverse("members:import_confirm", args=[job.pk]), {"valid_rows_only": "on"}
-        )
+        owner_client.post(reverse("importing:confirm", args=[job.pk]), {"valid_rows_only": "on"})
     assert Member.objects.count() == 2
 
 
 def test_confirm_requires_post(owner_client, tiers, django_capture_on_commit_callbacks):
     _upload(owner_client, django_capture_on_commit_callbacks)
     job = ImportJob.objects.get()
-    assert owner_client.get(reverse("members:import_confirm", args=[job.pk])).status_code == 405
+    assert owner_client.get(reverse("importing:confirm", args=[job.pk])).status_code == 405
 
 
 def test_staff_cannot_confirm(staff_client, tiers, owner):
     job = ImportJob.objects.create(original_name="x.csv", status=ImportJob.Status.PREVIEWED)
-    response = staff_client.post(reverse("members:import_confirm", args=[job.pk]))
+    response = staff_client.post(reverse("importing:confirm", args=[job.pk]))
     assert response.status_code == 403
 
 
@@ -94,7 +92,7 @@ def test_owner_switches_encoding_in_the_preview(
     job = ImportJob.objects.get()
     assert job.preview["encoding"] != "gb18030"
     with django_capture_on_commit_callbacks(execute=True):
-        owner_client.post(reverse("members:import_recheck", args=[job.pk]), {"encoding": "gb18030"})
+        owner_client.post(reverse("importing:recheck", args=[job.pk]), {"encoding": "gb18030"})
     job.refresh_from_db()
     assert job.preview["encoding"] == "gb18030"
     assert job.preview["sample"][0][1] == "陈美玲"
@@ -102,7 +100,7 @@ def test_owner_switches_encoding_in_the_preview(
 
 def test_upload_of_another_file_type_is_refused(owner_client, tiers):
     upload = SimpleUploadedFile("list.pdf", b"%PDF")
-    response = owner_client.post(reverse("members:import"), {"file": upload, "encoding": "auto"})
+    response = owner_client.post(reverse("importing:upload"), {"file": upload, "encoding": "auto"})
     assert response.status_code == 400
     assert "CSV or Excel" in response.content.decode()
 
@@ -112,7 +110,7 @@ def test_missing_column_is_shown_and_cannot_be_confirmed(
 ):
     _upload(owner_client, django_capture_on_commit_callbacks, rows=[["姓名"], ["陳"]])
     job = ImportJob.objects.get()
-    page = owner_client.get(reverse("members:import_job", args=[job.pk])).content.decode()
+    page = owner_client.get(reverse("importing:job", args=[job.pk])).content.decode()
     assert "no column for: Phone" in page
     assert "Confirm and import" not in page
 
@@ -122,20 +120,20 @@ def test_progress_bar_while_running_and_refresh_when_done(owner_client, tiers, o
         original_name="big.csv", status=ImportJob.Status.IMPORTING, created_by=owner
     )
     imports._progress_writer(job)(4000, 10000, 3)
-    response = owner_client.get(reverse("members:import_progress", args=[job.pk]))
+    response = owner_client.get(reverse("importing:progress", args=[job.pk]))
     body = response.content.decode()
     assert response.status_code == 200
     assert 'value="40"' in body and "4000 of about 10000 rows" in body
     assert "3 rows with errors so far" in body
     job.status = ImportJob.Status.DONE
     job.save()
-    response = owner_client.get(reverse("members:import_progress", args=[job.pk]))
+    response = owner_client.get(reverse("importing:progress", args=[job.pk]))
     assert response.status_code == 204 and response["HX-Refresh"] == "true"
 
 
 def test_progress_is_owner_only(staff_client, db):
     job = ImportJob.objects.create(original_name="big.csv", status=ImportJob.Status.IMPORTING)
-    assert staff_client.get(reverse("members:import_progress", args=[job.pk])).status_code == 403
+    assert staff_client.get(reverse("importing:progress", args=[job.pk])).status_code == 403
 
 
 def test_preview_offers_near_duplicates(owner_client, tiers, django_capture_on_commit_callbacks):
@@ -147,7 +145,7 @@ def test_preview_offers_near_duplicates(owner_client, tiers, django_capture_on_c
     rows = [["手機", "姓名", "生日"], ["0912345678", "陳美玲", "1990-01-02"]]
     _upload(owner_client, django_capture_on_commit_callbacks, rows=rows)
     job = ImportJob.objects.get()
-    page = owner_client.get(reverse("members:import_job", args=[job.pk])).content.decode()
+    page = owner_client.get(reverse("importing:job", args=[job.pk])).content.decode()
     assert "Possibly the same person" in page
 
 
@@ -172,10 +170,10 @@ def test_pages_speak_chinese(owner_client, tiers, django_capture_on_commit_callb
     _upload(owner_client, django_capture_on_commit_callbacks, rows=[*ROWS, ["123", "Bad"]])
     job = ImportJob.objects.get()
     page = owner_client.get(
-        reverse("members:import_job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="zh-hant"
+        reverse("importing:job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="zh-hant"
     ).content.decode()
     assert "確認並匯入" in page and "需修正的列" in page
     page = owner_client.get(
-        reverse("members:import"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+        reverse("importing:upload"), HTTP_ACCEPT_LANGUAGE="zh-hans"
     ).content.decode()
     assert "上传并预览" in page

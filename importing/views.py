@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.errors import LoyaltyError
 from config.roles import owner_required
 from importing import services as imports
-from members.import_forms import ImportChoicesForm, ImportConfirmForm, ImportUploadForm
+from importing.forms import ImportChoicesForm, ImportConfirmForm, ImportUploadForm
 from members.models import ImportJob
 
 RECENT_JOBS = 10
@@ -37,12 +37,10 @@ def import_view(request):
         except LoyaltyError as error:
             _add_error(form, error)
         else:
-            return redirect("members:import_job", pk=job.pk)
+            return redirect("importing:job", pk=job.pk)
     jobs = ImportJob.objects.select_related("created_by")[:RECENT_JOBS]
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "members/import/upload.html", {"form": form, "jobs": jobs}, status=status
-    )
+    return render(request, "importing/upload.html", {"form": form, "jobs": jobs}, status=status)
 
 
 def _job_context(job, **extra):
@@ -69,7 +67,7 @@ def _job_context(job, **extra):
 @require_GET
 def import_job_view(request, pk):
     job = get_object_or_404(ImportJob, pk=pk)
-    return render(request, "members/import/job.html", _job_context(job))
+    return render(request, "importing/job.html", _job_context(job))
 
 
 @owner_required
@@ -81,7 +79,7 @@ def import_progress_view(request, pk):
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response
-    return render(request, "members/import/_progress.html", _job_context(job))
+    return render(request, "importing/_progress.html", _job_context(job))
 
 
 @owner_required
@@ -94,9 +92,9 @@ def import_recheck_view(request, pk):
             imports.recheck_import(job=job, by=request.user, **form.cleaned_data)
         except LoyaltyError as error:
             messages.error(request, error.message)
-        return redirect("members:import_job", pk=job.pk)
+        return redirect("importing:job", pk=job.pk)
     context = _job_context(job, choices_form=form)
-    return render(request, "members/import/job.html", context, status=400)
+    return render(request, "importing/job.html", context, status=400)
 
 
 @owner_required
@@ -112,6 +110,6 @@ def import_confirm_view(request, pk):
         except LoyaltyError as error:
             _add_error(form, error)
         else:
-            return redirect("members:import_job", pk=job.pk)
+            return redirect("importing:job", pk=job.pk)
     context = _job_context(job, confirm_form=form)
-    return render(request, "members/import/job.html", context, status=400)
+    return render(request, "importing/job.html", context, status=400)
