@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from importing import services as imports
 from members.models import ImportJob, Member
-from tests.members.conftest import csv_bytes
+from tests.importing.conftest import csv_bytes
 
 ROWS = [["手機", "姓名"], ["0912345678", "陳美玲"], ["0912345679", "黃志豪"]]
 

@@ -4,9 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from config.errors import LoyaltyError
 from importing.files import import_members_file
-from members import values
 from members.models import Member
 
 
@@ -91,31 +89,11 @@ def test_minguo_years_when_the_owner_says_so(write_csv, tiers, typed):
     assert Member.objects.get().birthday == date(1990, 1, 2)
 
 
-def test_minguo_prefix_is_read_without_the_option():
-    assert values.parse_date("民國79年1月2日") == date(1990, 1, 2)
-
-
-def test_two_digit_year_without_minguo_says_what_to_tick():
-    with pytest.raises(LoyaltyError, match="Dates use Minguo years"):
-        values.parse_date("79/01/02")
-
-
-@pytest.mark.parametrize("typed", ["1990/13/01", "yesterday", "1990/2/30"])
-def test_impossible_dates_are_refused(typed):
-    with pytest.raises(LoyaltyError):
-        values.parse_date(typed)
-
-
 def test_future_birthday_is_refused_by_the_member_rules(write_csv, tiers):
     result = import_members_file(
         write_csv([["手機", "姓名", "生日"], ["0912345678", "陳", "2999-01-01"]])
     )
     assert "in the future" in result.errors[0]["message"]
-
-
-@pytest.mark.parametrize("typed, code", [("女", "f"), ("男", "m"), ("Female", "f"), ("", "")])
-def test_gender_words(typed, code):
-    assert values.parse_gender(typed) == code
 
 
 def test_errors_come_in_the_owners_language(write_csv, tiers):
