@@ -27,6 +27,8 @@ from importing.rows import RowCleaner, name_key, read_ahead
 from importing.tuning import tuned_for_import
 from members.columns import column_label
 from members.models import Member
+from points.models import LedgerEntry, ProgrammeRules
+from points.services import lot_expiry
 from tiers.selectors import entry_tier
 
 # Member numbers need to be unpredictable, not secret: a seeded generator is
@@ -357,8 +359,6 @@ class _Job:
         transaction, so no one else can hold them, and their cached balance
         was written equal to the lot (see _member_rows). The lot expires by
         the programme's policy (points.services.lot_expiry)."""
-        from points.models import LedgerEntry
-
         pks = dict(database.members_where_in(("phone", "pk"), "phone", [c.phone for c in creates]))
         database.insert_rows(
             LedgerEntry,
@@ -373,9 +373,6 @@ class _Job:
     def opening_balance_constants(self):
         """The columns every opening-balance lot of this import shares. The
         lot expires by the programme's policy (points.services.lot_expiry)."""
-        from points.models import LedgerEntry, ProgrammeRules
-        from points.services import lot_expiry
-
         if self.expires_on is _UNSET:
             rules = ProgrammeRules.current()
             self.expires_on = lot_expiry(rules=rules, earned_on=self.today)

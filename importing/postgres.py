@@ -49,6 +49,7 @@ from importing.engine import EXISTING_COLUMNS, fresh_member_number
 from importing.results import MAX_ERRORS_KEPT
 from importing.rows import name_key
 from members.models import Member
+from points.models import LedgerEntry
 
 # 10 batches of 2,000 rows: big enough for the phone-ordered COPY to pay,
 # small enough to hold three chunks in memory (written, classified, read).
@@ -317,8 +318,6 @@ class _Chunks:
         once. The members are written a moment before in this transaction,
         so no one else can hold them, and their cached balance was written
         equal to the lot."""
-        from points.models import LedgerEntry
-
         constants = {**_defaults(LedgerEntry), **self.lots_constants}
         computed = {
             "member_id": "lot.member_id",
