@@ -512,17 +512,17 @@ def _peak_memory_mb(reset) -> float:
 
 
 def member_import(ctx):
-    """members.importing.import_members_file applying a customer list of a
+    """importing.files.import_members_file applying a customer list of a
     million rows (50,000 quick). The last row is wrong, so the import writes
     every row before it and then rolls all of it back: the full cost, and the
     data set stays as it was."""
     name = "member import, 1M rows"
-    if not _has("members.importing", "import_members_file"):
-        return not_yet(name, "-", "members.importing.import_members_file")
+    if not _has("importing.files", "import_members_file"):
+        return not_yet(name, "-", "importing.files.import_members_file")
     import tempfile
     from pathlib import Path
 
-    from members.importing import import_members_file
+    from importing.files import import_members_file
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "customers.csv"

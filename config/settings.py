@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "loyalty",
     "counter",
     "reports",
+    "importing",
     "automation",
     "demo",
 ]

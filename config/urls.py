@@ -14,6 +14,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("members/import/", include("importing.urls")),
     # Before members.urls: the jobs and follow-up pages live under /members/ too.
     path("members/", include("automation.urls")),
     path("members/", include("members.urls")),

@@ -11,7 +11,7 @@ import tempfile
 
 from django.utils import translation
 
-from members.importing.columns import EXPORT_ORDER, column_label
+from members.columns import EXPORT_ORDER, column_label
 from members.models import Member
 from members.phones import display_phone
 

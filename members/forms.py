@@ -67,3 +67,24 @@ class MemberForm(forms.Form):
 
 class MemberStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Member.Status.choices)
+
+
+class MergeForm(forms.Form):
+    other = forms.CharField(
+        label=_("Member to merge into this one"),
+        help_text=_("Member number or full phone of the duplicate record."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_other(self):
+        from members.selectors import single_member
+
+        text = self.cleaned_data["other"].strip()
+        member = single_member(text)
+        if member is None:
+            raise forms.ValidationError(
+                _("No single member matches “%(text)s”: enter their member number or full phone.")
+                % {"text": text}
+            )
+        return member

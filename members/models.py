@@ -163,7 +163,7 @@ class ImportJob(models.Model):
     """One uploaded customer file: its preview, the owner's choices, the outcome.
 
     The figures of a running job live in a small progress file beside the
-    upload (see members.importing.services), because the import itself runs in
+    upload (see importing.services), because the import itself runs in
     one transaction that other requests cannot see into.
     """
 

@@ -1,6 +1,6 @@
 """django-import-export resource for members (the Django admin's import/export).
 
-It applies the same rules as the owner's import page (members.importing):
+It applies the same rules as the owner's import page (importing):
 the same header names in English and Chinese, the same cell repairs and
 clean_member_fields. It is the row-by-row path; the owner's page uses the
 batched engine for large files.
@@ -14,8 +14,8 @@ from import_export import fields, resources, widgets
 
 from config.clock import shop_today
 from config.errors import LoyaltyError
-from members.importing import values
-from members.importing.columns import match_headers
+from members import values
+from members.columns import match_headers
 from members.models import Member
 from members.names import name_search_key
 from members.selectors import entry_tier

@@ -1,14 +1,16 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from config.errors import LoyaltyError
-from config.roles import is_owner, staff_required
-from members import services
+from config.roles import is_owner, owner_required, staff_required
+from members import exporting, services
 from members.filters import MemberFilter
-from members.forms import MemberForm, MemberStatusForm
+from members.forms import MemberForm, MemberStatusForm, MergeForm
 from members.models import Member
 from members.selectors import STAGES, get_member, lifecycle_stage, member_list
 
@@ -148,3 +150,58 @@ def member_status_view(request, pk):
         services.update_member(member=member, by=request.user, status=form.cleaned_data["status"])
         messages.success(request, _("Status changed."))
     return redirect("members:detail", pk=member.pk)
+
+
+@owner_required
+@require_GET
+def export_view(request, file_format):
+    """The member list with the filters of the member list page."""
+    member_filter = MemberFilter(request.GET or None, queryset=member_list())
+    if member_filter.is_bound and not member_filter.is_valid():
+        return HttpResponse(_("The filters are not valid."), status=400)
+    queryset = member_filter.qs if member_filter.is_bound else member_list()
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if file_format == "xlsx":
+        return FileResponse(
+            exporting.write_xlsx(queryset),
+            as_attachment=True,
+            filename=f"members-{stamp}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response = StreamingHttpResponse(
+        exporting.csv_chunks(queryset), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="members-{stamp}.csv"'
+    return response
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def merge_view(request, pk):
+    """Merge a duplicate record into this member: first a summary, then confirm."""
+    keep = get_object_or_404(Member.objects.select_related("tier"), pk=pk)
+    form = MergeForm(request.POST or None, initial={"other": request.GET.get("other", "")})
+    other = None
+    if request.method == "POST" and form.is_valid():
+        other = form.cleaned_data["other"]
+        if form.cleaned_data["confirm"]:
+            try:
+                services.merge_members(
+                    keep=keep, absorb=other, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except LoyaltyError as error:
+                _form_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(other)s is merged into %(name)s.")
+                    % {"other": other.member_number, "name": keep.name},
+                )
+                return redirect("members:detail", pk=keep.pk)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(
+        request,
+        "members/member_merge.html",
+        {"member": keep, "form": form, "other": other},
+        status=status,
+    )

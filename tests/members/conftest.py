@@ -1,6 +1,3 @@
-import csv
-import io
-
 import pytest
 from django.conf import settings
 
@@ -28,43 +25,6 @@ def private_storage(tmp_path, monkeypatch):
     storages["private"] = storages["import_export"] = private
     with override_settings(STORAGES=storages):
         yield tmp_path / "private"
-
-
-def csv_bytes(rows, encoding="utf-8", newline_at_end=True):
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    text = buffer.getvalue()
-    if not newline_at_end:
-        text = text.rstrip("\r\n")
-    return text.encode(encoding)
-
-
-@pytest.fixture
-def write_csv(tmp_path):
-    """write_csv(rows, encoding="utf-8", name=...) -> path of a CSV in tmp_path."""
-
-    def write(rows, encoding="utf-8", name="members.csv", newline_at_end=True):
-        path = tmp_path / name
-        path.write_bytes(csv_bytes(rows, encoding, newline_at_end))
-        return path
-
-    return write
-
-
-@pytest.fixture
-def write_xlsx(tmp_path):
-    def write(rows, name="members.xlsx"):
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        for row in rows:
-            sheet.append(row)
-        path = tmp_path / name
-        workbook.save(path)
-        return path
-
-    return write
 
 
 @pytest.fixture(autouse=True)

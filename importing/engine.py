@@ -1,0 +1,458 @@
+"""The import itself: rows are read, cleaned by the member rules, checked
+against the file and the database in batches, and (when applying) written
+with bulk inserts and updates. The same code makes the preview, so the
+preview's figures are the import's figures.
+
+Reading and cleaning (importing.rows) runs in a thread of its own
+while this module talks to the database: on PostgreSQL in chunks of batches
+with set-based statements (importing.postgres), elsewhere a batch at
+a time. Memory stays flat: rows stream from the file and only a few batches
+are held, plus one small integer per phone seen (to find duplicates inside
+the file).
+"""
+
+import random
+from itertools import islice
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.clock import shop_today
+from importing import database
+from importing.reader import FileProblem, encoding_label, open_table
+from importing.results import MAX_ERRORS_KEPT, ImportOptions, ImportResult
+from importing.rows import RowCleaner, name_key, read_ahead
+from importing.tuning import tuned_for_import
+from members.columns import column_label
+from members.models import Member
+from members.selectors import entry_tier
+from points.ledger import lot_expiry
+from points.models import LedgerEntry, ProgrammeRules
+
+# Member numbers need to be unpredictable, not secret: a seeded generator is
+# fast enough for a million of them.
+_random = random.Random()
+BATCH_SIZE = 2000
+# Batches the reading thread may have ready before the database half takes them.
+READ_AHEAD = 12
+# Fields an import may change on a member already in the database.
+UPDATABLE = ("name", "email", "birthday", "gender", "notes")
+# What the import reads of a member already registered with a file's phone.
+EXISTING_COLUMNS = ("pk", "phone", "member_number", *UPDATABLE)
+
+
+_UNSET = object()
+
+
+def _luhn_sums(doubled_first):
+    """Luhn sum of each three-digit group, by whether its last digit is doubled."""
+    sums = []
+    for group in range(1000):
+        total, doubled = 0, doubled_first
+        for digit in reversed(f"{group:03d}"):
+            value = int(digit) * (2 if doubled else 1)
+            total += value - 9 if value > 9 else value
+            doubled = not doubled
+        sums.append(total)
+    return sums
+
+
+_LUHN_DOUBLED, _LUHN_PLAIN = _luhn_sums(True), _luhn_sums(False)
+
+
+def fresh_member_number() -> str:
+    """A new member number as members.services.new_member_number makes them
+    (nine random digits and a Luhn check digit), without asking the database:
+    the import checks a whole batch of them at once. The check digit from
+    three table look-ups: a million of them in a fraction of a second."""
+    body = _random.randrange(10**8, 10**9)
+    high, rest = divmod(body, 10**6)
+    middle, low = divmod(rest, 1000)
+    total = _LUHN_DOUBLED[low] + _LUHN_PLAIN[middle] + _LUHN_DOUBLED[high]
+    return f"{body}{(10 - total % 10) % 10}"
+
+
+class _RollBack(Exception):
+    pass
+
+
+def run_import(
+    fileobj, *, options=None, apply=False, by=None, progress=None, name=""
+) -> ImportResult:
+    """Read `fileobj` (binary, seekable) and say what importing it does.
+
+    With apply=False nothing is written (the preview). With apply=True the
+    rows are written in one transaction: all of them, or, when any row is
+    wrong, none, unless options.valid_rows_only asks for the valid ones.
+    `progress(rows_done, total_estimate, errors)` is called after each batch.
+    """
+    options = options or ImportOptions()
+    result = ImportResult()
+    region = options.region or settings.DEFAULT_PHONE_REGION
+    try:
+        table = open_table(fileobj, encoding=options.encoding, region=region)
+    except FileProblem as problem:
+        result.file_error = problem.message
+        result.headers = problem.headers
+        return result
+    result.format = table.format
+    result.encoding = table.encoding or ""
+    result.encoding_label = encoding_label(table.encoding) if table.encoding else ""
+    result.headers = table.headers
+    result.columns = {
+        column_label(name): table.headers[index] for name, index in table.mapping.items()
+    }
+    result.ignored = table.ignored
+    result.sample = table.sample
+    job = _Job(table, options, region, result, apply=apply, by=by, progress=progress, name=name)
+    if not apply:
+        with tuned_for_import():
+            job.run()
+        return result
+    database.roomy_sqlite_cache()
+    try:
+        with transaction.atomic(durable=True), tuned_for_import():
+            job.run()
+            if result.file_error or (result.error_rows and not options.valid_rows_only):
+                raise _RollBack
+    except _RollBack:
+        result.applied = False
+    else:
+        result.applied = True
+    return result
+
+
+def chunked() -> bool:
+    """Whether this database takes the set-based path of
+    importing.postgres (the tests compare both paths on PostgreSQL)."""
+    return connection.vendor == "postgresql"
+
+
+class _Job:
+    def __init__(self, table, options, region, result, *, apply, by, progress, name):
+        self.table = table
+        self.mapping = table.mapping
+        self.options = options
+        self.region = region
+        self.result = result
+        self.apply = apply
+        self.by = by if by is not None and by.is_authenticated else None
+        self.progress = progress
+        self.today = shop_today()
+        self.now = timezone.now()
+        self.cleaner = RowCleaner(
+            mapping=table.mapping,
+            width=len(table.headers),
+            options=options,
+            region=region,
+            today=self.today,
+        )
+        self.tier = None
+        self.blocked = False  # all-or-nothing and a row is wrong: stop writing
+        self.expires_on = _UNSET
+        self.created_since_analyze = 0
+        self.analyze_after = None  # see _keep_planner_informed
+        self.file_name = name or _("a file")
+
+    def run(self):
+        result = self.result
+        if self.apply:
+            self.tier = entry_tier()
+            if self.tier is None:
+                result.file_error = _(
+                    "No active tier exists yet: an owner must set up the tiers first."
+                )
+                return
+        # The file is read and cleaned in a thread while this one talks to the
+        # database; a chunk of batches ahead at most, so memory stays flat.
+        batches = read_ahead(self._read, ahead=READ_AHEAD)
+        try:
+            if chunked():
+                from importing.postgres import run_in_chunks
+
+                run_in_chunks(self, batches)
+            else:
+                for parsed in batches:
+                    self._batch(parsed)
+                    self.report_progress()
+        except FileProblem as problem:
+            result.file_error = problem.message
+        finally:
+            batches.close()
+
+    def _read(self):
+        rows = self.table.rows()
+        while batch := list(islice(rows, BATCH_SIZE)):
+            yield self.cleaner.batch(batch)
+
+    def report_progress(self, *, read_ahead=(0, 0)):
+        """Rows done of about how many, and rows in error so far; `read_ahead`
+        adds (rows, rows in error) read but not yet checked against the database."""
+        if self.progress:
+            result = self.result
+            rows, errors = read_ahead
+            self.progress(
+                result.total + rows, self.table.total_estimate, result.error_rows + errors
+            )
+
+    # -- one batch ---------------------------------------------------------
+
+    def take(self, parsed):
+        """Add what reading a batch found to the result, in file order."""
+        result = self.result
+        result.total += parsed.total
+        result.skipped += parsed.skipped
+        result.error_rows += parsed.error_rows
+        for row, field_name, value, message in parsed.errors:
+            result.add_error(row, field_name, value, message)
+        result.error_count += parsed.unkept_errors
+
+    def _batch(self, parsed):
+        self.take(parsed)
+        creates, updates = self._against_database(parsed.candidates)
+        self.note_errors()
+        if self.apply and not self.blocked:
+            self._write(creates, updates)
+
+    def note_errors(self):
+        if self.result.error_rows and not self.options.valid_rows_only:
+            self.blocked = True
+
+    def _against_database(self, candidates):
+        """Split a batch into members to create and members to update (one or
+        two queries per batch, never one per row)."""
+        existing = self.existing_members([c.phone for c in candidates])
+        given = [c.member_number for c in candidates if c.member_number]
+        numbers_taken = self.numbers_taken(given)
+        creates, updates = self.classify(candidates, existing, numbers_taken)
+        self._near_duplicates(creates)
+        return creates, updates
+
+    def existing_members(self, phones) -> dict:
+        """{phone: {column: value}} of the members who have one of `phones`."""
+        return self.existing_from_rows(database.members_where_in(EXISTING_COLUMNS, "phone", phones))
+
+    def existing_from_rows(self, rows) -> dict:
+        """{phone: {column: value}} from rows of EXISTING_COLUMNS."""
+        columns = EXISTING_COLUMNS
+        existing = {row[1]: dict(zip(columns, row, strict=True)) for row in rows}
+        for row in existing.values():
+            row["birthday"] = database.as_date(row["birthday"])
+        return existing
+
+    def numbers_taken(self, numbers) -> set:
+        return {
+            row[0]
+            for row in database.members_where_in(("member_number",), "member_number", numbers)
+        }
+
+    def classify(self, candidates, existing, numbers_taken):
+        """Creates and (pk, changes) updates of a batch, given the members
+        already registered with its phones and which of its member numbers are
+        taken; the rows that cannot be imported are recorded as errors."""
+        result = self.result
+        present = [name for name in UPDATABLE if name in self.mapping]
+        creates, updates = [], []
+        for candidate in candidates:
+            current = existing.get(candidate.phone)
+            number = candidate.member_number
+            if current is None:
+                if number and number in numbers_taken:
+                    result.error_rows += 1
+                    result.add_error(
+                        candidate.row,
+                        "member_number",
+                        number,
+                        _("Member number %(number)s already belongs to another member.")
+                        % {"number": number},
+                    )
+                    continue
+                result.created += 1
+                creates.append(candidate)
+                continue
+            if number and number != current["member_number"]:
+                result.error_rows += 1
+                result.add_error(
+                    candidate.row,
+                    "member_number",
+                    number,
+                    _("This phone belongs to member %(number)s, not %(given)s.")
+                    % {"number": current["member_number"], "given": number},
+                )
+                continue
+            if not self.options.update_existing:
+                result.skipped += 1
+                continue
+            changes = {}
+            for name in present:
+                value = getattr(candidate, name)
+                # An empty cell keeps what the member record says.
+                if value not in ("", None) and value != current[name]:
+                    changes[name] = value
+            if changes:
+                result.updated += 1
+                updates.append((current["pk"], changes))
+            else:
+                result.unchanged += 1
+        return creates, updates
+
+    def near_duplicate_keys(self, creates):
+        """{(name key, birthday): the last new row with them}, or None when no
+        near-duplicate will be listed."""
+        if len(self.result.near_duplicates) >= MAX_ERRORS_KEPT:
+            return None
+        keys = {(c.name_key, c.birthday): c for c in creates if c.birthday}
+        return keys or None
+
+    def offer_merge(self, candidate, member_id, member_number, member_name):
+        """List a new row as possibly the same person as a member."""
+        if len(self.result.near_duplicates) < MAX_ERRORS_KEPT:
+            self.result.near_duplicates.append(
+                {
+                    "row": candidate.row,
+                    "name": candidate.name,
+                    "phone": candidate.phone,
+                    "member_id": member_id,
+                    "member_number": member_number,
+                    "member_name": member_name,
+                }
+            )
+
+    def _near_duplicates(self, creates):
+        """New rows whose name and birthday match a member with another phone:
+        probably the same person with a new number, offered for merging."""
+        keys = self.near_duplicate_keys(creates)
+        if not keys:
+            return
+        columns = ("pk", "member_number", "name", "name_key", "birthday")
+        adapt_date = connection.ops.adapt_datefield_value
+        pairs = [(key, adapt_date(day)) for key, day in keys]
+        for row in database.members_where_pairs(columns, ("name_key", "birthday"), pairs):
+            member = dict(zip(columns, row, strict=True))
+            candidate = keys.get((member["name_key"], database.as_date(member["birthday"])))
+            if candidate is not None:
+                self.offer_merge(candidate, member["pk"], member["member_number"], member["name"])
+
+    # -- writing -----------------------------------------------------------
+
+    def _write(self, creates, updates):
+        if creates:
+            numbers = self.member_numbers(creates)
+            database.insert_rows(
+                Member,
+                database.IMPORTED_MEMBER_COLUMNS,
+                self.member_rows(creates, numbers),
+                self.member_constants(),
+            )
+            if any(c.points for c in creates):
+                self._opening_balances([c for c in creates if c.points])
+        if updates:
+            self._update(updates)
+
+    def _opening_balances(self, creates):
+        """Each new member's points from the file as one opening-balance lot.
+
+        This is points.services.grant_points(kind=OPENING_BALANCE) done for a
+        batch at once: the members were inserted a moment ago in this same
+        transaction, so no one else can hold them, and their cached balance
+        was written equal to the lot (see _member_rows). The lot expires by
+        the programme's policy (points.services.lot_expiry)."""
+        pks = dict(database.members_where_in(("phone", "pk"), "phone", [c.phone for c in creates]))
+        database.insert_rows(
+            LedgerEntry,
+            ("member_id", "points", "remaining", "idempotency_key"),
+            (
+                (pks[c.phone], c.points, c.points, f"opening-balance:{pks[c.phone]}")
+                for c in creates
+            ),
+            self.opening_balance_constants(),
+        )
+
+    def opening_balance_constants(self):
+        """The columns every opening-balance lot of this import shares. The
+        lot expires by the programme's policy (points.services.lot_expiry)."""
+        if self.expires_on is _UNSET:
+            rules = ProgrammeRules.current()
+            self.expires_on = lot_expiry(rules=rules, earned_on=self.today)
+        adapt_date = connection.ops.adapt_datefield_value
+        reason = _("Opening balance imported from %(file)s") % {"file": self.file_name}
+        return {
+            "kind": LedgerEntry.Kind.OPENING_BALANCE.value,
+            "expires_on": adapt_date(self.expires_on) if self.expires_on else None,
+            "created_at": connection.ops.adapt_datetimefield_value(self.now),
+            "reason": reason[:200],
+            "by_id": self.by.pk if self.by else None,
+        }
+
+    def member_rows(self, creates, numbers):
+        adapt_date = connection.ops.adapt_datefield_value
+        today = adapt_date(self.today)
+        for c, number in zip(creates, numbers, strict=True):
+            yield (
+                number,
+                c.phone,
+                c.phone[-4:],
+                c.name,
+                c.name_key,
+                c.email,
+                adapt_date(c.birthday) if c.birthday else None,
+                c.gender,
+                adapt_date(c.joined_on) if c.joined_on else today,
+                c.notes,
+                str(c.lifetime_spend),
+                c.points,
+            )
+
+    def member_constants(self):
+        now = connection.ops.adapt_datetimefield_value(self.now)
+        return {
+            "tier_id": self.tier.pk,
+            "tier_since": now,
+            "created_by_id": self.by.pk if self.by else None,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    def member_numbers(self, creates):
+        """The file's member numbers, and fresh ones where it has none, checked
+        against the database once per batch rather than once per member."""
+        wanted = [c.member_number for c in creates]
+        fresh = {}
+        while True:
+            for index, number in enumerate(wanted):
+                if not number:
+                    fresh[index] = wanted[index] = fresh_member_number()
+            if not fresh:
+                return wanted
+            taken = {
+                row[0]
+                for row in database.members_where_in(
+                    ("member_number",), "member_number", list(fresh.values())
+                )
+            }
+            taken |= {n for n in fresh.values() if n in self.cleaner.seen_numbers}
+            counts = {}
+            for number in wanted:
+                counts[number] = counts.get(number, 0) + 1
+            retry = {i for i, n in fresh.items() if n in taken or counts[n] > 1}
+            if not retry:
+                return wanted
+            for index in retry:
+                wanted[index] = ""
+            fresh = {}
+
+    def _update(self, updates):
+        by_fields = {}
+        for pk, changes in updates:
+            by_fields.setdefault(tuple(sorted(changes)), []).append((pk, changes))
+        for fields, group in by_fields.items():
+            members = []
+            for pk, changes in group:
+                member = Member(pk=pk, updated_at=self.now, **changes)
+                if "name" in changes:
+                    member.name_key = name_key(changes["name"])
+                members.append(member)
+            update_fields = [*fields, "updated_at"] + (["name_key"] if "name" in fields else [])
+            Member.objects.bulk_update(members, update_fields, batch_size=500)

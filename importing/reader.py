@@ -1,0 +1,302 @@
+"""Opening a customer file: CSV or XLSX, its encoding, its header row; rows streamed.
+
+Encodings are not guessed blindly: Big5 bytes decode without error as
+GB18030 (into nonsense) and the reverse. UTF-8 (with or without BOM) is
+tried first, since it almost never decodes by accident; otherwise the
+shop's region decides, and the decoded header row must name the columns we
+need, or the next candidate is tried. The owner sees which encoding was
+used, with the first rows decoded, and can switch.
+"""
+
+import codecs
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from config.errors import LoyaltyError
+from members.columns import REQUIRED, column_label, match_headers
+
+ENCODING_CHOICES = [
+    ("auto", gettext_lazy("Detect (UTF-8, else the shop's region)")),
+    ("utf-8", "UTF-8"),
+    ("cp950", gettext_lazy("Big5 / CP950 (Taiwan)")),
+    ("big5hkscs", gettext_lazy("Big5-HKSCS (Hong Kong)")),
+    ("gb18030", gettext_lazy("GB18030 / GBK (mainland China)")),
+]
+ENCODINGS = [code for code, _label in ENCODING_CHOICES if code != "auto"]
+# Accepted on the command line as well.
+ENCODING_ALIASES = {"big5": "cp950", "gbk": "gb18030", "gb2312": "gb18030", "utf8": "utf-8"}
+REGION_ENCODING = {
+    "TW": "cp950",
+    "HK": "big5hkscs",
+    "MO": "big5hkscs",
+    "CN": "gb18030",
+    "SG": "gb18030",
+    "MY": "gb18030",
+}
+HEAD_BYTES = 64 * 1024
+HEADER_SEARCH_ROWS = 10
+SAMPLE_ROWS = 5
+
+
+class FileProblem(LoyaltyError):
+    """The file as a whole cannot be read: nothing is imported."""
+
+    def __init__(self, message, *, code, row=None, headers=None):
+        super().__init__(message, field="file", code=code)
+        self.row = row
+        self.headers = headers or []
+
+
+@dataclass
+class Table:
+    format: str
+    encoding: str | None
+    headers: list
+    mapping: dict
+    ignored: list
+    header_row: int
+    total_estimate: int | None
+    sample: list = field(default_factory=list)
+    _rows: object = None
+
+    def rows(self):
+        """(row number as the spreadsheet shows it, [cells]) for each data row."""
+        return self._rows
+
+
+def region_encoding(region=None) -> str:
+    return REGION_ENCODING.get(region or settings.DEFAULT_PHONE_REGION, "cp950")
+
+
+def open_table(fileobj, *, encoding="auto", region=None) -> Table:
+    """Read the header of a binary, seekable file; rows stream from .rows()."""
+    head = fileobj.read(HEAD_BYTES)
+    fileobj.seek(0)
+    if not head.strip():
+        raise FileProblem(_("The file is empty."), code="empty")
+    if head.startswith(b"PK\x03\x04"):
+        return _open_xlsx(fileobj)
+    encoding = ENCODING_ALIASES.get(encoding, encoding)
+    candidates = _candidates(head, encoding, region)
+    problem = None
+    for candidate in candidates:
+        try:
+            return _open_csv(fileobj, candidate)
+        except FileProblem as error:
+            problem = problem or error
+            fileobj.seek(0)
+    raise problem
+
+
+def _candidates(head, encoding, region):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return ["utf-16"]  # Excel's "Unicode text": tab-separated UTF-16.
+    if encoding != "auto":
+        return [encoding]
+    if head.startswith(codecs.BOM_UTF8):
+        return ["utf-8"]
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        default = region_encoding(region)
+        return [default] + [code for code in ENCODINGS if code not in (default, "utf-8")]
+    return ["utf-8"]
+
+
+def _python_codec(encoding):
+    return "utf-8-sig" if encoding == "utf-8" else encoding
+
+
+def _open_csv(fileobj, encoding) -> Table:
+    total = _count_lines(fileobj)
+    ends_with_newline = _ends_with_newline(fileobj)
+    stream = io.TextIOWrapper(fileobj, encoding=_python_codec(encoding), newline="")
+    try:
+        first = stream.readline()
+        stream.seek(0)
+    except UnicodeDecodeError:
+        stream.detach()
+        raise _undecodable(encoding, 1) from None
+    delimiter = max(",\t;", key=first.count) if first.strip() else ","
+    records = csv.reader(stream, delimiter=delimiter, strict=True)
+    numbered = _numbered_csv(records, encoding)
+    try:
+        table = _find_header(numbered, "csv", encoding, total)
+    except FileProblem:
+        stream.detach()
+        raise
+    table._rows = _flag_cut_short(table._rows, ends_with_newline)
+    return table
+
+
+def _numbered_csv(records, encoding):
+    number = 0
+    while True:
+        try:
+            cells = next(records)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            raise _undecodable(encoding, number + 1) from None
+        except csv.Error as error:
+            raise FileProblem(
+                _("Row %(row)d cannot be read (%(detail)s): the file may be cut short or damaged.")
+                % {"row": number + 1, "detail": error},
+                code="damaged",
+                row=number + 1,
+            ) from None
+        number += 1
+        yield number, cells
+
+
+def _flag_cut_short(rows, ends_with_newline):
+    """Mark the last row when the file stops in the middle of it."""
+    previous = None
+    for item in rows:
+        if previous is not None:
+            yield previous
+        previous = item
+    if previous is not None:
+        number, cells = previous
+        if not ends_with_newline:
+            cells = _CutShort(cells)
+        yield number, cells
+
+
+class _CutShort(list):
+    """The last row of a file that does not end with a line break."""
+
+    cut_short = True
+
+
+def _undecodable(encoding, row):
+    return FileProblem(
+        _(
+            "Row %(row)d is not valid %(encoding)s text: the file is in another encoding "
+            "or damaged. Choose the encoding the file was saved in."
+        )
+        % {"row": row, "encoding": encoding_label(encoding)},
+        code="encoding",
+        row=row,
+    )
+
+
+def encoding_label(encoding) -> str:
+    return str(dict(ENCODING_CHOICES).get(encoding, encoding))
+
+
+def _count_lines(fileobj) -> int:
+    lines = 0
+    while chunk := fileobj.read(1 << 20):
+        lines += chunk.count(b"\n")
+    fileobj.seek(0)
+    return lines
+
+
+def _ends_with_newline(fileobj) -> bool:
+    fileobj.seek(0, io.SEEK_END)
+    size = fileobj.tell()
+    fileobj.seek(max(0, size - 2))
+    tail = fileobj.read(2)
+    fileobj.seek(0)
+    return tail.endswith(b"\n") or tail.endswith(b"\n\x00") or tail.endswith(b"\r")
+
+
+def _open_xlsx(fileobj) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(fileobj, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        total = sheet.max_row
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError):
+        raise FileProblem(
+            _("The Excel file is damaged or cut short: open it in Excel and save it again."),
+            code="damaged",
+        ) from None
+
+    def numbered():
+        try:
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, list(cells)
+        except (zipfile.BadZipFile, OSError, EOFError, KeyError):
+            raise FileProblem(
+                _("The Excel file is damaged or cut short: open it in Excel and save it again."),
+                code="damaged",
+            ) from None
+        finally:
+            workbook.close()
+
+    return _find_header(numbered(), "xlsx", None, total)
+
+
+def _find_header(numbered, file_format, encoding, total) -> Table:
+    """The header is the first row, or within the first rows when a title sits above it."""
+    first_headers = None
+    for number, cells in numbered:
+        headers = ["" if cell is None else str(cell).strip() for cell in cells]
+        if not any(headers):
+            continue
+        first_headers = first_headers or (number, headers)
+        mapping, ignored = match_headers(headers)
+        if all(name in mapping for name in REQUIRED):
+            sample, rows = _peek(numbered)
+            return Table(
+                format=file_format,
+                encoding=encoding,
+                headers=headers,
+                mapping=mapping,
+                ignored=ignored,
+                header_row=number,
+                total_estimate=max(0, (total or 0) - number) if total else None,
+                sample=sample,
+                _rows=rows,
+            )
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    if first_headers is None:
+        raise FileProblem(_("The file is empty."), code="empty")
+    number, headers = first_headers
+    mapping, _ignored = match_headers(headers)
+    missing = [column_label(name) for name in REQUIRED if name not in mapping]
+    where = (
+        _(" (read as %(encoding)s)") % {"encoding": encoding_label(encoding)} if encoding else ""
+    )
+    raise FileProblem(
+        _(
+            "The header row%(where)s has no column for: %(missing)s. It reads: %(headers)s. "
+            "Name the columns (e.g. 手機 / Phone, 姓名 / Name), or choose another encoding."
+        )
+        % {"where": where, "missing": ", ".join(missing), "headers": " | ".join(headers[:12])},
+        code="missing_column",
+        row=number,
+        headers=headers,
+    )
+
+
+def _peek(numbered):
+    """The first rows for the preview, without losing them from the stream."""
+    sample = []
+    for item in numbered:
+        sample.append(item)
+        if len(sample) >= SAMPLE_ROWS:
+            break
+
+    def rows():
+        yield from sample
+        yield from numbered
+
+    shown = [[_display(cell) for cell in cells] for _number, cells in sample]
+    return shown, rows()
+
+
+def _display(cell):
+    if cell is None:
+        return ""
+    return str(cell)

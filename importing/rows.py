@@ -1,0 +1,313 @@
+"""The reading half of an import: each row cleaned by the member rules and
+checked against the rows before it, a batch at a time, with no queries.
+
+It runs in a thread of its own (read_ahead) while the database half works on
+the batches before, so on two cores Python reads the file while the database
+writes. What a batch found (counts, errors) travels with the batch and is
+added to the result in file order by the database half, so the result is the
+same as reading and writing one batch after the other.
+"""
+
+import queue
+import threading
+from functools import lru_cache
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from config.errors import LoyaltyError
+from importing.results import MAX_ERRORS_KEPT
+from members import values
+from members.columns import COLUMNS
+from members.names import name_search_key
+from members.services import clean_member_fields
+
+
+class Candidate:
+    """One cleaned row on its way to the database."""
+
+    __slots__ = (
+        "row",
+        "phone",
+        "name",
+        "name_key",
+        "email",
+        "birthday",
+        "gender",
+        "notes",
+        "joined_on",
+        "member_number",
+        "points",
+        "lifetime_spend",
+    )
+
+
+class ParsedBatch:
+    """A batch of rows read and cleaned: the candidates, and what was found."""
+
+    __slots__ = ("candidates", "total", "skipped", "error_rows", "errors", "unkept_errors")
+
+    def __init__(self):
+        self.candidates = []
+        self.total = 0
+        self.skipped = 0
+        self.error_rows = 0
+        self.errors = []  # (row, field, cell value, message), in file order
+        self.unkept_errors = 0  # errors past what the result can list
+
+
+class RowCleaner:
+    """Cleans rows into candidates; remembers the phones and member numbers
+    seen, so a repeated row is caught in the file itself.
+
+    Memory stays flat: one small integer per phone and one entry per member
+    number given in the file."""
+
+    def __init__(self, *, mapping, width, options, region, today):
+        self.mapping = mapping
+        self.width = width
+        self.padding = [None] * width
+        self.index = {name: mapping.get(name, -1) for name in COLUMNS}
+        self.minguo = options.minguo_dates
+        self.region = region
+        self.today = today
+        self.seen_phones = {}  # int(E.164 digits) -> row number << 32 | fingerprint
+        self.seen_numbers = {}  # member number -> row number
+        self.errors_recorded = 0
+
+    def batch(self, rows) -> ParsedBatch:
+        parsed = ParsedBatch()
+        for number, cells in rows:
+            if not any(cell not in (None, "") for cell in cells):
+                continue
+            parsed.total += 1
+            candidate = self._clean(parsed, number, cells)
+            if candidate is not None and self._first_in_file(parsed, candidate, cells):
+                parsed.candidates.append(candidate)
+        return parsed
+
+    def cell(self, cells, name):
+        index = self.mapping.get(name)
+        if index is None or index >= len(cells):
+            return None
+        return cells[index]
+
+    def _error(self, parsed, row, field, value, message):
+        # Only the first errors of a file are listed (MAX_ERRORS_KEPT); the
+        # later ones are counted. Each batch's errors come before the next
+        # batch's, so an error past the first MAX_ERRORS_KEPT read is never listed.
+        if self.errors_recorded < MAX_ERRORS_KEPT:
+            self.errors_recorded += 1
+            parsed.errors.append((row, field, value, message))
+        else:
+            parsed.unkept_errors += 1
+
+    def _clean(self, parsed, number, cells):
+        """A Candidate, or None after recording the row's errors."""
+        errors = []
+        if getattr(cells, "cut_short", False):
+            errors = [
+                LoyaltyError(_("This row is incomplete: the file seems to be cut short."), field="")
+            ]
+            self._row_errors(parsed, number, cells, errors)
+            return None
+        # The row padded so every field, present or not, has a cell to read
+        # (a missing column reads the None at the end).
+        row = [*cells, *self.padding[len(cells) :]] if len(cells) < self.width else [*cells]
+        row.append(None)
+        ix = self.index
+        phone = birthday = joined_on = None
+        try:
+            phone = values.phone_text(row[ix["phone"]], region=self.region)
+        except LoyaltyError as error:
+            errors.append(error)
+        try:
+            birthday = values.parse_date(row[ix["birthday"]], minguo=self.minguo)
+        except LoyaltyError as error:
+            errors.append(error)
+        try:
+            joined_on = values.parse_date(
+                row[ix["joined_on"]], minguo=self.minguo, field="joined_on"
+            )
+        except LoyaltyError as error:
+            errors.append(error)
+        member_number = points = lifetime_spend = None
+        try:
+            member_number = values.member_number_text(row[ix["member_number"]])
+        except LoyaltyError as error:
+            errors.append(error)
+        try:
+            points = values.parse_points(row[ix["points"]])
+        except LoyaltyError as error:
+            errors.append(error)
+        try:
+            lifetime_spend = values.parse_money(row[ix["lifetime_spend"]])
+        except LoyaltyError as error:
+            errors.append(error)
+        failed = {error.field for error in errors} if errors else ()
+        cleaned = clean_member_fields(
+            phone=phone if "phone" not in failed else "0",
+            name=values.strip_formula_escape(values.text(row[ix["name"]])),
+            email=values.strip_formula_escape(values.text(row[ix["email"]])),
+            birthday=birthday,
+            gender=values.parse_gender(row[ix["gender"]]),
+            region=self.region,
+            today=self.today,
+            errors=errors,
+        )
+        if joined_on is not None and joined_on > self.today:
+            errors.append(
+                LoyaltyError(
+                    _("The joining date %(date)s is in the future.")
+                    % {"date": joined_on.isoformat()},
+                    field="joined_on",
+                )
+            )
+        if errors:
+            self._row_errors(parsed, number, cells, errors)
+            return None
+        candidate = Candidate()
+        candidate.row = number
+        candidate.phone = cleaned["phone"]
+        candidate.name = cleaned["name"]
+        candidate.name_key = name_key(candidate.name)
+        candidate.email = cleaned["email"]
+        candidate.birthday = cleaned["birthday"]
+        candidate.gender = cleaned["gender"]
+        candidate.notes = values.strip_formula_escape(values.text(row[ix["notes"]]))
+        candidate.joined_on = joined_on
+        candidate.member_number = member_number
+        candidate.points = points
+        candidate.lifetime_spend = lifetime_spend
+        return candidate
+
+    def _row_errors(self, parsed, number, cells, errors):
+        parsed.error_rows += 1
+        reported = set()
+        for error in errors:
+            if error.field in reported:
+                continue  # one message per cell: the first says what to fix
+            reported.add(error.field)
+            self._error(parsed, number, error.field, self.cell(cells, error.field), error.message)
+
+    def _first_in_file(self, parsed, candidate, cells) -> bool:
+        """A phone (or member number) seen on an earlier row is never a silent
+        update: an identical row is skipped, a different one is an error."""
+        key = int(candidate.phone[1:])
+        fingerprint = (
+            hash(
+                (
+                    candidate.name,
+                    candidate.email,
+                    candidate.birthday,
+                    candidate.gender,
+                    candidate.notes,
+                )
+            )
+            & 0xFFFFFFFF
+        )
+        earlier = self.seen_phones.get(key)
+        if earlier is not None:
+            earlier_row = earlier >> 32
+            if earlier & 0xFFFFFFFF == fingerprint:
+                parsed.skipped += 1
+                return False
+            parsed.error_rows += 1
+            self._error(
+                parsed,
+                candidate.row,
+                "phone",
+                self.cell(cells, "phone"),
+                _("This phone is already on row %(row)d of the file, with different details.")
+                % {"row": earlier_row},
+            )
+            return False
+        number = candidate.member_number
+        if number:
+            earlier_row = self.seen_numbers.get(number)
+            if earlier_row is not None:
+                parsed.error_rows += 1
+                self._error(
+                    parsed,
+                    candidate.row,
+                    "member_number",
+                    number,
+                    _("This member number is already on row %(row)d of the file.")
+                    % {"row": earlier_row},
+                )
+                return False
+            self.seen_numbers[number] = candidate.row
+        self.seen_phones[key] = candidate.row << 32 | fingerprint
+        return True
+
+
+@lru_cache(maxsize=65536)
+def name_key(name):
+    # Customer lists repeat surnames and given names a lot.
+    return name_search_key(name)
+
+
+_DONE = object()
+
+
+class read_ahead:  # noqa: N801 - used like a generator function
+    """Iterate over what the generator function `produce` yields, computed by
+    a thread of its own up to `ahead` items in advance. An exception in the
+    thread is raised here, after the items before it; close() stops the
+    thread. The thread speaks the caller's language."""
+
+    def __init__(self, produce, *, ahead):
+        self._items = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._produce = produce
+        self._language = translation.get_language()
+        self._thread = None
+
+    def ready(self) -> int:
+        """How many items are waiting to be taken."""
+        return self._items.qsize()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._work, name="member-import-reader", daemon=True
+            )
+            self._thread.start()
+        if self._stop.is_set():
+            raise StopIteration
+        item, error = self._items.get()
+        if error is not None:
+            self.close()
+            raise error
+        if item is _DONE:
+            self.close()
+            raise StopIteration
+        return item
+
+    def close(self):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _hand_over(self, item):
+        while not self._stop.is_set():
+            try:
+                self._items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _work(self):
+        with translation.override(self._language):
+            try:
+                for item in self._produce():
+                    if not self._hand_over((item, None)):
+                        return
+            except BaseException as error:  # handed to the caller, who raises it
+                self._hand_over((_DONE, error))
+            else:
+                self._hand_over((_DONE, None))

@@ -1,0 +1,115 @@
+"""Owner pages: import a customer file."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from config.errors import LoyaltyError
+from config.roles import owner_required
+from importing import services as imports
+from importing.forms import ImportChoicesForm, ImportConfirmForm, ImportUploadForm
+from members.models import ImportJob
+
+RECENT_JOBS = 10
+
+
+def _add_error(form, error: LoyaltyError):
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def import_view(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = imports.start_import(
+                upload=data["file"],
+                by=request.user,
+                language=get_language(),
+                encoding=data["encoding"],
+                update_existing=data["update_existing"],
+                minguo_dates=data["minguo_dates"],
+            )
+        except LoyaltyError as error:
+            _add_error(form, error)
+        else:
+            return redirect("importing:job", pk=job.pk)
+    jobs = ImportJob.objects.select_related("created_by")[:RECENT_JOBS]
+    status = 400 if request.method == "POST" else 200
+    return render(request, "importing/upload.html", {"form": form, "jobs": jobs}, status=status)
+
+
+def _job_context(job, **extra):
+    preview = job.preview or {}
+    context = {
+        "job": job,
+        "preview": preview,
+        "result": job.result or {},
+        "progress": imports.job_progress(job) if job.is_running else None,
+        "choices_form": ImportChoicesForm(
+            initial={
+                "encoding": job.encoding,
+                "update_existing": job.update_existing,
+                "minguo_dates": job.minguo_dates,
+            }
+        ),
+        "confirm_form": ImportConfirmForm(initial={"valid_rows_only": job.valid_rows_only}),
+    }
+    context.update(extra)
+    return context
+
+
+@owner_required
+@require_GET
+def import_job_view(request, pk):
+    job = get_object_or_404(ImportJob, pk=pk)
+    return render(request, "importing/job.html", _job_context(job))
+
+
+@owner_required
+@require_GET
+def import_progress_view(request, pk):
+    """The progress bar, polled by htmx; once the job is done the page reloads."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    if not job.is_running:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "importing/_progress.html", _job_context(job))
+
+
+@owner_required
+@require_POST
+def import_recheck_view(request, pk):
+    job = get_object_or_404(ImportJob, pk=pk)
+    form = ImportChoicesForm(request.POST)
+    if form.is_valid():
+        try:
+            imports.recheck_import(job=job, by=request.user, **form.cleaned_data)
+        except LoyaltyError as error:
+            messages.error(request, error.message)
+        return redirect("importing:job", pk=job.pk)
+    context = _job_context(job, choices_form=form)
+    return render(request, "importing/job.html", context, status=400)
+
+
+@owner_required
+@require_POST
+def import_confirm_view(request, pk):
+    job = get_object_or_404(ImportJob, pk=pk)
+    form = ImportConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            imports.confirm_import(
+                job=job, by=request.user, valid_rows_only=form.cleaned_data["valid_rows_only"]
+            )
+        except LoyaltyError as error:
+            _add_error(form, error)
+        else:
+            return redirect("importing:job", pk=job.pk)
+    context = _job_context(job, confirm_form=form)
+    return render(request, "importing/job.html", context, status=400)
