@@ -28,7 +28,7 @@ from importing.tuning import tuned_for_import
 from members.columns import column_label
 from members.models import Member
 from members.selectors import entry_tier
-from points.ledger import lot_expiry
+from points import ledger_batch
 from points.models import LedgerEntry, ProgrammeRules
 
 # Member numbers need to be unpredictable, not secret: a seeded generator is
@@ -41,9 +41,6 @@ READ_AHEAD = 12
 UPDATABLE = ("name", "email", "birthday", "gender", "notes")
 # What the import reads of a member already registered with a file's phone.
 EXISTING_COLUMNS = ("pk", "phone", "member_number", *UPDATABLE)
-
-
-_UNSET = object()
 
 
 def _luhn_sums(doubled_first):
@@ -151,7 +148,7 @@ class _Job:
         )
         self.tier = None
         self.blocked = False  # all-or-nothing and a row is wrong: stop writing
-        self.expires_on = _UNSET
+        self.rules = None  # the programme's rules, read once for the lots' expiry
         self.created_since_analyze = 0
         self.analyze_after = None  # see _keep_planner_informed
         self.file_name = name or _("a file")
@@ -352,39 +349,29 @@ class _Job:
             self._update(updates)
 
     def _opening_balances(self, creates):
-        """Each new member's points from the file as one opening-balance lot.
-
-        This is points.services.grant_points(kind=OPENING_BALANCE) done for a
-        batch at once: the members were inserted a moment ago in this same
-        transaction, so no one else can hold them, and their cached balance
-        was written equal to the lot (see _member_rows). The lot expires by
-        the programme's policy (points.services.lot_expiry)."""
+        """Each new member's points from the file as one opening-balance lot,
+        in the ledger's batch form (points.ledger_batch); their cached balance
+        was written equal to the lot (see member_rows)."""
         pks = dict(database.members_where_in(("phone", "pk"), "phone", [c.phone for c in creates]))
         database.insert_rows(
             LedgerEntry,
-            ("member_id", "points", "remaining", "idempotency_key"),
-            (
-                (pks[c.phone], c.points, c.points, f"opening-balance:{pks[c.phone]}")
-                for c in creates
-            ),
-            self.opening_balance_constants(),
+            ledger_batch.OPENING_BALANCE_FIELDS,
+            ledger_batch.opening_balance_rows((pks[c.phone], c.points) for c in creates),
+            self.opening_balance_columns(),
         )
 
-    def opening_balance_constants(self):
-        """The columns every opening-balance lot of this import shares. The
-        lot expires by the programme's policy (points.services.lot_expiry)."""
-        if self.expires_on is _UNSET:
-            rules = ProgrammeRules.current()
-            self.expires_on = lot_expiry(rules=rules, earned_on=self.today)
-        adapt_date = connection.ops.adapt_datefield_value
+    def opening_balance_columns(self):
+        """The columns every opening-balance lot of this import shares."""
+        if self.rules is None:
+            self.rules = ProgrammeRules.current()
         reason = _("Opening balance imported from %(file)s") % {"file": self.file_name}
-        return {
-            "kind": LedgerEntry.Kind.OPENING_BALANCE.value,
-            "expires_on": adapt_date(self.expires_on) if self.expires_on else None,
-            "created_at": connection.ops.adapt_datetimefield_value(self.now),
-            "reason": reason[:200],
-            "by_id": self.by.pk if self.by else None,
-        }
+        return ledger_batch.opening_balance_columns(
+            rules=self.rules,
+            earned_on=self.today,
+            at=self.now,
+            reason=reason,
+            by_id=self.by.pk if self.by else None,
+        )
 
     def member_rows(self, creates, numbers):
         adapt_date = connection.ops.adapt_datefield_value

@@ -49,6 +49,7 @@ from importing.engine import EXISTING_COLUMNS, fresh_member_number
 from importing.results import MAX_ERRORS_KEPT
 from importing.rows import name_key
 from members.models import Member
+from points import ledger_batch
 from points.models import LedgerEntry
 
 # 10 batches of 2,000 rows: big enough for the phone-ordered COPY to pay,
@@ -148,7 +149,7 @@ class _Chunks:
         self.unsent = None
         self.unsent_numbers = frozenset()
         self.unsent_named = {}
-        self.lots_constants = job.opening_balance_constants() if job.apply else None
+        self.lots_columns = job.opening_balance_columns() if job.apply else None
 
     def run(self, chunk):
         job = self.job
@@ -313,31 +314,10 @@ class _Chunks:
         return sql, "".join(lines).encode()
 
     def opening_balances(self, lots):
-        """Each new member's points from the file as one opening-balance lot:
-        points.services.grant_points(kind=OPENING_BALANCE) for a chunk at
-        once. The members are written a moment before in this transaction,
-        so no one else can hold them, and their cached balance was written
-        equal to the lot."""
-        constants = {**_defaults(LedgerEntry), **self.lots_constants}
-        computed = {
-            "member_id": "lot.member_id",
-            "points": "lot.points",
-            "remaining": "lot.points",
-            "idempotency_key": "'opening-balance:' || lot.member_id",
-        }
-        columns = [*computed, *(name for name in constants if name not in computed)]
-        # Typed, since a value bound on the server may be a bare NULL.
-        select = [computed.get(name) or f"%s::{_db_type(LedgerEntry, name)}" for name in columns]
-        sql = (
-            f"INSERT INTO {quoted(LedgerEntry._meta.db_table)} "
-            f"({', '.join(quoted(_column(LedgerEntry, name)) for name in columns)}) "
-            f"SELECT {', '.join(select)} "
-            # Two arrays, each read once (a JSON element is parsed again
-            # at every ->>).
-            "FROM unnest(%s::bigint[], %s::integer[]) AS lot (member_id, points)"
-        )
-        params = [constants[name] for name in columns if name not in computed]
-        return sql, [*params, _int_array(pk for pk, _ in lots), _int_array(p for _, p in lots)]
+        """The chunk's opening-balance lots [(member id, points)] as the
+        ledger's batch statement (points.ledger_batch)."""
+        columns = {**_defaults(LedgerEntry), **self.lots_columns}
+        return ledger_batch.opening_balances_statement(lots, columns=columns)
 
     def member_updates(self, updates):
         """One UPDATE per set of changed fields, the new values as arrays."""
@@ -367,11 +347,6 @@ class _Chunks:
             )
             statements.append((sql, [job.now, json_list(rows)]))
         return statements
-
-
-def _int_array(numbers) -> str:
-    """Whole numbers as the text of a PostgreSQL array: {1,2,3}."""
-    return "{" + ",".join(map(str, numbers)) + "}"
 
 
 def _fresh_numbers(needed):
@@ -476,11 +451,6 @@ def quoted(name):
 
 def _column(model, name):
     return model._meta.get_field(name).column
-
-
-def _db_type(model, name):
-    field = model._meta.get_field(name)
-    return (field.target_field if field.is_relation else field).db_type(connection)
 
 
 def _defaults(model):

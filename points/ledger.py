@@ -330,7 +330,7 @@ def expire_lots(member, lots, *, as_of):
             kind=Kind.EXPIRY,
             points=-lot.remaining,
             created_at=max(expiry_time(as_of), lot.created_at),
-            idempotency_key=f"expiry:{lot.pk}:{round_no}",
+            idempotency_key=expiry_key(lot.pk, round_no),
             reason=expiry_reason()
             % {"day": shop_date(lot.created_at).isoformat(), "expiry": lot.expires_on.isoformat()},
         )
@@ -341,6 +341,12 @@ def expire_lots(member, lots, *, as_of):
     if expired:
         change_balance(member, -expired)
     return keep
+
+
+def expiry_key(lot_id, round_no) -> str:
+    """The key of a lot's expiry entry: a lot can expire again after points
+    are returned to it, so its expiries are numbered (0, 1, ...)."""
+    return f"expiry:{lot_id}:{round_no}"
 
 
 def expiry_reason():
@@ -375,12 +381,19 @@ class KeyTaken(Exception):
     when it read the member row: leave the transaction, then replay."""
 
 
-def plan_draws(lots, points):
-    """[(lot, points)] taking `points` from `lots` in order."""
+def lots_total(lots) -> int:
+    """The points `lots` hold."""
+    return sum(lot.remaining for lot in lots)
+
+
+def take_from_lots(lots, points):
+    """[(lot, points)] taking `points` from `lots` in order, each lot's
+    `remaining` lowered in memory (write_sale saves them with the sale)."""
     draws, left = [], points
     for lot in lots:
         take = min(lot.remaining, left)
         if take > 0:
+            lot.remaining -= take
             draws.append((lot, take))
             left -= take
     return draws

@@ -15,7 +15,7 @@ from django.utils import timezone
 from config import locks
 from config.clock import shop_date
 from members.models import Member
-from points.ledger import Kind, expiry_reason, expiry_time
+from points.ledger import Kind, expiry_key, expiry_reason, expiry_time, lot_expiry
 from points.models import LedgerEntry, LotDraw
 
 
@@ -58,7 +58,7 @@ def _expire_locked_in_python(member_ids, as_of) -> int:
             kind=Kind.EXPIRY,
             points=-remaining,
             created_at=max(day_start, created_at),
-            idempotency_key=f"expiry:{pk}:{rounds.get(pk, 0)}",
+            idempotency_key=expiry_key(pk, rounds.get(pk, 0)),
             reason=reason
             % {"day": shop_date(created_at).isoformat(), "expiry": expires_on.isoformat()},
         )
@@ -162,3 +162,72 @@ def _take_from_balances(points_by_member):
             output_field=IntegerField(),
         )
     )
+
+
+# ---------------------------------------------------------------------------
+# Opening balances: the points a member brings from an earlier system, as one
+# lot each, written for many new members at once (the import, the demo shop).
+# This is grant_points(kind=OPENING_BALANCE) for a batch: the members were
+# inserted a moment before in the caller's transaction, so no one else holds
+# them, and the caller writes their cached balance equal to the lot.
+
+OPENING_BALANCE_FIELDS = ("member_id", "points", "remaining", "idempotency_key")
+
+
+def opening_balance_key(member_id) -> str:
+    return f"opening-balance:{member_id}"
+
+
+def opening_balance_rows(member_points):
+    """Rows of OPENING_BALANCE_FIELDS for [(member id, points > 0)]: a fresh
+    lot holds all its points."""
+    for member_id, points in member_points:
+        yield (member_id, points, points, opening_balance_key(member_id))
+
+
+def opening_balance_columns(*, rules, earned_on, at, reason, by_id) -> dict:
+    """The other columns every opening-balance lot of a batch shares, adapted
+    for the database: the kind, the expiry the programme's policy gives lots
+    earned on `earned_on` (points.ledger.lot_expiry), the time, the reason
+    and who imported them."""
+    expires_on = lot_expiry(rules=rules, earned_on=earned_on)
+    ops = connection.ops
+    return {
+        "kind": Kind.OPENING_BALANCE.value,
+        "expires_on": ops.adapt_datefield_value(expires_on) if expires_on else None,
+        "created_at": ops.adapt_datetimefield_value(at),
+        "reason": reason[:200],
+        "by_id": by_id,
+    }
+
+
+def opening_balances_statement(member_points, *, columns) -> tuple[str, list]:
+    """PostgreSQL: one INSERT of the lots of [(member id, points)], the ids
+    and points sent as two arrays. `columns`: opening_balance_columns plus
+    the model's defaults for every other column."""
+    quote = connection.ops.quote_name
+    computed = {
+        "member_id": "lot.member_id",
+        "points": "lot.points",
+        "remaining": "lot.points",
+        "idempotency_key": f"'{opening_balance_key('')}' || lot.member_id",
+    }
+    names = [*computed, *(name for name in columns if name not in computed)]
+    # Typed, since a value bound on the server may be a bare NULL.
+    select = [computed.get(name) or f"%s::{_db_type(name)}" for name in names]
+    sql = (
+        f"INSERT INTO {quote(LedgerEntry._meta.db_table)} "
+        f"({', '.join(quote(LedgerEntry._meta.get_field(name).column) for name in names)}) "
+        f"SELECT {', '.join(select)} "
+        # Two arrays, each read once (a JSON element is parsed again at every ->>).
+        "FROM unnest(%s::bigint[], %s::integer[]) AS lot (member_id, points)"
+    )
+    params = [columns[name] for name in names if name not in computed]
+    ids = "{" + ",".join(str(pk) for pk, _points in member_points) + "}"
+    points = "{" + ",".join(str(p) for _pk, p in member_points) + "}"
+    return sql, [*params, ids, points]
+
+
+def _db_type(name):
+    field = LedgerEntry._meta.get_field(name)
+    return (field.target_field if field.is_relation else field).db_type(connection)

@@ -347,7 +347,7 @@ def _record_sale(
     if int(points_to_redeem or 0) > 0:
         # Lots before the figures: the points on offer are what they hold.
         lots = ledger.expire_lots(member, sale_sql.lock_open_lots(member.pk), as_of=shop_date(at))
-        balance = sum(lot.remaining for lot in lots)
+        balance = ledger.lots_total(lots)
     try:
         quote = _compute(
             member=member,
@@ -398,9 +398,7 @@ def _record_sale(
             raise ledger.KeyTaken from None
     draws = []
     if quote.points_to_redeem:
-        draws = ledger.plan_draws(lots, quote.points_to_redeem)
-        for lot, take in draws:
-            lot.remaining -= take
+        draws = ledger.take_from_lots(lots, quote.points_to_redeem)
     ledger.write_sale(
         purchase=purchase,
         entries=ledger.sale_entries(

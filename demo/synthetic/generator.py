@@ -34,6 +34,7 @@ from demo.synthetic.writer import TABLES, clear_shop, set_aside_indexes, write_c
 from members.models import Member
 from members.names import name_search_key
 from members.services import luhn_check_digit
+from points.models import ProgrammeRules
 
 SURNAMES = (
     "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅"
@@ -95,15 +96,16 @@ class Counts:
 class ShopGenerator(LedgerRows):
     """Simulates members one after the other; see `generate_shop`."""
 
-    def __init__(self, *, seed, years, end, tiers, rules, rewards, campaign):
+    def __init__(self, *, seed, years, end, tiers, programme, rules, rewards, campaign):
         self.rng = random.Random(seed)
+        self.programme = programme  # ProgrammeRules: the lots' expiry policy
         self.end = end.toordinal()  # data covers the days before `end`
         self.start = self.end - round(years * 365)
         self.tiers = tiers  # [(Tier, TIERS row)] by rank
         self.rules = rules  # {BehaviourRule code: (id, name)}
         self.rewards = rewards  # [(Reward id, name, points cost)], cheapest first
         self.campaign_start = campaign.starts_on
-        # As points.services keeps campaign_terms' explanation lines.
+        # As points.sale keeps campaign_terms' explanation lines.
         self.campaign_line = {
             "campaign": campaign.name,
             "campaign_id": str(campaign.pk),
@@ -356,6 +358,7 @@ def generate_shop(
         years=years,
         end=end,
         tiers=tiers,
+        programme=ProgrammeRules.current(),
         rules=rules,
         rewards=rewards,
         campaign=campaign,

@@ -1,15 +1,18 @@
 """Ledger entries and lot draws of the synthetic shop, written as rows.
 
 The generator writes the points ledger itself, as bulk rows, rather than
-through the points services, to be fast enough for a million members:
-`LedgerRows.entry` writes every LedgerEntry row and gives an earning its lot
-and the lot's expiry day (year-end policy), `LedgerRows.spend` writes the
-negative entry and its LotDraw rows, and `LedgerRows.expire` the year-end
-expiry run's entries. `MemberState` holds a member's running balance and lots.
+through the points services, to be fast enough for a million members; the
+rules of the rows are the ledger's own (points.ledger: a lot's expiry day by
+the shop's policy, the expiry entries' keys and reasons).
+`LedgerRows.entry` writes every LedgerEntry row and gives an earning its lot,
+`LedgerRows.spend` writes the negative entry and its LotDraw rows, and
+`LedgerRows.expire` the nightly expiry run's entries. `MemberState` holds a
+member's running balance and lots.
 """
 
 from datetime import date
 
+from points.ledger import expiry_key, expiry_reason, lot_expiry
 from points.models import LedgerEntry
 from rewards.models import RewardRedemption
 
@@ -18,16 +21,16 @@ Kind = LedgerEntry.Kind
 
 class LedgerRows:
     """The ledger operations of `ShopGenerator`, as the points services do
-    them. Uses the generator's `rules`, `counts` and `next_entry_id`,
+    them. Uses the generator's `programme` (ProgrammeRules), `rules`, `counts`
+    and `next_entry_id`,
     `next_draw_id` and `next_redemption_id`."""
 
     def entry(self, state, out, kind, points, at, key, reason="", purchase_id=None, **more):
         entry_id = self.next_entry_id
         self.next_entry_id += 1
         lot = more.get("lot", False)
-        # Year-end policy: the end of the year after the one it was earned in
-        # (`at` is in the shop's time zone).
-        expires_on = date(at.year + 1, 12, 31) if lot else None
+        # `at` is in the shop's time zone, so its date is the shop's day.
+        expires_on = lot_expiry(rules=self.programme, earned_on=at.date()) if lot else None
         row = [
             more.get("rule_id"),
             None,
@@ -49,7 +52,8 @@ class LedgerRows:
         self.counts.ledger_entries += 1
         state.balance += points
         if lot:
-            state.lots.append([entry_id, expires_on.toordinal(), points, row, at])
+            last_day = expires_on or date.max  # a lot that never expires sorts last
+            state.lots.append([entry_id, last_day.toordinal(), points, row, at])
         return entry_id
 
     def behaviour(self, state, out, code, points, at, key):
@@ -126,10 +130,13 @@ class LedgerRows:
         lot whose last day has passed."""
         for lot in [lot for lot in state.lots if lot[1] < day]:
             expires_on = date.fromordinal(lot[1])
-            reason = f"Points earned {lot[4].date()} expired after {expires_on}."
+            reason = expiry_reason() % {
+                "day": lot[4].date().isoformat(),
+                "expiry": expires_on.isoformat(),
+            }
             moment = max(at, lot[4])
             self.spend(
-                state, out, Kind.EXPIRY, [(lot, lot[2])], moment, f"expiry:{lot[0]}:0", reason
+                state, out, Kind.EXPIRY, [(lot, lot[2])], moment, expiry_key(lot[0], 0), reason
             )
 
 
