@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from members.models import Member
+from members.selectors import single_member
+from members.services import clean_member_fields
 
 
 class MemberForm(forms.Form):
@@ -33,7 +35,6 @@ class MemberForm(forms.Form):
     def clean(self):
         # The service stops at the first wrong field; check them all here so
         # the cashier fixes the phone, email and birthday in one go.
-        from members.services import clean_member_fields
 
         cleaned = super().clean()
         problems = []
@@ -51,8 +52,6 @@ class MemberForm(forms.Form):
         return cleaned
 
     def clean_referrer(self):
-        from members.selectors import single_member
-
         text = self.cleaned_data["referrer"].strip()
         if not text:
             return None
@@ -78,8 +77,6 @@ class MergeForm(forms.Form):
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_other(self):
-        from members.selectors import single_member
-
         text = self.cleaned_data["other"].strip()
         member = single_member(text)
         if member is None:

@@ -283,8 +283,6 @@ def _lock_pair(first, second):
 def _move_relations(*, keep, absorb) -> dict:
     """Point every row that belongs to `absorb` (ledger, sales, rewards, tier
     history, referrals, and whatever later apps add) at `keep`."""
-    from members.models import MemberMerge
-
     moved = {}
     for relation in Member._meta.related_objects:
         model, field = relation.related_model, relation.field

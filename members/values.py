@@ -5,9 +5,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from config.errors import LoyaltyError
+from members.models import Member
 
 # Excel's day 0 (it believes 1900 was a leap year, so serials count from here).
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -155,11 +158,6 @@ GENDER_WORDS = {
 @lru_cache(maxsize=1)
 def _gender_words():
     """The words above plus the model's labels in every language (the export's words)."""
-    from django.conf import settings
-    from django.utils import translation
-
-    from members.models import Member
-
     words = dict(GENDER_WORDS)
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
