@@ -2,32 +2,12 @@ import csv
 import io
 
 import pytest
-from django.conf import settings
 
 
 @pytest.fixture(autouse=True)
-def private_storage(tmp_path, monkeypatch):
-    """Uploads and progress files go to a temporary folder, never the project's."""
-    from django.core.files.storage import FileSystemStorage
-    from django.test import override_settings
-
-    from members.models import ImportJob
-
-    # The file field took its storage when the models loaded.
-    monkeypatch.setattr(
-        ImportJob._meta.get_field("file"),
-        "storage",
-        FileSystemStorage(location=tmp_path / "private", base_url=None),
-    )
-
-    storages = {**settings.STORAGES}
-    private = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
-    }
-    storages["private"] = storages["import_export"] = private
-    with override_settings(STORAGES=storages):
-        yield tmp_path / "private"
+def _isolated(private_storage, english):
+    """Every test here starts in English with uploads in a temporary folder
+    (the fixtures are in tests/conftest.py)."""
 
 
 def csv_bytes(rows, encoding="utf-8", newline_at_end=True):
@@ -65,13 +45,3 @@ def write_xlsx(tmp_path):
         return path
 
     return write
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Each test starts in English: a request in Chinese leaves its language
-    active in the test's thread, and messages are made in the active language."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
