@@ -28,3 +28,17 @@ def shop_day_start(day: date) -> datetime:
 
 def shop_day_bounds(day: date) -> tuple[datetime, datetime]:
     return shop_day_start(day), shop_day_start(day + timedelta(days=1))
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier, when negative), the month's
+    last day where it is shorter: 31 January + 1 month is 28 or 29 February."""
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config import locks
-from config.clock import shop_date, shop_day_start
+from config.clock import add_months, shop_date, shop_day_start
 from config.errors import LoyaltyError
 from config.money import round_money
 from members.models import Member
@@ -49,22 +49,11 @@ def floor_points(value: Decimal) -> int:
     return int(Decimal(value).to_integral_value(rounding=ROUND_FLOOR))
 
 
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for last_day in (31, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, last_day))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def lot_expiry(*, rules: ProgrammeRules, earned_on: date) -> date | None:
     """The last shop day on which points earned on `earned_on` can be spent."""
     policy = ProgrammeRules.ExpiryPolicy
     if rules.expiry_policy == policy.MONTHS:
-        return _add_months(earned_on, rules.expiry_months)
+        return add_months(earned_on, rules.expiry_months)
     if rules.expiry_policy == policy.YEAR_END:
         return date(earned_on.year + 1, 12, 31)
     return None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from config.clock import shop_day_start, shop_today
+from config.clock import add_months, shop_day_start, shop_today
 
 
 def ratio(part, whole):
@@ -14,11 +14,6 @@ def ratio(part, whole):
     if not whole:
         return None
     return Decimal(part) / Decimal(whole)
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)

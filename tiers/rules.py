@@ -33,7 +33,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from config.clock import shop_date, shop_day_start
+from config.clock import add_months, shop_date, shop_day_start
 from config.money import round_money
 from members.models import Member
 from points.models import LedgerEntry, Purchase
@@ -48,18 +48,6 @@ CRITERIA = (
     "referred_buyers",
     "window_points",
 )
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month_index, 12)
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)
 
 
 @dataclass(frozen=True)
