@@ -13,11 +13,6 @@ from tiers import rules
 from tiers.models import Tier, TierChange, TierProgramme
 
 
-def entry_tier():
-    """The tier a new member starts in: the lowest active rank."""
-    return Tier.objects.lowest_active()
-
-
 def ladder_with_counts():
     """Every tier with how many members hold it, in rank order."""
     return Tier.objects.annotate(member_count=Count("members")).order_by("rank")
