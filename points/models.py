@@ -231,7 +231,8 @@ class Refund(models.Model):
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            # Zero for a sale paid entirely with points: its refund moves points only.
+            models.CheckConstraint(condition=Q(amount__gte=0), name="refund_amount_not_negative"),
         ]
 
     def __str__(self):

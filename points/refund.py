@@ -31,15 +31,7 @@ def _refund_amount(purchase, amount) -> Decimal:
             code="nothing_paid",
         )
     if purchase.amount_paid <= 0:
-        raise LoyaltyError(
-            _(
-                "Sale #%(id)s was paid entirely with points, so there is no money to refund: "
-                "give the points back with an adjustment."
-            )
-            % {"id": purchase.pk},
-            field="amount",
-            code="nothing_paid",
-        )
+        return _points_only_refund(purchase, amount)
     left = purchase.amount_paid - purchase.refunded_amount
     if left <= 0:
         raise LoyaltyError(
@@ -60,14 +52,42 @@ def _refund_amount(purchase, amount) -> Decimal:
     return amount
 
 
+def _points_only_refund(purchase, amount) -> Decimal:
+    """A sale paid entirely with points refunds whole, with no money: the
+    refund gives the points it used back and takes back what it earned."""
+    if purchase.refunds.exists():
+        raise LoyaltyError(
+            _("Sale #%(id)s is already fully refunded.") % {"id": purchase.pk},
+            field="amount",
+            code="already_refunded",
+        )
+    try:
+        money_asked = Decimal(str(amount)) if amount not in (None, "") else Decimal("0")
+    except ArithmeticError:
+        money_asked = None
+    if money_asked != 0:
+        raise LoyaltyError(
+            _(
+                "Sale #%(id)s was paid entirely with points: no money goes back. "
+                "Leave the amount empty to give the points back."
+            )
+            % {"id": purchase.pk},
+            field="amount",
+            code="points_only",
+        )
+    return Decimal("0")
+
+
 def _refund_shares(purchase, amount):
     """Earned points to reverse and redeemed points to return for this refund.
 
     Computed on the cumulative refunded share, so partial refunds add up to
     exactly the sale's figures when the whole sale is refunded.
     """
-    refunded_after = purchase.refunded_amount + amount
-    share = refunded_after / purchase.amount_paid
+    if purchase.amount_paid <= 0:
+        share = Decimal(1)  # a points-only sale refunds whole
+    else:
+        share = (purchase.refunded_amount + amount) / purchase.amount_paid
     totals = purchase.refunds.aggregate(
         reversed=Sum("points_reversed"),
         short=Sum("points_shortfall"),

@@ -116,13 +116,52 @@ def test_same_refund_key_changes_nothing_and_other_figures_are_refused(member):
     assert error.value.code == "idempotency_conflict"
 
 
-def test_a_sale_paid_entirely_with_points_cannot_be_refunded_in_money(member):
+def _points_only_sale(member):
     programme_rules(max_bill_share=100)
     give_points(member, 1000)
     sale = record_purchase(
         member=member, amount=Decimal("100"), points_to_redeem=190, idempotency_key="s"
     )
     assert sale.amount_paid == Decimal("0.00")
+    return sale
+
+
+def test_a_sale_paid_entirely_with_points_refunds_its_points(member):
+    sale = _points_only_sale(member)
+    lots_before = {
+        lot.pk: lot.expires_on for lot in LedgerEntry.objects.filter(member=member, points__gt=0)
+    }
+    assert balance(member) == 1000 - 190
+    refund = refund_purchase(purchase=sale, idempotency_key="r")
+    assert refund.amount == Decimal("0")
+    assert (refund.points_returned, refund.points_reversed, refund.points_shortfall) == (190, 0, 0)
+    assert balance(member) == 1000
+    # The points went back to the lots they came from, which keep their expiry dates.
+    lots_after = {
+        lot.pk: lot.expires_on
+        for lot in LedgerEntry.objects.filter(member=member, points__gt=0)
+        if lot.kind != "refund_reversal"
+    }
+    assert lots_after == lots_before
+    member.refresh_from_db()
+    assert member.lifetime_spend == Decimal("0")
+    call_command("check_ledger")
+
+
+def test_a_points_only_sale_refunds_once(member):
+    sale = _points_only_sale(member)
+    refund_purchase(purchase=sale, idempotency_key="r")
+    assert refund_purchase(purchase=sale, idempotency_key="r").amount == 0  # a replay
     with pytest.raises(LoyaltyError) as error:
-        refund_purchase(purchase=sale, idempotency_key="r")
-    assert error.value.code == "nothing_paid"
+        refund_purchase(purchase=sale, idempotency_key="r2")
+    assert error.value.code == "already_refunded"
+    assert balance(member) == 1000
+
+
+def test_a_points_only_sale_refunds_no_money(member):
+    sale = _points_only_sale(member)
+    for amount in (Decimal("10"), "ten"):
+        with pytest.raises(LoyaltyError) as error:
+            refund_purchase(purchase=sale, amount=amount, idempotency_key=f"r-{amount}")
+        assert error.value.code == "points_only"
+    assert balance(member) == 1000 - 190
