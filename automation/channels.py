@@ -31,6 +31,16 @@ class FailingSmsBackend:
         raise ChannelError("SMS provider unavailable")
 
 
+class BrokenSmsBackend:
+    """For tests and drills: a provider library that fails with its own
+    exception for numbers ending in 0, and sends the others."""
+
+    def send(self, *, to, text):
+        if to.endswith("0"):
+            raise RuntimeError("provider library crashed")
+        logger.info("SMS to %s: %s", to, text)
+
+
 def sms_backend():
     return import_string(settings.SMS_BACKEND)()
 

@@ -1,5 +1,6 @@
 """The outbox: queue a message for a member, send what is due, retry failures."""
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,6 +10,8 @@ from django.utils import timezone, translation
 from automation.channels import ChannelError, deliver
 from config import locks
 from members.models import MessageTemplate, OutboundMessage
+
+logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 
@@ -97,8 +100,13 @@ def send_due_messages(*, limit=500):
             message.attempts += 1
             try:
                 deliver(message)
-            except ChannelError as error:
-                message.last_error = str(error)[:2000]
+            except Exception as error:
+                # Any failure of a channel (its own ChannelError, or a provider's
+                # library raising something else) is a failed attempt of this
+                # message only: recorded, retried later, and the run goes on.
+                if not isinstance(error, ChannelError):
+                    logger.exception("sending message %s failed", message.pk)
+                message.last_error = _error_text(error)[:2000]
                 if message.attempts >= MAX_ATTEMPTS:
                     message.status = OutboundMessage.Status.FAILED
                     failed += 1
@@ -114,3 +122,10 @@ def send_due_messages(*, limit=500):
                 update_fields=["attempts", "status", "last_error", "next_attempt_at", "sent_at"]
             )
     return {"sent": sent, "retrying": retried, "failed": failed}
+
+
+def _error_text(error) -> str:
+    """The error as staff read it on the message; an unexpected one names its type."""
+    if isinstance(error, ChannelError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

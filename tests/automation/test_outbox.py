@@ -85,3 +85,30 @@ def test_message_fails_for_good_after_the_last_attempt(tiers, templates, setting
         OutboundMessage.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
         send_due_messages()
     assert OutboundMessage.objects.get().status == "failed"
+
+
+def test_a_channel_raising_anything_fails_that_message_and_the_run_goes_on(
+    tiers, templates, settings
+):
+    settings.SMS_BACKEND = "automation.channels.BrokenSmsBackend"
+    crashing = MemberFactory(language="en", phone="+886912345670")
+    fine = MemberFactory(language="en", phone="+886912345671")
+    for member in (crashing, fine):
+        queue_message(member=member, purpose="birthday", context={}, dedup_key=f"k{member.pk}")
+
+    assert send_due_messages() == {"sent": 1, "retrying": 1, "failed": 0}
+    failed = OutboundMessage.objects.get(member=crashing)
+    assert failed.status == "queued"
+    assert failed.attempts == 1
+    assert failed.last_error == "RuntimeError: provider library crashed"
+    assert failed.next_attempt_at > timezone.now()
+    assert OutboundMessage.objects.get(member=fine).status == "sent"
+
+
+def test_a_misconfigured_sms_backend_is_a_failed_attempt(tiers, templates, settings):
+    settings.SMS_BACKEND = "shop_sms.NoSuchBackend"
+    queue_message(
+        member=MemberFactory(language="en"), purpose="birthday", context={}, dedup_key="k"
+    )
+    assert send_due_messages() == {"sent": 0, "retrying": 1, "failed": 0}
+    assert "shop_sms" in OutboundMessage.objects.get().last_error
