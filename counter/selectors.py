@@ -205,3 +205,29 @@ def quote_sale(
         if error.code == "below_minimum":
             return quote
         raise
+
+
+def points_hint(quote) -> str:
+    """What the member can do with points on this bill, in the cashier's words."""
+    least = max(quote.min_redeem_points, 1)
+    most, balance = quote.max_redeemable_points, quote.points_balance
+    if balance < least:
+        return _("Needs %(least)d points to redeem; has %(balance)d.") % {
+            "least": least,
+            "balance": balance,
+        }
+    if most < least:
+        return _(
+            "This bill is too small to pay with points: at least %(least)d points at a time, "
+            "and this bill takes at most %(most)d."
+        ) % {"least": least, "most": most}
+    if least > 1:
+        return _("%(least)d to %(most)d points can pay this bill (balance %(balance)d).") % {
+            "least": least,
+            "most": most,
+            "balance": balance,
+        }
+    return _("Up to %(most)d points can pay this bill (balance %(balance)d).") % {
+        "most": most,
+        "balance": balance,
+    }

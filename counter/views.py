@@ -142,26 +142,38 @@ def quote_view(request, pk):
         _member_or_404(pk)
     else:
         data = form.cleaned_data
+        terms = {
+            "member": pk,
+            "amount": data["amount"],
+            "wholesale": data["wholesale"],
+            "coupon_code": data["coupon"],
+        }
         try:
             # The quote reads the member itself: no read before it.
             context["quote"] = selectors.quote_sale(
-                member=pk,
-                amount=data["amount"],
-                points_to_redeem=data["points_to_redeem"],
-                wholesale=data["wholesale"],
-                coupon_code=data["coupon"],
-                use_max=use_max,
+                points_to_redeem=data["points_to_redeem"], use_max=use_max, **terms
             )
         except Member.DoesNotExist:
             raise Http404 from None
         except LoyaltyError as error:
             _form_error(form, error)
+            if error.field == "points_to_redeem":
+                # The bill stands without those points: show it, the field says why.
+                context["quote"] = selectors.quote_sale(points_to_redeem=0, **terms)
+    response_keeps_last_quote = "quote" not in context and form.errors
     if use_max and "quote" in context:
         # Put the figure in the points field too, with the cursor there: Enter confirms.
         points_form = SaleForm(initial={"points_to_redeem": context["quote"].points_to_redeem})
         points_form.fields["points_to_redeem"].widget.attrs["autofocus"] = True
         context.update(points_form=points_form)
-    return render(request, "counter/_quote.html", context)
+    if "quote" in context:
+        context["points_hint"] = selectors.points_hint(context["quote"])
+    response = render(request, "counter/_quote.html", context)
+    if response_keeps_last_quote:
+        # No figures to show for what is typed: the last quote stays on screen
+        # (only the field errors, out of band, change).
+        response["HX-Reswap"] = "none"
+    return response
 
 
 @staff_required

@@ -74,6 +74,7 @@ class Quote:
     amount_paid: Decimal  # the eligible amount: after discount and points
     max_redeemable_points: int
     points_balance: int
+    min_redeem_points: int  # the fewest points one redemption may use
     base_points: int
     bonuses: list = field(default_factory=list)  # [(campaign, points)]
     points_earned: int = 0
@@ -191,6 +192,7 @@ def _compute(
         redeemed_value=redeemed_value,
         amount_paid=paid,
         max_redeemable_points=min(max_points, max(balance, 0)),
+        min_redeem_points=rules.min_redeem_points,
         points_balance=balance,
         base_points=base_points,
         bonuses=bonuses,

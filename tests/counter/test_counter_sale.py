@@ -199,3 +199,46 @@ def test_card_quote_and_receipt_name_the_campaign_of_the_day(staff_client, silve
     assert "Double day" in preview.content.decode()
     done = confirm(staff_client, silver, amount="1000")
     assert "Double day" in done.content.decode()
+
+
+def test_quote_hint_names_the_minimum_when_the_balance_is_below_it(staff_client, tiers):
+    member = MemberFactory(tier=tiers["silver"])
+    give_points(member, 50)  # the minimum is 100 points at a time
+    response = quote(staff_client, member, amount="1000")
+    assert response.context["points_hint"] == "Needs 100 points to redeem; has 50."
+    assert "can pay this bill" not in response.content.decode()
+
+
+def test_quote_hint_says_when_the_bill_is_too_small_for_the_minimum(staff_client, silver):
+    # 90 due after 10 % off: at most half of it (45) in points = 90 points, below 100.
+    response = quote(staff_client, silver, amount="100")
+    assert response.context["points_hint"] == (
+        "This bill is too small to pay with points: at least 100 points at a time, "
+        "and this bill takes at most 90."
+    )
+
+
+def test_quote_hint_gives_the_range_the_member_can_use(staff_client, silver):
+    response = quote(staff_client, silver, amount="1000")
+    assert response.context["points_hint"] == (
+        "100 to 900 points can pay this bill (balance 1000)."
+    )
+
+
+def test_quote_stays_while_the_points_entry_is_invalid(staff_client, silver):
+    response = quote(staff_client, silver, amount="1000", points_to_redeem="50")
+    assert "at least 100" in str(response.context["sale_form"].errors["points_to_redeem"])
+    # The bill without those points stays on screen, the field says why.
+    assert response.context["quote"].points_to_redeem == 0
+    body = response.content.decode()
+    assert "data-quote" in body and "NT$900" in body
+    assert '<div id="points_to_redeem-errors" class="live-errors" hx-swap-oob="true"><ul' in body
+
+
+def test_quote_keeps_the_last_figures_while_the_amount_is_invalid(staff_client, silver):
+    response = quote(staff_client, silver, amount="12.345")
+    assert response["HX-Reswap"] == "none"  # the quote on screen stays
+    assert (
+        '<div id="amount-errors" class="live-errors" hx-swap-oob="true"><ul'
+        in response.content.decode()
+    )
