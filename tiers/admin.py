@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from config.admin import ServiceAdmin
 from config.errors import LoyaltyError
 from tiers import programme as ladder
 from tiers.forms import DiscountField
@@ -21,8 +23,33 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class TierAdminForm(forms.ModelForm):
+    retail_discount = DiscountField(label=Tier._meta.get_field("retail_discount").verbose_name)
+    wholesale_discount = DiscountField(
+        label=Tier._meta.get_field("wholesale_discount").verbose_name
+    )
+
+    class Meta:
+        model = Tier
+        fields = TIER_FIELDS
+
+    def _post_clean(self):
+        # The ladder checks of save_tier, as form errors on the page rather
+        # than a refusal in save_model, where the admin can no longer show one.
+        super()._post_clean()
+        if self.errors:
+            return
+        tier = self.instance
+        others = Tier.objects.exclude(pk=tier.pk) if tier.pk else Tier.objects.all()
+        try:
+            ladder.validate_ladder([*others, tier], edited=tier)
+        except LoyaltyError as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(ServiceAdmin):
+    form = TierAdminForm
     list_display = [
         "rank",
         "name",
@@ -35,11 +62,6 @@ class TierAdmin(admin.ModelAdmin):
     list_display_links = ["name"]
     ordering = ["rank"]
     fields = TIER_FIELDS
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name in ("retail_discount", "wholesale_discount"):
-            return DiscountField(label=db_field.verbose_name, required=True)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         # Tiers are deactivated (members move, history stays), never deleted.
@@ -57,7 +79,7 @@ class TierAdmin(admin.ModelAdmin):
 
 
 @admin.register(TierProgramme)
-class TierProgrammeAdmin(admin.ModelAdmin):
+class TierProgrammeAdmin(ServiceAdmin):
     fields = PROGRAMME_FIELDS
     list_display = ["__str__", "window", "frequency", "grace_days", "downgrade"]
 

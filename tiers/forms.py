@@ -1,20 +1,27 @@
 """Input parsing for the tier pages; the rules live in tiers.programme and tiers.services."""
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import LoyaltyError
-from tiers.discounts import format_discount, parse_discount
+from tiers.discounts import parse_discount, read_discount
 from tiers.models import QUALIFICATION_FIELDS, RETENTION_FIELDS, Tier, TierProgramme
 from tiers.programme import PROGRAMME_FIELDS, TIER_FIELDS
 
+DISCOUNT_FIELDS = ("retail_discount", "wholesale_discount")
+
 
 class DiscountField(forms.CharField):
-    """Percent off, typed as 5, 5% or in 折 (95折, 9折, 7.5折)."""
+    """Percent off, typed as 5, 5% or in 折 (95折, 9折, 7.5折, 10折 for none)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault(
-            "help_text", _("Percent off (5 means the member pays 95%), or 折: 95折, 9折, 7.5折.")
+            "help_text",
+            _(
+                "Percent off (5 means the member pays 95%), or 折: 95折, 9折, 7.5折; "
+                "10折 is no discount."
+            ),
         )
         super().__init__(max_length=12, **kwargs)
 
@@ -43,6 +50,22 @@ class TierForm(forms.ModelForm):
             "benefits": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in DISCOUNT_FIELDS:
+            # As the owner types, the hint below the field says what it means.
+            hint_id = f"{self[name].auto_id}-hint"
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-get": reverse("tiers:discount_hint"),
+                    "hx-trigger": "input changed delay:300ms",
+                    "hx-target": f"#{hint_id}",
+                    "hx-sync": "this:replace",
+                    "aria-describedby": hint_id,
+                    "autocomplete": "off",
+                }
+            )
+
     def validate_unique(self):
         """Uniqueness is the service's to check, with its own message."""
 
@@ -50,13 +73,13 @@ class TierForm(forms.ModelForm):
         # Leave the instance alone: tiers.programme.save_tier applies the values.
         pass
 
-    def discount_labels(self):
-        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
-        return {
-            name: format_discount(data[name])
-            for name in ("retail_discount", "wholesale_discount")
-            if data.get(name) is not None
-        }
+    def discount_hints(self):
+        """{field name: DiscountHint} for the value on the page, typed or saved."""
+        hints = {}
+        for name in DISCOUNT_FIELDS:
+            value = self.fields[name].prepare_value(self[name].value())
+            hints[name] = read_discount("" if value is None else value)
+        return hints
 
 
 def threshold_sections():

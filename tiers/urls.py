@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.tier_edit_view, name="create"),
     path("<int:pk>/", views.tier_edit_view, name="edit"),
     path("<int:pk>/deactivate/", views.tier_deactivate_view, name="deactivate"),
+    path("discount-hint/", views.discount_hint_view, name="discount_hint"),
     path("programme/", views.programme_view, name="programme"),
     path("preview/", views.preview_view, name="preview"),
     path("members/<int:member_pk>/set/", views.set_tier_view, name="set_tier"),

@@ -1,14 +1,15 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from config.errors import LoyaltyError
 from config.roles import owner_required
 from members.models import Member
 from tiers import programme as ladder
 from tiers import selectors, services
-from tiers.forms import ProgrammeForm, SetTierForm, ThresholdsForm, TierForm
+from tiers.discounts import read_discount
+from tiers.forms import DISCOUNT_FIELDS, ProgrammeForm, SetTierForm, ThresholdsForm, TierForm
 from tiers.models import Tier, TierProgramme, TierSettingsAudit
 from tiers.programme import TIER_FIELDS
 
@@ -64,6 +65,15 @@ def tier_edit_view(request, pk=None):
         {"form": form, "tier": tier, "preview": preview},
         status=status,
     )
+
+
+@owner_required
+@require_GET
+def discount_hint_view(request):
+    """What the discount being typed means ("Members pay 80% (8折).") or how to
+    write it, for the hint under the tier form's discount fields (htmx)."""
+    typed = next((request.GET[name] for name in DISCOUNT_FIELDS if name in request.GET), "")[:100]
+    return render(request, "tiers/partials/discount_hint.html", {"hint": read_discount(typed)})
 
 
 @owner_required
