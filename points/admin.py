@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from config.admin import ServiceAdmin
 from config.errors import LoyaltyError
@@ -44,10 +44,26 @@ class ProgrammeRulesAdmin(ServiceAdmin):
 
 
 @admin.register(BehaviourRule)
-class BehaviourRuleAdmin(admin.ModelAdmin):
+class BehaviourRuleAdmin(ServiceAdmin):
+    fields = list(programme.BEHAVIOUR_RULE_FIELDS)
     list_display = ["name", "action", "code", "points", "per_member_cap", "is_active"]
     list_filter = ["action", "is_active"]
     search_fields = ["name", "code"]
+
+    # One door: added, changed and removed through the services, which record it.
+
+    def save_model(self, request, obj, form, change):
+        programme.save_behaviour_rule(rule=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        programme.delete_behaviour_rule(rule=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for rule in queryset:
+            try:
+                programme.delete_behaviour_rule(rule=rule, by=request.user)
+            except LoyaltyError as error:
+                self.message_user(request, error.message, level=messages.ERROR)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
