@@ -1,7 +1,7 @@
 from datetime import date
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
 from campaigns import selectors, services
@@ -89,6 +89,16 @@ class CampaignAdmin(ServiceAdmin):
         # The service already set the tiers.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        services.delete_campaign(campaign=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for campaign in queryset:
+            try:
+                services.delete_campaign(campaign=campaign, by=request.user)
+            except LoyaltyError as error:
+                self.message_user(request, error.message, level=messages.ERROR)
 
 
 @admin.register(CampaignSettings)

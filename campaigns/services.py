@@ -1,4 +1,5 @@
-"""Creating and changing campaigns and the programme's stacking setting."""
+"""Creating, changing and removing campaigns and the programme's stacking
+setting; every change is recorded (config.audit)."""
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -7,8 +8,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignSettings
-from campaigns.selectors import is_frozen
+from campaigns.selectors import campaign_sales, is_frozen
 from config import locks
+from config.audit import record_settings_change, settings_snapshot
 from config.errors import LoyaltyError
 
 CAMPAIGN_FIELDS = (
@@ -200,7 +202,9 @@ def create_campaign(*, by=None, **fields) -> Campaign:
     """Create a campaign; it applies to sales from its first day."""
     data = clean_campaign(**fields)
     campaign = Campaign(created_by=by if by and by.is_authenticated else None)
-    return _save(campaign, data, by)
+    _save(campaign, data, by)
+    record_settings_change(obj=campaign, before=None, fields=CAMPAIGN_FIELDS, by=by)
+    return campaign
 
 
 @transaction.atomic(durable=True)
@@ -212,8 +216,35 @@ def update_campaign(*, campaign, by=None, **fields) -> Campaign:
     current = {name: getattr(campaign, name) for name in CAMPAIGN_FIELDS if name != "tiers"}
     current["tiers"] = list(campaign.tiers.all())
     current["dates"] = [date.fromisoformat(d) for d in campaign.dates]
+    before = settings_snapshot(campaign, CAMPAIGN_FIELDS)
     data = clean_campaign(**{**current, **fields})
-    return _save(campaign, data, by)
+    _save(campaign, data, by)
+    record_settings_change(obj=campaign, before=before, fields=CAMPAIGN_FIELDS, by=by)
+    return campaign
+
+
+@transaction.atomic(durable=True)
+def delete_campaign(*, campaign, by=None) -> None:
+    """Remove a campaign that never applied to a sale (one that did keeps
+    its results: untick *active* to pause it instead)."""
+    campaign = locks.lock_settings(Campaign.objects, pk=campaign.pk)
+    if campaign.ledger_entries.exists() or campaign_sales(campaign).exists():
+        raise LoyaltyError(
+            _(
+                "“%(name)s” has applied to sales, whose results name it: untick “active” "
+                "to pause it instead."
+            )
+            % {"name": campaign.name},
+            code="campaign_used",
+        )
+    record_settings_change(
+        obj=campaign,
+        before=settings_snapshot(campaign, CAMPAIGN_FIELDS),
+        fields=CAMPAIGN_FIELDS,
+        by=by,
+        deleted=True,
+    )
+    campaign.delete()
 
 
 @transaction.atomic(durable=True)
@@ -223,8 +254,11 @@ def set_stacking(*, stacking, by=None) -> CampaignSettings:
         raise LoyaltyError(
             _("Choose how combinable campaigns stack."), field="stacking", code="stacking_invalid"
         )
-    settings_row = CampaignSettings.current()
+    CampaignSettings.current()  # the row exists before we lock it
+    settings_row = locks.lock_settings(CampaignSettings.objects, pk=1)
+    before = settings_snapshot(settings_row, ["stacking"])
     settings_row.stacking = stacking
     settings_row.updated_by = by if by and by.is_authenticated else None
     settings_row.save(update_fields=["stacking", "updated_by", "updated_at"])
+    record_settings_change(obj=settings_row, before=before, fields=["stacking"], by=by)
     return settings_row
