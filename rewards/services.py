@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config import locks
+from config.audit import record_settings_change, settings_snapshot
 from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
 from config.money import round_money
@@ -33,6 +34,32 @@ COUPON_LENGTH = 12  # 32**12 = 2**60 codes: not guessable at a counter.
 
 # Catalogue ------------------------------------------------------------------
 
+
+# What the owner edits in a catalogue entry; each change of one is recorded.
+REWARD_FIELDS = (
+    "name",
+    "name_zh_hant",
+    "name_zh_hans",
+    "name_en",
+    "kind",
+    "points_cost",
+    "stock",
+    "min_tier",
+    "limit_per_member",
+    "limit_period",
+    "valid_from",
+    "valid_to",
+    "is_active",
+    "sort_order",
+    "coupon_value",
+    "coupon_percent",
+    "coupon_valid_days",
+    "description",
+    "description_zh_hant",
+    "description_zh_hans",
+    "description_en",
+    "image",
+)
 
 REWARD_TERMS = (
     "kind",
@@ -91,9 +118,11 @@ def save_reward(*, reward, by=None, stock_seen=None) -> Reward:
     )
     if not reward.is_coupon:
         reward.coupon_value = reward.coupon_percent = reward.coupon_valid_days = None
+    before = None
     if reward.pk:
         # FOR NO KEY UPDATE: redemptions referencing the reward go on.
         current = locks.lock_settings(Reward.objects, pk=reward.pk)
+        before = settings_snapshot(current, REWARD_FIELDS)
         if stock_seen is not None and reward.stock == stock_seen:
             # The owner left the stock alone: keep the live count, which
             # redemptions may have moved since the form was shown.
@@ -110,6 +139,7 @@ def save_reward(*, reward, by=None, stock_seen=None) -> Reward:
             )
     reward.updated_by = by if by and by.is_authenticated else None
     reward.save()
+    record_settings_change(obj=reward, before=before, fields=REWARD_FIELDS, by=by)
     return reward
 
 
