@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config import locks
+from config.audit import record_settings_change, settings_snapshot
 from config.clock import shop_today
 from config.errors import LoyaltyError
 from members.models import Member
@@ -203,6 +204,8 @@ def save_tier(*, tier=None, by=None, **values) -> Tier:
             at=timezone.now(),
             by=by,
         )
+        before = settings_snapshot(old, TIER_FIELDS) if old else None
+        record_settings_change(obj=new, before=before, fields=TIER_FIELDS, by=by)
     return new
 
 
@@ -232,6 +235,9 @@ def save_thresholds(*, thresholds, by=None):
                 at=now,
                 by=by,
             )
+            fields = [*QUALIFICATION_FIELDS, *RETENTION_FIELDS]
+            before = settings_snapshot(old[pk], fields)
+            record_settings_change(obj=tier, before=before, fields=fields, by=by)
     return list(tiers.values())
 
 
@@ -273,6 +279,8 @@ def save_programme(*, by=None, **values) -> TierProgramme:
             at=timezone.now(),
             by=by,
         )
+        before = settings_snapshot(old, PROGRAMME_FIELDS)
+        record_settings_change(obj=programme, before=before, fields=PROGRAMME_FIELDS, by=by)
     return programme
 
 
@@ -360,4 +368,5 @@ def deactivate_tier(*, tier, by=None) -> dict:
         at=now,
         by=by,
     )
+    record_settings_change(obj=tier, before={"is_active": True}, fields=["is_active"], by=by)
     return moved
