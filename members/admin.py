@@ -12,7 +12,6 @@ from members.models import (
     FollowUp,
     ImportJob,
     JobRun,
-    LifecycleRules,
     Member,
     MemberMerge,
     MessageTemplate,
@@ -118,17 +117,6 @@ class MemberAdmin(ImportExportMixin, ServiceAdmin):
             # Only a race (the phone taken meanwhile) gets here past the form.
             self.message_user(request, error.message, level="error")
             raise
-
-
-@admin.register(LifecycleRules)
-class LifecycleRulesAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "new_days", "active_days", "churned_days"]
-
-    def has_add_permission(self, request):
-        return not LifecycleRules.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MessageTemplate)

@@ -1,10 +1,14 @@
-"""Input parsing for the dashboard's filters and the lifecycle settings page."""
+"""Input parsing for the dashboard's filters, the lifecycle settings page and
+the filters of "Recent changes"."""
 
 from datetime import timedelta
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from config.models import SettingsChange
+from reports.changes import AREAS
 from reports.periods import Period
 from reports.services import MAX_DAYS
 from tiers.models import Tier
@@ -55,3 +59,37 @@ class LifecycleRulesForm(forms.Form):
         max_value=MAX_DAYS,
         help_text=_("Members between active and churned are dormant."),
     )
+
+
+class ChangesFilterForm(forms.Form):
+    what = forms.ChoiceField(
+        label=_("What"),
+        required=False,
+        choices=[("", _("Everything")), *((key, label) for key, (label, _m) in AREAS.items())],
+    )
+    by = forms.ModelChoiceField(
+        label=_("Who"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Anyone"),
+    )
+    start = forms.DateField(label=_("From"), required=False, widget=_date)
+    end = forms.DateField(label=_("To"), required=False, widget=_date)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only people who have changed something are worth choosing.
+        by = self.fields["by"]
+        by.queryset = (
+            get_user_model()
+            .objects.filter(pk__in=SettingsChange.objects.filter(by__isnull=False).values("by"))
+            .order_by("username")
+        )
+        by.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The last day comes before the first day: swap them."))
+        return data

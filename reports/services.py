@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config import locks
+from config.audit import record_settings_change, settings_snapshot
 from config.errors import LoyaltyError
 from members.models import DashboardSnapshot, LifecycleRules
 from reports import selectors as figures
@@ -22,6 +23,7 @@ from reports.tasks import refresh_dashboard_snapshot
 REQUEUE_AFTER = timedelta(minutes=10)
 
 MAX_DAYS = 3650
+LIFECYCLE_FIELDS = ("new_days", "active_days", "churned_days")
 
 
 def _check_days(name, value):
@@ -33,11 +35,10 @@ def _check_days(name, value):
         )
 
 
-@transaction.atomic(durable=True)
-def update_lifecycle_rules(*, new_days, active_days, churned_days, by=None) -> LifecycleRules:
-    """Set the day counts of the lifecycle stages (new, active, dormant,
-    churned). A member is churned only after they stop being active, so
-    churned_days must be more than active_days."""
+def check_lifecycle_rules(*, new_days, active_days, churned_days):
+    """Refuse day counts that cannot work (LoyaltyError naming the field).
+    A member is churned only after they stop being active, so churned_days
+    must be more than active_days."""
     for name, value in (
         ("new_days", new_days),
         ("active_days", active_days),
@@ -54,10 +55,19 @@ def update_lifecycle_rules(*, new_days, active_days, churned_days, by=None) -> L
             field="churned_days",
             code="churn_before_active",
         )
+
+
+@transaction.atomic(durable=True)
+def update_lifecycle_rules(*, new_days, active_days, churned_days, by=None) -> LifecycleRules:
+    """Set the day counts of the lifecycle stages (new, active, dormant,
+    churned); every snapshot of the dashboard is then stale."""
+    check_lifecycle_rules(new_days=new_days, active_days=active_days, churned_days=churned_days)
     LifecycleRules.current()  # the row exists before we lock it
     rules = locks.lock_settings(LifecycleRules.objects, pk=1)
+    before = settings_snapshot(rules, LIFECYCLE_FIELDS)
     rules.new_days, rules.active_days, rules.churned_days = new_days, active_days, churned_days
     rules.save(update_fields=["new_days", "active_days", "churned_days"])
+    record_settings_change(obj=rules, before=before, fields=LIFECYCLE_FIELDS, by=by)
     # The stage counts of every snapshot were made with the old day counts.
     DashboardSnapshot.objects.update(computed_at=None)
     return rules

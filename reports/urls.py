@@ -9,4 +9,5 @@ urlpatterns = [
     path("refresh/", views.refresh_view, name="refresh"),
     path("status/", views.snapshot_status_view, name="status"),
     path("lifecycle/", views.lifecycle_rules_view, name="lifecycle"),
+    path("changes/", views.changes_view, name="changes"),
 ]

@@ -2,6 +2,7 @@ import csv
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,10 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.errors import LoyaltyError
 from config.roles import owner_required
 from members.models import LifecycleRules
-from reports import charts
+from reports import changes, charts
 from reports import selectors as figures
 from reports.export import EXPORTS
-from reports.forms import DashboardFilterForm, LifecycleRulesForm
+from reports.forms import ChangesFilterForm, DashboardFilterForm, LifecycleRulesForm
 from reports.services import dashboard_snapshot, update_lifecycle_rules
 from reports.snapshots import refresh_dashboard
 
@@ -174,3 +175,32 @@ def lifecycle_rules_view(request):
             return redirect("dashboard:index")
     status = 400 if request.method == "POST" else 200
     return render(request, "reports/lifecycle_rules.html", {"form": form}, status=status)
+
+
+CHANGES_PER_PAGE = 50
+
+
+@owner_required
+@require_GET
+def changes_view(request):
+    """Every change to the rules, newest first, in the owner's words."""
+    form = ChangesFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "reports/changes.html", {"form": form}, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    found = changes.settings_changes(
+        area=data.get("what"), by=data.get("by"), start=data.get("start"), end=data.get("end")
+    )
+    page = Paginator(found, CHANGES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/changes.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": changes.change_rows(page.object_list),
+            "query": query.urlencode(),
+        },
+    )
