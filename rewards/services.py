@@ -263,7 +263,8 @@ def issue_reward(
     *, member, reward, reason, by=None, quantity=1, idempotency_key=None
 ) -> RewardRedemption:
     """Give `reward` free (tier-upgrade and birthday gifts): no points spent,
-    no tier or limit check, but it must be active, current and in stock.
+    no limit check, but it must be active, current and in stock, and the
+    member must be in its minimum tier or higher (code "tier_locked" if not).
 
     Composable: runs inside the caller's transaction (the tier engine calls it
     during a sale) or in its own. A refusal raises LoyaltyError and undoes
