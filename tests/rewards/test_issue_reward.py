@@ -46,7 +46,7 @@ def test_issue_inside_a_sale_undoes_only_itself(tiers):
     assert not RewardRedemption.objects.exists()
 
 
-def test_a_member_below_the_rewards_minimum_tier_is_refused(tiers):
+def test_a_member_below_the_rewards_minimum_tier_is_refused(tiers, english):
     silver = MemberFactory(tier=tiers["silver"], name="Lin")
     reward = RewardFactory(stock=3, min_tier=tiers["gold"], name="Spa treatment")
     with pytest.raises(LoyaltyError) as refused:

@@ -41,7 +41,7 @@ def test_a_reward_out_of_stock_is_noted_and_the_upgrade_stands(salon):
     assert not RewardRedemption.objects.filter(member=member).exists()
 
 
-def test_an_upgrade_reward_kept_for_a_higher_tier_is_refused_at_set_up(salon, owner):
+def test_an_upgrade_reward_kept_for_a_higher_tier_is_refused_at_set_up(salon, owner, english):
     spa = RewardFactory(name="Spa treatment", min_tier=salon["gold"])
     with pytest.raises(LoyaltyError) as refused:
         save_tier(tier=salon["silver"], upgrade_reward=spa, by=owner)
@@ -88,7 +88,7 @@ def test_the_tier_page_shows_the_refusal_next_to_the_reward(owner_client, salon)
     assert silver.upgrade_reward is None
 
 
-def test_a_reward_raised_above_the_tier_later_is_noted_and_the_upgrade_stands(salon):
+def test_a_reward_raised_above_the_tier_later_is_noted_and_the_upgrade_stands(salon, english):
     gift = RewardFactory(stock=None)
     salon["silver"].upgrade_reward = gift
     salon["silver"].save()
