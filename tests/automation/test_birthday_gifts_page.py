@@ -101,8 +101,12 @@ def test_it_warns_when_the_default_reward_skips_lower_tiers(owner_client, tiers)
 
 
 def test_it_speaks_chinese(owner_client, tiers):
-    response = owner_client.get(URL, headers={"accept-language": "zh-hant"})
-    assert "生日禮" in response.content.decode()
+    RewardFactory(name="Spa", min_tier=tiers["gold"])
+    page = owner_client.get(URL, headers={"accept-language": "zh-hant"}).content.decode()
+    assert "各等級的生日禮" in page
+    assert "Spa（限 Gold 以上）" in page
+    page = owner_client.get(URL, headers={"accept-language": "zh-hans"}).content.decode()
+    assert "各等级的生日礼" in page
 
 
 def test_the_service_refuses_a_gold_reward_for_silver(tiers):
