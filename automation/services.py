@@ -32,7 +32,7 @@ def _check_tier_gift(tier, points, reward):
         raise LoyaltyError(
             _(
                 "“%(reward)s” is for %(min_tier)s members and above, so %(tier)s members "
-                "could not get it. Choose a reward open to %(tier)s, or none."
+                "could not get it. Choose a reward open to %(tier)s."
             )
             % {
                 "reward": reward.display_name,

@@ -76,7 +76,7 @@ def test_it_refuses_a_reward_kept_for_a_higher_tier(owner_client, tiers):
     assert response.status_code == 400
     assert response.context["form"].errors[field] == [
         "“Spa treatment” is for Gold members and above, so Silver members could not get it. "
-        "Choose a reward open to Silver, or none."
+        "Choose a reward open to Silver."
     ]
     assert not BirthdayGift.objects.exists()
     assert AutomationSettings.current().birthday_timing == "day"
