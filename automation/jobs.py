@@ -33,6 +33,8 @@ from points.ledger import grant_points, lock_member
 from points.models import LedgerEntry, ProgrammeRules
 from points.tasks import expire_points_shared
 from reports.snapshots import refresh_dashboards
+from rewards.models import RewardRedemption
+from rewards.rules import STATE_NEEDS_TIER
 from rewards.services import issue_reward
 from tiers.services import evaluate_tiers, review_due
 from tiers.tasks import review_tiers
@@ -121,15 +123,17 @@ def _birthday_members(day, timing):
 
 
 def _issue_free_reward(*, member, reward, key, reason):
-    """Issue `reward` once for `key`; an inactive or sold-out reward is counted,
-    not fatal, so the job still gives everyone their points."""
+    """Issue `reward` once for `key`. Returns None when given, else the
+    refusal's code: a member below the reward's minimum tier, an inactive or
+    sold-out reward is counted, not fatal, so the job still gives everyone
+    their points."""
     try:
         with transaction.atomic():
             issue_reward(member=member, reward=reward, reason=reason, idempotency_key=key)
     except LoyaltyError as error:
         logger.warning("%s not issued to member %s: %s", reward, member.pk, error)
-        return False
-    return True
+        return error.code or "refused"
+    return None
 
 
 def _is_leap(year):
@@ -137,63 +141,87 @@ def _is_leap(year):
 
 
 def birthday_rewards(day):
-    """Birthday points once a year — the tier's birthday gift, or else the
-    programme's birthday behaviour reward — a birthday reward, and a greeting."""
+    """Each birthday member's gift, once a year, and a greeting.
+
+    Points: the tier's birthday points, or else the programme's birthday
+    behaviour reward. Reward: the tier's birthday reward, or else the default
+    one (AutomationSettings.birthday_reward), given only to members of its
+    minimum tier or higher; the others are counted as not eligible.
+    """
     settings_row = AutomationSettings.current()
-    gifts = dict(BirthdayGift.objects.filter(points__gt=0).values_list("tier_id", "points"))
+    gifts = {gift.tier_id: gift for gift in BirthdayGift.objects.select_related("reward")}
     members = _birthday_members(day, settings_row.birthday_timing).filter(status="active")
-    granted = points_total = greeted = rewards_issued = rewards_refused = 0
-    reward = settings_row.birthday_reward
+    counts = dict.fromkeys(("granted", "points", "greeted", "issued", "not_eligible", "refused"), 0)
     for ids in member_chunks(members):
         for member in Member.objects.filter(pk__in=ids).order_by("pk"):
             with transaction.atomic():
                 member = lock_member(member)
-                key = f"birthday:{member.pk}:{day.year}"
-                already = LedgerEntry.objects.filter(idempotency_key=key).first()
-                points = already.points if already else 0
-                if already is None and member.tier_id in gifts:
-                    points = gifts[member.tier_id]
-                    grant_points(
-                        member=member,
-                        points=points,
-                        kind=LedgerEntry.Kind.BEHAVIOUR_EARN,
-                        idempotency_key=key,
-                        reason=str(_("Birthday gift %(year)s") % {"year": day.year}),
-                    )
-                elif already is None:
-                    # No gift set for this tier: the programme's birthday reward.
-                    entry = grant_behaviour_points(
-                        member=member, action="birthday", idempotency_key=key, if_set_up=True
-                    )
-                    points = entry.points if entry else 0
-                if points and already is None:
-                    granted += 1
-                    points_total += points
+                gift = gifts.get(member.tier_id)
+                points = _birthday_points(member=member, gift=gift, day=day, counts=counts)
+                reward = gift.reward if gift and gift.reward_id else settings_row.birthday_reward
                 if reward is not None:
-                    issued = _issue_free_reward(
-                        member=member,
-                        reward=reward,
-                        key=f"birthday-reward:{member.pk}:{day.year}",
-                        reason=str(_("Birthday gift %(year)s") % {"year": day.year}),
-                    )
-                    rewards_issued += issued
-                    rewards_refused += not issued
+                    _birthday_reward(member=member, reward=reward, day=day, counts=counts)
                 if settings_row.send_birthday_greetings:
-                    greeted += len(
+                    counts["greeted"] += len(
                         queue_message(
                             member=member,
                             purpose=MessageTemplate.Purpose.BIRTHDAY,
                             context={"points": points},
-                            dedup_key=key,
+                            dedup_key=f"birthday:{member.pk}:{day.year}",
                         )
                     )
     return {
-        "members_gifted": granted,
-        "points_given": points_total,
-        "rewards_issued": rewards_issued,
-        "rewards_not_issued": rewards_refused,
-        "messages_queued": greeted,
+        "members_gifted": counts["granted"],
+        "points_given": counts["points"],
+        "rewards_issued": counts["issued"],
+        "rewards_not_eligible": counts["not_eligible"],
+        "rewards_not_issued": counts["refused"],
+        "messages_queued": counts["greeted"],
     }
+
+
+def _birthday_points(*, member, gift, day, counts):
+    """The member's birthday points this year (given now or by an earlier run)."""
+    key = f"birthday:{member.pk}:{day.year}"
+    already = LedgerEntry.objects.filter(idempotency_key=key).first()
+    if already is not None:
+        return already.points
+    if gift is not None and gift.points:
+        entry = grant_points(
+            member=member,
+            points=gift.points,
+            kind=LedgerEntry.Kind.BEHAVIOUR_EARN,
+            idempotency_key=key,
+            reason=str(_("Birthday gift %(year)s") % {"year": day.year}),
+        )
+    else:
+        # No points set for this tier: the programme's birthday reward.
+        entry = grant_behaviour_points(
+            member=member, action="birthday", idempotency_key=key, if_set_up=True
+        )
+    if entry is not None and entry.points:
+        counts["granted"] += 1
+        counts["points"] += entry.points
+        return entry.points
+    return 0
+
+
+def _birthday_reward(*, member, reward, day, counts):
+    key = f"birthday-reward:{member.pk}:{day.year}"
+    if RewardRedemption.objects.filter(idempotency_key=key).exists():
+        return  # given this year already, even if the tier's gift changed since
+    refusal = _issue_free_reward(
+        member=member,
+        reward=reward,
+        key=key,
+        reason=str(_("Birthday gift %(year)s") % {"year": day.year}),
+    )
+    if refusal is None:
+        counts["issued"] += 1
+    elif refusal == STATE_NEEDS_TIER:
+        counts["not_eligible"] += 1
+    else:
+        counts["refused"] += 1
 
 
 def lifecycle_actions(day):
@@ -293,6 +321,7 @@ SUMMARY_LABELS = {
     "members_gifted": pgettext_lazy("job summary", "members gifted"),
     "points_given": pgettext_lazy("job summary", "points given"),
     "rewards_issued": pgettext_lazy("job summary", "rewards issued"),
+    "rewards_not_eligible": pgettext_lazy("job summary", "rewards not for their tier"),
     "rewards_not_issued": pgettext_lazy("job summary", "rewards not issued"),
     "wake_up_offers": pgettext_lazy("job summary", "wake-up offers"),
     "follow_ups_added": pgettext_lazy("job summary", "follow-ups added"),

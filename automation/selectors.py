@@ -1,7 +1,8 @@
-"""Reads for the jobs page and the follow-up list."""
+"""Reads for the jobs page, the follow-up list and the birthday gifts page."""
 
 from automation.jobs import JOBS, summary_lines
-from members.models import FollowUp, JobRun
+from members.models import AutomationSettings, BirthdayGift, FollowUp, JobRun
+from tiers.models import Tier
 
 
 def job_overview():
@@ -22,3 +23,25 @@ def job_overview():
 
 def follow_up_list():
     return FollowUp.objects.filter(done_at__isnull=True).select_related("member", "member__tier")
+
+
+def birthday_settings():
+    """What the birthday gifts page edits: the active tiers (lowest first),
+    the automation settings row and each tier's gift {tier id: BirthdayGift}."""
+    tiers = list(Tier.objects.active().order_by("rank"))
+    gifts = {gift.tier_id: gift for gift in BirthdayGift.objects.select_related("reward__min_tier")}
+    settings_row = AutomationSettings.current()
+    return {"tiers": tiers, "settings_row": settings_row, "gifts": gifts}
+
+
+def tiers_without_birthday_reward(*, tiers, settings_row, gifts):
+    """The tiers whose members get no birthday reward although a default one
+    is set: it is kept for a higher tier and their tier names none of its own."""
+    default = settings_row.birthday_reward
+    if default is None:
+        return []
+    return [
+        tier
+        for tier in tiers
+        if not (gifts.get(tier.pk) and gifts[tier.pk].reward_id) and not default.open_to(tier)
+    ]

@@ -2,12 +2,19 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from automation.forms import BirthdayGiftsForm
 from automation.jobs import JOBS
-from automation.selectors import follow_up_list, job_overview
-from automation.services import complete_follow_up
+from automation.selectors import (
+    birthday_settings,
+    follow_up_list,
+    job_overview,
+    tiers_without_birthday_reward,
+)
+from automation.services import complete_follow_up, save_birthday_gifts
 from automation.tasks import run_nightly_job
+from config.errors import LoyaltyError
 from config.roles import owner_required, staff_required
 from members.models import FollowUp
 
@@ -29,6 +36,31 @@ def run_job_view(request, job):
         _("%(job)s started. Its summary appears below when it has run.") % {"job": JOBS[job][1]},
     )
     return redirect("automation:jobs")
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def birthday_gifts_view(request):
+    current = birthday_settings()
+    form = BirthdayGiftsForm(request.POST or None, **current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_birthday_gifts(by=request.user, **form.settings())
+        except LoyaltyError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Birthday gifts saved."))
+            return redirect("automation:birthday_gifts")
+    return render(
+        request,
+        "automation/birthday_gifts.html",
+        {
+            "form": form,
+            "default_reward": current["settings_row"].birthday_reward,
+            "unreached": tiers_without_birthday_reward(**current),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @staff_required

@@ -158,7 +158,20 @@ class AutomationSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(BirthdayGift)
 class BirthdayGiftAdmin(admin.ModelAdmin):
-    list_display = ["tier", "points"]
+    """Shown here; edited on the Birthday gifts page, which checks that each
+    tier's reward is open to that tier."""
+
+    list_display = ["tier", "points", "reward"]
+    list_select_related = ["tier", "reward"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(JobRun)

@@ -378,19 +378,31 @@ class AutomationSettings(models.Model):
 
 
 class BirthdayGift(models.Model):
-    """Birthday points per tier, given once a year."""
+    """A tier's birthday gift, given once a year: points and/or a reward.
+
+    Each part replaces the programme's default for that tier (the birthday
+    behaviour points, AutomationSettings.birthday_reward); 0 points or no
+    reward leaves the default in place."""
 
     tier = models.OneToOneField(
         "tiers.Tier", on_delete=models.CASCADE, related_name="birthday_gift", verbose_name=_("tier")
     )
     points = models.PositiveIntegerField(_("birthday points"), default=0)
+    reward = models.ForeignKey(
+        "rewards.Reward",
+        verbose_name=_("birthday reward"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("birthday gift")
         verbose_name_plural = _("birthday gifts")
 
     def __str__(self):
-        return f"{self.tier}: {self.points}"
+        return f"{self.tier}: {self.points}" + (f" + {self.reward}" if self.reward_id else "")
 
 
 class FollowUp(models.Model):

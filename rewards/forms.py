@@ -107,6 +107,10 @@ class RewardForm(forms.ModelForm):
             )
         except LoyaltyError as error:
             self.add_error(error.field if error.field in self.fields else None, error.message)
+        try:
+            services.check_birthday_gifts(reward=self.instance, min_tier=data.get("min_tier"))
+        except LoyaltyError as error:
+            self.add_error(error.field, error.message)
         return data
 
     def clean_stock_seen(self):

@@ -156,6 +156,11 @@ class Reward(models.Model):
     def unlimited_stock(self):
         return self.stock is None
 
+    def open_to(self, tier):
+        """Whether members of `tier` may have it: no minimum tier, or `tier`
+        ranks at or above it (redeemed or given free)."""
+        return self.min_tier_id is None or tier.rank >= self.min_tier.rank
+
     def period_start(self, today):
         """The first shop day of the limit period that contains `today`."""
         if self.limit_period == self.Period.DAY:

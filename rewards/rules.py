@@ -17,8 +17,9 @@ def redemption_refusal(*, member, reward, quantity, today, taken, balance=None, 
     """The LoyaltyError saying why `member` cannot take `quantity` of `reward`
     on the shop day `today`, or None. `taken` is how many the member already
     took in the reward's limit period; `balance` the points they can spend
-    (default: the cached balance). A free issue skips the tier, the limit
-    and the points; it still needs an active, current reward in stock."""
+    (default: the cached balance). A free issue (birthday, upgrade gifts)
+    skips the limit and the points; it still needs an active, current reward
+    in stock and a member of its minimum tier or higher."""
     name = reward.display_name
     if quantity < 1:
         return LoyaltyError(
@@ -48,7 +49,7 @@ def redemption_refusal(*, member, reward, quantity, today, taken, balance=None, 
             % {"reward": name, "date": reward.valid_to.isoformat()},
             code="expired",
         )
-    if not free and reward.min_tier_id and member.tier.rank < reward.min_tier.rank:
+    if not reward.open_to(member.tier):
         return LoyaltyError(
             _("“%(reward)s” is for %(tier)s members and above; %(member)s is %(member_tier)s.")
             % {

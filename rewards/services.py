@@ -22,6 +22,7 @@ from config.audit import record_settings_change, settings_snapshot
 from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
 from config.money import round_money
+from members.models import BirthdayGift
 from points.ledger import lock_member, return_points, spend_points, spendable_balance
 from points.models import LedgerEntry
 from rewards.models import Coupon, Reward, RewardRedemption
@@ -119,6 +120,7 @@ def save_reward(*, reward, by=None, stock_seen=None) -> Reward:
     if not reward.is_coupon:
         reward.coupon_value = reward.coupon_percent = reward.coupon_valid_days = None
     before = None
+    check_birthday_gifts(reward=reward, min_tier=reward.min_tier)
     if reward.pk:
         # FOR NO KEY UPDATE: redemptions referencing the reward go on.
         current = locks.lock_settings(Reward.objects, pk=reward.pk)
@@ -141,6 +143,31 @@ def save_reward(*, reward, by=None, stock_seen=None) -> Reward:
     reward.save()
     record_settings_change(obj=reward, before=before, fields=REWARD_FIELDS, by=by)
     return reward
+
+
+def check_birthday_gifts(*, reward, min_tier):
+    """A reward that is a tier's birthday gift stays open to that tier: a
+    minimum tier above it would quietly stop the gift. For the form (as a
+    field error) and for save_reward."""
+    if not reward.pk or min_tier is None:
+        return
+    gift = (
+        BirthdayGift.objects.filter(
+            reward_id=reward.pk, tier__is_active=True, tier__rank__lt=min_tier.rank
+        )
+        .select_related("tier")
+        .first()
+    )
+    if gift is not None:
+        raise LoyaltyError(
+            _(
+                "“%(reward)s” is the birthday gift of %(tier)s, so its minimum tier cannot be "
+                "above %(tier)s. Change the birthday gifts first, or choose %(tier)s or lower."
+            )
+            % {"reward": reward.display_name, "tier": gift.tier.display_name},
+            field="min_tier",
+            code="birthday_gift_tier",
+        )
 
 
 # Redemption -----------------------------------------------------------------
@@ -293,7 +320,8 @@ def issue_reward(
     *, member, reward, reason, by=None, quantity=1, idempotency_key=None
 ) -> RewardRedemption:
     """Give `reward` free (tier-upgrade and birthday gifts): no points spent,
-    no tier or limit check, but it must be active, current and in stock.
+    no limit check, but it must be active, current and in stock, and the
+    member must be in its minimum tier or higher (code "tier_locked" if not).
 
     Composable: runs inside the caller's transaction (the tier engine calls it
     during a sale) or in its own. A refusal raises LoyaltyError and undoes

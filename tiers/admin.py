@@ -115,6 +115,7 @@ class TierSettingsAuditAdmin(ReadOnlyAdmin):
 
 @admin.register(UpgradeReward)
 class UpgradeRewardAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "member", "tier", "year", "points"]
+    # The note says why a reward was not given (out of stock, not for that tier).
+    list_display = ["created_at", "member", "tier", "year", "points", "note"]
     list_select_related = ["member", "tier"]
     raw_id_fields = ["member"]

@@ -18,6 +18,7 @@ from config.audit import record_settings_change, settings_snapshot
 from config.clock import shop_today
 from config.errors import LoyaltyError
 from members.models import Member
+from rewards.models import Reward
 from tiers import rules
 from tiers.models import (
     QUALIFICATION_FIELDS,
@@ -160,6 +161,37 @@ def _check_fields(tier):
         raise LoyaltyError(messages[0], field=field, code="invalid") from None
 
 
+def _check_upgrade_rewards(tiers, *, edited):
+    """Each tier's upgrade reward must be open to that tier: a reward whose
+    minimum tier ranks above would be refused to every member reaching it.
+    Ranks are read from `tiers` (the ladder as it would be)."""
+    tiers = [tier for tier in tiers if tier.is_active]  # no one reaches the others
+    rank_of = {tier.pk: tier.rank for tier in tiers if tier.pk}
+    rewards = Reward.objects.filter(
+        pk__in={tier.upgrade_reward_id for tier in tiers if tier.upgrade_reward_id},
+        min_tier__isnull=False,
+    ).select_related("min_tier")
+    rewards = {reward.pk: reward for reward in rewards}
+    for tier in sorted(tiers, key=lambda t: t is not edited):
+        reward = rewards.get(tier.upgrade_reward_id)
+        if reward is None or rank_of.get(reward.min_tier_id, reward.min_tier.rank) <= tier.rank:
+            continue
+        raise LoyaltyError(
+            _(
+                "The upgrade reward of %(tier)s, “%(reward)s”, is for %(min_tier)s members "
+                "and above, so members reaching %(tier)s would not get it. Choose a "
+                "reward open to %(tier)s, or lower its minimum tier in the reward catalogue."
+            )
+            % {
+                "tier": tier.display_name,
+                "reward": reward.display_name,
+                "min_tier": reward.min_tier.display_name,
+            },
+            field="upgrade_reward" if tier is edited else None,
+            code="upgrade_reward_tier",
+        )
+
+
 def _ladder_with(tier):
     others = list(Tier.objects.exclude(pk=tier.pk)) if tier.pk else list(Tier.objects.all())
     return [*others, tier]
@@ -192,7 +224,9 @@ def save_tier(*, tier=None, by=None, **values) -> Tier:
                 code="tier_held",
             )
     _check_fields(new)
-    validate_ladder(_ladder_with(new), edited=new)
+    ladder = _ladder_with(new)
+    validate_ladder(ladder, edited=new)
+    _check_upgrade_rewards(ladder, edited=new)
     new.save()
     changes = _diff(old, new, TIER_FIELDS)
     if changes:
