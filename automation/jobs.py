@@ -34,7 +34,8 @@ from points.models import LedgerEntry, ProgrammeRules
 from points.tasks import expire_points_shared
 from reports.snapshots import refresh_dashboards
 from rewards.services import issue_reward
-from tiers.services import evaluate_tiers, next_review_day, review_due, settle_graces
+from tiers.grace import next_review_day, settle_graces
+from tiers.services import evaluate_tiers, review_due
 from tiers.tasks import review_tiers
 
 logger = logging.getLogger(__name__)

@@ -16,14 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config import locks
-from config.clock import add_months, shop_date, shop_day_start, shop_today
+from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
 from members.models import Member
 from points import ledger
 from points.models import LedgerEntry, Purchase
 from rewards.models import Reward
 from rewards.services import issue_reward
-from tiers import rules
+from tiers import history_sql, rules
 from tiers.models import Tier, TierChange, TierProgramme, UpgradeReward
 
 CHUNK_SIZE = 20_000
@@ -286,7 +286,16 @@ def evaluate_tiers(*, as_of, dry_run=False, chunk_size=CHUNK_SIZE) -> ReviewSumm
 
 def pinned_floors(member_ids, as_of):
     """{member id: rank of the tier set by hand} for members pinned on `as_of`."""
-    pinned = Member.objects.filter(pk__in=member_ids, tier_pinned_until__gte=as_of)
+    if not member_ids:
+        return {}
+    # Few members are pinned: ask about the history only for those.
+    pinned = list(
+        Member.objects.filter(pk__in=member_ids, tier_pinned_until__gte=as_of).values_list(
+            "pk", flat=True
+        )
+    )
+    if not pinned:
+        return {}
     floors = {}
     changes = (
         TierChange.objects.filter(member__in=pinned, kind=TierChange.Kind.MANUAL)
@@ -365,34 +374,27 @@ def evaluate_chunk(*, as_of, lo, hi, dry_run=False, by=None) -> ReviewSummary:
 def write_decisions(decisions, *, by_rank, at, by, reasons=None):
     """Write the decided moves {member id: (row, kind, target rank, grace
     end)}: a few UPDATEs per kind and target, and the history (`reasons`:
-    {kind: reason}, the review's by default). Runs in the caller's
-    transaction; returns the ids of the members moved (a member a sale moved
-    since their row was read is left out)."""
+    {kind: reason}, the review's by default), with the upgrade rewards.
+    Runs in the caller's transaction; returns the ids of the members moved
+    (a member a sale moved since their row was read is left out)."""
     reasons = reasons or {kind: reason() for kind, reason in _REVIEW_REASONS.items()}
     # Lock the rows, then leave out any member a sale changed since we read them.
-    rows = Member.objects.filter(pk__in=list(decisions)).only("tier_id", "tier_grace_until")
     locked = {
-        member.pk: (member.tier_id, member.tier_grace_until) for member in locks.lock_members(rows)
+        pk: (tier_id, grace_until)
+        for pk, tier_id, grace_until in locks.lock_members(
+            Member.objects.filter(pk__in=list(decisions)).values_list(
+                "pk", "tier_id", "tier_grace_until"
+            )
+        )
     }
-    groups = {}
-    changes = []
+    groups, history = {}, {}
     for pk, (row, kind, target_rank, grace_until) in decisions.items():
         if locked.get(pk) != (row["tier_id"], row["tier_grace_until"]):
             continue  # a sale moved them or ended their grace meanwhile
         target = by_rank[target_rank]
         groups.setdefault((kind, target.pk, grace_until), []).append(pk)
-        changes.append(
-            TierChange(
-                member_id=pk,
-                kind=kind,
-                from_tier_id=row["tier_id"],
-                to_tier=target,
-                reason=reasons[kind],
-                at=at,
-                grace_until=grace_until,
-                figures=rules.figures_of(row),
-                by=by,
-            )
+        history.setdefault((kind, target.pk, grace_until, reasons[kind]), []).append(
+            (pk, row["tier_id"], rules.figures_of(row))
         )
     now = timezone.now()
     for (kind, target_pk, grace_until), pks in groups.items():
@@ -403,101 +405,31 @@ def write_decisions(decisions, *, by_rank, at, by, reasons=None):
             members.update(tier_grace_until=None, updated_at=now)
         else:
             members.update(tier_id=target_pk, tier_since=at, tier_grace_until=None, updated_at=now)
-    TierChange.objects.bulk_create(changes, batch_size=1000)
-    upgrades = [
-        c
-        for c in changes
-        if c.kind == TierChange.Kind.UPGRADE
-        and (c.to_tier.upgrade_bonus_points or c.to_tier.upgrade_reward_id)
+    history_sql.insert_changes(history, at=at, by_id=by.pk if by else None)
+    rewarded = [
+        pk
+        for (kind, target_pk, _grace), pks in groups.items()
+        if kind == TierChange.Kind.UPGRADE and _gives_reward(by_rank, target_pk)
+        for pk in pks
     ]
-    if upgrades:
-        rewarded = {c.member_id: c for c in upgrades}
-        for member in Member.objects.filter(pk__in=list(rewarded)).select_related("tier"):
-            change = rewarded[member.pk]
-            if change.pk is None:  # SQLite before 3.35 returns no ids from bulk_create
-                change = TierChange.objects.filter(member=member).order_by("-id").first()
-            _give_upgrade_reward(member=member, tier=change.to_tier, change=change, at=at, by=by)
-    return [change.member_id for change in changes]
+    if rewarded:
+        changes = TierChange.objects.filter(
+            member_id__in=rewarded, kind=TierChange.Kind.UPGRADE, at=at
+        ).select_related("to_tier")
+        members = Member.objects.in_bulk(rewarded)
+        for change in changes.order_by("member_id", "-id"):
+            member = members.pop(change.member_id, None)
+            if member is not None:  # the newest, should a member have two
+                _give_upgrade_reward(
+                    member=member, tier=change.to_tier, change=change, at=at, by=by
+                )
+    return [pk for pks in groups.values() for pk in pks]
 
 
-# Graces end on their day --------------------------------------------------
+def _gives_reward(by_rank, tier_pk):
+    tier = next(tier for tier in by_rank.values() if tier.pk == tier_pk)
+    return bool(tier.upgrade_bonus_points or tier.upgrade_reward_id)
 
-
-def next_review_day(day, programme=None):
-    """The first day on or after `day` that starts a review period."""
-    programme = programme or TierProgramme.current()
-    candidate = day if day.day == 1 else add_months(day.replace(day=1), 1)
-    while not review_due(candidate, programme):
-        candidate = add_months(candidate, 1)
-    return candidate
-
-
-def _settle(row, *, floor):
-    """(kind, target rank, None) for a member whose grace has ended: up if
-    they now qualify higher, grace cleared if they keep their tier (or a pin
-    set by hand holds them there), else down as the programme says."""
-    rank = row["tier__rank"]
-    if row["q_rank"] > rank:
-        return TierChange.Kind.UPGRADE, row["q_rank"], None
-    target = max(row["drop_rank"], floor or 0)
-    if row["keeps"] or target >= rank:
-        return TierChange.Kind.GRACE_CLEARED, rank, None
-    return TierChange.Kind.DOWNGRADE, target, None
-
-
-def settle_chunk(*, as_of, lo, hi, dry_run=False, by=None) -> ReviewSummary:
-    """Settle the graces of members lo <= id < hi that ended before the shop
-    day `as_of`, on their figures up to the end of the day before (one
-    transaction). A chunk with no ended grace costs one indexed look."""
-    summary = ReviewSummary(as_of=as_of.isoformat(), dry_run=dry_run)
-    ended = Member.objects.filter(
-        pk__gte=lo, pk__lt=hi, tier_grace_until__lt=as_of, tier__is_active=True
-    )
-    ladder = active_ladder()
-    if not ladder or not ended.exists():
-        return summary
-    programme = TierProgramme.current()
-    by_rank = {tier.rank: tier for tier in ladder}
-    with transaction.atomic(durable=True):
-        rows = rules.standing_rows(
-            ladder=ladder,
-            programme=programme,
-            window=rules.window_for(as_of - timedelta(days=1), programme),
-            lo=lo,
-            hi=hi,
-            grace_ended_before=as_of,
-        )
-        summary.members = len(rows)
-        floors = pinned_floors([row["pk"] for row in rows], as_of)
-        decisions = {}
-        for row in rows:
-            kind, target_rank, _none = _settle(row, floor=floors.get(row["pk"]))
-            decisions[row["pk"]] = (row, kind, target_rank, None)
-            summary.count(kind, by_rank[row["tier__rank"]].name, by_rank[target_rank].name)
-        if not dry_run and decisions:
-            reasons = {kind: reason() for kind, reason in _SETTLE_REASONS.items()}
-            write_decisions(
-                decisions, by_rank=by_rank, at=shop_day_start(as_of), by=by, reasons=reasons
-            )
-    return summary
-
-
-def settle_graces(*, as_of, dry_run=False, chunk_size=CHUNK_SIZE) -> ReviewSummary:
-    """Every night: settle each grace that ended before `as_of`, whatever the
-    review schedule (the review itself only starts graces, on its days).
-    `members` counts the graces settled. Running it twice for a day changes
-    nothing the second time: a settled member is no longer in grace."""
-    summary = ReviewSummary(as_of=as_of.isoformat(), dry_run=dry_run)
-    for lo, hi in member_id_ranges(chunk_size=chunk_size):
-        summary.add(settle_chunk(as_of=as_of, lo=lo, hi=hi, dry_run=dry_run))
-    return summary
-
-
-_SETTLE_REASONS = {
-    TierChange.Kind.UPGRADE: lambda: _("Qualified for a higher tier when the grace period ended"),
-    TierChange.Kind.GRACE_CLEARED: lambda: _("Kept the tier by the end of the grace period"),
-    TierChange.Kind.DOWNGRADE: lambda: _("Still short when the grace period ended"),
-}
 
 _REVIEW_REASONS = {
     TierChange.Kind.UPGRADE: lambda: _("Qualified at the tier review"),

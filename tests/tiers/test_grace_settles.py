@@ -10,8 +10,8 @@ from config.clock import shop_day_start
 from members.models import Member
 from tests.factories import MemberFactory
 from tests.tiers.conftest import at, buy
+from tiers.grace import settle_graces
 from tiers.models import TierChange, TierProgramme
-from tiers.services import settle_graces
 
 GRACE_ENDS = date(2027, 3, 14)  # the day after is no review day under any schedule
 FREQUENCIES = ["monthly", "quarterly", "yearly"]
