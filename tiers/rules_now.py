@@ -29,6 +29,7 @@ from django.db.models import Count, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from config import locks
 from config.clock import shop_today
 from config.errors import LoyaltyError
 from config.rules_version import rules_version
@@ -252,6 +253,8 @@ def start_rules_apply(*, rules_version_seen, as_of, by, chunk_size=services.CHUN
         raise _rules_changed()
     if not services.active_ladder():
         raise LoyaltyError(_("There is no active tier to apply."), code="no_tiers")
+    # One start at a time: a second click waits here, then finds this one running.
+    locks.lock_settings(TierProgramme.objects, pk=TierProgramme.current().pk)
     for running in RulesApplication.objects.filter(status=RulesApplication.Status.RUNNING):
         if not _stalled(running):
             raise LoyaltyError(
