@@ -36,6 +36,7 @@ from reports.snapshots import refresh_dashboards
 from rewards.models import RewardRedemption
 from rewards.rules import STATE_NEEDS_TIER
 from rewards.services import issue_reward
+from tiers.grace import next_review_day, settle_graces
 from tiers.services import evaluate_tiers, review_due
 from tiers.tasks import review_tiers
 
@@ -55,13 +56,25 @@ def member_chunks(queryset, size=CHUNK):
 
 
 def tier_review(day):
-    """The scheduled tier review, when the programme's frequency says it is due.
+    """Every night, the graces that ended before `day` are settled; on the
+    days the programme's frequency makes review days, the whole review runs
+    (it settles them too, and it alone starts grace periods).
 
-    With a broker, each chunk of members becomes its own task so the worker
-    pool shares a large review; without one (first runs, tests) it runs here.
+    With a broker, each chunk of the review becomes its own task so the
+    worker pool shares a large review; without one (first runs, tests) it
+    runs here. Settling graces alone reads only the chunks where one ended.
     """
     if not review_due(day):
-        return {"due": False}
+        settled = settle_graces(as_of=day)
+        return {
+            "due": False,
+            "next_review": next_review_day(day).isoformat(),
+            "graces_settled": settled.members,
+            "grace_cleared": settled.grace_cleared,
+            "downgraded": settled.downgraded,
+            "upgraded": settled.upgraded,
+            "moves": settled.moves,
+        }
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"due": True, **asdict(evaluate_tiers(as_of=day))}
     return {"due": True, **review_tiers(day.isoformat())}
@@ -307,6 +320,8 @@ REPEATABLE = {"send_messages"}
 # (a context: bare "sent" or "failed" mean other things in other catalogs).
 SUMMARY_LABELS = {
     "due": pgettext_lazy("job summary", "review due today"),
+    "next_review": pgettext_lazy("job summary", "no review today; next review on"),
+    "graces_settled": pgettext_lazy("job summary", "graces ended and settled"),
     "enabled": pgettext_lazy("job summary", "reminders on"),
     "as_of": pgettext_lazy("job summary", "as of"),
     "chunks": pgettext_lazy("job summary", "chunks"),
@@ -338,8 +353,8 @@ def summary_lines(summary):
     """[(label, value)] for a stored summary, in the reader's language."""
     lines = []
     for key, value in (summary or {}).items():
-        if key == "dry_run":
-            continue
+        if key == "dry_run" or (key == "due" and "next_review" in summary):
+            continue  # "next review on" says it instead of "review due today: no"
         if isinstance(value, bool):
             value = pgettext("job summary", "yes") if value else pgettext("job summary", "no")
         elif isinstance(value, dict):

@@ -197,6 +197,8 @@ DASHBOARD_FRESH_SECONDS = env.int("DASHBOARD_FRESH_SECONDS", default=900)
 # Database connections the expiry run shares its chunks between (PostgreSQL;
 # manage.py expire_points and the nightly job without a broker).
 EXPIRY_WORKERS = env.int("EXPIRY_WORKERS", default=2)
+# The same for applying new tier rules now, without a broker.
+TIER_WORKERS = env.int("TIER_WORKERS", default=2)
 
 SMS_BACKEND = env("SMS_BACKEND", default="automation.channels.ConsoleSmsBackend")
 

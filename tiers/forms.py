@@ -121,6 +121,14 @@ class ProgrammeForm(forms.ModelForm):
         model = TierProgramme
         fields = PROGRAMME_FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out of a post (an older form, a script): the setting stays as it is.
+        self.fields["short_on_apply"].required = False
+
+    def clean_short_on_apply(self):
+        return self.cleaned_data.get("short_on_apply") or self.instance.short_on_apply
+
     def _post_clean(self):
         pass
 
@@ -134,6 +142,13 @@ class SetTierForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Until then the member can move up but never below this tier."),
     )
+
+
+class RulesApplyForm(forms.Form):
+    """The preview's version token and day, posted back with "Apply now"."""
+
+    rules_version = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    as_of = forms.DateField(widget=forms.HiddenInput)
 
 
 class ReviewForm(forms.Form):

@@ -213,8 +213,22 @@ class TierProgramme(models.Model):
     grace_days = models.PositiveSmallIntegerField(
         _("grace period (days)"), default=90, validators=[MaxValueValidator(730)]
     )
+
+    class ShortOnApply(models.TextChoices):
+        GRACE = "grace", _("Their grace period starts")
+        KEEP = "keep", _("They keep the tier until the next review")
+
     downgrade = models.CharField(
         _("downgrade"), max_length=20, choices=Downgrade.choices, default=Downgrade.QUALIFIED
+    )
+    short_on_apply = models.CharField(
+        _("when new rules are applied, members short of their tier"),
+        max_length=10,
+        choices=ShortOnApply.choices,
+        default=ShortOnApply.GRACE,
+        # In the database too: the row may be written by code older than the field.
+        db_default=ShortOnApply.GRACE,
+        help_text=_("Nobody drops a tier at once when rules are applied: they move up, or wait."),
     )
     # The target pyramid, as percent of members: top tier, the tiers between,
     # and the entry tier.
@@ -395,3 +409,69 @@ class TierSettingsAudit(models.Model):
             old, new = values if isinstance(values, list | tuple) else (None, values)
             lines.append((names.get(key, key), old, new))
         return lines
+
+
+class RulesApplication(models.Model):
+    """One "apply the rules now": the rules it was previewed with (their
+    version token), its chunks of members and what each did.
+
+    Each chunk writes its RulesApplicationChunk in the transaction that moves
+    its members, so progress is a count of those rows and a chunk delivered
+    twice does its work once.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Applying")
+        DONE = "done", _("Applied")
+        STOPPED = "stopped", _("Stopped")
+
+    as_of = models.DateField(_("as of"))
+    rules_version = models.CharField(max_length=64, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    # [[lo, hi], ...]: the member id ranges, one task each.
+    ranges = models.JSONField(default=list)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("rules applied now")
+        verbose_name_plural = _("rules applied now")
+
+    def __str__(self):
+        return f"{self.as_of} ({self.status})"
+
+    @property
+    def is_running(self):
+        return self.status == self.Status.RUNNING
+
+
+class RulesApplicationChunk(models.Model):
+    """What applying the rules did to the members lo <= id < hi."""
+
+    application = models.ForeignKey(
+        RulesApplication, on_delete=models.CASCADE, related_name="chunks"
+    )
+    lo = models.PositiveBigIntegerField()
+    hi = models.PositiveBigIntegerField()
+    summary = models.JSONField(default=dict)
+    done_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "lo"], name="rules_chunk_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.application_id}: {self.lo}-{self.hi}"

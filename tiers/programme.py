@@ -51,6 +51,7 @@ PROGRAMME_FIELDS = [
     "frequency",
     "grace_days",
     "downgrade",
+    "short_on_apply",
     "top_min",
     "top_max",
     "middle_min",

@@ -317,26 +317,42 @@ def _fetch(sql, params):
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def standing_rows(*, ladder, programme, window, lo, hi, changing_since=None, review_day=None):
+def standing_rows(
+    *,
+    ladder,
+    programme,
+    window,
+    lo,
+    hi,
+    changing_since=None,
+    review_day=None,
+    grace_ended_before=None,
+):
     """Members lo <= id < hi with their figures, q_rank, keeps and drop_rank.
 
-    With `review_day` (and `changing_since`, the start of that day) only the
-    rows the review may change: qualifying higher, keeping a tier in grace, or
-    short of their tier, held since before the day and not in a running grace.
+    With `review_day` only the rows the review (or applying the rules now)
+    may change: qualifying higher, keeping a tier in grace, or short of their
+    tier and not in a running grace; with `changing_since` too (the start of
+    the review day), only those short of a tier held since before it.
+    With `grace_ended_before` only members whose grace ended before that day.
     """
     sql, params = _standing_sql(ladder=ladder, programme=programme, window=window, lo=lo, hi=hi)
+    ops = connection.ops
     if review_day is not None:
-        ops = connection.ops
+        held = ""
+        if changing_since is not None:
+            held = " AND (s.tier_since IS NULL OR s.tier_since < %s)"
+            params.append(ops.adapt_datetimefield_value(changing_since))
         sql += (
             " WHERE s.q_rank > s.tier__rank"
             " OR (s.keeps = 1 AND s.tier_grace_until IS NOT NULL)"
-            " OR (s.keeps = 0 AND (s.tier_since IS NULL OR s.tier_since < %s)"
+            f" OR (s.keeps = 0{held}"
             " AND (s.tier_grace_until IS NULL OR s.tier_grace_until < %s))"
         )
-        params += [
-            ops.adapt_datetimefield_value(changing_since),
-            ops.adapt_datefield_value(review_day),
-        ]
+        params.append(ops.adapt_datefield_value(review_day))
+    elif grace_ended_before is not None:
+        sql += " WHERE s.tier_grace_until < %s"
+        params.append(ops.adapt_datefield_value(grace_ended_before))
     rows = _fetch(sql, params)
     for row in rows:
         row["keeps"] = bool(row["keeps"])

@@ -104,6 +104,11 @@ def tier_progress(member, *, as_of=None, rulebook=None) -> Progress:
     if not ladder:
         return progress
     programme = programme or TierProgramme.current()
+    today = as_of or shop_today()
+    if member.tier_grace_until and member.tier_grace_until > today:
+        # In grace, what counts is the window the grace is settled on: the one
+        # ending with its last day (older sales will have left it by then).
+        as_of = member.tier_grace_until
     figures, window = member_figures(member, as_of=as_of, ladder=ladder, programme=programme)
     if member.tier_grace_until:
         thresholds = _easiest(tier.retention(), tier.qualification())

@@ -23,7 +23,7 @@ from points import ledger
 from points.models import LedgerEntry, Purchase
 from rewards.models import Reward
 from rewards.services import issue_reward
-from tiers import rules
+from tiers import history_sql, rules
 from tiers.models import Tier, TierChange, TierProgramme, UpgradeReward
 
 CHUNK_SIZE = 20_000
@@ -284,9 +284,18 @@ def evaluate_tiers(*, as_of, dry_run=False, chunk_size=CHUNK_SIZE) -> ReviewSumm
     return summary
 
 
-def _pinned_floors(member_ids, as_of):
+def pinned_floors(member_ids, as_of):
     """{member id: rank of the tier set by hand} for members pinned on `as_of`."""
-    pinned = Member.objects.filter(pk__in=member_ids, tier_pinned_until__gte=as_of)
+    if not member_ids:
+        return {}
+    # Few members are pinned: ask about the history only for those.
+    pinned = list(
+        Member.objects.filter(pk__in=member_ids, tier_pinned_until__gte=as_of).values_list(
+            "pk", flat=True
+        )
+    )
+    if not pinned:
+        return {}
     floors = {}
     changes = (
         TierChange.objects.filter(member__in=pinned, kind=TierChange.Kind.MANUAL)
@@ -347,7 +356,7 @@ def evaluate_chunk(*, as_of, lo, hi, dry_run=False, by=None) -> ReviewSummary:
         rows, summary.members = _candidates(
             ladder=ladder, programme=programme, as_of=as_of, lo=lo, hi=hi
         )
-        floors = _pinned_floors([row["pk"] for row in rows], as_of)
+        floors = pinned_floors([row["pk"] for row in rows], as_of)
         decisions = {}
         for row in rows:
             decision = _decide(
@@ -358,37 +367,34 @@ def evaluate_chunk(*, as_of, lo, hi, dry_run=False, by=None) -> ReviewSummary:
         for row, kind, target_rank, _grace in decisions.values():
             summary.count(kind, by_rank[row["tier__rank"]].name, by_rank[target_rank].name)
         if not dry_run and decisions:
-            _apply(decisions, by_rank=by_rank, as_of=as_of, by=by)
+            write_decisions(decisions, by_rank=by_rank, at=shop_day_start(as_of), by=by)
     return summary
 
 
-def _apply(decisions, *, by_rank, as_of, by):
-    """Write the decided moves: a few UPDATEs per kind and target, and the history."""
-    at = shop_day_start(as_of)
+def write_decisions(decisions, *, by_rank, at, by, reasons=None):
+    """Write the decided moves {member id: (row, kind, target rank, grace
+    end)}: a few UPDATEs per kind and target, and the history (`reasons`:
+    {kind: reason}, the review's by default), with the upgrade rewards.
+    Runs in the caller's transaction; returns the ids of the members moved
+    (a member a sale moved since their row was read is left out)."""
+    reasons = reasons or {kind: reason() for kind, reason in _REVIEW_REASONS.items()}
     # Lock the rows, then leave out any member a sale changed since we read them.
-    rows = Member.objects.filter(pk__in=list(decisions)).only("tier_id", "tier_grace_until")
     locked = {
-        member.pk: (member.tier_id, member.tier_grace_until) for member in locks.lock_members(rows)
+        pk: (tier_id, grace_until)
+        for pk, tier_id, grace_until in locks.lock_members(
+            Member.objects.filter(pk__in=list(decisions)).values_list(
+                "pk", "tier_id", "tier_grace_until"
+            )
+        )
     }
-    groups = {}
-    changes = []
+    groups, history = {}, {}
     for pk, (row, kind, target_rank, grace_until) in decisions.items():
         if locked.get(pk) != (row["tier_id"], row["tier_grace_until"]):
             continue  # a sale moved them or ended their grace meanwhile
         target = by_rank[target_rank]
         groups.setdefault((kind, target.pk, grace_until), []).append(pk)
-        changes.append(
-            TierChange(
-                member_id=pk,
-                kind=kind,
-                from_tier_id=row["tier_id"],
-                to_tier=target,
-                reason=_REVIEW_REASONS[kind](),
-                at=at,
-                grace_until=grace_until,
-                figures=rules.figures_of(row),
-                by=by,
-            )
+        history.setdefault((kind, target.pk, grace_until, reasons[kind]), []).append(
+            (pk, row["tier_id"], rules.figures_of(row))
         )
     now = timezone.now()
     for (kind, target_pk, grace_until), pks in groups.items():
@@ -399,20 +405,30 @@ def _apply(decisions, *, by_rank, as_of, by):
             members.update(tier_grace_until=None, updated_at=now)
         else:
             members.update(tier_id=target_pk, tier_since=at, tier_grace_until=None, updated_at=now)
-    TierChange.objects.bulk_create(changes, batch_size=1000)
-    upgrades = [
-        c
-        for c in changes
-        if c.kind == TierChange.Kind.UPGRADE
-        and (c.to_tier.upgrade_bonus_points or c.to_tier.upgrade_reward_id)
+    history_sql.insert_changes(history, at=at, by_id=by.pk if by else None)
+    rewarded = [
+        pk
+        for (kind, target_pk, _grace), pks in groups.items()
+        if kind == TierChange.Kind.UPGRADE and _gives_reward(by_rank, target_pk)
+        for pk in pks
     ]
-    if upgrades:
-        rewarded = {c.member_id: c for c in upgrades}
-        for member in Member.objects.filter(pk__in=list(rewarded)).select_related("tier"):
-            change = rewarded[member.pk]
-            if change.pk is None:  # SQLite before 3.35 returns no ids from bulk_create
-                change = TierChange.objects.filter(member=member).order_by("-id").first()
-            _give_upgrade_reward(member=member, tier=change.to_tier, change=change, at=at, by=by)
+    if rewarded:
+        changes = TierChange.objects.filter(
+            member_id__in=rewarded, kind=TierChange.Kind.UPGRADE, at=at
+        ).select_related("to_tier")
+        members = Member.objects.in_bulk(rewarded)
+        for change in changes.order_by("member_id", "-id"):
+            member = members.pop(change.member_id, None)
+            if member is not None:  # the newest, should a member have two
+                _give_upgrade_reward(
+                    member=member, tier=change.to_tier, change=change, at=at, by=by
+                )
+    return [pk for pks in groups.values() for pk in pks]
+
+
+def _gives_reward(by_rank, tier_pk):
+    tier = next(tier for tier in by_rank.values() if tier.pk == tier_pk)
+    return bool(tier.upgrade_bonus_points or tier.upgrade_reward_id)
 
 
 _REVIEW_REASONS = {

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -7,10 +8,17 @@ from config.errors import LoyaltyError
 from config.roles import owner_required
 from members.models import Member
 from tiers import programme as ladder
-from tiers import selectors, services
+from tiers import rules_now, selectors, services
 from tiers.discounts import read_discount
-from tiers.forms import DISCOUNT_FIELDS, ProgrammeForm, SetTierForm, ThresholdsForm, TierForm
-from tiers.models import Tier, TierProgramme, TierSettingsAudit
+from tiers.forms import (
+    DISCOUNT_FIELDS,
+    ProgrammeForm,
+    RulesApplyForm,
+    SetTierForm,
+    ThresholdsForm,
+    TierForm,
+)
+from tiers.models import RulesApplication, Tier, TierProgramme, TierSettingsAudit
 from tiers.programme import TIER_FIELDS
 
 
@@ -57,7 +65,7 @@ def tier_edit_view(request, pk=None):
                 _form_error(form, error)
             else:
                 messages.success(request, _("%(tier)s saved.") % {"tier": saved.display_name})
-                return redirect("tiers:list")
+                return redirect("tiers:apply")
     status = 400 if request.method == "POST" and form.errors else 200
     return render(
         request,
@@ -119,7 +127,7 @@ def programme_view(request):
             _form_error(form, error)
         else:
             messages.success(request, _("Programme settings saved."))
-            return redirect("tiers:list")
+            return redirect("tiers:apply")
     status = 400 if request.method == "POST" else 200
     return render(request, "tiers/programme_form.html", {"form": form}, status=status)
 
@@ -161,7 +169,7 @@ def preview_view(request):
                     _form_error(form, error)
                 else:
                     messages.success(request, _("Thresholds saved."))
-                    return redirect("tiers:list")
+                    return redirect("tiers:apply")
         if form.errors:
             status = 400
     try:
@@ -200,3 +208,74 @@ def set_tier_view(request, member_pk):
             return redirect("members:detail", pk=member.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "tiers/set_tier.html", {"form": form, "member": member}, status=status)
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def apply_view(request):
+    """What applying the rules in force would do now, per tier, and the
+    button that does it; a refused apply shows the counts as they are now."""
+    error, status = None, 200
+    if request.method == "POST":
+        form = RulesApplyForm(request.POST)
+        if form.is_valid():
+            try:
+                application = rules_now.start_rules_apply(
+                    rules_version_seen=form.cleaned_data["rules_version"],
+                    as_of=form.cleaned_data["as_of"],
+                    by=request.user,
+                )
+            except LoyaltyError as refusal:
+                error, status = refusal.message, 409
+            else:
+                return redirect("tiers:application", pk=application.pk)
+        else:
+            error, status = _("These counts are out of date: check them again and apply."), 400
+    plan = rules_now.plan_rules_now()
+    return render(
+        request,
+        "tiers/apply.html",
+        {
+            "plan": plan,
+            "rows": rules_now.plan_rows(plan),
+            "form": RulesApplyForm(
+                initial={"rules_version": plan.rules_version, "as_of": plan.as_of}
+            ),
+            "error": error,
+            "programme": TierProgramme.current(),
+            "running": RulesApplication.objects.filter(
+                status=RulesApplication.Status.RUNNING
+            ).first(),
+            "recent": RulesApplication.objects.select_related("by")[:5],
+        },
+        status=status,
+    )
+
+
+def _application_context(application):
+    outcome = rules_now.application_outcome(application)
+    return {
+        "application": application,
+        "outcome": outcome,
+        "rows": rules_now.plan_rows(outcome, with_counts=False),
+        "progress": rules_now.application_progress(application),
+    }
+
+
+@owner_required
+@require_GET
+def application_view(request, pk):
+    application = get_object_or_404(RulesApplication.objects.select_related("by"), pk=pk)
+    return render(request, "tiers/application.html", _application_context(application))
+
+
+@owner_required
+@require_GET
+def application_progress_view(request, pk):
+    """The progress bar, polled by htmx; once the work is done the page reloads."""
+    application = get_object_or_404(RulesApplication, pk=pk)
+    if not application.is_running:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "tiers/partials/apply_progress.html", _application_context(application))

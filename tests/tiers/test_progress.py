@@ -121,7 +121,9 @@ def test_nightly_job_runs_the_review_on_review_days(salon):
     assert run.summary["due"] is True
     assert run.summary["upgraded"] == 1
     assert run.summary["moves"] == {"Member → Silver": 1}
-    assert run_job(job="tier_review", day=first + timedelta(days=1)).summary == {"due": False}
+    next_day = run_job(job="tier_review", day=first + timedelta(days=1)).summary
+    assert next_day["due"] is False
+    assert next_day["graces_settled"] == 0
 
 
 def test_with_a_broker_the_nightly_review_hands_out_one_task_per_chunk(

@@ -1,0 +1,287 @@
+"""Apply the rules now: what the preview counts is what applying does."""
+
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from config.clock import shop_today
+from config.errors import LoyaltyError
+from members.models import Member
+from tests.tiers.conftest import salon_ladder
+from tiers import rules_now
+from tiers.models import (
+    RulesApplication,
+    Tier,
+    TierChange,
+    TierProgramme,
+    UpgradeReward,
+)
+from tiers.programme import save_tier
+from tiers.services import set_tier
+
+
+def _apply(plan, by, capture):
+    with capture(execute=True):
+        application = rules_now.start_rules_apply(
+            rules_version_seen=plan.rules_version, as_of=date_of(plan), by=by
+        )
+    application.refresh_from_db()
+    return application
+
+
+def date_of(plan):
+    return date.fromisoformat(plan.as_of)
+
+
+def _per_tier():
+    return Counter(Member.objects.values_list("tier__name", flat=True))
+
+
+def test_preview_counts_the_salon_ladder(shop, tiers):
+    salon_ladder(tiers)
+    plan = rules_now.plan_rules_now()
+    assert (plan.upgraded, plan.grace_started, plan.grace_cleared, plan.downgraded) == (4, 1, 1, 1)
+    rows = {row.tier.name: row for row in rules_now.plan_rows(plan)}
+    assert (rows["Member"].now, rows["Member"].moving_in, rows["Member"].moving_out) == (4, 1, 3)
+    assert (rows["Silver"].now, rows["Silver"].moving_in, rows["Silver"].moving_out) == (3, 1, 1)
+    assert (rows["Gold"].now, rows["Gold"].moving_in, rows["Gold"].moving_out) == (4, 3, 1)
+    assert [rows[n].after for n in ("Member", "Silver", "Gold")] == [2, 3, 6]
+    assert (rows["Gold"].grace_started, rows["Gold"].grace_cleared) == (1, 1)
+    assert plan.grace_until == (shop_today() + timedelta(days=90)).isoformat()
+
+
+def test_applying_moves_exactly_what_the_preview_counted(
+    shop, tiers, owner, django_capture_on_commit_callbacks
+):
+    salon_ladder(tiers)
+    plan = rules_now.plan_rules_now(chunk_size=3)
+    rows = rules_now.plan_rows(plan)
+    application = _apply(plan, owner, django_capture_on_commit_callbacks)
+
+    assert application.status == RulesApplication.Status.DONE
+    assert _per_tier() == {row.tier.name: row.after for row in rows}
+    outcome = rules_now.application_outcome(application)
+    assert outcome.tiers == plan.tiers
+    kinds = Counter(TierChange.objects.values_list("kind", flat=True))
+    assert kinds == {
+        "upgrade": plan.upgraded,
+        "grace_started": plan.grace_started,
+        "grace_cleared": plan.grace_cleared,
+        "downgrade": plan.downgraded,
+    }
+    eve, ann = Member.objects.get(pk=shop["eve"].pk), Member.objects.get(pk=shop["ann"].pk)
+    assert eve.tier == tiers["gold"]
+    assert eve.tier_grace_until == shop_today() + timedelta(days=90)
+    upgrade = ann.tier_changes.get()
+    assert (upgrade.from_tier, upgrade.to_tier, upgrade.by) == (
+        tiers["member"],
+        tiers["gold"],
+        owner,
+    )
+    assert upgrade.reason == "Qualified when the rules were applied"
+    assert upgrade.figures["lifetime_spend"] == "10590.00"
+    # Nothing is left to apply.
+    again = rules_now.plan_rules_now()
+    assert again.changes == 0
+
+
+def test_nobody_drops_a_tier_at_once(shop, tiers, owner, django_capture_on_commit_callbacks):
+    salon_ladder(tiers)
+    _apply(rules_now.plan_rules_now(), owner, django_capture_on_commit_callbacks)
+    downgrades = TierChange.objects.filter(kind=TierChange.Kind.DOWNGRADE)
+    # Only the grace that had already ended is settled.
+    assert list(downgrades.values_list("member", flat=True)) == [shop["kim"].pk]
+    ivy = Member.objects.get(pk=shop["ivy"].pk)
+    assert ivy.tier == tiers["gold"] and ivy.tier_grace_until == shop_today() + timedelta(days=10)
+
+
+def test_short_members_keep_the_tier_until_the_review_if_the_programme_says_so(
+    shop, tiers, owner, django_capture_on_commit_callbacks
+):
+    programme = TierProgramme.current()
+    programme.short_on_apply = TierProgramme.ShortOnApply.KEEP
+    programme.save()
+    salon_ladder(tiers)
+    plan = rules_now.plan_rules_now()
+    assert (plan.grace_started, plan.kept) == (0, 1)
+    _apply(plan, owner, django_capture_on_commit_callbacks)
+    eve = Member.objects.get(pk=shop["eve"].pk)
+    assert (eve.tier, eve.tier_grace_until) == (tiers["gold"], None)
+    assert not eve.tier_changes.exists()
+
+
+def test_upgrade_rewards_once_per_tier_and_year(
+    shop, tiers, owner, django_capture_on_commit_callbacks
+):
+    gold = tiers["gold"]
+    gold.upgrade_bonus_points = 100
+    gold.save()
+    salon_ladder(tiers)
+    _apply(rules_now.plan_rules_now(), owner, django_capture_on_commit_callbacks)
+    ann = Member.objects.get(pk=shop["ann"].pk)
+    assert ann.points_balance == 100
+    assert UpgradeReward.objects.filter(tier=gold).count() == 3  # ann, ben, jon
+
+    set_tier(member=ann, tier=tiers["member"], reason="Test drop", by=owner)
+    plan = rules_now.plan_rules_now()
+    assert plan.upgraded == 1
+    _apply(plan, owner, django_capture_on_commit_callbacks)
+    ann.refresh_from_db()
+    assert ann.tier == gold
+    assert ann.points_balance == 100
+    assert UpgradeReward.objects.filter(member=ann).count() == 1
+
+
+def test_rules_changed_since_the_preview_are_refused(shop, tiers, owner):
+    salon_ladder(tiers)
+    plan = rules_now.plan_rules_now()
+    save_tier(tier=Tier.objects.get(pk=tiers["gold"].pk), qualify_lifetime_spend=Decimal(8000))
+    with pytest.raises(LoyaltyError) as refusal:
+        rules_now.start_rules_apply(
+            rules_version_seen=plan.rules_version, as_of=date_of(plan), by=owner
+        )
+    assert refusal.value.code == "rules_changed"
+    assert not RulesApplication.objects.exists()
+    assert not TierChange.objects.exists()
+
+
+def test_a_preview_from_another_day_is_refused(shop, tiers, owner):
+    salon_ladder(tiers)
+    plan = rules_now.plan_rules_now()
+    with pytest.raises(LoyaltyError) as refusal:
+        rules_now.start_rules_apply(
+            rules_version_seen=plan.rules_version,
+            as_of=date_of(plan) - timedelta(days=1),
+            by=owner,
+        )
+    assert refusal.value.code == "rules_changed"
+
+
+def test_rules_changed_while_applying_stop_it(
+    shop, tiers, owner, django_capture_on_commit_callbacks
+):
+    salon_ladder(tiers)
+    plan = rules_now.plan_rules_now()
+    with django_capture_on_commit_callbacks() as callbacks:
+        application = rules_now.start_rules_apply(
+            rules_version_seen=plan.rules_version, as_of=date_of(plan), by=owner
+        )
+    save_tier(tier=Tier.objects.get(pk=tiers["gold"].pk), qualify_lifetime_spend=Decimal(8000))
+    for callback in callbacks:
+        callback()
+    application.refresh_from_db()
+    assert application.status == RulesApplication.Status.STOPPED
+    assert "rules changed" in application.note
+    assert not TierChange.objects.exists()
+
+
+def test_a_chunk_delivered_twice_is_done_once(
+    shop, tiers, owner, django_capture_on_commit_callbacks
+):
+    salon_ladder(tiers)
+    plan = rules_now.plan_rules_now()
+    with django_capture_on_commit_callbacks():  # the tasks are not sent
+        application = rules_now.start_rules_apply(
+            rules_version_seen=plan.rules_version, as_of=date_of(plan), by=owner
+        )
+    (lo, hi), *_rest = application.ranges
+    first = rules_now.apply_chunk(application_id=application.pk, lo=lo, hi=hi)
+    assert first["upgraded"] == 4
+    assert rules_now.apply_chunk(application_id=application.pk, lo=lo, hi=hi) is None
+    application.refresh_from_db()
+    assert application.status == RulesApplication.Status.DONE
+    assert rules_now.application_outcome(application).upgraded == 4
+
+
+def test_another_application_running_is_refused(
+    shop, tiers, owner, django_capture_on_commit_callbacks
+):
+    salon_ladder(tiers)
+    plan = rules_now.plan_rules_now()
+    with django_capture_on_commit_callbacks():
+        rules_now.start_rules_apply(
+            rules_version_seen=plan.rules_version, as_of=date_of(plan), by=owner
+        )
+    with pytest.raises(LoyaltyError) as refusal:
+        rules_now.start_rules_apply(
+            rules_version_seen=plan.rules_version, as_of=date_of(plan), by=owner
+        )
+    assert refusal.value.code == "running"
+
+
+def test_an_empty_shop_applies_nothing(tiers, owner):
+    plan = rules_now.plan_rules_now()
+    application = rules_now.start_rules_apply(
+        rules_version_seen=plan.rules_version, as_of=date_of(plan), by=owner
+    )
+    assert application.status == RulesApplication.Status.DONE
+
+
+def test_with_a_broker_each_chunk_is_its_own_task(
+    shop, tiers, owner, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from tiers import tasks
+
+    salon_ladder(tiers)
+    plan = rules_now.plan_rules_now()
+    sent = []
+    monkeypatch.setattr(tasks, "group", lambda signatures: _Recorder(sent, list(signatures)))
+    with django_capture_on_commit_callbacks() as callbacks:
+        application = rules_now.start_rules_apply(
+            rules_version_seen=plan.rules_version, as_of=date_of(plan), by=owner, chunk_size=4
+        )
+    assert len(callbacks) == 1  # sends tasks.apply_rules once committed
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    assert tasks.apply_rules(application.pk) == {"application": application.pk, "chunks": 3}
+    assert [signature.args for signature in sent] == [
+        (application.pk, lo, hi) for lo, hi in application.ranges
+    ]
+    assert len(sent) == 3
+    assert sent[0].task == "tiers.apply_rules_chunk"
+    assert not TierChange.objects.exists()  # the workers do it
+
+
+class _Recorder:
+    def __init__(self, sent, signatures):
+        self.sent, self.signatures = sent, signatures
+
+    def apply_async(self):
+        self.sent.extend(self.signatures)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_two_connections_share_the_chunks(shop, tiers, owner, monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the shared run is PostgreSQL's")
+    salon_ladder(tiers)
+    plan = rules_now.plan_rules_now(chunk_size=2)
+    threads, apply_chunk = set(), rules_now.apply_chunk
+    both_at_work = threading.Barrier(2, timeout=10)
+
+    def spy(**kwargs):
+        name = threading.current_thread().name
+        if name not in threads:
+            threads.add(name)
+            both_at_work.wait()  # each worker's first chunk waits for the other's
+        return apply_chunk(**kwargs)
+
+    monkeypatch.setattr(rules_now, "apply_chunk", spy)
+    application = rules_now.start_rules_apply(
+        rules_version_seen=plan.rules_version, as_of=date_of(plan), by=owner, chunk_size=2
+    )
+    application.refresh_from_db()
+    assert len(threads) == 2 and all(name.startswith("tiers") for name in threads)
+    assert application.status == RulesApplication.Status.DONE
+    assert rules_now.application_outcome(application).tiers == plan.tiers
+    assert Counter(Member.objects.values_list("tier__name", flat=True)) == {
+        "Member": 2,
+        "Silver": 3,
+        "Gold": 6,
+    }
