@@ -1,5 +1,6 @@
 """The dashboard's figures per tier: the pyramid (members per tier against
-the target bands), each tier's sales against the period before, and the
+the target bands), each tier's members and their sales against the period
+before (by the tier held today), the revenue per tier of the sale, and the
 moves between tiers."""
 
 from dataclasses import dataclass, replace
