@@ -344,9 +344,10 @@ def campaign_results(campaign, today=None) -> dict:
     """The results page: the sales the campaign applied to, and the uplift.
 
     Refunds count when they are made: those of its sales made by the
-    campaign's last day lower its figures (`refunded`, `net_amount`, and
-    `points_issued` by the points they took back); later ones are only
-    reported (`refunded_later`), as they count in the period they are made.
+    campaign's last day (`refunded`) lower its figures (`sales_amount` is
+    `paid` less them, `points_issued` less the points they took back);
+    later ones are only reported (`refunded_later`), as they count in the
+    period they are made.
     `points_issued` includes the campaign's bonus entries (`bonus_points`).
     """
     sales = campaign_sales(campaign)
@@ -364,13 +365,13 @@ def campaign_results(campaign, today=None) -> dict:
         points_back=Sum("points_reversed", filter=during),
     )
     bonus = LedgerEntry.objects.filter(campaign=campaign).aggregate(points=Sum("points"))
-    amount = figures["amount"] or Decimal("0")
+    paid = figures["amount"] or Decimal("0")
     refunded = refunds["during"] or Decimal("0")
     return {
         "sales_count": figures["count"],
-        "sales_amount": amount,
+        "paid": paid,
         "refunded": refunded,
-        "net_amount": amount - refunded,
+        "sales_amount": paid - refunded,
         "refunded_later": refunds["later"] or Decimal("0"),
         "members": figures["members"],
         "points_issued": (figures["points"] or 0) - (refunds["points_back"] or 0),

@@ -46,7 +46,7 @@ def campaign_figures(*, period: Period, tier=None, results=None) -> list[Campaig
             CampaignFigures(
                 campaign,
                 result["sales_count"],
-                result["net_amount"],
+                result["sales_amount"],
                 result["points_issued"],
                 _fraction(result["uplift"]["count_uplift"]),
                 _fraction(result["uplift"]["amount_uplift"]),

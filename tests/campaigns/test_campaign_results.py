@@ -102,9 +102,9 @@ def test_a_refund_during_the_campaign_lowers_its_figures(saturdays):
     refund = _refund(sale, date(2026, 11, 8), "120")
     assert refund.points_reversed == 242
     results = campaign_results(saturdays, today=date(2026, 11, 23))
-    assert results["sales_amount"] == Decimal("1000.00")
+    assert results["paid"] == Decimal("1000.00")
     assert results["refunded"] == Decimal("120.00")
-    assert results["net_amount"] == Decimal("880.00")
+    assert results["sales_amount"] == Decimal("880.00")
     assert results["refunded_later"] == 0
     assert results["points_issued"] == 2030 - 242
     assert results["bonus_points"] == 30
@@ -115,9 +115,20 @@ def test_a_refund_after_the_campaign_counts_in_its_own_month_not_here(saturdays)
     _refund(sale, date(2026, 12, 10), "120")
     results = campaign_results(saturdays, today=date(2026, 12, 23))
     assert results["refunded"] == 0
-    assert results["net_amount"] == Decimal("1000.00")
+    assert results["sales_amount"] == Decimal("1000.00")
     assert results["refunded_later"] == Decimal("120.00")
     assert results["points_issued"] == 2030
+
+
+def test_results_page_shows_the_refunds_apart_and_the_amount_net_of_them(owner_client, saturdays):
+    sales = campaign_sales(saturdays)
+    _refund(sales.get(amount_paid=Decimal("500")), date(2026, 11, 8), "120")
+    _refund(sales.get(amount_paid=Decimal("300")), date(2026, 12, 1), "100")
+    body = owner_client.get(reverse("campaigns:results", args=[saturdays.pk])).content.decode()
+    assert 'data-figure="paid">NT$1,000<' in body
+    assert 'data-figure="refunded">NT$120<' in body
+    assert 'data-figure="sales_amount">NT$880<' in body
+    assert 'data-figure="refunded_later">NT$100<' in body
 
 
 def test_uplift_counts_a_refund_on_the_day_it_is_made(saturdays):
