@@ -15,7 +15,7 @@ from campaigns.rulebook import current_rulebook
 from config.clock import shop_date, shop_day_bounds, shop_today
 from config.money import round_money
 from members.selectors import lifecycle_stage
-from points.models import LedgerEntry, Purchase
+from points.models import LedgerEntry, Purchase, Refund
 
 Stacking = CampaignSettings.Stacking
 
@@ -257,22 +257,38 @@ def is_frozen(campaign, today=None) -> bool:
 BASELINE_WEEKS = 4
 
 
-def _daily_sales(purchases, first: date, last: date) -> dict:
-    """{shop-local day: (sales count, amount paid)} from `first` to `last`."""
+def _per_day(rows, amount):
+    day = TruncDate("created_at", tzinfo=timezone.get_current_timezone())
+    return (
+        rows.annotate(day=day).values("day").annotate(count=Count("pk"), amount=amount).order_by()
+    )
+
+
+def _daily_sales(tier_ids, first: date, last: date) -> dict:
+    """{shop-local day: (sales count, amount paid less the refunds made that
+    day)} from `first` to `last`: a refund counts on the day it is made,
+    whichever sale it refunds. With `tier_ids`: the sales made in those tiers
+    and the refunds of such sales."""
     start, _end = shop_day_bounds(first)
     _start, end = shop_day_bounds(last)
-    rows = (
-        purchases.filter(created_at__gte=start, created_at__lt=end)
-        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
-        .values("day")
-        .annotate(count=Count("pk"), amount=Sum("amount_paid"))
-        .order_by()
-    )
-    return {row["day"]: (row["count"], row["amount"]) for row in rows}
+    sales = Purchase.objects.filter(created_at__gte=start, created_at__lt=end)
+    refunds = Refund.objects.filter(created_at__gte=start, created_at__lt=end)
+    if tier_ids:
+        sales = sales.filter(tier_id__in=tier_ids)
+        refunds = refunds.filter(purchase__tier_id__in=tier_ids)
+    daily = {
+        row["day"]: (row["count"], row["amount"]) for row in _per_day(sales, Sum("amount_paid"))
+    }
+    for row in _per_day(refunds, Sum("amount")):
+        count, amount = daily.get(row["day"], (0, Decimal("0")))
+        daily[row["day"]] = (count, amount - row["amount"])
+    return daily
 
 
 def _percent_change(actual, expected):
-    if not expected:
+    # Nothing sold on the baseline days (or more refunded than sold): no
+    # uplift can be measured against it.
+    if not expected or expected < 0:
         return None
     return ((Decimal(actual) - Decimal(expected)) * 100 / Decimal(expected)).quantize(
         Decimal("0.1")
@@ -285,6 +301,7 @@ def campaign_uplift(campaign, today=None) -> dict:
 
     Counts every sale, or the targeted tiers' sales when the campaign targets
     tiers (the tier a sale was made in), whether or not the campaign applied.
+    Amounts are net of the refunds made on each day (of such sales).
     """
     today = today or shop_today()
     last = min(campaign.ends_on, today)
@@ -294,12 +311,9 @@ def campaign_uplift(campaign, today=None) -> dict:
         if campaign.runs_on(day):
             days.append(day)
         day += timedelta(days=1)
-    purchases = Purchase.objects.all()
     tier_ids = [tier.pk for tier in campaign.tiers.all()]
-    if tier_ids:
-        purchases = purchases.filter(tier_id__in=tier_ids)
     baseline_start = campaign.starts_on - timedelta(weeks=BASELINE_WEEKS)
-    daily = _daily_sales(purchases, baseline_start, max(last, campaign.starts_on))
+    daily = _daily_sales(tier_ids, baseline_start, max(last, campaign.starts_on))
     by_weekday = {weekday: [0, Decimal("0")] for weekday in range(7)}
     day = baseline_start
     while day < campaign.starts_on:
@@ -327,25 +341,40 @@ def campaign_uplift(campaign, today=None) -> dict:
 
 
 def campaign_results(campaign, today=None) -> dict:
-    """The results page: the sales the campaign applied to, and the uplift."""
-    figures = (
-        campaign_sales(campaign)
-        .order_by()
-        .aggregate(
-            count=Count("pk"),
-            amount=Sum("amount_paid"),
-            refunded=Sum("refunded_amount"),
-            members=Count("member", distinct=True),
-            points=Sum("points_earned"),
-        )
+    """The results page: the sales the campaign applied to, and the uplift.
+
+    Refunds count when they are made: those of its sales made by the
+    campaign's last day (`refunded`) lower its figures (`sales_amount` is
+    `paid` less them, `points_issued` less the points they took back);
+    later ones are only reported (`refunded_later`), as they count in the
+    period they are made.
+    `points_issued` includes the campaign's bonus entries (`bonus_points`).
+    """
+    sales = campaign_sales(campaign)
+    figures = sales.order_by().aggregate(
+        count=Count("pk"),
+        amount=Sum("amount_paid"),
+        members=Count("member", distinct=True),
+        points=Sum("points_earned"),
+    )
+    _start, campaign_end = shop_day_bounds(campaign.ends_on)
+    during = Q(created_at__lt=campaign_end)
+    refunds = Refund.objects.filter(purchase__in=sales).aggregate(
+        during=Sum("amount", filter=during),
+        later=Sum("amount", filter=~during),
+        points_back=Sum("points_reversed", filter=during),
     )
     bonus = LedgerEntry.objects.filter(campaign=campaign).aggregate(points=Sum("points"))
+    paid = figures["amount"] or Decimal("0")
+    refunded = refunds["during"] or Decimal("0")
     return {
         "sales_count": figures["count"],
-        "sales_amount": figures["amount"] or Decimal("0"),
-        "refunded": figures["refunded"] or Decimal("0"),
+        "paid": paid,
+        "refunded": refunded,
+        "sales_amount": paid - refunded,
+        "refunded_later": refunds["later"] or Decimal("0"),
         "members": figures["members"],
-        "points_issued": figures["points"] or 0,
+        "points_issued": (figures["points"] or 0) - (refunds["points_back"] or 0),
         "bonus_points": bonus["points"] or 0,
         "uplift": campaign_uplift(campaign, today),
     }

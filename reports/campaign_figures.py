@@ -15,8 +15,8 @@ from reports.periods import Period
 class CampaignFigures:
     campaign: Campaign
     sales_count: int
-    sales_amount: Decimal
-    points_issued: int  # earned on the sales it lifted, plus its bonuses
+    sales_amount: Decimal  # paid on them, less the refunds made by its last day
+    points_issued: int  # earned on them (its bonuses included), less what those refunds took back
     count_uplift: Decimal | None  # fractions against the same weekdays before
     amount_uplift: Decimal | None
 
@@ -28,7 +28,9 @@ def _fraction(percent):
 def campaign_figures(*, period: Period, tier=None, results=None) -> list[CampaignFigures]:
     """The campaigns that ran in the period (all of them, or those open to
     the tier), with their sales, points and uplift as the campaigns app
-    computes them for its results page. `results`: a dict of campaign id to
+    computes them for its results page: each over the campaign's own days,
+    so a refund made after its last day counts in the dashboard's revenue of
+    the month it is made, not here. `results`: a dict of campaign id to
     campaign_results() the caller keeps across calls (they do not depend on
     the period or the tier), filled as needed."""
     results = {} if results is None else results
@@ -44,8 +46,8 @@ def campaign_figures(*, period: Period, tier=None, results=None) -> list[Campaig
             CampaignFigures(
                 campaign,
                 result["sales_count"],
-                result["sales_amount"] - result.get("refunded", 0),
-                result["points_issued"] + result["bonus_points"],
+                result["sales_amount"],
+                result["points_issued"],
                 _fraction(result["uplift"]["count_uplift"]),
                 _fraction(result["uplift"]["amount_uplift"]),
             )

@@ -2,7 +2,9 @@
 from reports.selectors.dashboard_figures), raw numbers.
 
 Ratios are fractions (0.25 is 25 %) with four decimals; an empty cell is a
-figure with nothing to divide by (a dash on the page).
+figure with nothing to divide by (a dash on the page). Money and points are
+net of refunds in the period of the refund; "tiers" groups by the tier held
+today, "sale-tiers" by the tier of the sale.
 """
 
 from decimal import Decimal
@@ -40,7 +42,7 @@ def pyramid_rows(*, period, found):
 
 def tier_rows(*, period, found):
     header = [
-        _("Tier"),
+        _("Tier held today"),
         _("Period"),
         _("Members"),
         _("Buyers"),
@@ -75,6 +77,31 @@ def tier_rows(*, period, found):
     return header, rows
 
 
+def sale_tier_rows(*, period, found):
+    header = [
+        _("Tier of the sale"),
+        _("Period"),
+        _("Purchases"),
+        _("Revenue"),
+        _("Average order value"),
+        _("Revenue share"),
+    ]
+    rows = []
+    for row in found["sale_tiers"]:
+        for span, data in ((period, row.now), (period.previous, row.before)):
+            rows.append(
+                [
+                    str(row.tier),
+                    _range(span),
+                    data.purchases,
+                    data.revenue,
+                    "" if data.average_order is None else data.average_order,
+                    _ratio(data.revenue_share),
+                ]
+            )
+    return header, rows
+
+
 def points_rows(*, period, found):
     flow = found["flow"]
     header = [
@@ -82,7 +109,7 @@ def points_rows(*, period, found):
         _("Issued"),
         _("Redeemed"),
         _("Expired"),
-        _("Refunds and adjustments"),
+        _("Adjustments and merges"),
         _("Outstanding at the end"),
     ]
     rows = [
@@ -131,6 +158,7 @@ def campaign_rows(*, period, found):
 EXPORTS = {
     "pyramid": pyramid_rows,
     "tiers": tier_rows,
+    "sale-tiers": sale_tier_rows,
     "points": points_rows,
     "lifecycle": lifecycle_rows,
     "movements": movement_rows,

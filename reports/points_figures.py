@@ -28,6 +28,13 @@ REDEEM_KINDS = [
     LedgerEntry.Kind.REWARD_CANCEL,
 ]
 EXPIRY_KINDS = [LedgerEntry.Kind.EXPIRY]
+# A refund takes back points its sale earned (a negative entry: less issued)
+# and gives back points its sale used (a positive one: less redeemed), at
+# the refund's own time, so both figures are net of refunds in its period.
+REFUND = Q(kind=LedgerEntry.Kind.REFUND_REVERSAL)
+ISSUED = Q(kind__in=EARN_KINDS) | (REFUND & Q(points__lt=0))
+REDEEMED = Q(kind__in=REDEEM_KINDS) | (REFUND & Q(points__gt=0))
+EXPIRED = Q(kind__in=EXPIRY_KINDS)
 
 
 @dataclass
@@ -36,7 +43,7 @@ class PointsMonth:
     issued: int = 0
     redeemed: int = 0
     expired: int = 0
-    other: int = 0  # refunds, adjustments, merges (signed)
+    other: int = 0  # adjustments and merges (signed)
     outstanding: int = 0  # at the month's end (or the period's end)
 
     @property
@@ -92,6 +99,10 @@ def points_flow(*, period: Period, tier=None) -> PointsFlow:
     """Points issued, redeemed and expired per month, what was outstanding at
     each month's end, and the outstanding points as a money liability.
 
+    Issued is net of the earned points refunds took back, redeemed of the
+    used points refunds and cancelled rewards gave back, each in the month
+    of the refund or cancellation.
+
     One pass over the ledger from the previous period's start to now; the
     balance now is the sum of the members' cached balances (equal to the
     ledger's sum, see check_ledger), and earlier balances are worked back
@@ -115,10 +126,10 @@ def points_flow(*, period: Period, tier=None) -> PointsFlow:
         )
         .values("month", "side")
         .annotate(
-            issued=Sum("points", filter=Q(kind__in=EARN_KINDS)),
-            redeemed=Sum("points", filter=Q(kind__in=REDEEM_KINDS)),
-            expired=Sum("points", filter=Q(kind__in=EXPIRY_KINDS)),
-            other=Sum("points", filter=~Q(kind__in=EARN_KINDS + REDEEM_KINDS + EXPIRY_KINDS)),
+            issued=Sum("points", filter=ISSUED),
+            redeemed=Sum("points", filter=REDEEMED),
+            expired=Sum("points", filter=EXPIRED),
+            other=Sum("points", filter=~(ISSUED | REDEEMED | EXPIRED)),
             net=Sum("points"),
         )
     )

@@ -9,18 +9,29 @@ compare periods use the previous period of the same length, ending the day
 before the period starts. A figure that would divide by zero is None, which
 the page shows as a dash.
 
+Money and points are net of refunds in the period of the refund
+(Refund.created_at, and its ledger entries' time), as accounting counts
+them. A per-tier figure groups by one tier above and below its line: the
+tier a member holds today (the pyramid, tier_performance, the tier filter
+of points_flow and lifecycle_counts) or the tier a sale was made in
+(revenue_by_sale_tier), so no ratio passes 100 %.
+
 What the page costs (for the benchmarks), each a single statement:
 - member_counts: members grouped by tier in one pass, with the joined_on
   counts of tier_performance and the stage counts of lifecycle_counts; the
   page hands it to tier_distribution, tier_performance and lifecycle_counts
   (each alone runs its own member query, as the tests call them).
 - tier_distribution: members grouped by tier (index member_tier_status_idx).
-- tier_performance: members grouped by tier with two joined_on counts; the
-  sales of both periods in one pass (points_purchase.created_at index),
-  grouped per member in SQL, then per tier and for the programme.
+- tier_performance and revenue_by_sale_tier: members grouped by tier with
+  two joined_on counts; the sales and the refunds of both periods in one
+  pass (points_purchase.created_at index; the refunds, a few per cent of
+  the sales, by a scan joined to their sales by primary key), grouped per
+  member in SQL, then per tier of the sale, and per member joined to the
+  member rows (primary key) for the tier held today.
 - points_flow: the ledger from the previous period's start to now in one
   pass (points_ledgerentry.created_at index), grouped by month; the sum of
   members' cached balances. With a tier filter, both join members on tier.
+- campaign_figures: campaign_results per campaign (campaigns.selectors).
 - lifecycle_counts: members in one pass with four filtered counts.
 - tier_movements: tier changes in the period (tiers_tierchange.at index).
 No figure reads the ledger more than once.
@@ -42,12 +53,20 @@ from reports.campaign_figures import campaign_figures
 from reports.member_figures import lifecycle_counts, member_counts
 from reports.periods import Period
 from reports.points_figures import points_flow
-from reports.tier_figures import sales_by_tier, tier_distribution, tier_movements, tier_performance
+from reports.tier_figures import (
+    revenue_by_sale_tier,
+    sales_by_tier,
+    tier_distribution,
+    tier_movements,
+    tier_performance,
+)
 
 # Bump when the figures' dataclasses change shape or move: stored snapshots
 # of the old layout then count as missing instead of failing to unpickle.
 # 2: the dataclasses moved from members.dashboard_selectors into reports.
-FIGURES_LAYOUT = 2
+# 3: tiers grouped by the tier held today, sales by their own tier apart;
+#    refunds counted in their own period.
+FIGURES_LAYOUT = 3
 
 
 def dashboard_figures(*, period: Period, tier=None, shared=None) -> dict:
@@ -68,6 +87,7 @@ def dashboard_figures(*, period: Period, tier=None, shared=None) -> dict:
         "performance": tier_performance(
             period=period, tier=tier, counts=counts, sales=shared["sales"]
         ),
+        "sale_tiers": revenue_by_sale_tier(period=period, tier=tier, sales=shared["sales"]),
         "flow": points_flow(period=period, tier=tier),
         "lifecycle": lifecycle_counts(tier=tier, counts=counts),
         "movements": tier_movements(period=period, tier=tier),

@@ -1,21 +1,24 @@
 """The dashboard's figures per tier: the pyramid (members per tier against
-the target bands), each tier's sales against the period before, and the
+the target bands), each tier's members and their sales against the period
+before (by the tier held today), the revenue per tier of the sale, and the
 moves between tiers."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Case, Count, F, Q, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
 
 from config.clock import shop_date
 from config.money import round_money
 from members.models import Member
-from points.models import Purchase
+from points.models import Purchase, Refund
 from reports.periods import Period, point_change, ratio, relative_change
 from tiers.models import Tier, TierChange, TierProgramme
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 def _money(value) -> Decimal:
@@ -125,17 +128,26 @@ def tier_distribution(counts=None) -> TierDistribution:
 
 
 # ---------------------------------------------------------------- per tier
+#
+# Two groupings, each used above and below every line so no ratio passes
+# 100 %: the tier a member holds today (tier_performance: its members, their
+# sales and refunds), and the tier a sale was made in (revenue_by_sale_tier:
+# Purchase.tier, and for a refund the tier of the sale it refunds). Money is
+# net of refunds in the period of the refund, as accounting counts it: a
+# December refund of a September sale lowers December.
 
 
 @dataclass
 class TierFigures:
-    """One tier's sales in one period. Derived figures are None when empty."""
+    """The members holding one tier today (or the whole programme) in one
+    period: how many had joined by its end (or bought in it), how many of
+    them bought, and their sales. Derived figures are None when empty."""
 
     members: int = 0
     buyers: int = 0
     repeat_buyers: int = 0
     purchases: int = 0
-    revenue: Decimal = Decimal("0")
+    revenue: Decimal = Decimal("0")  # paid on the period's sales, less its refunds
     total_revenue: Decimal = Decimal("0")
 
     @property
@@ -187,48 +199,134 @@ class TierPerformance:
         return point_change(self.now.revenue_share, self.before.revenue_share)
 
 
-# One pass over the sales of both periods: per member (and tier, and period)
-# first, then per tier, and per member across tiers for the programme row.
+@dataclass
+class SaleTierFigures:
+    """The sales made in one tier in one period, less the refunds made in
+    the period of sales made in that tier."""
+
+    purchases: int = 0
+    revenue: Decimal = Decimal("0")
+    total_revenue: Decimal = Decimal("0")
+
+    @property
+    def average_order(self):
+        value = ratio(self.revenue, self.purchases)
+        return round_money(value) if value is not None else None
+
+    @property
+    def revenue_share(self):
+        return ratio(self.revenue, self.total_revenue)
+
+
+@dataclass
+class SaleTierRevenue:
+    tier: Tier
+    now: SaleTierFigures
+    before: SaleTierFigures
+
+    @property
+    def average_order_change(self):
+        return relative_change(self.now.average_order, self.before.average_order)
+
+    @property
+    def revenue_share_change(self):
+        return point_change(self.now.revenue_share, self.before.revenue_share)
+
+
+@dataclass
+class TierSales:
+    """What one pass over both periods' sales and refunds found: per tier
+    held today {(tier id, side): TierFigures without members, with `late`,
+    the buyers who joined after the side's last day}, per tier of the sale
+    {(tier id or None, side): SaleTierFigures}, and the revenue per side."""
+
+    held: dict
+    late: dict
+    sold: dict
+    total: dict
+
+
+# The sales of both periods (and the refunds made in them, as rows without
+# a sale) per member, tier of the sale and side, then summed per tier of the
+# sale, and per member joined to the member row for the tier held today.
 _SALES_SQL = """
-WITH per_member AS ({inner}),
+WITH per_member AS (
+    SELECT buyer, sold_in, side, n, revenue FROM ({sales}) s
+    UNION ALL
+    SELECT buyer, sold_in, side, n, revenue FROM ({refunds}) r
+),
 per_buyer AS (
     SELECT buyer, side, SUM(n) AS n, SUM(revenue) AS revenue
     FROM per_member GROUP BY buyer, side
 )
-SELECT sold_in, side, COUNT(*), SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END), SUM(n), SUM(revenue)
+SELECT 0, sold_in, side, 0, 0, 0, SUM(n), SUM(revenue)
 FROM per_member GROUP BY sold_in, side
 UNION ALL
-SELECT NULL, side + 2, COUNT(*), SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END), SUM(n), SUM(revenue)
-FROM per_buyer GROUP BY side
+SELECT 1, m.tier_id, b.side,
+    SUM(CASE WHEN b.n > 0 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN b.n > 1 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN b.n > 0 AND m.joined_on > (CASE WHEN b.side = 1 THEN %s ELSE %s END)
+        THEN 1 ELSE 0 END),
+    SUM(b.n), SUM(b.revenue)
+FROM per_buyer b INNER JOIN {members} m ON m.id = b.buyer
+GROUP BY m.tier_id, b.side
 """
 
 
-def sales_by_tier(period: Period) -> dict:
-    """{(tier id or None for all, "now"|"before"): TierFigures} without members."""
+def _side(period: Period):
+    """1 for a moment in the period, 0 for one in the period before."""
+    return Case(When(created_at__gte=period.starts_at, then=Value(1)), default=Value(0))
+
+
+def sales_by_tier(period: Period) -> TierSales:
+    """The sales and refunds of the period and the one before, in one pass."""
     before = period.previous
-    inner = (
-        Purchase.objects.filter(created_at__gte=before.starts_at, created_at__lt=period.ends_before)
+    window = {"created_at__gte": before.starts_at, "created_at__lt": period.ends_before}
+    sales = (
+        Purchase.objects.filter(**window)
         .order_by()
-        .values(
-            buyer=F("member_id"),
-            sold_in=F("tier_id"),
-            side=Case(When(created_at__gte=period.starts_at, then=Value(1)), default=Value(0)),
-        )
-        .annotate(n=Count("id"), revenue=Sum(F("amount_paid") - F("refunded_amount")))
+        .values(buyer=F("member_id"), sold_in=F("tier_id"), side=_side(period))
+        .annotate(n=Count("id"), revenue=Sum("amount_paid"))
     )
-    sql, params = inner.query.sql_with_params()
+    refunds = (
+        Refund.objects.filter(**window)
+        .order_by()
+        .values(buyer=F("purchase__member_id"), sold_in=F("purchase__tier_id"), side=_side(period))
+        .annotate(n=Value(0), revenue=Sum(-F("amount"), output_field=MONEY))
+    )
+    sales_sql, sales_params = sales.query.sql_with_params()
+    refunds_sql, refunds_params = refunds.query.sql_with_params()
+    adapt = connection.ops.adapt_datefield_value
+    sql = _SALES_SQL.format(sales=sales_sql, refunds=refunds_sql, members=Member._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(_SALES_SQL.format(inner=sql), params)
+        cursor.execute(sql, [*sales_params, *refunds_params, adapt(period.end), adapt(before.end)])
         rows = cursor.fetchall()
-    found = {}
-    for tier_id, flag, buyers, repeat, purchases, revenue in rows:
-        key = (None if flag >= 2 else tier_id, "now" if flag % 2 else "before")
-        if flag < 2 and tier_id is None:
-            continue  # sales whose tier was since deleted count in the total only
-        found[key] = TierFigures(
-            buyers=buyers, repeat_buyers=repeat, purchases=purchases, revenue=_money(revenue)
-        )
+    found = TierSales({}, {}, {}, {"now": Decimal("0"), "before": Decimal("0")})
+    for held, tier_id, flag, buyers, repeat, late, purchases, revenue in rows:
+        side = "now" if flag else "before"
+        if held:
+            found.held[(tier_id, side)] = TierFigures(
+                buyers=buyers, repeat_buyers=repeat, purchases=purchases, revenue=_money(revenue)
+            )
+            found.late[(tier_id, side)] = late
+            found.total[side] += _money(revenue)
+        else:
+            # Sales whose tier was since deleted count in the total only.
+            found.sold[(tier_id, side)] = SaleTierFigures(purchases, _money(revenue))
     return found
+
+
+def _members_by_tier(period: Period) -> dict:
+    before = period.previous
+    return {
+        row["tier"]: row
+        for row in Member.objects.order_by()
+        .values("tier")
+        .annotate(
+            now=Count("id", filter=Q(joined_on__lte=period.end)),
+            before=Count("id", filter=Q(joined_on__lte=before.end)),
+        )
+    }
 
 
 def tier_performance(
@@ -237,48 +335,73 @@ def tier_performance(
     """Active-member ratio, purchase frequency, average order value,
     repurchase rate and revenue share per tier, now and the period before.
 
-    Sales count in the tier the member was in when they bought; members are
-    those in the tier today who had joined by the period's last day.
-    Revenue is what members paid, net of refunds. Without a tier filter the
-    last row is the whole programme. `counts`: member_counts() for the same
-    period, `sales`: sales_by_tier() for it, when the caller has them already.
+    Every figure groups members by the tier they hold today: the members
+    holding it who had joined by the period's last day (or bought in it),
+    those of them who bought, and their sales less the refunds made in the
+    period. Without a tier filter the last row is the whole programme.
+    `counts`: member_counts() for the same period, `sales`: sales_by_tier()
+    for it, when the caller has them already.
     """
-    before = period.previous
-    members = counts
-    if members is None:
-        members = {
-            row["tier"]: row
-            for row in Member.objects.order_by()
-            .values("tier")
-            .annotate(
-                now=Count("id", filter=Q(joined_on__lte=period.end)),
-                before=Count("id", filter=Q(joined_on__lte=before.end)),
-            )
-        }
+    members = _members_by_tier(period) if counts is None else counts
     sales = sales_by_tier(period) if sales is None else sales
-    totals = {side: sales.get((None, side), TierFigures()).revenue for side in ("now", "before")}
-    tiers = (
-        [tier]
-        if tier
-        else list(
-            Tier.objects.filter(
-                Q(is_active=True) | Q(pk__in=[key[0] for key in sales if key[0]])
-            ).order_by("-rank")
-        )
-    )
+    if tier:
+        tiers = [tier]
+    else:
+        shown = {key for key, row in members.items() if row.get("now") or row.get("before")}
+        shown |= {key for key, _side in sales.held}
+        tiers = list(Tier.objects.filter(Q(is_active=True) | Q(pk__in=shown)).order_by("-rank"))
     rows = []
-    for row_tier in [*tiers, *([] if tier else [None])]:
-        key = row_tier.pk if row_tier else None
+    for row_tier in tiers:
         figures = {}
         for side in ("now", "before"):
-            found = sales.get((key, side)) or TierFigures()
-            if row_tier:
-                found.members = members.get(key, {}).get(side, 0)
-            else:
-                found.members = sum(row[side] for row in members.values())
-            found.total_revenue = totals[side]
+            key = (row_tier.pk, side)
+            found = replace(sales.held.get(key) or TierFigures())
+            found.members = members.get(row_tier.pk, {}).get(side, 0) + sales.late.get(key, 0)
+            found.total_revenue = sales.total[side]
             figures[side] = found
         rows.append(TierPerformance(row_tier, figures["now"], figures["before"]))
+    if not tier:
+        rows.append(_programme(members, sales))
+    return rows
+
+
+def _programme(members, sales) -> TierPerformance:
+    """The whole programme's row: every member holds exactly one tier, so it
+    is the sum of the tiers' rows."""
+    figures = {}
+    for side in ("now", "before"):
+        total = TierFigures(total_revenue=sales.total[side])
+        total.members = sum(row.get(side, 0) for row in members.values())
+        for (_tier_id, held_side), found in sales.held.items():
+            if held_side == side:
+                total.buyers += found.buyers
+                total.repeat_buyers += found.repeat_buyers
+                total.purchases += found.purchases
+                total.revenue += found.revenue
+        total.members += sum(n for (_t, late_side), n in sales.late.items() if late_side == side)
+        figures[side] = total
+    return TierPerformance(None, figures["now"], figures["before"])
+
+
+def revenue_by_sale_tier(*, period: Period, tier=None, sales=None) -> list[SaleTierRevenue]:
+    """Sales and revenue per tier the sales were made in (Purchase.tier),
+    now and the period before; a refund counts in its sale's tier, in the
+    period it was made. With a tier filter: that tier's sales, with their
+    share of all revenue."""
+    sales = sales_by_tier(period) if sales is None else sales
+    if tier:
+        tiers = [tier]
+    else:
+        made_in = {key for key, _side in sales.sold if key}
+        tiers = list(Tier.objects.filter(Q(is_active=True) | Q(pk__in=made_in)).order_by("-rank"))
+    rows = []
+    for row_tier in tiers:
+        figures = {}
+        for side in ("now", "before"):
+            found = replace(sales.sold.get((row_tier.pk, side)) or SaleTierFigures())
+            found.total_revenue = sales.total[side]
+            figures[side] = found
+        rows.append(SaleTierRevenue(row_tier, figures["now"], figures["before"]))
     return rows
 
 

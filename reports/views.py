@@ -21,19 +21,26 @@ from reports.services import dashboard_snapshot, update_lifecycle_rules
 from reports.snapshots import refresh_dashboard
 
 
-def _charts(*, distribution, performance, flow, lifecycle, movements, campaigns):
+def _charts(*, distribution, performance, sale_tiers, flow, lifecycle, movements, campaigns):
     months = [f"{m.month:%Y-%m}" for m in flow.months]
-    tier_rows = [row for row in performance if row.tier]
+    held = {row.tier.pk: row for row in performance if row.tier}
     return {
         "pyramid": charts.pyramid_chart(distribution),
+        # Both groupings side by side: the tier held today, and the sale's.
         "revenue": charts.bar_chart(
-            [str(row.tier) for row in tier_rows],
+            [str(row.tier) for row in sale_tiers],
             [
                 (
-                    _("Revenue share, this period (%)"),
-                    [_percent(r.now.revenue_share) for r in tier_rows],
+                    _("By the tier held today (%)"),
+                    [
+                        _percent(held[r.tier.pk].now.revenue_share) if r.tier.pk in held else 0
+                        for r in sale_tiers
+                    ],
                 ),
-                (_("Previous period (%)"), [_percent(r.before.revenue_share) for r in tier_rows]),
+                (
+                    _("By the tier of the sale (%)"),
+                    [_percent(r.now.revenue_share) for r in sale_tiers],
+                ),
             ],
         ),
         "points": charts.bar_chart(

@@ -10,7 +10,9 @@ from django.urls import reverse
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_results, campaign_sales
 from loyalty.sale import record_purchase
+from points.models import Purchase
 from points.refund import refund_purchase
+from tests.clock import clock_at
 from tests.factories import CampaignFactory, MemberFactory, TierFactory
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -84,12 +86,60 @@ def test_results_match_the_hand_computed_example(saturdays):
     assert uplift["count_uplift"] == Decimal("50.0")
 
 
-def test_results_show_refunds_of_campaign_sales(saturdays):
+def _refund(sale, day, amount, hour=15):
+    moment = datetime(day.year, day.month, day.day, hour, tzinfo=TAIPEI)
+    with clock_at(moment):
+        return refund_purchase(
+            purchase=sale, amount=Decimal(amount), idempotency_key=f"refund-{sale.pk}-{day}"
+        )
+
+
+def test_a_refund_during_the_campaign_lowers_its_figures(saturdays):
+    """120 of Ann's 500 on Sat 7 Nov, refunded on the campaign's last day:
+    the sale earned 2 × 500 + 10 = 1,010 points, its refund takes back
+    floor(1,010 × 120 / 500) = 242 of them."""
     sale = campaign_sales(saturdays).get(amount_paid=Decimal("500"))
-    refund_purchase(purchase=sale, amount=Decimal("120"), idempotency_key="refund")
+    refund = _refund(sale, date(2026, 11, 8), "120")
+    assert refund.points_reversed == 242
     results = campaign_results(saturdays, today=date(2026, 11, 23))
+    assert results["paid"] == Decimal("1000.00")
     assert results["refunded"] == Decimal("120.00")
+    assert results["sales_amount"] == Decimal("880.00")
+    assert results["refunded_later"] == 0
+    assert results["points_issued"] == 2030 - 242
+    assert results["bonus_points"] == 30
+
+
+def test_a_refund_after_the_campaign_counts_in_its_own_month_not_here(saturdays):
+    sale = campaign_sales(saturdays).get(amount_paid=Decimal("500"))
+    _refund(sale, date(2026, 12, 10), "120")
+    results = campaign_results(saturdays, today=date(2026, 12, 23))
+    assert results["refunded"] == 0
     assert results["sales_amount"] == Decimal("1000.00")
+    assert results["refunded_later"] == Decimal("120.00")
+    assert results["points_issued"] == 2030
+
+
+def test_results_page_shows_the_refunds_apart_and_the_amount_net_of_them(owner_client, saturdays):
+    sales = campaign_sales(saturdays)
+    _refund(sales.get(amount_paid=Decimal("500")), date(2026, 11, 8), "120")
+    _refund(sales.get(amount_paid=Decimal("300")), date(2026, 12, 1), "100")
+    body = owner_client.get(reverse("campaigns:results", args=[saturdays.pk])).content.decode()
+    assert 'data-figure="paid">NT$1,000<' in body
+    assert 'data-figure="refunded">NT$120<' in body
+    assert 'data-figure="sales_amount">NT$880<' in body
+    assert 'data-figure="refunded_later">NT$100<' in body
+
+
+def test_uplift_counts_a_refund_on_the_day_it_is_made(saturdays):
+    """The Friday sale of 1,000 before the campaign, refunded by 400 on
+    Saturday 7 Nov: that campaign day sold 500 and refunded 400."""
+    friday = Purchase.objects.get(amount_paid=Decimal("1000"))
+    _refund(friday, date(2026, 11, 7), "400")
+    uplift = campaign_results(saturdays, today=date(2026, 11, 23))["uplift"]
+    assert uplift["sales_amount"] == Decimal("600.00")  # 300 + 200 + 500 - 400
+    assert uplift["amount_uplift"] == Decimal("20.0")  # against 500
+    assert uplift["sales_count"] == 3
 
 
 def test_uplift_counts_only_days_so_far(saturdays):
@@ -128,6 +178,7 @@ def test_results_page_works(owner_client, saturdays):
     assert 'data-figure="members">2<' in body
     assert 'data-figure="points_issued">2030<' in body
     assert 'data-figure="amount_uplift">100.0%<' in body
+    assert "Refunds count when they are made" in body
 
 
 def test_results_page_query_count_is_bounded(

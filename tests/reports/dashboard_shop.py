@@ -4,6 +4,8 @@ Period under test: 2026-01-01 .. 2026-03-31 (90 days); the previous period
 is 2025-10-03 .. 2025-12-31. Members (current tier, joined):
   A member 2025-06-01, B member 2025-06-01, C silver 2025-06-01,
   D gold 2025-06-01, E member 2026-02-15, F member 2026-05-01.
+Refunds: 100 of A's sale of 2026-02-10, on 2026-02-15; 30 of A's sale of
+2025-12-31 (the previous period), on 2026-01-15 (this period).
 The figures each test expects are worked out by hand in its docstring.
 """
 
@@ -11,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from config.clock import shop_day_start
+from points.models import Refund
 from reports.periods import Period
 from tests.factories import LedgerEntryFactory, MemberFactory, PurchaseFactory
 
@@ -34,24 +37,35 @@ def build_shop(tiers):
         "F": MemberFactory(tier=member, joined_on=date(2026, 5, 1)),
     }
 
-    def sale(who, day, paid, tier, refunded="0", hour=12, minute=0):
-        PurchaseFactory(
+    def sale(who, day, paid, tier, hour=12, minute=0):
+        return PurchaseFactory(
             member=m[who],
             tier=tier,
             created_at=at(day, hour, minute),
             amount_paid=Decimal(paid),
-            refunded_amount=Decimal(refunded),
         )
+
+    def refund(purchase, day, amount):
+        """A refund row as refund_purchase leaves it (its points in the ledger below)."""
+        Refund.objects.create(
+            purchase=purchase,
+            idempotency_key=f"test-refund-{purchase.pk}-{day}",
+            created_at=at(day),
+            amount=Decimal(amount),
+        )
+        purchase.refunded_amount += Decimal(amount)
+        purchase.save(update_fields=["refunded_amount"])
 
     # This period.
     sale("A", date(2026, 1, 10), "100", member)
-    sale("A", date(2026, 2, 10), "300", member, refunded="100")
+    refund(sale("A", date(2026, 2, 10), "300", member), date(2026, 2, 15), "100")
     sale("B", date(2026, 3, 31), "200", member, hour=23, minute=30)
     sale("C", date(2026, 1, 5), "50", member)  # before C's upgrade to silver
     sale("C", date(2026, 3, 1), "500", silver)
     # After it (the first minutes of the next day) and before it.
     sale("B", date(2026, 4, 1), "999", member, hour=0, minute=10)
-    sale("A", date(2025, 12, 31), "80", member, hour=23, minute=50)
+    december = sale("A", date(2025, 12, 31), "80", member, hour=23, minute=50)
+    refund(december, date(2026, 1, 15), "30")  # counts in January, not December
     sale("D", date(2025, 11, 1), "1000", gold)
     sale("D", date(2025, 11, 20), "500", gold)
     # Long before both periods.
@@ -64,6 +78,7 @@ def build_shop(tiers):
     entry("A", date(2025, 12, 20), "purchase_earn", 100)
     entry("A", date(2026, 1, 10), "purchase_earn", 100)
     entry("A", date(2026, 1, 20), "redeem_cash", -50)
+    entry("A", date(2026, 1, 25), "refund_reversal", 20)  # a refund gave back points it used
     entry("A", date(2026, 2, 10), "purchase_earn", 300)
     entry("B", date(2026, 2, 10), "behaviour_earn", 20)
     entry("A", date(2026, 2, 15), "refund_reversal", -100)

@@ -31,33 +31,51 @@ def test_it_exports_the_points_per_month(owner_client, shop):
             "Issued",
             "Redeemed",
             "Expired",
-            "Refunds and adjustments",
+            "Adjustments and merges",
             "Outstanding at the end",
         ],
-        ["2026-01", "100", "50", "0", "0", "650"],
-        ["2026-02", "320", "0", "0", "-100", "870"],
+        # Issued and redeemed net of the refunds made in each month.
+        ["2026-01", "100", "30", "0", "0", "650"],
+        ["2026-02", "220", "0", "0", "0", "870"],
         ["2026-03", "500", "0", "200", "50", "1220"],
     ]
 
 
 def test_it_exports_the_tier_figures_for_both_periods(owner_client, shop):
     rows = _csv(owner_client.get("/dashboard/export/tiers.csv", PERIOD_QUERY))
+    assert rows[0][0] == "Tier held today"
     member_now = next(r for r in rows if r[0] == "Member" and r[1].startswith("2026-01-01"))
     assert member_now[2:] == [
         "3",
-        "3",
+        "2",
         "1",
-        "4",
-        "550.00",
-        "1.0000",
-        "1.3333",
-        "137.50",
-        "0.3333",
-        "0.5238",
+        "3",
+        "470.00",
+        "0.6667",
+        "1.5000",
+        "156.67",
+        "0.5000",
+        "0.4608",
     ]
     gold_now = next(r for r in rows if r[0] == "Gold" and r[1].startswith("2026-01-01"))
     assert gold_now[8:11] == ["", "", ""]  # no sale: frequency, average order, repurchase
     assert [r[0] for r in rows[1:]].count("All tiers") == 2
+
+
+def test_it_exports_the_revenue_by_the_tier_of_the_sale(owner_client, shop):
+    response = owner_client.get("/dashboard/export/sale-tiers.csv", PERIOD_QUERY)
+    assert 'filename="sale-tiers-20260101-20260331.csv"' in response["Content-Disposition"]
+    rows = _csv(response)
+    assert rows[0] == [
+        "Tier of the sale",
+        "Period",
+        "Purchases",
+        "Revenue",
+        "Average order value",
+        "Revenue share",
+    ]
+    assert rows[5] == ["Member", "2026-01-01..2026-03-31", "4", "520.00", "130.00", "0.5098"]
+    assert rows[6] == ["Member", "2025-10-03..2025-12-31", "1", "80.00", "80.00", "0.0506"]
 
 
 def test_it_exports_the_pyramid_and_the_lifecycle_stages(owner_client, shop):

@@ -22,12 +22,21 @@ def test_it_works(owner_client, shop):
     assert "From 2026-01-01 to 2026-03-31, compared with 2025-10-03 to 2025-12-31." in page
     assert page.count("<svg") == 6  # pyramid, revenue, points, outstanding, moves, stages
     # Figures from the hand-computed shop (see test_dashboard_selectors).
-    assert "NT$137.50" in page  # average order, Member tier
-    assert "(+71.9%)" in page  # against NT$80 before
-    assert "(+50.0 pp)" in page  # active-member ratio, Member tier: 100 % against 50 %
+    assert "NT$156.67" in page  # average order, Member tier
+    assert "(+95.8%)" in page  # against NT$80 before
+    assert "(+16.7 pp)" in page  # active-member ratio, Member tier: 66.7 % against 50 %
+    assert "NT$520" in page  # revenue made in the Member tier
     assert "NT$610" in page  # 1,220 points outstanding at 100 = 50
     assert "1,220" in page
     assert 'href="/members/?stage=dormant"' in page
+
+
+def test_it_says_how_refunds_and_tiers_are_counted(owner_client, shop):
+    page = owner_client.get(URL, PERIOD_QUERY).content.decode()
+    assert "net of refunds in the period the refund is made" in page
+    assert "By the tier each member holds today" in page
+    assert "Revenue by the tier of the sale" in page
+    assert 'href="/tiers/preview/"' in page
 
 
 def test_the_name_the_navigation_looks_for_opens_it(owner_client, tiers):

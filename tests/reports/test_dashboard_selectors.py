@@ -8,9 +8,14 @@ from reports.campaign_figures import campaign_figures
 from reports.member_figures import lifecycle_counts
 from reports.periods import Period
 from reports.points_figures import points_flow
-from reports.tier_figures import tier_distribution, tier_movements, tier_performance
-from tests.factories import MemberFactory, TierFactory
-from tests.reports.dashboard_shop import PERIOD, build_shop
+from reports.tier_figures import (
+    revenue_by_sale_tier,
+    tier_distribution,
+    tier_movements,
+    tier_performance,
+)
+from tests.factories import MemberFactory, PurchaseFactory, TierFactory
+from tests.reports.dashboard_shop import PERIOD, at, build_shop
 
 EMPTY = Period(date(2020, 1, 1), date(2020, 3, 31))
 
@@ -71,40 +76,42 @@ def test_tier_distribution_of_an_empty_programme_has_no_shares(tiers):
 
 
 def test_tier_performance_this_period(shop):
-    """Member tier: buyers A (2 sales, 100 + 300 - 100 refunded), B (1, 200),
-    C (1, 50, bought before the upgrade): 3 buyers, 1 repeat, 4 sales, 550;
-    members A, B, E (F joined after the period) = 3.
-    Silver: C (1, 500) of 1 member. Gold: no sale, 1 member.
-    Programme: A 2 sales, B 1, C 2 (across tiers): 3 buyers, 2 repeat,
-    5 sales, 1,050, of 5 members."""
+    """Grouped by the tier held today. Member tier: A, B and E had joined by
+    the end (F joined after) = 3 members; buyers A (2 sales: 100 + 300, less
+    the refunds made in the period: 100 of the February sale and 30 of the
+    December one) and B (1, 200): 2 buyers, 1 repeat, 3 sales, 470.
+    Silver: C (2 sales, 50 bought before the upgrade + 500) of 1 member.
+    Gold: no sale, 1 member. Programme: 3 buyers, 2 repeat, 5 sales, 1,020
+    of 5 members."""
     rows = _rows(tier_performance(period=PERIOD))
     assert list(rows) == ["Gold", "Silver", "Member", "all"]
     member = rows["Member"].now
-    assert (member.members, member.buyers, member.repeat_buyers, member.purchases) == (3, 3, 1, 4)
-    assert member.revenue == Decimal("550.00")
-    assert member.active_ratio == 1
-    assert member.frequency == Decimal(4) / 3
-    assert member.average_order == Decimal("137.50")
-    assert member.repurchase_rate == Decimal(1) / 3
-    assert member.revenue_share == Decimal(550) / 1050
+    assert (member.members, member.buyers, member.repeat_buyers, member.purchases) == (3, 2, 1, 3)
+    assert member.revenue == Decimal("470.00")
+    assert member.active_ratio == Decimal(2) / 3
+    assert member.frequency == Decimal("1.5")
+    assert member.average_order == Decimal("156.67")
+    assert member.repurchase_rate == Decimal("0.5")
+    assert member.revenue_share == Decimal(470) / 1020
     silver = rows["Silver"].now
-    assert (silver.active_ratio, silver.frequency, silver.average_order) == (1, 1, Decimal("500"))
-    assert silver.repurchase_rate == 0
+    assert (silver.members, silver.buyers, silver.purchases) == (1, 1, 2)
+    assert (silver.active_ratio, silver.frequency, silver.average_order) == (1, 2, Decimal("275"))
+    assert silver.repurchase_rate == 1
     gold = rows["Gold"].now
     assert (gold.members, gold.active_ratio, gold.revenue_share) == (1, 0, 0)
     assert (gold.frequency, gold.average_order, gold.repurchase_rate) == (None, None, None)
     everyone = rows["all"].now
     assert (everyone.members, everyone.buyers, everyone.repeat_buyers) == (5, 3, 2)
-    assert (everyone.purchases, everyone.revenue) == (5, Decimal("1050.00"))
+    assert (everyone.purchases, everyone.revenue) == (5, Decimal("1020.00"))
     assert everyone.active_ratio == Decimal("0.6")
-    assert everyone.average_order == Decimal("210.00")
+    assert everyone.average_order == Decimal("204.00")
     assert everyone.revenue_share == 1
 
 
 def test_tier_performance_previous_period_and_change(shop):
-    """Before: Member tier A (1 sale, 80) of 2 members (E had not joined);
-    Silver nothing; Gold D (2 sales, 1,500). Programme 2 buyers, 1 repeat,
-    3 sales, 1,580 of 4 members."""
+    """Before: Member tier A (1 sale, 80: its refund came in January) of 2
+    members (E had not joined); Silver nothing; Gold D (2 sales, 1,500).
+    Programme 2 buyers, 1 repeat, 3 sales, 1,580 of 4 members."""
     rows = _rows(tier_performance(period=PERIOD))
     member = rows["Member"]
     assert (member.before.members, member.before.buyers, member.before.revenue) == (
@@ -112,10 +119,10 @@ def test_tier_performance_previous_period_and_change(shop):
         1,
         Decimal("80.00"),
     )
-    assert member.active_ratio_change == Decimal("0.5")  # 100 % against 50 %
-    assert round(member.frequency_change, 9) == round(Decimal(1) / 3, 9)  # 1.33 against 1
-    assert member.average_order_change == Decimal("0.71875")  # 137.50 against 80
-    assert member.revenue_share_change == Decimal(550) / 1050 - Decimal(80) / 1580
+    assert member.active_ratio_change == Decimal(2) / 3 - Decimal("0.5")
+    assert member.frequency_change == Decimal("0.5")  # 1.5 against 1
+    assert member.average_order_change == Decimal("0.958375")  # 156.67 against 80
+    assert member.revenue_share_change == Decimal(470) / 1020 - Decimal(80) / 1580
     gold = rows["Gold"]
     assert gold.before.average_order == Decimal("750.00")
     assert gold.before.repurchase_rate == 1
@@ -129,10 +136,54 @@ def test_tier_performance_previous_period_and_change(shop):
     assert (everyone.purchases, everyone.revenue) == (3, Decimal("1580.00"))
 
 
+def test_a_buyer_who_joined_after_the_period_counts_among_its_members(shop, tiers):
+    """A member whose joined date lies after a sale of theirs (an imported
+    date, say) still counts among the members, so the ratio stays within
+    100 %: Member tier now has A, B, E and this buyer."""
+    late = MemberFactory(tier=tiers["member"], joined_on=date(2026, 6, 1))
+    PurchaseFactory(member=late, created_at=at(date(2026, 3, 3)), amount_paid=Decimal("10"))
+    member = _rows(tier_performance(period=PERIOD))["Member"].now
+    assert (member.members, member.buyers) == (4, 3)
+    assert member.active_ratio == Decimal("0.75")
+
+
+def test_revenue_by_the_tier_of_the_sale(shop):
+    """Each sale in the tier it was made in, each refund in its sale's tier
+    and its own period. Now: Member 100 + 300 + 200 + 50 - 100 - 30 = 520
+    from 4 sales, Silver 500 from 1, Gold nothing. Before: Member 80 (its
+    refund came later), Gold 1,500 from 2."""
+    rows = {row.tier.name: row for row in revenue_by_sale_tier(period=PERIOD)}
+    assert list(rows) == ["Gold", "Silver", "Member"]
+    member = rows["Member"]
+    assert (member.now.purchases, member.now.revenue) == (4, Decimal("520.00"))
+    assert member.now.revenue_share == Decimal(520) / 1020
+    assert member.now.average_order == Decimal("130.00")
+    assert (member.before.purchases, member.before.revenue) == (1, Decimal("80.00"))
+    assert rows["Silver"].now.revenue_share == Decimal(500) / 1020
+    assert rows["Gold"].now.revenue_share == 0
+    assert rows["Gold"].before.average_order == Decimal("750.00")
+    assert sum(row.now.revenue_share for row in rows.values()) == 1
+
+
+def test_a_refund_lowers_the_period_it_is_made_in(shop):
+    """The 30 refunded on 2026-01-15 of a sale of 2025-12-31: December keeps
+    its 80, January loses 30."""
+    december = Period(date(2025, 12, 1), date(2025, 12, 31))
+    january = Period(date(2026, 1, 1), date(2026, 1, 31))
+    assert _rows(tier_performance(period=december))["all"].now.revenue == Decimal("80.00")
+    assert _rows(tier_performance(period=january))["all"].now.revenue == Decimal("120.00")
+    sold = {row.tier.name: row for row in revenue_by_sale_tier(period=january)}
+    assert sold["Member"].now.revenue == Decimal("120.00")  # 100 + 50 - 30
+
+
 def test_tier_performance_filtered_to_one_tier_keeps_its_share_of_all_revenue(shop, tiers):
     rows = tier_performance(period=PERIOD, tier=tiers["silver"])
     assert [row.tier for row in rows] == [tiers["silver"]]
-    assert rows[0].now.revenue_share == Decimal(500) / 1050
+    assert rows[0].now.revenue_share == Decimal(550) / 1020
+    sold = revenue_by_sale_tier(period=PERIOD, tier=tiers["silver"])
+    assert [(row.tier, row.now.revenue_share) for row in sold] == [
+        (tiers["silver"], Decimal(500) / 1020)
+    ]
 
 
 def test_tier_performance_of_an_empty_period_is_all_dashes(shop):
@@ -149,26 +200,27 @@ def test_tier_performance_of_an_empty_period_is_all_dashes(shop):
 
 
 def test_points_flow_per_month(shop):
-    """Jan: +100 earned, 50 redeemed. Feb: +300 +20 earned, a refund took 100.
-    Mar: +500 earned, a reward of 300 redeemed then cancelled, 200 expired,
-    +50 adjusted. Balances now 1,260; 40 earned after the period, so 1,220
-    outstanding at its end; back from there 870 (Feb), 650 (Jan)."""
+    """Jan: +100 earned, 50 redeemed, 20 of them given back by a refund.
+    Feb: +300 +20 earned, a refund took 100 back. Mar: +500 earned, a reward
+    of 300 redeemed then cancelled, 200 expired, +50 adjusted. Balances now
+    1,260; 40 earned after the period, so 1,220 outstanding at its end; back
+    from there 870 (Feb), 650 (Jan)."""
     flow = points_flow(period=PERIOD)
     assert [
         (m.month, m.issued, m.redeemed, m.expired, m.other, m.outstanding) for m in flow.months
     ] == [
-        (date(2026, 1, 1), 100, 50, 0, 0, 650),
-        (date(2026, 2, 1), 320, 0, 0, -100, 870),
+        (date(2026, 1, 1), 100, 30, 0, 0, 650),
+        (date(2026, 2, 1), 220, 0, 0, 0, 870),
         (date(2026, 3, 1), 500, 0, 200, 50, 1220),
     ]
-    assert (flow.now.issued, flow.now.redeemed, flow.now.expired) == (920, 50, 200)
-    assert flow.now.redemption_rate == Decimal(50) / 920
+    assert (flow.now.issued, flow.now.redeemed, flow.now.expired) == (820, 30, 200)
+    assert flow.now.redemption_rate == Decimal(30) / 820
     assert flow.outstanding == 1220
     assert flow.liability == Decimal("610.00")  # 100 points = 50
     assert (flow.before.issued, flow.before.redeemed) == (100, 0)
-    assert flow.issued_change == Decimal("8.2")
+    assert flow.issued_change == Decimal("7.2")
     assert flow.redeemed_change is None
-    assert flow.redemption_rate_change == Decimal(50) / 920
+    assert flow.redemption_rate_change == Decimal(30) / 820
 
 
 def test_points_liability_follows_the_redemption_rate(shop):
@@ -182,8 +234,8 @@ def test_points_flow_filtered_to_a_tier_reads_its_members_only(shop, tiers):
     """Member tier today: A and B. Balances 410, 40 after the period."""
     flow = points_flow(period=PERIOD, tier=tiers["member"])
     assert [(m.issued, m.redeemed, m.other, m.outstanding) for m in flow.months] == [
-        (100, 50, 0, 150),
-        (320, 0, -100, 370),
+        (100, 30, 0, 150),
+        (220, 0, 0, 370),
         (0, 0, 0, 370),
     ]
 
@@ -216,7 +268,6 @@ def test_lifecycle_counts_and_their_links(shop, tiers):
 def test_tier_movements_per_month_by_rank(shop, tiers):
     """Jan: A up to Silver, C up to Gold by hand; Feb: D down to Silver in
     review; joining and grace rows are not moves; April is after the period."""
-    from tests.reports.dashboard_shop import at
     from tiers.models import TierChange
 
     member, silver, gold = tiers["member"], tiers["silver"], tiers["gold"]

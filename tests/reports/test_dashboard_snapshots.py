@@ -92,7 +92,7 @@ def test_the_page_shows_a_fresh_snapshot_without_computing_again(
     with django_assert_max_num_queries(8):  # session, user, the form's tiers, the snapshot
         again = owner_client.get(URL, PERIOD_QUERY)
     assert _members_on_page(again) == 6  # as of the snapshot
-    assert "NT$137.50" in again.content.decode()
+    assert "NT$156.67" in again.content.decode()
     assert "Figures as of" in again.content.decode()
     # Another range is another snapshot.
     other = owner_client.get(URL, {"start": "2026-02-01", "end": "2026-03-31"})
@@ -188,7 +188,7 @@ def test_with_a_broker_a_range_never_computed_says_so_and_queues_it(owner_client
 def test_the_worker_task_stores_the_figures(shop, tiers):
     refresh_dashboard_snapshot("2026-01-01", "2026-03-31", tiers["silver"].pk)
     snapshot = DashboardSnapshot.objects.get(tier_key=tiers["silver"].pk)
-    assert figures.snapshot_figures(snapshot)["performance"][0].now.revenue == 500
+    assert figures.snapshot_figures(snapshot)["performance"][0].now.revenue == 550
     refresh_dashboard_snapshot("2026-01-01", "2026-03-31", 999_999)  # a tier since deleted
     assert DashboardSnapshot.objects.count() == 1
 
