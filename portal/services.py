@@ -44,6 +44,9 @@ CODES_PER_PHONE = 3
 def start_session(*, member, via, device="") -> MemberSession:
     now = timezone.now()
     days = PortalSettings.current().sign_in_days
+    # The member's sessions over for a month go (the table never grows
+    # past what members use; the phones list shows the live ones).
+    MemberSession.objects.filter(member=member, expires_at__lt=now - timedelta(days=30)).delete()
     return MemberSession.objects.create(
         id=secrets.token_urlsafe(32),
         member=member,
@@ -166,6 +169,8 @@ def send_sign_in_code(*, phone, member=None, address=None, language=None) -> Sig
             field="phone",
             code="too_many_codes_address",
         )
+    # This phone's codes from before yesterday have done their work.
+    SignInCode.objects.filter(phone=phone, created_at__lt=now - timedelta(days=1)).delete()
     code = f"{secrets.randbelow(10**6):06d}"
     row = SignInCode.objects.create(
         phone=phone,

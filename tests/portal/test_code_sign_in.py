@@ -149,3 +149,10 @@ def test_the_code_step_needs_a_phone_first(client, db):
 
 def test_sign_in_answers_only_get_and_post(client, db):
     assert client.put(reverse("portal:sign_in")).status_code == 405
+
+
+def test_codes_older_than_a_day_are_cleared_when_the_phone_asks_again(client, member):
+    _ask(client)
+    SignInCode.objects.update(created_at=timezone.now() - timedelta(days=2))
+    _ask(client)
+    assert SignInCode.objects.count() == 1
