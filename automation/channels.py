@@ -41,6 +41,20 @@ class BrokenSmsBackend:
         logger.info("SMS to %s: %s", to, text)
 
 
+class MemorySmsBackend:
+    """For tests and demos: keeps every text sent in `MemorySmsBackend.sent`
+    (a list of (to, text), shared by the process's threads), sends nothing."""
+
+    sent = []
+
+    def send(self, *, to, text):
+        MemorySmsBackend.sent.append((to, text))
+
+    @classmethod
+    def texts_to(cls, phone):
+        return [text for to, text in cls.sent if to == phone]
+
+
 def sms_backend():
     return import_string(settings.SMS_BACKEND)()
 

@@ -5,6 +5,7 @@ Result or a list of them. A figure whose code has not landed yet returns a
 "not yet available" line rather than a number.
 """
 
+import logging
 import multiprocessing
 import os
 import re
@@ -212,6 +213,83 @@ def counter_requests(ctx):
         results += latency_results(f"counter {step} request", samples, p95_under=limit)
     recorded = Purchase.objects.count() - sales_before
     assert recorded >= len(members), f"only {recorded} of the confirmed sales were recorded"
+    return results
+
+
+def member_pages(ctx):
+    """The member's own page, GET /my/, as a phone signed in by its receipt
+    link (one browser per member), on random members; then the sign-in by
+    code: asking for a code (written to the outbox and sent at once, the
+    in-memory SMS backend standing in for the provider) and entering it."""
+    if _url("portal:home") is None:
+        return [
+            not_yet(name, f"< {limit} ms", "the member pages (issue 22)")
+            for name, limit in (
+                ("member page (GET /my/) p95", 100),
+                ("member sign-in: ask for a code p95", 200),
+                ("member sign-in: enter the code p95", 200),
+            )
+        ]
+    from django.core.cache import cache
+    from django.test import Client, override_settings
+
+    from automation.channels import MemorySmsBackend
+    from portal.links import link_path
+    from portal.models import SignInCode
+
+    members = [m for m in ctx.sample if not m.is_blocked][: ctx.requests]
+    phones = []
+    for member in members:
+        phone = Client()
+        assert phone.get(link_path(member)).status_code == 302
+        phones.append(phone)
+    home = reverse("portal:home")
+    results = latency_results(
+        "member page (GET /my/)",
+        timed_ms(lambda phone: _ok(phone.get(home)), phones),
+        p95_under=100,
+        note="card with QR code and barcode, tier progress, balance, expiring points, campaigns",
+    )
+
+    numbers = [m.phone for m in members]
+    SignInCode.objects.filter(phone__in=numbers).delete()  # an earlier run's codes
+    cache.clear()
+    ask_url, enter_url = reverse("portal:sign_in"), reverse("portal:sign_in_code")
+    browsers = {number: Client() for number in numbers}
+
+    def ask(index_number):
+        index, number = index_number
+        # One address per phone, as members on their own mobile networks.
+        address = f"10.{index // 65536}.{index // 256 % 256}.{index % 256}"
+        response = browsers[number].post(ask_url, {"phone": number}, REMOTE_ADDR=address)
+        assert response.status_code == 302, response.status_code
+
+    def enter(number):
+        code = re.search(r"\b(\d{6})\b", MemorySmsBackend.texts_to(number)[-1]).group(1)
+        data = {"phone": number, "code": code, "key": f"bench-{number}"}
+        response = browsers[number].post(enter_url, data)
+        assert response.status_code == 302, response.status_code
+
+    MemorySmsBackend.sent.clear()
+    logging.getLogger("celery.app.trace").setLevel(logging.WARNING)  # a line per message sent
+    with override_settings(SMS_BACKEND="automation.channels.MemorySmsBackend"):
+        asked = timed_ms(ask, list(enumerate(numbers)), warm_up=0)
+        entered = timed_ms(enter, numbers, warm_up=0)
+    MemorySmsBackend.sent.clear()
+    SignInCode.objects.filter(phone__in=numbers).delete()
+    cache.clear()
+    results += latency_results(
+        "member sign-in: ask for a code",
+        asked,
+        p95_under=200,
+        note="POST /my/sign-in/: the code row, the outbox message, its sending",
+    )
+    results += latency_results(
+        "member sign-in: enter the code",
+        entered,
+        p95_under=200,
+        note="POST /my/sign-in/code/: the check, the session",
+    )
     return results
 
 
@@ -616,6 +694,7 @@ FIGURES = {
     "purchase": record_purchase_throughput,
     "purchase-alone": record_purchase_alone,
     "counter": counter_requests,
+    "member-pages": member_pages,
     "member-list": member_list_page,
     "lookup": member_lookups,
     "tiers": evaluate_tiers,

@@ -169,6 +169,23 @@ def active_today(today=None):
     return current_rulebook().campaigns_on(today or shop_today())
 
 
+def campaigns_for_member(member, *, today=None, days=14) -> list:
+    """[(day, [campaign, ...])] for the days among the next `days` (today
+    first) on which campaigns apply to `member`: their tier and segment on
+    that day. A campaign's minimum spend is for the member to read on it."""
+    rulebook = current_rulebook()
+    today = today or shop_today()
+    found = []
+    for offset in range(days):
+        day = today + timedelta(days=offset)
+        on_day = [
+            c for c in rulebook.campaigns_on(day) if _targets(c, member, day, c.min_spend, rulebook)
+        ]
+        if on_day:
+            found.append((day, on_day))
+    return found
+
+
 CALENDAR_DAYS = 31
 
 

@@ -16,6 +16,7 @@ OWNER_APP_LABELS = [
     "points",
     "rewards",
     "campaigns",
+    "portal",
     "django_celery_beat",
     "config",
 ]

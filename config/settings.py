@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "reports",
     "importing",
     "automation",
+    "portal",
     "demo",
 ]
 
@@ -201,6 +202,19 @@ EXPIRY_WORKERS = env.int("EXPIRY_WORKERS", default=2)
 TIER_WORKERS = env.int("TIER_WORKERS", default=2)
 
 SMS_BACKEND = env("SMS_BACKEND", default="automation.channels.ConsoleSmsBackend")
+
+# Where members reach this site: the links in messages (a receipt's link
+# uses the address the till opened the site at).
+SITE_URL = env(
+    "SITE_URL",
+    default="http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0]}",
+).rstrip("/")
+# The cache counts the sign-in codes each address asks for (portal.codes).
+# Several web servers must share one: CACHE_URL=redis://127.0.0.1:6379/1.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Sign-in codes one address may ask for in 15 minutes (a shop's guest Wi-Fi
+# is one address for every walk-in who joins there).
+MEMBER_CODES_PER_ADDRESS = env.int("MEMBER_CODES_PER_ADDRESS", default=10)
 
 # Celery: with no broker configured every task runs in-process, so a first
 # run needs nothing but Python.

@@ -14,6 +14,10 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # The members' own pages: no member id or number in any of their addresses.
+    path("my/", include("portal.urls")),
+    path("join/", include("portal.join_urls")),
+    path("members/pages/", include("portal.staff_urls")),
     path("members/import/", include("importing.urls")),
     # Before members.urls: the jobs and follow-up pages live under /members/ too.
     path("members/", include("automation.urls")),

@@ -71,6 +71,13 @@ class Member(models.Model):
     last_purchase_at = models.DateTimeField(_("last purchase"), null=True, blank=True)
 
     messages_opt_out = models.BooleanField(_("no marketing messages"), default=False)
+    # The member's own choice per channel (their page's profile); the outbox
+    # sends neither channel to a member with messages_opt_out.
+    sms_opt_out = models.BooleanField(_("no messages by SMS"), default=False)
+    email_opt_out = models.BooleanField(_("no messages by email"), default=False)
+    # Raised by "sign out everywhere": every member-page session and personal
+    # link issued before carries the old number and stops working.
+    signin_generation = models.PositiveIntegerField(default=0, editable=False)
     # Empty: the shop's default language.
     language = models.CharField(
         _("language for messages"), max_length=10, choices=settings.LANGUAGES, blank=True
@@ -254,6 +261,10 @@ class MessageTemplate(models.Model):
         EXPIRY_REMINDER = "expiry_reminder", _("Points expiring soon")
         BIRTHDAY = "birthday", _("Birthday greeting")
         WAKE_UP = "wake_up", _("Wake-up offer")
+        # Sent because the member asked for them (their own sign-in or the
+        # link to their page): they go out even to members who opted out.
+        MEMBER_CODE = "member_code", _("Sign-in code")
+        MEMBER_LINK = "member_link", _("Link to the member's page")
 
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")
@@ -288,8 +299,12 @@ class OutboundMessage(models.Model):
         QUEUED = "queued", _("Queued")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not sent: the member turned these messages off")
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="messages")
+    # Empty for a sign-in code sent to a phone that is joining (no member yet).
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
     purpose = models.CharField(_("purpose"), max_length=20, choices=MessageTemplate.Purpose.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=MessageTemplate.Channel.choices)
     address = models.CharField(_("to"), max_length=254)

@@ -3,6 +3,7 @@
 import secrets
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -12,11 +13,17 @@ from django.utils.translation import gettext as _
 from config import locks
 from config.clock import shop_today
 from config.errors import LoyaltyError
+from config.roles import require_owner
 from members.models import Member, MemberMerge
 from members.names import name_search_key
 from members.phones import normalize_phone
 from members.selectors import entry_tier
-from members.signals import member_enrolled, members_merged, profile_completed
+from members.signals import (
+    member_enrolled,
+    member_signed_out_everywhere,
+    members_merged,
+    profile_completed,
+)
 
 NAME_MAX_LENGTH = Member._meta.get_field("name").max_length
 
@@ -225,16 +232,43 @@ def _announce_completed_profile(member, *, by):
         profile_completed.send(sender=Member, member=member, by=_acting(by))
 
 
-CONTACT_FIELDS = ("phone", "name", "email", "birthday", "gender", "notes", "messages_opt_out")
+CONTACT_FIELDS = (
+    "phone",
+    "name",
+    "email",
+    "birthday",
+    "gender",
+    "notes",
+    "messages_opt_out",
+    "sms_opt_out",
+    "email_opt_out",
+    "language",
+)
+LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
 @transaction.atomic(durable=True)
-def update_member(*, member, by=None, **changes) -> Member:
-    """Change a member's contact details; other fields have their own services."""
+def update_member(*, member, by=None, birthday_once=False, **changes) -> Member:
+    """Change a member's contact details; other fields have their own services.
+
+    `birthday_once`: the member edits their own profile, where a birthday
+    is set once; changing one already on file is for staff.
+    """
     unknown = set(changes) - set(CONTACT_FIELDS) - {"status", "referred_by"}
     if unknown:
         raise TypeError(f"update_member cannot change {sorted(unknown)}")
     member = locks.lock_member(Member.objects, member.pk)
+    birthday_change = "birthday" in changes and changes["birthday"] != member.birthday
+    if birthday_once and member.birthday and birthday_change:
+        raise LoyaltyError(
+            _("Your birthday is already on file. Ask the shop to correct it."),
+            field="birthday",
+            code="birthday_set",
+        )
+    if "language" in changes and (changes["language"] or "") not in LANGUAGE_CODES | {""}:
+        raise LoyaltyError(
+            _("Choose one of the languages offered."), field="language", code="language_invalid"
+        )
     update_fields = []
     if "phone" in changes:
         phone = normalize_phone(changes["phone"])
@@ -260,13 +294,35 @@ def update_member(*, member, by=None, **changes) -> Member:
             )
         member.referred_by = referrer
         update_fields.append("referred_by")
-    for field in ("gender", "notes", "messages_opt_out", "status"):
+    for field in (
+        "gender",
+        "notes",
+        "messages_opt_out",
+        "sms_opt_out",
+        "email_opt_out",
+        "language",
+        "status",
+    ):
         if field in changes:
             setattr(member, field, changes[field])
             update_fields.append(field)
     if update_fields:
         member.save(update_fields=[*update_fields, "updated_at"])
         _announce_completed_profile(member, by=by)
+    return member
+
+
+@transaction.atomic(durable=True)
+def sign_out_everywhere(*, member, by=None) -> Member:
+    """End every session of the member's own pages and void every personal
+    link issued so far. `by`: the owner who asked at the shop, or None when
+    the member did it from their own page."""
+    if by is not None:
+        require_owner(by)
+    member = locks.lock_member(Member.objects, member.pk)
+    member.signin_generation += 1
+    member.save(update_fields=["signin_generation", "updated_at"])
+    member_signed_out_everywhere.send(sender=Member, member=member, by=_acting(by))
     return member
 
 

@@ -20,3 +20,7 @@ profile_completed = Signal()
 
 # keep, absorb, by: `absorb` was folded into `keep` (both rows locked).
 members_merged = Signal()
+
+# member, by: every device signed in to the member's own pages, and every
+# personal link issued before, stopped working ("sign out everywhere").
+member_signed_out_everywhere = Signal()

@@ -28,9 +28,9 @@ def test_owners_read_the_changes_in_words(owner_client, owner, django_assert_max
         reward.min_tier = gold
         save_reward(reward=reward, by=owner)
     # Session, user, permissions (2), count, rows, the tiers and the rewards
-    # named (one query each), the admin menu's five settings rows, the date
+    # named (one query each), the admin menu's six settings rows (one per singleton settings model), the date
     # bar (2): none of them per change.
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = owner_client.get(LIST)
     assert response.status_code == 200
     body = response.content.decode()

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from demo.shop import load_demo_shop
+from members.models import Member
+from portal.links import link_url
 
 
 class Command(BaseCommand):
@@ -14,3 +16,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo shop ready: {result['members_created']} members added.")
         for username, (password, role) in result["users"].items():
             self.stdout.write(f"  log in as {username!r} ({role}) with password {password!r}")
+        member = Member.objects.filter(tier__rank__gt=1).order_by("-points_balance").first()
+        if member is not None:
+            self.stdout.write(f"  a member's own page ({member.name}): {link_url(member)}")
