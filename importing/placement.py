@@ -90,18 +90,20 @@ class Placement:
             candidate.tier_id = named.pk
             candidate.tier_change = JOINED
             return
-        figures = opening_figures(
+        rank = self.rank_of(self.figures(candidate))
+        candidate.tier_id = self.ids[rank]
+        if rank != self.entry_rank:
+            candidate.tier_change = UPGRADE
+
+    def figures(self, candidate) -> dict:
+        """The figures of a new member, as the tier engine counts them."""
+        return opening_figures(
             self.window,
             candidate.lifetime_spend,
             candidate.window_spend,
             candidate.window_purchases,
             candidate.figures_as_of,
         )
-        rank = self.rank_of(figures)
-        candidate.tier_id = self.ids[rank]
-        if rank != self.entry_rank:
-            candidate.tier_change = UPGRADE
-            candidate.tier_figures = figures
 
     def change_row(self, candidate, member_id) -> tuple:
         """(member_id, kind, from_tier_id, to_tier_id, reason, figures as JSON)
@@ -114,7 +116,8 @@ class Placement:
             from_tier,
             candidate.tier_id,
             self.reasons[kind],
-            self.figures_json(candidate.tier_figures),
+            # Worked out again rather than kept: a chunk holds 20,000 rows.
+            self.figures_json(self.figures(candidate) if kind == UPGRADE else None),
         )
 
     def figures_json(self, figures) -> str:

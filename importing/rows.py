@@ -52,7 +52,6 @@ class Candidate:
         "figures_as_of",
         "tier_id",
         "tier_change",
-        "tier_figures",
     )
 
 
@@ -200,7 +199,7 @@ class RowCleaner:
         candidate.joined_on = joined_on
         candidate.member_number = member_number
         candidate.points = points
-        candidate.tier_change = candidate.tier_figures = None
+        candidate.tier_change = None
         if opening is None:
             candidate.lifetime_spend = lifetime_spend
             candidate.window_spend = ZERO
