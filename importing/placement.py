@@ -23,7 +23,7 @@ FIGURE_COLUMNS = ("lifetime_spend", "window_spend", "window_purchases", "figures
 PLACING_COLUMNS = (*FIGURE_COLUMNS, "tier")
 REASON_LENGTH = TierChange._meta.get_field("reason").max_length
 JOINED, UPGRADE = str(TierChange.Kind.JOINED), str(TierChange.Kind.UPGRADE)
-opening_figures = rules.opening_figures
+opening_figures = rules.opening_figures  # looked up once, not once a row
 
 
 def name_key(text) -> str:
