@@ -214,4 +214,9 @@ IMPORTED_MEMBER_COLUMNS = (
     "notes",
     "lifetime_spend",
     "points_balance",
+    "tier_id",
+    "opening_lifetime_spend",
+    "opening_window_spend",
+    "opening_window_purchases",
+    "opening_as_of",
 )

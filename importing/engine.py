@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from config.clock import shop_today
 from importing import database
+from importing.placement import Placement
 from importing.reader import FileProblem, encoding_label, open_table
 from importing.results import MAX_ERRORS_KEPT, ImportOptions, ImportResult
 from importing.rows import RowCleaner, name_key, read_ahead
@@ -30,6 +31,7 @@ from members.models import Member
 from members.selectors import entry_tier
 from points import ledger_batch
 from points.models import LedgerEntry, ProgrammeRules
+from tiers.models import TierChange
 
 # Member numbers need to be unpredictable, not secret: a seeded generator is
 # fast enough for a million of them.
@@ -41,6 +43,8 @@ READ_AHEAD = 12
 UPDATABLE = ("name", "email", "birthday", "gender", "notes")
 # What the import reads of a member already registered with a file's phone.
 EXISTING_COLUMNS = ("pk", "phone", "member_number", *UPDATABLE)
+# A new member's tier history line (importing.placement.Placement.change_row).
+TIER_CHANGE_FIELDS = ("member_id", "kind", "from_tier_id", "to_tier_id", "reason", "figures")
 
 
 def _luhn_sums(doubled_first):
@@ -147,6 +151,8 @@ class _Job:
             today=self.today,
         )
         self.tier = None
+        self.placement = None  # where new members go on the ladder (importing.placement)
+        self.tier_counts = {}  # new members per tier id
         self.blocked = False  # all-or-nothing and a row is wrong: stop writing
         self.rules = None  # the programme's rules, read once for the lots' expiry
         self.created_since_analyze = 0
@@ -162,6 +168,16 @@ class _Job:
                     "No active tier exists yet: an owner must set up the tiers first."
                 )
                 return
+        self.placement = self.cleaner.placement = Placement.for_import(
+            mapping=self.mapping, today=self.today, file_name=self.file_name
+        )
+        try:
+            self._run()
+        finally:
+            self.count_tiers()
+
+    def _run(self):
+        result = self.result
         # The file is read and cleaned in a thread while this one talks to the
         # database; a chunk of batches ahead at most, so memory stays flat.
         batches = read_ahead(self._read, ahead=READ_AHEAD)
@@ -178,6 +194,15 @@ class _Job:
             result.file_error = problem.message
         finally:
             batches.close()
+
+    def count_tiers(self):
+        """The new members per tier, for the preview and the outcome."""
+        if self.placement is not None:
+            self.result.tiers = [
+                {"tier": tier.display_name, "members": self.tier_counts[tier.pk]}
+                for tier in self.placement.ladder
+                if self.tier_counts.get(tier.pk)
+            ]
 
     def _read(self):
         rows = self.table.rows()
@@ -268,6 +293,9 @@ class _Job:
                     continue
                 result.created += 1
                 creates.append(candidate)
+                if self.placement is not None:
+                    counts = self.tier_counts
+                    counts[candidate.tier_id] = counts.get(candidate.tier_id, 0) + 1
                 continue
             if number and number != current["member_number"]:
                 result.error_rows += 1
@@ -343,22 +371,40 @@ class _Job:
                 self.member_rows(creates, numbers),
                 self.member_constants(),
             )
-            if any(c.points for c in creates):
-                self._opening_balances([c for c in creates if c.points])
+            lots = [c for c in creates if c.points]
+            placed = [c for c in creates if c.tier_change]
+            if lots or placed:
+                phones = [c.phone for c in creates if c.points or c.tier_change]
+                pks = dict(database.members_where_in(("phone", "pk"), "phone", phones))
+                if lots:
+                    self._opening_balances(lots, pks)
+                if placed:
+                    database.insert_rows(
+                        TierChange,
+                        TIER_CHANGE_FIELDS,
+                        (self.placement.change_row(c, pks[c.phone]) for c in placed),
+                        self.tier_change_constants(),
+                    )
         if updates:
             self._update(updates)
 
-    def _opening_balances(self, creates):
+    def _opening_balances(self, creates, pks):
         """Each new member's points from the file as one opening-balance lot,
         in the ledger's batch form (points.ledger_batch); their cached balance
         was written equal to the lot (see member_rows)."""
-        pks = dict(database.members_where_in(("phone", "pk"), "phone", [c.phone for c in creates]))
         database.insert_rows(
             LedgerEntry,
             ledger_batch.OPENING_BALANCE_FIELDS,
             ledger_batch.opening_balance_rows((pks[c.phone], c.points) for c in creates),
             self.opening_balance_columns(),
         )
+
+    def tier_change_constants(self):
+        """The columns every tier history line of this import shares."""
+        return {
+            "at": connection.ops.adapt_datetimefield_value(self.now),
+            "by_id": self.by.pk if self.by else None,
+        }
 
     def opening_balance_columns(self):
         """The columns every opening-balance lot of this import shares."""
@@ -374,8 +420,12 @@ class _Job:
         )
 
     def member_rows(self, creates, numbers):
+        """Rows of IMPORTED_MEMBER_COLUMNS. The lifetime spend from the file
+        is the member's opening lifetime spend, and all their lifetime spend
+        so far (see Member.lifetime_spend)."""
         adapt_date = connection.ops.adapt_datefield_value
         today = adapt_date(self.today)
+        entry = self.tier.pk
         for c, number in zip(creates, numbers, strict=True):
             yield (
                 number,
@@ -390,12 +440,16 @@ class _Job:
                 c.notes,
                 str(c.lifetime_spend),
                 c.points,
+                c.tier_id or entry,
+                str(c.lifetime_spend),
+                str(c.window_spend),
+                c.window_purchases,
+                adapt_date(c.figures_as_of) if c.figures_as_of else None,
             )
 
     def member_constants(self):
         now = connection.ops.adapt_datetimefield_value(self.now)
         return {
-            "tier_id": self.tier.pk,
             "tier_since": now,
             "created_by_id": self.by.pk if self.by else None,
             "created_at": now,

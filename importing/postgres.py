@@ -11,8 +11,9 @@ one round of writes:
   ledger rows and the near-duplicate offers know them without asking;
 - the writes: one COPY of the new members, in phone order (the phone index,
   the largest one an import touches at random, is then written from left
-  to right), one INSERT … SELECT of the opening-balance lots, one UPDATE per
-  set of changed fields.
+  to right), already in the tier importing.placement chose, one COPY of
+  their tier history lines, one INSERT … SELECT of the opening-balance
+  lots, one UPDATE per set of changed fields.
 
 Its batches are classified between the two by the same code as elsewhere
 (engine._Job.classify), so the counts, the errors and their order are those
@@ -45,12 +46,13 @@ from importing.database import (
     json_list,
     members_where_in_json,
 )
-from importing.engine import EXISTING_COLUMNS, fresh_member_number
+from importing.engine import EXISTING_COLUMNS, TIER_CHANGE_FIELDS, fresh_member_number
 from importing.results import MAX_ERRORS_KEPT
 from importing.rows import name_key
 from members.models import Member
 from points import ledger_batch
 from points.models import LedgerEntry
+from tiers.models import TierChange
 
 # 10 batches of 2,000 rows: big enough for the phone-ordered COPY to pay,
 # small enough to hold three chunks in memory (written, classified, read).
@@ -264,12 +266,33 @@ class _Chunks:
         analyze = self.keep_planner_informed(len(creates)) if creates else None
         copy = self.members_copy(creates, ids, numbers) if creates else None
         lots = [(ids[id(c)], c.points) for c in creates if c.points]
+        placed = [c for c in creates if c.tier_change]
         return (
             analyze,
             copy,
             self.opening_balances(lots) if lots else None,
             self.member_updates(updates),
+            self.tier_changes_copy(placed, ids) if placed else None,
         )
+
+    def tier_changes_copy(self, placed, ids):
+        """The tier history lines of the new members placed above the entry
+        tier or by the file's tier column (importing.placement), as COPY text."""
+        job = self.job
+        sql, end = copy_statement(TierChange, TIER_CHANGE_FIELDS, job.tier_change_constants())
+        row = job.placement.change_row
+        # Two reasons in all, escaped once (str.translate costs microseconds a
+        # row); the figures are digits and names, with nothing to escape.
+        reasons = {}
+        lines = []
+        for c in placed:
+            member_id, kind, from_tier, to_tier, reason, figures = row(c, ids[id(c)])
+            escaped = reasons.get(reason)
+            if escaped is None:
+                escaped = reasons[reason] = reason.translate(COPY_ESCAPES)
+            from_tier = "\\N" if from_tier is None else from_tier
+            lines.append(f"{member_id}\t{kind}\t{from_tier}\t{to_tier}\t{escaped}\t{figures}{end}")
+        return sql, "".join(lines).encode()
 
     def keep_planner_informed(self, created):
         """PostgreSQL plans the lookups from table statistics that a big
@@ -297,17 +320,20 @@ class _Chunks:
         sql, end = copy_statement(Member, self.MEMBER_COPY_COLUMNS, job.member_constants())
         today = job.today.isoformat()
         escapes = COPY_ESCAPES
+        entry = job.tier.pk
         lines = []
         for c in sorted(creates, key=lambda c: c.phone):
             key = id(c)
             birthday = c.birthday.isoformat() if c.birthday else "\\N"
             joined_on = c.joined_on.isoformat() if c.joined_on else today
+            as_of = c.figures_as_of.isoformat() if c.figures_as_of else "\\N"
             lines.append(
                 f"{ids[key]}\t{numbers[key].translate(escapes)}\t{c.phone}\t"
                 f"{c.phone[-4:]}\t{c.name.translate(escapes)}\t"
                 f"{c.name_key.translate(escapes)}\t{c.email.translate(escapes)}\t"
                 f"{birthday}\t{c.gender}\t{joined_on}\t{c.notes.translate(escapes)}\t"
-                f"{c.lifetime_spend}\t{c.points}{end}"
+                f"{c.lifetime_spend}\t{c.points}\t{c.tier_id or entry}\t{c.lifetime_spend}\t"
+                f"{c.window_spend}\t{c.window_purchases}\t{as_of}{end}"
             )
         # Encoded here, so the connection's thread hands the whole chunk to
         # the socket at once and never stops for Python while PostgreSQL waits.
@@ -427,14 +453,15 @@ def _estimated_members(cursor, sql):
     return max(0, row[0]) if row else 0
 
 
-def _write(cursor, analyze, copy, lots, updates):
+def _write(cursor, analyze, copy, lots, updates, changes):
     if analyze:
         cursor.execute(analyze)
-    if copy is not None:
-        sql, data = copy
-        # As Django's own statements fail: IntegrityError, not psycopg's.
-        with cursor.db.wrap_database_errors, cursor.cursor.copy(sql) as stream:
-            stream.write(data)
+    for statement in (copy, changes):
+        if statement is not None:
+            sql, data = statement
+            # As Django's own statements fail: IntegrityError, not psycopg's.
+            with cursor.db.wrap_database_errors, cursor.cursor.copy(sql) as stream:
+                stream.write(data)
     if lots is not None:
         cursor.execute(*lots)
     for statement in updates:

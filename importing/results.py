@@ -36,6 +36,9 @@ class ImportResult:
     error_count: int = 0
     errors: list = field(default_factory=list)
     near_duplicates: list = field(default_factory=list)
+    # The new members per tier, in rank order: [{"tier": name, "members": n}]
+    # (listed when the file brings figures or tiers; see importing.placement).
+    tiers: list = field(default_factory=list)
     file_error: str = ""
     applied: bool = False
 

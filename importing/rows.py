@@ -10,17 +10,25 @@ same as reading and writing one batch after the other.
 
 import queue
 import threading
+from decimal import Decimal
 from functools import lru_cache
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from config.errors import LoyaltyError
+from config.money import format_money
 from importing.results import MAX_ERRORS_KEPT
 from members import values
 from members.columns import COLUMNS
 from members.names import name_search_key
 from members.services import clean_member_fields
+
+ZERO = Decimal("0")
+# The columns read for a new member's opening figures and tier, besides the
+# lifetime spend; and what a row's are when the file has none of them.
+OPENING_COLUMNS = ("window_spend", "window_purchases", "figures_as_of", "tier")
+NONE = (ZERO, 0, None, None)
 
 
 class Candidate:
@@ -39,6 +47,11 @@ class Candidate:
         "member_number",
         "points",
         "lifetime_spend",
+        "window_spend",
+        "window_purchases",
+        "figures_as_of",
+        "tier_id",
+        "tier_change",
     )
 
 
@@ -63,8 +76,13 @@ class RowCleaner:
     Memory stays flat: one small integer per phone and one entry per member
     number given in the file."""
 
-    def __init__(self, *, mapping, width, options, region, today):
+    def __init__(self, *, mapping, width, options, region, today, placement=None):
         self.mapping = mapping
+        # Where new members go on the ladder (importing.placement); None:
+        # the file brings no figures or tiers, everyone starts at the entry tier.
+        self.placement = placement
+        # Whether the file has more than a lifetime spend to read for it.
+        self.opening_columns = any(name in mapping for name in OPENING_COLUMNS)
         self.width = width
         self.padding = [None] * width
         self.index = {name: mapping.get(name, -1) for name in COLUMNS}
@@ -144,6 +162,9 @@ class RowCleaner:
             lifetime_spend = values.parse_money(row[ix["lifetime_spend"]])
         except LoyaltyError as error:
             errors.append(error)
+        opening = None
+        if self.placement is not None:
+            opening = self._opening(row, errors, lifetime_spend) if self.opening_columns else NONE
         failed = {error.field for error in errors} if errors else ()
         cleaned = clean_member_fields(
             phone=phone if "phone" not in failed else "0",
@@ -178,8 +199,88 @@ class RowCleaner:
         candidate.joined_on = joined_on
         candidate.member_number = member_number
         candidate.points = points
-        candidate.lifetime_spend = lifetime_spend
+        candidate.tier_change = None
+        if opening is None:
+            candidate.lifetime_spend = lifetime_spend
+            candidate.window_spend = ZERO
+            candidate.window_purchases = 0
+            candidate.figures_as_of = candidate.tier_id = None  # the entry tier
+            return candidate
+        window_spend, window_purchases, as_of, tier = opening
+        # Without a lifetime figure, the lifetime spend is at least the window's.
+        candidate.lifetime_spend = max(lifetime_spend, window_spend)
+        candidate.window_spend = window_spend
+        candidate.window_purchases = window_purchases
+        candidate.figures_as_of = as_of
+        self.placement.place(candidate, tier)
         return candidate
+
+    def _opening(self, row, errors, lifetime_spend):
+        """(window spend, window purchases, as-of day, tier named or None)
+        of a row, its mistakes added to `errors`; None when any is wrong.
+        `lifetime_spend`: the row's, None when it is wrong. Empty cells (and
+        absent columns) are skipped without a call: this runs for every row."""
+        ix = self.index
+        count = len(errors)
+        window_spend, window_purchases, as_of, tier = ZERO, 0, None, None
+        cell = row[ix["window_spend"]]
+        if cell is not None and cell != "":
+            try:
+                window_spend = values.parse_money(cell, field="window_spend")
+            except LoyaltyError as error:
+                errors.append(error)
+        cell = row[ix["window_purchases"]]
+        if cell is not None and cell != "":
+            try:
+                window_purchases = values.parse_count(cell, field="window_purchases")
+            except LoyaltyError as error:
+                errors.append(error)
+        cell = row[ix["figures_as_of"]]
+        if cell is not None and cell != "":
+            try:
+                as_of = values.parse_date(cell, minguo=self.minguo, field="figures_as_of")
+            except LoyaltyError as error:
+                errors.append(error)
+            if as_of is not None and as_of > self.today:
+                errors.append(
+                    LoyaltyError(
+                        _("The figures' date %(date)s is in the future.")
+                        % {"date": as_of.isoformat()},
+                        field="figures_as_of",
+                    )
+                )
+        if (
+            window_spend
+            and lifetime_spend is not None
+            and window_spend > lifetime_spend
+            and row[ix["lifetime_spend"]] not in (None, "")
+        ):
+            errors.append(
+                LoyaltyError(
+                    _(
+                        "The spend in the window (%(window)s) is more than the lifetime "
+                        "spend (%(lifetime)s): the lifetime spend includes it."
+                    )
+                    % {
+                        "window": format_money(window_spend),
+                        "lifetime": format_money(lifetime_spend),
+                    },
+                    field="window_spend",
+                )
+            )
+        cell = row[ix["tier"]]
+        if cell is not None and cell != "":
+            named = values.text(cell)
+            if named:
+                try:
+                    tier = self.placement.tier_named(named)
+                except LoyaltyError as error:
+                    errors.append(error)
+        if len(errors) > count:
+            return None
+        if as_of is None and (window_spend or window_purchases):
+            as_of = self.today  # figures without a date are today's
+        return window_spend, window_purchases, as_of, tier
 
     def _row_errors(self, parsed, number, cells, errors):
         parsed.error_rows += 1

@@ -90,6 +90,10 @@ class MemberAdmin(ImportExportMixin, ServiceAdmin):
         "lifetime_spend",
         "purchase_count",
         "last_purchase_at",
+        "opening_lifetime_spend",
+        "opening_window_spend",
+        "opening_window_purchases",
+        "opening_as_of",
     ]
     show_full_result_count = False
 

@@ -51,10 +51,53 @@ COLUMNS = {
         "lifetime spend|total spend|total spent|spend|累計消費|累计消费|消費金額|消费金额|"
         "累計消費金額|累计消费金额|消費總額|消费总额",
     ),
+    # Figures from the earlier system for the qualifying window, and the day
+    # they are as of; the tier the member had there (see importing.placement).
+    "window_spend": (
+        _("Spend in the window"),
+        "spend in the window|window spend|spend in window|12 month spend|12-month spend|"
+        "spend last 12 months|annual spend|yearly spend|year spend|"
+        "近一年消費|近一年消费|近一年消費金額|近一年消费金额|近12個月消費|近12个月消费|"
+        "近十二個月消費|近十二个月消费|年度消費|年度消费|年度消費金額|年度消费金额|"
+        "年消費額|年消费额|一年內消費|一年内消费|期間消費|期间消费|窗口期消費|窗口期消费",
+    ),
+    "window_purchases": (
+        _("Purchases in the window"),
+        "purchases in the window|window purchases|purchases in window|12 month purchases|"
+        "purchases last 12 months|annual purchases|yearly purchases|visits in the window|"
+        "近一年消費次數|近一年消费次数|近12個月消費次數|近12个月消费次数|年度消費次數|"
+        "年度消费次数|年度來店次數|年度来店次数|近一年來店次數|近一年来店次数|"
+        "期間消費次數|期间消费次数|窗口期消費次數|窗口期消费次数",
+    ),
+    "figures_as_of": (
+        _("Figures as of"),
+        "figures as of|as of|as of date|as at|data as of|statistics date|"
+        "統計日期|统计日期|截止日期|截至日期|資料日期|数据日期|結算日期|结算日期|"
+        "數據截至|数据截至|資料截至",
+    ),
+    "tier": (
+        _("Tier"),
+        "tier|tier name|level|member level|membership level|membership tier|member tier|"
+        "grade|vip level|會員等級|会员等级|等級|等级|會員級別|会员级别|級別|级别|"
+        "會員卡別|会员卡别|卡別|卡别|VIP等級|VIP等级|會員層級|会员层级",
+    ),
 }
 
 REQUIRED = ("phone", "name")
-EXPORT_ORDER = list(COLUMNS)
+# What the export writes: the member record and its cached figures. The
+# figures brought in and the tier are read on import, not written back.
+EXPORT_ORDER = [
+    "member_number",
+    "phone",
+    "name",
+    "email",
+    "birthday",
+    "gender",
+    "joined_on",
+    "notes",
+    "points",
+    "lifetime_spend",
+]
 
 _NOISE = re.compile(r"[\s_\-.:：*()（）]+")
 

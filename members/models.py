@@ -63,12 +63,39 @@ class Member(models.Model):
 
     # Cached figures kept by the points services in the same transaction as
     # the ledger; check_ledger proves them against the ledger.
+    # lifetime_spend is all the member has spent with the shop: the sales
+    # recorded here, net of refunds, plus opening_lifetime_spend; purchase_count
+    # counts the sales recorded here only (a first sale is purchase_count 0).
     points_balance = models.IntegerField(_("points balance"), default=0)
     lifetime_spend = models.DecimalField(
         _("lifetime spend"), max_digits=14, decimal_places=2, default=Decimal("0")
     )
     purchase_count = models.PositiveIntegerField(_("purchases"), default=0)
     last_purchase_at = models.DateTimeField(_("last purchase"), null=True, blank=True)
+
+    # Figures brought from an earlier system by an import, as of a date. They
+    # count toward tiers like sales recorded here (tiers.rules): the lifetime
+    # spend always, the window figures while the qualifying window includes
+    # opening_as_of. Kept apart so the member page can tell them from sales here.
+    # The database defaults let bulk writers that predate them leave them out.
+    opening_lifetime_spend = models.DecimalField(
+        _("lifetime spend brought in"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        db_default=Decimal("0"),
+    )
+    opening_window_spend = models.DecimalField(
+        _("spend in the window brought in"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        db_default=Decimal("0"),
+    )
+    opening_window_purchases = models.PositiveIntegerField(
+        _("purchases in the window brought in"), default=0, db_default=0
+    )
+    opening_as_of = models.DateField(_("brought-in figures as of"), null=True, blank=True)
 
     messages_opt_out = models.BooleanField(_("no marketing messages"), default=False)
     # The member's own choice per channel (their page's profile); the outbox
@@ -129,6 +156,21 @@ class Member(models.Model):
     @property
     def is_blocked(self):
         return self.status == self.Status.BLOCKED
+
+    @property
+    def has_opening_figures(self):
+        """Whether an import brought figures from an earlier system."""
+        return bool(
+            self.opening_lifetime_spend
+            or self.opening_window_spend
+            or self.opening_window_purchases
+            or self.opening_as_of
+        )
+
+    @property
+    def spend_here(self):
+        """What the member spent in sales recorded here, net of refunds."""
+        return max(self.lifetime_spend - self.opening_lifetime_spend, Decimal("0"))
 
 
 class LifecycleRules(models.Model):

@@ -361,13 +361,25 @@ def _move_relations(*, keep, absorb) -> dict:
     return moved
 
 
+def _merge_opening_figures(keep, absorb):
+    """Figures both records brought from an earlier system add up. Window
+    figures of two different days take the earlier day: together they stop
+    counting when the first of them would."""
+    keep.opening_lifetime_spend += absorb.opening_lifetime_spend
+    keep.opening_window_spend += absorb.opening_window_spend
+    keep.opening_window_purchases += absorb.opening_window_purchases
+    dates = [day for day in (keep.opening_as_of, absorb.opening_as_of) if day]
+    keep.opening_as_of = min(dates) if dates else None
+
+
 @transaction.atomic(durable=True)
 def merge_members(*, keep, absorb, by, reason="") -> MemberMerge:
     """Fold `absorb` into `keep`: two records found to be the same person.
 
     Everything that belongs to `absorb` moves to `keep` (ledger entries with
     their lots and expiry dates, sales, rewards, referrals, tier history);
-    points, spend and purchase counts add up; blanks in `keep`'s contact
+    points, spend and purchase counts add up, and so do the figures brought
+    from an earlier system; blanks in `keep`'s contact
     details are filled from `absorb`. Nothing is deleted: `absorb` stays,
     blocked, with a note and a MemberMerge row saying what moved, so its
     number and phone still lead staff to `keep`.
@@ -385,6 +397,7 @@ def merge_members(*, keep, absorb, by, reason="") -> MemberMerge:
     keep.points_balance += absorb.points_balance
     keep.lifetime_spend += absorb.lifetime_spend
     keep.purchase_count += absorb.purchase_count
+    _merge_opening_figures(keep, absorb)
     if absorb.last_purchase_at and (
         keep.last_purchase_at is None or absorb.last_purchase_at > keep.last_purchase_at
     ):
@@ -410,6 +423,9 @@ def merge_members(*, keep, absorb, by, reason="") -> MemberMerge:
     absorb.points_balance = 0
     absorb.lifetime_spend = 0
     absorb.purchase_count = 0
+    absorb.opening_lifetime_spend = absorb.opening_window_spend = 0
+    absorb.opening_window_purchases = 0
+    absorb.opening_as_of = None
     absorb.last_purchase_at = None
     absorb.save()
     merge = MemberMerge.objects.create(

@@ -14,6 +14,8 @@ from members.models import Member
 
 # Excel's day 0 (it believes 1900 was a leap year, so serials count from here).
 EXCEL_EPOCH = date(1899, 12, 30)
+# Counts are stored as 32-bit integers; no shop counts this far.
+MAX_COUNT = 1_000_000
 MINGUO_OFFSET = 1911
 
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
@@ -187,6 +189,29 @@ def parse_points(value, *, field="points") -> int:
             _("“%(value)s” is not a whole number of points (0 or more).") % {"value": value},
             field=field,
             code="points_invalid",
+        )
+    return int(number)
+
+
+def parse_count(value, *, field) -> int:
+    """A count such as purchases: a whole number, 0 or more; empty is 0."""
+    if value is None or value == "":
+        return 0
+    try:
+        number = Decimal(text(value).replace(",", ""))
+    except InvalidOperation:
+        number = None
+    if (
+        number is None
+        or not number.is_finite()
+        or number != number.to_integral_value()
+        or not 0 <= number < MAX_COUNT
+    ):
+        raise LoyaltyError(
+            _("“%(value)s” is not a whole number from 0 to %(max)s.")
+            % {"value": value, "max": f"{MAX_COUNT - 1:,}"},
+            field=field,
+            code="count_invalid",
         )
     return int(number)
 

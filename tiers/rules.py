@@ -8,8 +8,15 @@ review and a sale's upgrade check, `qualified_distribution` for the preview,
 both built by `_standing_sql`, so they cannot disagree. The ORM expressions
 (`figure_expressions`, `qualified_rank`) serve the progress line and the
 deactivation step, which read one member or one tier's holders.
+
+The spend and purchase figures add what a member brought from an earlier
+system (Member.opening_*): the lifetime spend always, the window figures
+while the window includes their as-of day. `opening_figures` and
+`highest_qualified` decide the same in Python for a member an import
+creates, whose only figures are those.
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +27,7 @@ from django.db.models import (
     Count,
     DecimalField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     Max,
@@ -88,20 +96,45 @@ def _sum(queryset, expression, output_field):
     )
 
 
+def _opening_in_window(window, field, output_field):
+    """A member's opening window figure while `window` includes its as-of
+    day, else 0 (see Member.opening_as_of)."""
+    return Case(
+        When(
+            opening_as_of__gte=window.first_day,
+            opening_as_of__lte=window.last_day,
+            then=F(field),
+        ),
+        default=Value(0, output_field=output_field),
+        output_field=output_field,
+    )
+
+
 def figure_expressions(window: Window, criteria=CRITERIA) -> dict:
-    """{f_<criterion>: expression} for the criteria asked for."""
+    """{f_<criterion>: expression} for the criteria asked for: the sales
+    recorded here plus the figures brought from an earlier system."""
     net_paid = F("amount_paid") - F("refunded_amount")
     sales = Purchase.objects.filter(member=OuterRef("pk"), created_at__lt=window.end)
     in_window = sales.filter(created_at__gte=window.start)
     expressions = {}
     if "lifetime_spend" in criteria:
-        expressions["f_lifetime_spend"] = _sum(sales, net_paid, MONEY)
+        expressions["f_lifetime_spend"] = ExpressionWrapper(
+            _sum(sales, net_paid, MONEY) + F("opening_lifetime_spend"), output_field=MONEY
+        )
     if "window_spend" in criteria:
-        expressions["f_window_spend"] = _sum(in_window, net_paid, MONEY)
+        expressions["f_window_spend"] = ExpressionWrapper(
+            _sum(in_window, net_paid, MONEY)
+            + _opening_in_window(window, "opening_window_spend", MONEY),
+            output_field=MONEY,
+        )
     if "window_purchases" in criteria:
         # A sale refunded in full is no purchase.
         counted = in_window.filter(refunded_amount__lt=F("amount_paid"))
-        expressions["f_window_purchases"] = _sum(counted, Value(1), IntegerField())
+        expressions["f_window_purchases"] = ExpressionWrapper(
+            _sum(counted, Value(1), IntegerField())
+            + _opening_in_window(window, "opening_window_purchases", IntegerField()),
+            output_field=IntegerField(),
+        )
     if "referred_buyers" in criteria:
         buyers = Member.objects.filter(referred_by=OuterRef("pk")).filter(
             Exists(Purchase.objects.filter(member=OuterRef("pk"), created_at__lt=window.end))
@@ -217,14 +250,23 @@ def _figures_cte(window, criteria, lo, hi, all_members=False):
         "m.tier_grace_until AS tier_grace_until",
         "m.tier_since AS tier_since",
     ]
-    joins, params = [], []
+    joins, params, column_params = [], [], []
     ranged = lambda column: f"{column} >= %s AND {column} < %s"  # noqa: E731
     if criteria & {"lifetime_spend", "window_spend", "window_purchases"}:
+        # The figures brought from an earlier system count too: the lifetime
+        # one always, the window ones while the window includes their day.
+        first_day = ops.adapt_datefield_value(window.first_day)
+        last_day = ops.adapt_datefield_value(window.last_day)
+        opening = "m.opening_as_of >= %s AND m.opening_as_of <= %s"
         columns += [
-            "COALESCE(p.lifetime_spend, 0) AS lifetime_spend",
-            "COALESCE(p.window_spend, 0) AS window_spend",
-            "COALESCE(p.window_purchases, 0) AS window_purchases",
+            "COALESCE(p.lifetime_spend, 0) + m.opening_lifetime_spend AS lifetime_spend",
+            "COALESCE(p.window_spend, 0)"
+            f" + CASE WHEN {opening} THEN m.opening_window_spend ELSE 0 END AS window_spend",
+            "COALESCE(p.window_purchases, 0)"
+            f" + CASE WHEN {opening} THEN m.opening_window_purchases ELSE 0 END"
+            " AS window_purchases",
         ]
+        column_params += [first_day, last_day, first_day, last_day]
         joins.append(
             "LEFT JOIN (SELECT member_id,"
             " SUM(amount_paid - refunded_amount) AS lifetime_spend,"
@@ -260,7 +302,7 @@ def _figures_cte(window, criteria, lo, hi, all_members=False):
         f" INNER JOIN {tier_t} t ON t.id = m.tier_id {' '.join(joins)}"
         f" WHERE {'' if all_members else 't.is_active AND '}{ranged('m.id')}"
     )
-    return sql, [*params, lo, hi]
+    return sql, [*column_params, *params, lo, hi]
 
 
 def _standing_sql(*, ladder, programme, window, lo, hi, all_members=False):
@@ -373,10 +415,70 @@ def figures_of_member(*, member_id, window, criteria) -> dict:
     for criterion in CRITERIA:
         if criterion in criteria:
             value = row.get(criterion) or 0
-            # SQLite sums money as a float; its str() is the exact sum of cents.
+            # SQLite sums money as a float: back to whole cents.
             money = criterion.endswith("spend")
-            figures[criterion] = Decimal(str(value)) if money else int(value)
+            figures[criterion] = round_money(Decimal(str(value))) if money else int(value)
     return figures
+
+
+def opening_figures(window, lifetime_spend, window_spend, window_purchases, as_of) -> dict:
+    """{criterion: value} of a member whose only figures are those brought
+    from an earlier system (a member an import creates), counted as the
+    queries above count them; the criteria left out (referred buyers,
+    points earned) are 0: no sales, referrals or points here yet."""
+    if as_of is not None and window.first_day <= as_of <= window.last_day:
+        return {
+            "lifetime_spend": lifetime_spend,
+            "window_spend": window_spend,
+            "window_purchases": window_purchases,
+        }
+    return {"lifetime_spend": lifetime_spend}
+
+
+class Qualifier:
+    """The highest tier of `ladder` (the active tiers) that figures
+    ({criterion: value}) qualify for, decided as q_rank decides it in SQL;
+    the lowest tier when none.
+
+    For an import that places many members the thresholds are read once,
+    into a table per criterion: the thresholds in rising order and the
+    highest rank each one reaches, so a figure needs one bisection."""
+
+    def __init__(self, ladder):
+        ladder = sorted(ladder, key=lambda t: t.rank)
+        self.lowest = ladder[0]
+        self.by_rank = {tier.rank: tier for tier in ladder}
+        pairs = {}
+        for tier in ladder[1:]:
+            for criterion, threshold in tier.qualification().items():
+                pairs.setdefault(criterion, []).append((threshold, tier.rank))
+        self.tables = []
+        for criterion, steps in pairs.items():
+            steps.sort()
+            thresholds, reached, top = [], [], 0
+            for threshold, rank in steps:
+                top = max(top, rank)
+                thresholds.append(threshold)
+                reached.append(top)
+            self.tables.append((criterion, thresholds, reached))
+        self.criteria = sorted(criteria_used(ladder), key=CRITERIA.index)
+
+    def __call__(self, figures):
+        return self.by_rank[self.rank(figures)]
+
+    def rank(self, figures) -> int:
+        """The rank of the tier (see the class)."""
+        rank = self.lowest.rank
+        for criterion, thresholds, reached in self.tables:
+            met = bisect_right(thresholds, figures.get(criterion) or 0)
+            if met and reached[met - 1] > rank:
+                rank = reached[met - 1]
+        return rank
+
+
+def highest_qualified(ladder, figures):
+    """The highest tier of `ladder` that `figures` qualify for (see Qualifier)."""
+    return Qualifier(ladder)(figures)
 
 
 def _member_bounds():

@@ -34,7 +34,8 @@ class Progress:
     """What a member needs for the next tier, or to keep theirs in grace."""
 
     tier: Tier
-    next_tier: Tier | None = None
+    qualifies_for: Tier | None = None  # the highest tier above theirs the figures reach
+    next_tier: Tier | None = None  # the tier above that: what `options` reach
     options: list = field(default_factory=list)  # plain phrases, any one suffices
     deadline: object = None
     keeping: bool = False  # in grace: the options keep the current tier
@@ -122,31 +123,44 @@ def tier_progress(member, *, as_of=None, rulebook=None) -> Progress:
             }
             progress.sentence = progress.sentence[:1].upper() + progress.sentence[1:]
             return progress
-    higher = [t for t in ladder if t.rank > tier.rank]
-    if not higher:
+    if not [t for t in ladder if t.rank > tier.rank]:
         progress.sentence = _("%(tier)s is the top tier.") % {"tier": tier.display_name}
         return progress
-    progress.next_tier = higher[0]
-    progress.options = _gaps(higher[0].qualification(), figures)
-    if programme.window == TierProgramme.Window.CALENDAR_YEAR:
-        progress.deadline = window.last_day.replace(month=12, day=31)
-    if not progress.options:
-        progress.sentence = _("Qualifies for %(tier)s at the next sale or review.") % {
-            "tier": higher[0].display_name
-        }
-    elif progress.deadline:
-        progress.sentence = _("%(options)s by %(date)s to reach %(tier)s.") % {
-            "options": _(" or ").join(progress.options),
-            "date": progress.deadline.isoformat(),
-            "tier": higher[0].display_name,
-        }
-    else:
-        progress.sentence = _("%(options)s to reach %(tier)s.") % {
-            "options": _(" or ").join(progress.options),
-            "tier": higher[0].display_name,
-        }
-    progress.sentence = progress.sentence[:1].upper() + progress.sentence[1:]
+    # The highest tier the figures reach now (not merely the next one), then
+    # what the tier above that needs.
+    reached = rules.highest_qualified(ladder, figures)
+    if reached.rank > tier.rank:
+        progress.qualifies_for = reached
+    floor = max(tier.rank, reached.rank)
+    higher = [t for t in ladder if t.rank > floor and t.qualification()]
+    sentences = []
+    if progress.qualifies_for:
+        sentences.append(
+            _("Qualifies for %(tier)s at the next sale or review.") % {"tier": reached.display_name}
+        )
+    if higher:
+        progress.next_tier = higher[0]
+        progress.options = _gaps(higher[0].qualification(), figures)
+        progress.deadline = None
+        if programme.window == TierProgramme.Window.CALENDAR_YEAR:
+            progress.deadline = window.last_day.replace(month=12, day=31)
+        sentences.append(_reach_sentence(progress))
+    progress.sentence = " ".join(sentence[:1].upper() + sentence[1:] for sentence in sentences)
     return progress
+
+
+def _reach_sentence(progress):
+    options = _(" or ").join(progress.options)
+    if progress.deadline:
+        return _("%(options)s by %(date)s to reach %(tier)s.") % {
+            "options": options,
+            "date": progress.deadline.isoformat(),
+            "tier": progress.next_tier.display_name,
+        }
+    return _("%(options)s to reach %(tier)s.") % {
+        "options": options,
+        "tier": progress.next_tier.display_name,
+    }
 
 
 # The preview: members per tier under proposed rules -----------------------

@@ -94,13 +94,18 @@ def may_reach_higher_tier(*, member, ladder) -> bool:
     cannot qualify for a higher tier of `ladder` (the active tiers), nor make
     their referrer qualify, so evaluate_member may skip its queries.
 
-    The member's cached lifetime spend and purchase count are upper bounds of
-    every spend and purchase figure, so they are compared with the thresholds
-    of the active tiers above theirs. No cached figure bounds points earned or
-    referred buyers: a tier above that uses them always answers True, and so
-    does a referred member while any tier counts referrals.
+    The member's cached lifetime spend (which includes what they brought
+    from an earlier system) bounds their lifetime spend figure; their spend
+    here plus the window spend brought in bounds the window spend, and their
+    purchases here plus those brought in the window purchases. These are
+    compared with the thresholds of the active tiers above theirs. No cached
+    figure bounds points earned or referred buyers: a tier above that uses
+    them always answers True, and so does a referred member while any tier
+    counts referrals.
     """
-    spend, purchases = member.lifetime_spend, member.purchase_count
+    spend = member.lifetime_spend
+    window_spend = member.spend_here + member.opening_window_spend
+    purchases = member.purchase_count + member.opening_window_purchases
 
     def within(threshold, figure):
         return threshold is not None and threshold <= figure
@@ -110,7 +115,7 @@ def may_reach_higher_tier(*, member, ladder) -> bool:
             continue
         if (
             within(tier.qualify_lifetime_spend, spend)
-            or within(tier.qualify_window_spend, spend)
+            or within(tier.qualify_window_spend, window_spend)
             or within(tier.qualify_window_purchases, purchases)
             or tier.qualify_window_points is not None
             or tier.qualify_referred_buyers is not None

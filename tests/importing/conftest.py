@@ -45,3 +45,21 @@ def write_xlsx(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def salon(tiers):
+    """The salon ladder of tests/tiers/conftest.py: Gold at 5,000 lifetime or
+    3,000 in the window, Silver at 2,000 lifetime or 3 referred buyers."""
+    from decimal import Decimal
+
+    gold, silver = tiers["gold"], tiers["silver"]
+    gold.qualify_lifetime_spend = Decimal("5000")
+    gold.qualify_window_spend = Decimal("3000")
+    gold.retain_window_spend = Decimal("2000")
+    gold.save()
+    silver.qualify_lifetime_spend = Decimal("2000")
+    silver.qualify_referred_buyers = 3
+    silver.retain_window_spend = Decimal("800")
+    silver.save()
+    return tiers

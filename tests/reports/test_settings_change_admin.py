@@ -28,8 +28,8 @@ def test_owners_read_the_changes_in_words(owner_client, owner, django_assert_max
         reward.min_tier = gold
         save_reward(reward=reward, by=owner)
     # Session, user, permissions (2), count, rows, the tiers and the rewards
-    # named (one query each), the admin menu's six settings rows (one per singleton settings model), the date
-    # bar (2): none of them per change.
+    # named (one query each), the admin menu's six settings rows (one per
+    # one-row settings model), the date bar (2): none of them per change.
     with django_assert_max_num_queries(16):
         response = owner_client.get(LIST)
     assert response.status_code == 200
