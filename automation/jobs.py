@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from automation.messaging import queue_message, send_due_messages
-from config import locks
+from config import heartbeat, locks
 from config.errors import LoyaltyError
 from members.models import (
     AutomationSettings,
@@ -45,9 +45,11 @@ CHUNK = 1000
 
 
 def member_chunks(queryset, size=CHUNK):
-    """Lists of member ids, in id order, `size` at a time (keyset pagination)."""
+    """Lists of member ids, in id order, `size` at a time (keyset pagination).
+    Each chunk is a sign of life of the running job (config.heartbeat)."""
     last = 0
     while True:
+        heartbeat.beat()
         ids = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
         if not ids:
             return
@@ -363,34 +365,63 @@ def summary_lines(summary):
     return lines
 
 
+class JobBusy(LoyaltyError):
+    """The job is already running for that day, and alive."""
+
+
+def _claim_run(job, day):
+    """The day's JobRun, locked and marked running by this call; or the run
+    as it is when there is nothing to do (done, and not a repeatable job).
+    JobBusy when another run of it is alive: two workers (a redelivered
+    task, Run now twice) never run one job at once."""
+    now = timezone.now()
+    with transaction.atomic():
+        run, created = locks.lock_or_create_job(
+            JobRun.objects,
+            job=job,
+            run_for=day,
+            defaults={"status": JobRun.Status.RUNNING, "started_at": now, "heartbeat_at": now},
+        )
+        if not created:
+            if run.status == JobRun.Status.DONE and job not in REPEATABLE:
+                return run, False
+            if run.status == JobRun.Status.RUNNING and not run_is_interrupted(run, now=now):
+                raise JobBusy(
+                    _("%(job)s is already running; its summary appears here when it is done.")
+                    % {"job": JOBS[job][1]},
+                    code="job_busy",
+                )
+        run.status, run.started_at, run.heartbeat_at = JobRun.Status.RUNNING, now, now
+        run.attempts += 1
+        run.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
+    return run, True
+
+
+def run_is_interrupted(run, *, now=None) -> bool:
+    """A run marked running that has shown no sign of life for the heartbeat
+    timeout: its worker or the database died, or its failure was not written."""
+    return run.status == JobRun.Status.RUNNING and heartbeat.is_silent(
+        run.heartbeat_at, run.started_at, now=now
+    )
+
+
 def run_job(*, job, day):
     """Run `job` for the shop day `day` and record the outcome.
 
     A job already done for that day is not run again (its JobRun is returned);
-    a failed one is retried. The job's own keys make a half-finished run safe
-    to repeat.
+    a failed or interrupted one is run again; one running elsewhere, alive,
+    raises JobBusy. The job's own keys make a half-finished run safe to repeat.
     """
     function, _label = JOBS[job]
     try:
-        with transaction.atomic():
-            run, _created = locks.lock_or_create_job(
-                JobRun.objects,
-                job=job,
-                run_for=day,
-                defaults={"status": JobRun.Status.RUNNING, "started_at": timezone.now()},
-            )
+        run, claimed = _claim_run(job, day)
     except IntegrityError:
-        run = JobRun.objects.get(job=job, run_for=day)
-    if run.status == JobRun.Status.DONE and job not in REPEATABLE:
+        run, claimed = _claim_run(job, day)  # created meanwhile by another worker
+    if not claimed:
         return run
-    run.status, run.started_at, run.attempts = (
-        JobRun.Status.RUNNING,
-        timezone.now(),
-        run.attempts + 1,
-    )
-    run.save(update_fields=["status", "started_at", "attempts"])
     try:
-        summary = function(day)
+        with heartbeat.pulse(JobRun, run.pk):
+            summary = function(day)
     except Exception as error:
         # Recorded for the jobs page, then re-raised so Celery retries it.
         run.status, run.error, run.finished_at = JobRun.Status.FAILED, repr(error), timezone.now()

@@ -1,6 +1,6 @@
 """Reads for the jobs page, the follow-up list and the birthday gifts page."""
 
-from automation.jobs import JOBS, summary_lines
+from automation.jobs import JOBS, run_is_interrupted, summary_lines
 from members.models import AutomationSettings, BirthdayGift, FollowUp, JobRun
 from tiers.models import Tier
 
@@ -15,6 +15,7 @@ def job_overview():
             "name": name,
             "label": label,
             "last_run": latest.get(name),
+            "interrupted": name in latest and run_is_interrupted(latest[name]),
             "summary": summary_lines(latest[name].summary) if name in latest else [],
         }
         for name, (_function, label) in JOBS.items()

@@ -4,9 +4,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config import locks
+from automation.jobs import JOBS, JobBusy, run_is_interrupted
+from automation.tasks import run_nightly_job
+from config import locks, queue
+from config.clock import shop_today
 from config.errors import LoyaltyError
-from members.models import AutomationSettings, BirthdayGift, FollowUp
+from members.models import AutomationSettings, BirthdayGift, FollowUp, JobRun
 
 
 @transaction.atomic(durable=True)
@@ -80,3 +83,21 @@ def save_birthday_gifts(*, timing, send_greetings, default_reward, gifts, by=Non
             gift.points, gift.reward = points, reward
             gift.save(update_fields=["points", "reward"])
     return row
+
+
+def run_job_now(*, job, by=None):
+    """The owner's "Run now": hand `job` for today to a worker (at once, in
+    this process, without a broker). Refused while today's run is alive
+    elsewhere (JobBusy) and when the worker cannot be reached
+    (BrokerUnavailable); an interrupted run is simply run again."""
+    if job not in JOBS:
+        raise LoyaltyError(_("There is no such job."), code="no_job")
+    today = shop_today()
+    running = JobRun.objects.filter(job=job, run_for=today, status=JobRun.Status.RUNNING).first()
+    if running is not None and not run_is_interrupted(running):
+        raise JobBusy(
+            _("%(job)s is already running; its summary appears here when it is done.")
+            % {"job": JOBS[job][1]},
+            code="job_busy",
+        )
+    queue.send(run_nightly_job, job, today.isoformat())

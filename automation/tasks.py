@@ -3,25 +3,38 @@
 from datetime import date
 
 from celery import shared_task
+from django.conf import settings
 
 from automation import messaging
-from automation.jobs import run_job
+from automation.jobs import JobBusy, run_job
 from config.clock import shop_today
 
 
 # The name it had in members/tasks.py: beat rows and migrations store it.
 @shared_task(
+    bind=True,
     name="members.tasks.run_nightly_job",
     autoretry_for=(Exception,),
+    dont_autoretry_for=(JobBusy,),
     retry_backoff=60,
     retry_backoff_max=3600,
     retry_jitter=True,
     max_retries=5,
     acks_late=True,
 )
-def run_nightly_job(job, day=None):
+def run_nightly_job(self, job, day=None):
     """Thin wrapper: the beat schedule and the jobs page's "run now" call this."""
-    run = run_job(job=job, day=date.fromisoformat(day) if day else shop_today())
+    day = day or shop_today().isoformat()
+    try:
+        run = run_job(job=job, day=date.fromisoformat(day))
+    except JobBusy:
+        if self.request.is_eager:
+            raise
+        # Another worker runs it (or ran it and died: a redelivered task).
+        # Look again once that run would count as interrupted.
+        raise self.retry(
+            args=(job, day), kwargs={}, countdown=settings.JOB_HEARTBEAT_TIMEOUT + 30
+        ) from None
     return run.summary
 
 

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,8 +11,7 @@ from automation.selectors import (
     job_overview,
     tiers_without_birthday_reward,
 )
-from automation.services import complete_follow_up, save_birthday_gifts
-from automation.tasks import run_nightly_job
+from automation.services import complete_follow_up, run_job_now, save_birthday_gifts
 from config.errors import LoyaltyError
 from config.roles import owner_required, staff_required
 from members.models import FollowUp
@@ -27,14 +25,16 @@ def jobs_view(request):
 @owner_required
 @require_POST
 def run_job_view(request, job):
-    if job not in JOBS:
-        messages.error(request, _("There is no such job."))
-        return redirect("automation:jobs")
-    transaction.on_commit(lambda: run_nightly_job.delay(job))
-    messages.success(
-        request,
-        _("%(job)s started. Its summary appears below when it has run.") % {"job": JOBS[job][1]},
-    )
+    try:
+        run_job_now(job=job, by=request.user)
+    except LoyaltyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(job)s started. Its summary appears below when it has run.")
+            % {"job": JOBS[job][1]},
+        )
     return redirect("automation:jobs")
 
 

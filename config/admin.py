@@ -1,7 +1,12 @@
 from django.contrib import admin, messages
 from django.contrib.admin.options import csrf_protect_m
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
+from config.admin_site import ADMIN_IS_FOR_OWNERS
 from config.errors import LoyaltyError
+from config.roles import OWNER, STAFF
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -23,3 +28,43 @@ class ServiceAdmin(admin.ModelAdmin):
             # A refusal the confirmation page could not foresee: say why, delete nothing.
             self.message_user(request, error.message, level=messages.ERROR)
             return self.response_post_save_change(request, None)
+
+
+def _role(user):
+    groups = {group.name for group in user.groups.all()}  # prefetched by the list
+    if user.is_superuser or OWNER in groups:
+        return _("Owner")
+    if STAFF in groups:
+        return _("Staff")
+    return "–"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class LoyaltyUserAdmin(UserAdmin):
+    """Django's user admin, saying what decides who opens the admin: the
+    role (group), not "staff status"."""
+
+    list_display = ["username", "first_name", "last_name", "role", "is_active", "last_login"]
+    list_filter = ["groups", "is_active", "is_superuser"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("role"))
+    def role(self, user):
+        return _role(user)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "is_staff" in form.base_fields:
+            form.base_fields["is_staff"].help_text = ADMIN_IS_FOR_OWNERS
+        if "groups" in form.base_fields:
+            form.base_fields["groups"].help_text = _(
+                "Owner: the whole programme, the dashboard and this admin. "
+                "Staff: the counter and the member pages."
+            )
+        return form

@@ -1,3 +1,6 @@
+from django.core.exceptions import PermissionDenied
+
+
 class LoyaltyError(Exception):
     """A business rule said no. The message is translated and safe to show.
 
@@ -12,3 +15,12 @@ class LoyaltyError(Exception):
 
     def __str__(self):
         return str(self.message)
+
+
+class NotYours(PermissionDenied):
+    """A page or record this user may not open, with why in their words:
+    the 403 page shows the message (a translated, user-facing one)."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message

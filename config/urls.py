@@ -8,6 +8,7 @@ from config import views
 
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,9 +1,14 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 
+from config.errors import NotYours
 from config.roles import is_owner
 
 
@@ -25,12 +30,28 @@ def home(request):
 
 @login_not_required
 def permission_denied(request, exception=None):
-    return render(request, "403.html", status=403)
+    # A refusal that says why (config.errors.NotYours) shows its reason;
+    # any other means an owner's page.
+    reason = getattr(exception, "message", None) if isinstance(exception, NotYours) else None
+    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 @login_not_required
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+@login_not_required
+def server_error(request):
+    """The 500 page, in the reader's language (the language cookie or the
+    browser's Accept-Language). It reads no database: the fault may be the
+    database itself, so no session, user or shop settings row is touched."""
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        body = loader.get_template("500.html").render(
+            {"shop_name": settings.SHOP_NAME, "language": translation.get_language()}
+        )
+    return HttpResponseServerError(body)
 
 
 @login_not_required

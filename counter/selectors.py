@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.rulebook import current_rulebook
 from config.clock import shop_date, shop_day_bounds, shop_today
-from config.errors import LoyaltyError
+from config.errors import LoyaltyError, NotYours
 from config.roles import is_owner, is_staff_member
 from loyalty.sale import quote_purchase
 from members.models import Member
@@ -129,7 +129,8 @@ def _is_refunded(purchase) -> bool:
 def undo_refusal(purchase, *, user, now=None):
     """Why `user` may not undo `purchase` at the counter, or None when they may.
 
-    Undo is a full refund: owners any time, staff within 10 minutes of the sale.
+    Undo is a full refund: owners any sale any time, staff their own sales
+    within 10 minutes.
     """
     if _is_refunded(purchase):
         return _("This sale is already refunded.")
@@ -137,6 +138,11 @@ def undo_refusal(purchase, *, user, now=None):
         return None
     if not is_staff_member(user):
         return _("Only counter staff and owners can undo a sale.")
+    if purchase.by_id != user.pk:
+        return _(
+            "Only the cashier who recorded this sale can undo it; "
+            "ask them or an owner to refund it."
+        )
     now = now or timezone.now()
     if now - purchase.created_at > STAFF_UNDO_WINDOW:
         return _("Staff can undo a sale within 10 minutes; ask an owner to refund it.")
@@ -184,8 +190,27 @@ def receipt(sale):
     return sale
 
 
-def sale_for_receipt(pk):
-    return receipt(Purchase.objects.select_related("member", "tier", "by").get(pk=pk))
+def receipt_refusal(sale, *, user, today=None):
+    """Why `user` may not open `sale`'s receipt, or None when they may: the
+    cashier who recorded it any time, other staff while it is the shop's
+    today (a receipt reprinted at the counter), owners always."""
+    if is_owner(user) or (sale.by_id is not None and sale.by_id == user.pk):
+        return None
+    if is_staff_member(user) and shop_date(sale.created_at) == (today or shop_today()):
+        return None
+    return _(
+        "This receipt is of an earlier day and another cashier's sale: ask an owner to open it."
+    )
+
+
+def sale_for_receipt(pk, *, user, today=None):
+    """The sale behind a receipt, for `user`; raises Purchase.DoesNotExist,
+    or NotYours (the 403 page, saying why) when receipt_refusal refuses."""
+    sale = Purchase.objects.select_related("member", "tier", "by").get(pk=pk)
+    refusal = receipt_refusal(sale, user=user, today=today)
+    if refusal:
+        raise NotYours(refusal)
+    return receipt(sale)
 
 
 def quote_sale(

@@ -8,8 +8,9 @@ from points.refund import refund_purchase
 
 
 def undo_sale(*, purchase, by, now=None):
-    """Refund `purchase` in full, if `by` may undo it (owners any time, staff
-    within 10 minutes). The key is the sale's own: undoing twice refunds once.
+    """Refund `purchase` in full, if `by` may undo it (owners any sale any
+    time, staff their own sales within 10 minutes; see undo_refusal). The
+    key is the sale's own: undoing twice refunds once.
     """
     refusal = undo_refusal(purchase, user=by, now=now)
     if refusal:

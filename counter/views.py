@@ -120,7 +120,7 @@ def enrol_view(request):
 @require_GET
 def receipt_view(request, pk):
     try:
-        sale = selectors.sale_for_receipt(pk)
+        sale = selectors.sale_for_receipt(pk, user=request.user)
     except Purchase.DoesNotExist:
         raise Http404 from None
     return render(request, "counter/receipt.html", {"sale": sale})

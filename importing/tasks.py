@@ -9,14 +9,14 @@ from celery import shared_task
 
 
 @shared_task(name="members.tasks.preview_import", ignore_result=True)
-def preview_import(job_id):
+def preview_import(job_id, attempt=None):
     from importing import services as imports
 
-    imports.run_preview(job_id=job_id)
+    imports.run_preview(job_id=job_id, attempt=attempt)
 
 
 @shared_task(name="members.tasks.apply_import", ignore_result=True)
-def apply_import(job_id):
+def apply_import(job_id, attempt=None):
     from importing import services as imports
 
-    imports.run_apply(job_id=job_id)
+    imports.run_apply(job_id=job_id, attempt=attempt)

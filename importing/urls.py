@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/progress/", views.import_progress_view, name="progress"),
     path("<int:pk>/recheck/", views.import_recheck_view, name="recheck"),
     path("<int:pk>/confirm/", views.import_confirm_view, name="confirm"),
+    path("<int:pk>/retry/", views.import_retry_view, name="retry"),
 ]

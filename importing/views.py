@@ -38,18 +38,23 @@ def import_view(request):
             _add_error(form, error)
         else:
             return redirect("importing:job", pk=job.pk)
-    jobs = ImportJob.objects.select_related("created_by")[:RECENT_JOBS]
+    jobs = list(ImportJob.objects.select_related("created_by")[:RECENT_JOBS])
+    for job in jobs:
+        job.interrupted = imports.is_interrupted(job)
     status = 400 if request.method == "POST" else 200
     return render(request, "importing/upload.html", {"form": form, "jobs": jobs}, status=status)
 
 
 def _job_context(job, **extra):
     preview = job.preview or {}
+    interrupted = imports.is_interrupted(job)
     context = {
         "job": job,
         "preview": preview,
         "result": job.result or {},
-        "progress": imports.job_progress(job) if job.is_running else None,
+        "interrupted": interrupted,
+        "can_try_again": imports.can_try_again(job),
+        "progress": imports.job_progress(job) if job.is_running and not interrupted else None,
         "choices_form": ImportChoicesForm(
             initial={
                 "encoding": job.encoding,
@@ -75,7 +80,8 @@ def import_job_view(request, pk):
 def import_progress_view(request, pk):
     """The progress bar, polled by htmx; once the job is done the page reloads."""
     job = get_object_or_404(ImportJob, pk=pk)
-    if not job.is_running:
+    if not job.is_running or imports.is_interrupted(job):
+        # Done, or gone silent: the page shows the outcome or "try again".
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response
@@ -113,3 +119,15 @@ def import_confirm_view(request, pk):
             return redirect("importing:job", pk=job.pk)
     context = _job_context(job, confirm_form=form)
     return render(request, "importing/job.html", context, status=400)
+
+
+@owner_required
+@require_POST
+def import_retry_view(request, pk):
+    """Try again an import that was interrupted or stopped unexpectedly."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    try:
+        imports.retry_import(job=job, by=request.user)
+    except LoyaltyError as error:
+        messages.error(request, error.message)
+    return redirect("importing:job", pk=job.pk)

@@ -60,6 +60,17 @@ class MemberAdminForm(forms.ModelForm):
     def clean_birthday(self):
         return self._checked(services.clean_birthday, "birthday")
 
+    def clean_referred_by(self):
+        referrer = self.cleaned_data["referred_by"]
+        member = self.instance
+        if member.pk and (referrer.pk if referrer else None) != member.referred_by_id:
+            refusal = services.referrer_refusal(
+                member=member, referrer=referrer, by=getattr(self, "acting_user", None)
+            )
+            if refusal:
+                raise forms.ValidationError(refusal.message)
+        return referrer
+
 
 @admin.register(Member)
 class MemberAdmin(ImportExportMixin, ServiceAdmin):
@@ -100,6 +111,11 @@ class MemberAdmin(ImportExportMixin, ServiceAdmin):
     def has_delete_permission(self, request, obj=None):
         # Members carry a ledger and sales; they are blocked or merged, never deleted.
         return False
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)  # a new class per request
+        form.acting_user = request.user
+        return form
 
     def save_model(self, request, obj, form, change):
         # One door per operation: the admin writes through the same services

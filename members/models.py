@@ -243,6 +243,14 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Each time the work is queued (upload, preview again, confirm, try
+    # again) `attempt` counts up and the task carries it; a worker takes the
+    # attempt (started_at) once, so a redelivered or stale task never runs
+    # beside the current one. heartbeat_at: the last sign of life, from the
+    # queueing and then from the worker, per batch (config.heartbeat).
+    attempt = models.PositiveIntegerField(_("attempt"), default=0)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -500,6 +508,8 @@ class JobRun(models.Model):
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # The last sign of life of a running run, per chunk (config.heartbeat).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         ordering = ["-run_for", "job"]
@@ -535,6 +545,8 @@ class DashboardSnapshot(models.Model):
     figures = models.BinaryField(null=True, blank=True, editable=False)
     layout = models.PositiveSmallIntegerField(default=0)
     refresh_queued_at = models.DateTimeField(null=True, blank=True)
+    # When a worker last said it is computing the queued refresh.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     viewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

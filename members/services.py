@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from config import locks
 from config.clock import shop_today
 from config.errors import LoyaltyError
-from config.roles import require_owner
+from config.roles import is_owner, require_owner
 from members.models import Member, MemberMerge
 from members.names import name_search_key
 from members.phones import normalize_phone
@@ -247,6 +247,59 @@ CONTACT_FIELDS = (
 LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
+def _referral_chain_reaches(start_pk, target_pk) -> bool:
+    """Whether following referrers up from `start_pk` reaches `target_pk`
+    (one query a step; chains are short, and a loop already stored ends it)."""
+    seen = set()
+    current = start_pk
+    while current is not None and current not in seen:
+        if current == target_pk:
+            return True
+        seen.add(current)
+        current = Member.objects.filter(pk=current).values_list("referred_by_id", flat=True).first()
+    return False
+
+
+def referrer_locked(*, member, by=None):
+    """Why `by` may not change who referred `member` at all, or None: only
+    owners may, and only before the member's first sale."""
+    if by is None or not is_owner(by):
+        return _("Only an owner can change who referred a member; it is set at enrolment.")
+    if member.purchase_count or member.last_purchase_at:
+        return _(
+            "%(name)s has already bought something, so who referred them can no longer be changed."
+        ) % {"name": member.name}
+    return None
+
+
+def referrer_refusal(*, member, referrer, by=None):
+    """Why `by` may not make `referrer` (a Member or None) the referrer of
+    `member`, an existing member, as a LoyaltyError; None when they may.
+
+    A referrer is set at enrolment; afterwards only an owner may set or
+    change it, and only before the member's first sale (the referral reward
+    rides on that sale). Nobody refers themselves, and no referral goes round
+    in a circle (A referred by B, B by A, or longer)."""
+    if referrer is not None and referrer.pk == member.pk:
+        return LoyaltyError(
+            _("A member cannot refer themselves."), field="referred_by", code="self_referral"
+        )
+    locked = referrer_locked(member=member, by=by)
+    if locked:
+        return LoyaltyError(locked, field="referred_by", code="referrer_locked")
+    if referrer is not None and _referral_chain_reaches(referrer.referred_by_id, member.pk):
+        return LoyaltyError(
+            _(
+                "%(referrer)s cannot have referred %(name)s: %(referrer)s was referred by "
+                "%(name)s, directly or through other members."
+            )
+            % {"referrer": referrer.name, "name": member.name},
+            field="referred_by",
+            code="referral_cycle",
+        )
+    return None
+
+
 @transaction.atomic(durable=True)
 def update_member(*, member, by=None, birthday_once=False, **changes) -> Member:
     """Change a member's contact details; other fields have their own services.
@@ -257,7 +310,15 @@ def update_member(*, member, by=None, birthday_once=False, **changes) -> Member:
     unknown = set(changes) - set(CONTACT_FIELDS) - {"status", "referred_by"}
     if unknown:
         raise TypeError(f"update_member cannot change {sorted(unknown)}")
-    member = locks.lock_member(Member.objects, member.pk)
+    referrer = changes.get("referred_by")
+    if referrer is not None:
+        # Both rows, in the lock order: two owners linking A to B and B to A
+        # at once take turns, and the second sees the circle.
+        pair = Member.objects.filter(pk__in={member.pk, referrer.pk})
+        rows = {row.pk: row for row in locks.lock_members(pair)}
+        member, changes["referred_by"] = rows[member.pk], rows[referrer.pk]
+    else:
+        member = locks.lock_member(Member.objects, member.pk)
     birthday_change = "birthday" in changes and changes["birthday"] != member.birthday
     if birthday_once and member.birthday and birthday_change:
         raise LoyaltyError(
@@ -288,12 +349,12 @@ def update_member(*, member, by=None, birthday_once=False, **changes) -> Member:
         update_fields.append("birthday")
     if "referred_by" in changes:
         referrer = changes["referred_by"]
-        if referrer is not None and referrer.pk == member.pk:
-            raise LoyaltyError(
-                _("A member cannot refer themselves."), field="referred_by", code="self_referral"
-            )
-        member.referred_by = referrer
-        update_fields.append("referred_by")
+        if (referrer.pk if referrer else None) != member.referred_by_id:
+            refusal = referrer_refusal(member=member, referrer=referrer, by=by)
+            if refusal:
+                raise refusal
+            member.referred_by = referrer
+            update_fields.append("referred_by")
     for field in (
         "gender",
         "notes",
@@ -405,7 +466,11 @@ def merge_members(*, keep, absorb, by, reason="") -> MemberMerge:
     keep.joined_on = min(keep.joined_on, absorb.joined_on)
     if keep.referred_by_id == absorb.pk:
         keep.referred_by_id = None
-    if keep.referred_by_id is None and absorb.referred_by_id not in (None, keep.pk):
+    if (
+        keep.referred_by_id is None
+        and absorb.referred_by_id not in (None, keep.pk)
+        and not _referral_chain_reaches(absorb.referred_by_id, keep.pk)
+    ):
         keep.referred_by_id = absorb.referred_by_id
     for field in ("email", "birthday", "gender"):
         if not getattr(keep, field) and getattr(absorb, field):

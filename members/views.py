@@ -17,8 +17,13 @@ from members.selectors import STAGES, get_member, lifecycle_stage, member_list
 PAGE_SIZE = 50
 
 
+# Service field names that the member form calls otherwise.
+FORM_FIELDS = {"referred_by": "referrer"}
+
+
 def _form_error(form, error: LoyaltyError):
-    field = error.field if error.field in form.fields else None
+    field = FORM_FIELDS.get(error.field, error.field)
+    field = field if field in form.fields else None
     form.add_error(field, error.message)
     return getattr(error, "existing_member", None)
 
@@ -108,6 +113,11 @@ def member_edit_view(request, pk):
         "messages_opt_out": member.messages_opt_out,
     }
     form = MemberForm(request.POST or None, initial=initial)
+    locked = services.referrer_locked(member=member, by=request.user)
+    if locked:
+        # Shown, not editable: the service would refuse a change anyway.
+        form.fields["referrer"].disabled = True
+        form.fields["referrer"].help_text = locked
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

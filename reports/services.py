@@ -10,17 +10,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config import locks
+from config import heartbeat, locks, queue
 from config.audit import record_settings_change, settings_snapshot
 from config.errors import LoyaltyError
+from config.queue import BrokerUnavailable
 from members.models import DashboardSnapshot, LifecycleRules
 from reports import selectors as figures
 from reports.snapshots import refresh_dashboard, snapshot_key
 from reports.tasks import refresh_dashboard_snapshot
-
-# A refresh queued longer ago than this is assumed lost (a worker restarted)
-# and may be queued again.
-REQUEUE_AFTER = timedelta(minutes=10)
 
 MAX_DAYS = 3650
 LIFECYCLE_FIELDS = ("new_days", "active_days", "churned_days")
@@ -74,24 +71,45 @@ def update_lifecycle_rules(*, new_days, active_days, churned_days, by=None) -> L
 
 
 def _queue_refresh(period, tier) -> bool:
-    """Queue a worker's refresh unless one is already on its way."""
+    """Queue a worker's refresh unless one is already on its way (queued or
+    computing, and not silent past the heartbeat timeout). BrokerUnavailable
+    when the worker cannot be reached; the snapshot is then left unqueued."""
     now = timezone.now()
+    silent = now - heartbeat.timeout()
     with transaction.atomic():
         snapshot, _created = DashboardSnapshot.objects.get_or_create(**snapshot_key(period, tier))
         claimed = (
             DashboardSnapshot.objects.filter(pk=snapshot.pk)
             .filter(
-                Q(refresh_queued_at__isnull=True) | Q(refresh_queued_at__lt=now - REQUEUE_AFTER)
-            )
-            .update(refresh_queued_at=now)
-        )
-        if claimed:
-            transaction.on_commit(
-                lambda: refresh_dashboard_snapshot.delay(
-                    period.start.isoformat(), period.end.isoformat(), tier.pk if tier else None
+                Q(refresh_queued_at__isnull=True)
+                | (
+                    Q(refresh_queued_at__lt=silent)
+                    & (Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=silent))
                 )
             )
+            .update(refresh_queued_at=now, heartbeat_at=None)
+        )
+        if claimed:
+            queue.send_on_commit(
+                refresh_dashboard_snapshot,
+                period.start.isoformat(),
+                period.end.isoformat(),
+                tier.pk if tier else None,
+                on_failure=lambda: DashboardSnapshot.objects.filter(pk=snapshot.pk).update(
+                    refresh_queued_at=None
+                ),
+            )
     return bool(claimed)
+
+
+def refresh_is_interrupted(snapshot, *, now=None) -> bool:
+    """A queued refresh that no worker has shown life for in the heartbeat
+    timeout (lost, or its worker died): Refresh now queues it again."""
+    return (
+        snapshot is not None
+        and snapshot.refresh_queued_at is not None
+        and heartbeat.is_silent(snapshot.refresh_queued_at, snapshot.heartbeat_at, now=now)
+    )
 
 
 def dashboard_snapshot(*, period, tier=None, refresh=False) -> DashboardSnapshot:
@@ -114,7 +132,14 @@ def dashboard_snapshot(*, period, tier=None, refresh=False) -> DashboardSnapshot
     if settings.CELERY_TASK_ALWAYS_EAGER:
         snapshot = refresh_dashboard(period=period, tier=tier)
     else:
-        _queue_refresh(period, tier)
+        try:
+            _queue_refresh(period, tier)
+        except BrokerUnavailable as error:
+            # The page still shows what it has, and says why it is not newer.
+            snapshot = figures.find_snapshot(period=period, tier=tier)
+            snapshot.refresh_error = error.message
+            _note_view(snapshot)
+            return snapshot
         snapshot = figures.find_snapshot(period=period, tier=tier)
     _note_view(snapshot)
     return snapshot

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config import heartbeat
 from config.clock import shop_date
 from members.models import DashboardSnapshot
 from reports import selectors as figures
@@ -53,6 +54,18 @@ def refresh_dashboard(*, period, tier=None, shared=None) -> DashboardSnapshot:
     return snapshot
 
 
+def refresh_queued_dashboard(*, period, tier=None):
+    """The worker's side of a queued refresh: say it is alive on the
+    snapshot row (its own short transaction, before the long computation),
+    then compute. A refresh whose worker dies stays queued but silent, and
+    the page offers Refresh now again (reports.services)."""
+    snapshot = DashboardSnapshot.objects.filter(**snapshot_key(period, tier)).first()
+    if snapshot is None:
+        return refresh_dashboard(period=period, tier=tier)
+    with heartbeat.pulse(DashboardSnapshot, snapshot.pk):
+        return refresh_dashboard(period=period, tier=tier)
+
+
 KEEP_VIEWED = timedelta(days=7)
 FORGET_AFTER = timedelta(days=30)
 
@@ -79,6 +92,7 @@ def refresh_dashboards(*, day) -> dict:
     for start, end, key in sorted(wanted):
         if key and key not in tiers:
             continue  # a snapshot of a tier since deleted
+        heartbeat.beat()  # the nightly job's sign of life, a range at a time
         snapshot = refresh_dashboard(
             period=Period(start, end),
             tier=tiers.get(key),

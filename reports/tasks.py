@@ -5,7 +5,7 @@ from datetime import date
 from celery import shared_task
 
 from reports.periods import Period
-from reports.snapshots import refresh_dashboard
+from reports.snapshots import refresh_queued_dashboard
 from tiers.models import Tier
 
 
@@ -16,4 +16,5 @@ def refresh_dashboard_snapshot(start, end, tier_id=None):
     tier = Tier.objects.filter(pk=tier_id).first() if tier_id else None
     if tier_id and tier is None:
         return  # the tier was deleted since
-    refresh_dashboard(period=Period(date.fromisoformat(start), date.fromisoformat(end)), tier=tier)
+    period = Period(date.fromisoformat(start), date.fromisoformat(end))
+    refresh_queued_dashboard(period=period, tier=tier)

@@ -17,7 +17,7 @@ from reports import changes, charts
 from reports import selectors as figures
 from reports.export import EXPORTS
 from reports.forms import ChangesFilterForm, DashboardFilterForm, LifecycleRulesForm
-from reports.services import dashboard_snapshot, update_lifecycle_rules
+from reports.services import dashboard_snapshot, refresh_is_interrupted, update_lifecycle_rules
 from reports.snapshots import refresh_dashboard
 
 
@@ -89,12 +89,15 @@ def dashboard_view(request):
     if period is None:
         return render(request, "reports/index.html", {"form": form}, status=400)
     snapshot = dashboard_snapshot(period=period, tier=tier)
+    if getattr(snapshot, "refresh_error", None):
+        messages.warning(request, snapshot.refresh_error)
     found = figures.snapshot_figures(snapshot)
     context = {
         "form": form,
         "period": period,
         "tier": tier,
         "snapshot": snapshot,
+        "interrupted": refresh_is_interrupted(snapshot),
         "query": request.GET.urlencode(),
     }
     if found is None:  # a worker is computing the first figures for this range
@@ -113,8 +116,11 @@ def snapshot_status_view(request):
         return HttpResponse(status=400)
     snapshot = figures.find_snapshot(period=period, tier=tier)
     response = HttpResponse(status=204)
-    if snapshot is not None and snapshot.refresh_queued_at is None:
-        response["HX-Refresh"] = "true"  # the worker is done: show its figures
+    if snapshot is not None and (
+        snapshot.refresh_queued_at is None or refresh_is_interrupted(snapshot)
+    ):
+        # The worker is done (show its figures) or went silent (say so).
+        response["HX-Refresh"] = "true"
     return response
 
 
@@ -126,8 +132,10 @@ def refresh_view(request):
     if not form.is_valid():
         return redirect("dashboard:index")
     period = form.cleaned_data.get("period") or form.default
-    dashboard_snapshot(period=period, tier=form.cleaned_data.get("tier"), refresh=True)
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
+    snapshot = dashboard_snapshot(period=period, tier=form.cleaned_data.get("tier"), refresh=True)
+    if getattr(snapshot, "refresh_error", None):
+        messages.error(request, snapshot.refresh_error)
+    elif not settings.CELERY_TASK_ALWAYS_EAGER:
         messages.info(
             request,
             _("The figures are being computed again; the page shows them when they are ready."),

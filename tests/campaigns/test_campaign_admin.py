@@ -58,7 +58,7 @@ def test_admin_changes_the_stacking_setting(owner_client, tiers):
 
 def test_admin_is_closed_to_staff(staff_client, tiers):
     response = staff_client.get(reverse("admin:campaigns_campaign_changelist"))
-    assert response.status_code == 302
+    assert response.status_code == 403  # the admin is for owners only
 
 
 def test_admin_change_edits_through_the_service(owner_client, tiers):

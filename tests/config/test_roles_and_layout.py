@@ -118,3 +118,60 @@ def test_a_request_reads_the_user_with_their_roles(db, owner, staff, django_user
     nobody.save()
     assert backend.get_user(nobody.pk) is None
     assert backend.get_user(nobody.pk + 1000) is None
+
+
+# -- behind the TLS proxy: the lockout keys on the client's own address --------
+
+
+def _fail(client, username, address, times):
+    for _ in range(times):
+        client.post(
+            reverse("login"),
+            {"username": username, "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",  # the proxy
+            HTTP_X_FORWARDED_FOR=address,
+        )
+
+
+def _log_in(client, username, address):
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": "pass-for-tests"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR=address,
+    )
+
+
+def test_behind_the_proxy_nobody_elsewhere_locks_the_owner_out(client, owner, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    _fail(client, "owner", "203.0.113.9", settings.AXES_FAILURE_LIMIT)
+    assert _log_in(client, "owner", "203.0.113.9").status_code == 429
+    # The owner at the shop, through the same proxy, still gets in.
+    assert _log_in(client, "owner", "198.51.100.7").status_code == 302
+
+
+def test_behind_the_proxy_a_forged_header_does_not_dodge_the_lockout(client, owner, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        # The attacker writes a new address each time; the proxy appends the real one.
+        _fail(client, "owner", f"192.0.2.{n}, 203.0.113.9", 1)
+    assert _log_in(client, "owner", "192.0.2.200, 203.0.113.9").status_code == 429
+
+
+def test_without_a_proxy_the_forwarded_header_is_ignored(client, owner, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    _fail(client, "owner", "203.0.113.9", settings.AXES_FAILURE_LIMIT)
+    # Same connection address, another forged header: still locked.
+    assert _log_in(client, "owner", "198.51.100.7").status_code == 429
+
+
+def test_the_client_address_counts_proxies_from_the_right(rf, settings):
+    from config.client_ip import client_ip_address
+
+    settings.TRUSTED_PROXY_COUNT = 2
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 5.6.7.8, 10.0.0.1")
+    assert client_ip_address(request) == "5.6.7.8"
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="junk, 10.0.0.1")
+    assert client_ip_address(request) == "10.0.0.2"
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2")
+    assert client_ip_address(request) == "10.0.0.2"

@@ -45,3 +45,57 @@ def test_receipt_of_missing_sale_is_404(staff_client, tiers):
 def test_receipt_requires_a_role(client, sale, django_user_model):
     client.force_login(django_user_model.objects.create_user("nobody", password="x"))
     assert client.get(reverse("counter:receipt", args=[sale.pk])).status_code == 403
+
+
+def _yesterday(sale):
+    from datetime import timedelta
+
+    from points.models import Purchase
+
+    Purchase.objects.filter(pk=sale.pk).update(created_at=sale.created_at - timedelta(days=1))
+
+
+def test_another_cashier_opens_todays_receipt(client, sale):
+    from tests.factories import staff_user
+
+    client.force_login(staff_user(username="other"))
+    assert client.get(reverse("counter:receipt", args=[sale.pk])).status_code == 200
+
+
+def test_another_cashier_cannot_open_an_earlier_days_receipt(client, sale):
+    from tests.factories import staff_user
+
+    _yesterday(sale)
+    client.force_login(staff_user(username="other"))
+    response = client.get(reverse("counter:receipt", args=[sale.pk]))
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "ask an owner to open it" in body
+    assert sale.member.member_number not in body
+
+
+def test_the_cashier_reopens_their_own_earlier_receipt(staff_client, sale):
+    _yesterday(sale)
+    assert staff_client.get(reverse("counter:receipt", args=[sale.pk])).status_code == 200
+
+
+def test_owner_opens_any_receipt(owner_client, sale):
+    _yesterday(sale)
+    assert owner_client.get(reverse("counter:receipt", args=[sale.pk])).status_code == 200
+
+
+def test_the_selector_refuses_with_a_reason(sale):
+    import pytest
+
+    from config.errors import NotYours
+    from counter.selectors import sale_for_receipt
+    from tests.factories import staff_user
+
+    _yesterday(sale)
+    with pytest.raises(NotYours):
+        sale_for_receipt(sale.pk, user=staff_user(username="other"))
+    assert sale_for_receipt(sale.pk, user=sale.by).pk == sale.pk
+
+
+def test_receipt_requires_get(staff_client, sale):
+    assert staff_client.post(reverse("counter:receipt", args=[sale.pk])).status_code == 405

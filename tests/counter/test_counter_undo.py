@@ -104,3 +104,30 @@ def test_recent_activity_leaves_out_yesterday(staff_client, staff, member):
     sale_by(staff, member, minutes_ago=60 * 30)
     assert Purchase.objects.count() == 1
     assert staff_client.get(reverse("counter:index")).context["recent_sales"] == []
+
+
+def test_staff_cannot_undo_another_cashiers_sale(client, staff, member):
+    other = staff_user(username="other")
+    sale = sale_by(staff, member, minutes_ago=1)
+    client.force_login(other)
+    response = undo(client, sale)
+    assert response.status_code == 400
+    assert "Only the cashier who recorded this sale" in response.content.decode()
+    assert not Refund.objects.exists()
+
+
+def test_the_service_refuses_another_cashiers_sale(staff, member):
+    from config.errors import LoyaltyError
+    from counter.services import undo_sale
+
+    sale = sale_by(staff, member)
+    with pytest.raises(LoyaltyError) as refused:
+        undo_sale(purchase=sale, by=staff_user(username="other"))
+    assert refused.value.code == "undo_refused"
+    assert not Refund.objects.exists()
+
+
+def test_owner_undoes_a_cashiers_sale(owner_client, staff, member):
+    sale = sale_by(staff, member, minutes_ago=30)
+    assert undo(owner_client, sale).status_code == 200
+    assert Refund.objects.count() == 1

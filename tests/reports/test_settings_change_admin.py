@@ -63,7 +63,7 @@ def test_the_record_cannot_be_changed_or_deleted(owner_client, owner):
 
 
 def test_staff_cannot_open_it(staff_client):
-    assert staff_client.get(LIST).status_code == 302  # to the admin log-in
+    assert staff_client.get(LIST).status_code == 403  # the admin is for owners
 
 
 def test_lifecycle_rules_saved_in_the_admin_go_through_the_service(owner_client, owner, tiers):
