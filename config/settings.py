@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "importing",
     "automation",
     "portal",
+    "api",
     "demo",
 ]
 
