@@ -69,6 +69,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The tills' API (see README, "Connecting a till"): requests per key per
+# minute (counted in the cache, shared by every web server), and the largest body.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=300)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=16 * 1024)
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

@@ -1,0 +1,26 @@
+"""The owners' forms for API keys; the rules live in api.keys."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from api.models import ApiKey
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        help_text=_("The till or integration it is for, e.g. Front till or Online shop."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("It may"),
+        choices=ApiKey.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["read", "sell"],
+    )
+    expires_on = forms.DateField(
+        label=_("Valid until (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The key stops working after this day. Empty: until revoked."),
+    )

@@ -1,0 +1,80 @@
+"""API keys for tills and integrations, and the answers their writes gave.
+
+A key acts as a user of its own (ApiKey.user, no password, no role): the
+services record `by` on every sale, refund, ledger entry, redemption and
+enrolment, so each of those names the key that made it without the
+ledger (a lower layer) knowing about keys.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ApiKey(models.Model):
+    class Scope(models.TextChoices):
+        READ = "read", _("Read: find members, quotes, coupons, history, the programme")
+        SELL = "sell", _("Sell: record sales and redeem rewards")
+        ENROL = "enrol", _("Enrol members")
+        REFUND = "refund", _("Refund sales")
+
+    name = models.CharField(_("name"), max_length=80)
+    # The key's first characters, shown to tell keys apart; the key itself is
+    # never stored, only its SHA-256 (a random 256-bit key needs no slow hash).
+    prefix = models.CharField(_("starts with"), max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(_("scopes"), default=list)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_key"
+    )
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self):
+        return self.name
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and not self.is_expired()
+
+    def scope_labels(self):
+        return [str(self.Scope(scope).label) for scope in self.scopes if scope in self.Scope]
+
+
+class ApiRequest(models.Model):
+    """The first answer to a write sent with an Idempotency-Key: a replay
+    with the same body gets it again; the same key with another body is
+    refused. Only answers that changed something are kept (a refused
+    request changed nothing, so the till may retry it with the same key)."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="requests")
+    key = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of method, path and body
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "key"], name="api_request_key_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.api_key_id}:{self.key}"
