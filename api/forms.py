@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from api.models import ApiKey
+from api.models import ApiKey, WebhookEndpoint
 
 
 class ApiKeyForm(forms.Form):
@@ -23,4 +23,18 @@ class ApiKeyForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("The key stops working after this day. Empty: until revoked."),
+    )
+
+
+class WebhookForm(forms.Form):
+    url = forms.CharField(
+        label=_("Address"),
+        max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        help_text=_("Where to send the events: an https:// address of your system."),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=WebhookEndpoint.Event.choices,
+        widget=forms.CheckboxSelectMultiple,
     )

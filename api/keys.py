@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import ApiKey
+from config import locks
 from config.errors import LoyaltyError
 
 KEY_PREFIX = "ldk_"
@@ -58,7 +59,7 @@ def create_api_key(*, name, scopes, by, expires_at=None):
 @transaction.atomic(durable=True)
 def revoke_api_key(*, api_key, by):
     """Refuse the key from its next request on; its records keep its name."""
-    api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    api_key = locks.lock_row(ApiKey.objects, pk=api_key.pk)
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.revoked_by = by

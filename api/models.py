@@ -78,3 +78,99 @@ class ApiRequest(models.Model):
 
     def __str__(self):
         return f"{self.api_key_id}:{self.key}"
+
+
+class WebhookEndpoint(models.Model):
+    """An address of the owner's that is told what happens, signed as the
+    Standard Webhooks specification says (its secret, `whsec_…`)."""
+
+    class Event(models.TextChoices):
+        MEMBER_ENROLLED = "member.enrolled", _("A member enrolled")
+        SALE_RECORDED = "sale.recorded", _("A sale was recorded")
+        SALE_REFUNDED = "sale.refunded", _("A sale was refunded")
+        TIER_CHANGED = "tier.changed", _("A member's tier changed")
+        REWARD_REDEEMED = "reward.redeemed", _("A reward was redeemed")
+
+    url = models.URLField(_("address"), max_length=500)
+    events = models.JSONField(_("events"), default=list)
+    secret = models.CharField(max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Events are collected from what was recorded up to here (see api.webhooks).
+    collected_until = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self):
+        return self.url
+
+    def event_labels(self):
+        return [str(self.Event(event).label) for event in self.events if event in self.Event]
+
+
+class WebhookDelivery(models.Model):
+    """One event for one address: the outbox row, tried until it is taken."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    # The Standard Webhooks message id: the same on every attempt and on
+    # "send again", so the receiver can tell a repeat from a new event.
+    event_id = models.CharField(max_length=80)
+    event_type = models.CharField(_("event"), max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "event_id"], name="webhook_delivery_event_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=models.Q(status="queued"),
+                name="webhook_due_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.event_id}"
+
+
+class WebhookAttempt(models.Model):
+    """One try at a delivery, for the log: when, what the receiver answered."""
+
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    at = models.DateTimeField(_("time"))
+    status_code = models.PositiveSmallIntegerField(_("answer"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.delivery_id} {self.status_code or self.error}"

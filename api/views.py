@@ -1,5 +1,5 @@
-"""The owners' pages for tills: API keys (create, list, revoke) and the
-API's documentation page."""
+"""The owners' pages for tills: API keys (create, list, revoke), webhooks
+(add, delivery log, send again) and the API's documentation page."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from api import docs
-from api.forms import ApiKeyForm
+from api import docs, webhooks
+from api.forms import ApiKeyForm, WebhookForm
 from api.keys import create_api_key, revoke_api_key
-from api.models import ApiKey
+from api.models import ApiKey, WebhookDelivery, WebhookEndpoint
 from config.clock import shop_day_bounds
 from config.errors import LoyaltyError
 from config.roles import owner_required
@@ -55,3 +55,47 @@ def revoke_view(request, pk):
 @require_GET
 def docs_view(request):
     return render(request, "api/docs.html", {"doc": docs.document(request)})
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def webhooks_view(request):
+    form = WebhookForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint = webhooks.register_webhook(
+                url=form.cleaned_data["url"], events=form.cleaned_data["events"], by=request.user
+            )
+        except LoyaltyError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Webhook added. Its signing secret is on its page."))
+            return redirect("api:webhook", pk=endpoint.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    context = {"form": form, "endpoints": WebhookEndpoint.objects.all()}
+    return render(request, "api/webhooks.html", context, status=status)
+
+
+@owner_required
+@require_GET
+def webhook_view(request, pk):
+    endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
+    deliveries = endpoint.deliveries.prefetch_related("attempt_log")[:50]
+    return render(request, "api/webhook.html", {"endpoint": endpoint, "deliveries": deliveries})
+
+
+@owner_required
+@require_POST
+def webhook_active_view(request, pk):
+    endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
+    webhooks.set_webhook_active(endpoint=endpoint, active=request.POST.get("active") == "1")
+    return redirect("api:webhook", pk=pk)
+
+
+@owner_required
+@require_POST
+def send_again_view(request, pk):
+    delivery = get_object_or_404(WebhookDelivery, pk=pk)
+    webhooks.send_again(delivery=delivery)
+    messages.success(request, _("Queued again: it is sent within a minute."))
+    return redirect("api:webhook", pk=delivery.endpoint_id)

@@ -73,6 +73,9 @@ MIDDLEWARE = [
 # minute (counted in the cache, shared by every web server), and the largest body.
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=300)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=16 * 1024)
+# Webhook addresses must be https:// except in development.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
