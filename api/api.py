@@ -15,6 +15,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from api import keys, limits, members, programme, sales
+from api.problems import CONTENT_TYPE as PROBLEM_TYPE
 from api.problems import Problem, problem_response, render
 from config.errors import LoyaltyError
 
@@ -33,7 +34,20 @@ class KeyAuth(HttpBearer):
         return api_key
 
 
-api = NinjaAPI(
+class LoyaltyAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        """Refusals are documented as what they are: application/problem+json."""
+        schema = super().get_openapi_schema(**kwargs)
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content[PROBLEM_TYPE] = content.pop("application/json")
+        return schema
+
+
+api = LoyaltyAPI(
     title="Loyalty Desk API",
     version="1",
     description="Find, enrol, quote, sell, refund and redeem from a till.",

@@ -21,7 +21,7 @@ from rewards.selectors import usable_coupons
 from rewards.services import check_coupon, redeem_reward
 
 router = Router(tags=["members"])
-PROBLEM = {400: dict, 401: dict, 403: dict, 404: dict, 422: dict, 429: dict}
+PROBLEM = schemas.PROBLEMS
 
 
 class FindQuery(schemas.Schema):

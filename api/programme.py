@@ -17,7 +17,7 @@ router = Router(tags=["programme"])
 
 @router.get(
     "",
-    response={200: schemas.ProgrammeOut, 401: dict, 403: dict, 429: dict},
+    response={200: schemas.ProgrammeOut, **schemas.PROBLEMS},
     summary=gettext_noop("The programme"),
     description=gettext_noop(
         "Earning and redemption rules, the active tiers, the rewards on offer today "

@@ -13,7 +13,7 @@ from points.models import Purchase
 from points.refund import refund_purchase
 
 router = Router(tags=["sales"])
-PROBLEM = {400: dict, 401: dict, 403: dict, 404: dict, 422: dict, 429: dict}
+PROBLEM = schemas.PROBLEMS
 
 
 @router.post(

@@ -225,3 +225,32 @@ class ProgrammeOut(Schema):
     tiers: list[TierOut]
     rewards: list[RewardOut]
     campaigns_today: list[CampaignOut]
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class Problem(Schema):
+    """RFC 9457 problem details, as every refusal is answered."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="stable: branch on it")
+    field: str | None = None
+    errors: list[FieldError] | None = None
+
+
+# The refusals any endpoint may answer (its own add 404 and 422).
+PROBLEMS = {
+    400: Problem,
+    401: Problem,
+    403: Problem,
+    404: Problem,
+    413: Problem,
+    422: Problem,
+    429: Problem,
+}
