@@ -121,3 +121,13 @@ def test_each_endpoint_needs_its_scope(make_till, member, method, path, scope):
         response = till.post(url, body)
     assert response.status_code == 403, response.content
     assert response.json()["code"] == "scope_missing"
+
+
+def test_a_quote_needs_read_or_sell(make_till, member):
+    body = {"member": member.member_number, "amount": "100"}
+    assert (
+        make_till(scopes=["enrol", "refund"], name="x").post("/sales/quote", body).status_code
+        == 403
+    )
+    assert make_till(scopes=["sell"], name="y").post("/sales/quote", body).status_code == 200
+    assert make_till(scopes=["read"], name="z").post("/sales/quote", body).status_code == 200
