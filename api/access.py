@@ -16,12 +16,23 @@ def require_scope(request, scope):
         )
 
 
+def _not_found(number):
+    return Problem(
+        404, "member_not_found", _("No member has the number %(number)s.") % {"number": number}
+    )
+
+
 def member_by_number(number) -> Member:
     member = Member.objects.select_related("tier").filter(member_number=str(number)).first()
     if member is None:
-        raise Problem(
-            404,
-            "member_not_found",
-            _("No member has the number %(number)s.") % {"number": number},
-        )
+        raise _not_found(number)
     return member
+
+
+def member_id_by_number(number) -> int:
+    """Only the id, for a service that reads and locks the member itself
+    (the sale): one narrow read, not the whole row twice."""
+    found = list(Member.objects.filter(member_number=str(number)).values_list("pk", flat=True)[:1])
+    if not found:
+        raise _not_found(number)
+    return found[0]

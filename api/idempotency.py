@@ -52,7 +52,11 @@ def run_once(request, payload, operation):
     api_key = request.auth
     key = _header_key(request)
     fingerprint = _fingerprint(request, payload)
-    stored = ApiRequest.objects.filter(api_key=api_key, key=key).first()
+    stored = (
+        ApiRequest.objects.filter(api_key=api_key, key=key)
+        .only("fingerprint", "status", "body")
+        .first()
+    )
     if stored is None:
         status, body = operation(f"api:{api_key.pk}:{key}")
         try:

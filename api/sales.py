@@ -5,7 +5,7 @@ from django.utils.translation import gettext_noop
 from ninja import Router
 
 from api import present, schemas
-from api.access import member_by_number, require_scope
+from api.access import member_id_by_number, require_scope
 from api.idempotency import run_once
 from api.problems import Problem
 from loyalty.sale import quote_purchase, record_purchase
@@ -27,10 +27,10 @@ PROBLEM = schemas.PROBLEMS
 )
 def quote(request, body: schemas.SaleIn):
     _may_quote(request)
-    member = member_by_number(body.member)
+    member_id = member_id_by_number(body.member)
     return present.quote(
         quote_purchase(
-            member=member.pk,
+            member=member_id,
             amount=body.amount,
             points_to_redeem=body.points_to_redeem,
             wholesale=body.wholesale,
@@ -55,11 +55,11 @@ def _may_quote(request):
 )
 def record(request, body: schemas.SaleIn):
     require_scope(request, "sell")
-    member = member_by_number(body.member)
+    member_id = member_id_by_number(body.member)
 
     def operation(service_key):
         purchase = record_purchase(
-            member=member.pk,
+            member=member_id,
             amount=body.amount,
             points_to_redeem=body.points_to_redeem,
             wholesale=body.wholesale,
@@ -68,7 +68,7 @@ def record(request, body: schemas.SaleIn):
             idempotency_key=service_key,
             by=request.auth.user,
         )
-        return 201, present.sale(purchase, member.member_number)
+        return 201, present.sale(purchase, body.member)
 
     return run_once(request, body.model_dump(mode="json"), operation)
 
