@@ -38,3 +38,10 @@ class WebhookForm(forms.Form):
         choices=WebhookEndpoint.Event.choices,
         widget=forms.CheckboxSelectMultiple,
     )
+    expiring_days = forms.IntegerField(
+        label=_("Days before points expire"),
+        min_value=1,
+        max_value=365,
+        initial=30,
+        help_text=_("For the event about expiring points: how many days ahead to send it."),
+    )

@@ -90,6 +90,7 @@ class WebhookEndpoint(models.Model):
         SALE_REFUNDED = "sale.refunded", _("A sale was refunded")
         TIER_CHANGED = "tier.changed", _("A member's tier changed")
         REWARD_REDEEMED = "reward.redeemed", _("A reward was redeemed")
+        POINTS_EXPIRING = "points.expiring", _("A member's points expire in N days")
 
     url = models.URLField(_("address"), max_length=500)
     events = models.JSONField(_("events"), default=list)
@@ -101,6 +102,10 @@ class WebhookEndpoint(models.Model):
     )
     # Events are collected from what was recorded up to here (see api.webhooks).
     collected_until = models.DateTimeField(default=timezone.now)
+    # points.expiring: sent this many days before the points' last day, once
+    # a shop day (the day it was last collected for).
+    expiring_days = models.PositiveSmallIntegerField(_("days before points expire"), default=30)
+    expiring_collected_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -64,7 +64,10 @@ def webhooks_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             endpoint = webhooks.register_webhook(
-                url=form.cleaned_data["url"], events=form.cleaned_data["events"], by=request.user
+                url=form.cleaned_data["url"],
+                events=form.cleaned_data["events"],
+                expiring_days=form.cleaned_data["expiring_days"],
+                by=request.user,
             )
         except LoyaltyError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)

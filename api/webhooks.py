@@ -23,6 +23,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
@@ -30,9 +31,10 @@ from standardwebhooks import Webhook
 from api import present
 from api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from config import locks
+from config.clock import shop_date
 from config.errors import LoyaltyError
 from members.models import Member
-from points.models import Purchase, Refund
+from points.models import LedgerEntry, Purchase, Refund
 from rewards.models import RewardRedemption
 from tiers.models import TierChange
 
@@ -40,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 Event = WebhookEndpoint.Event
 COLLECT_OVERLAP = timedelta(minutes=10)
+CHUNK = 500  # event ids per lookup and per insert
 # Waits after the 1st, 2nd, ... failed attempt; then the delivery is failed.
 BACKOFF = [
     timedelta(minutes=1),
@@ -134,6 +137,41 @@ SOURCES = {
 }
 
 
+def _expiring_deliveries(endpoint, *, now):
+    """points.expiring, once a shop day: one event per member whose points
+    have their last day `expiring_days` from today."""
+    today = shop_date(now)
+    if endpoint.expiring_collected_on == today:
+        return []
+    last_day = today + timedelta(days=endpoint.expiring_days)
+    rows = (
+        LedgerEntry.objects.filter(remaining__gt=0, expires_on=last_day)
+        .values("member_id", "member__member_number")
+        .annotate(points=Sum("remaining"))
+        .order_by("member_id")
+    )
+    endpoint.expiring_collected_on = today
+    return [
+        WebhookDelivery(
+            endpoint=endpoint,
+            event_id=f"evt_expiring_{row['member_id']}_{last_day.isoformat()}",
+            event_type=Event.POINTS_EXPIRING,
+            payload={
+                "type": str(Event.POINTS_EXPIRING),
+                "timestamp": now.isoformat(),
+                "data": {
+                    "member": row["member__member_number"],
+                    "points": row["points"],
+                    "expires_on": last_day.isoformat(),
+                },
+            },
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for row in rows
+    ]
+
+
 def new_secret() -> str:
     return "whsec_" + b64encode(secrets.token_bytes(32)).decode()
 
@@ -150,16 +188,16 @@ def check_url(url):
 
 
 @transaction.atomic(durable=True)
-def register_webhook(*, url, events, by) -> WebhookEndpoint:
+def register_webhook(*, url, events, by, expiring_days=30) -> WebhookEndpoint:
     """A new address for `events`, with its signing secret; events recorded
-    from now on are delivered to it."""
+    from now on are delivered to it (points.expiring `expiring_days` ahead)."""
     url = str(url or "").strip()
     check_url(url)
     events = sorted(set(events))
     if not events or not set(events) <= set(Event.values):
         raise LoyaltyError(_("Choose at least one event to send."), field="events")
     return WebhookEndpoint.objects.create(
-        url=url, events=events, secret=new_secret(), created_by=by
+        url=url, events=events, secret=new_secret(), created_by=by, expiring_days=expiring_days
     )
 
 
@@ -216,15 +254,20 @@ def _collect_for(endpoint_id, *, now) -> int:
                         created_at=now,
                     )
                 )
-    known = set(
-        WebhookDelivery.objects.filter(
-            endpoint=endpoint, event_id__in=[d.event_id for d in deliveries]
-        ).values_list("event_id", flat=True)
-    )
-    new = [d for d in deliveries if d.event_id not in known]
-    WebhookDelivery.objects.bulk_create(new, ignore_conflicts=True)
+        if Event.POINTS_EXPIRING in endpoint.events:
+            deliveries += _expiring_deliveries(endpoint, now=now)
+    new = []
+    for start in range(0, len(deliveries), CHUNK):
+        chunk = deliveries[start : start + CHUNK]
+        known = set(
+            WebhookDelivery.objects.filter(
+                endpoint=endpoint, event_id__in=[d.event_id for d in chunk]
+            ).values_list("event_id", flat=True)
+        )
+        new += [d for d in chunk if d.event_id not in known]
+    WebhookDelivery.objects.bulk_create(new, ignore_conflicts=True, batch_size=CHUNK)
     endpoint.collected_until = now
-    endpoint.save(update_fields=["collected_until"])
+    endpoint.save(update_fields=["collected_until", "expiring_collected_on"])
     return len(new)
 
 

@@ -149,11 +149,13 @@ def test_send_again_from_the_log(receiver_factory, owner, owner_client, tiers):
 def test_owner_adds_a_webhook_https_only(owner_client, settings):
     settings.WEBHOOK_ALLOW_HTTP = False
     refused = owner_client.post(
-        "/api/webhooks/", {"url": "http://example.com/hook", "events": ["sale.recorded"]}
+        "/api/webhooks/",
+        {"url": "http://example.com/hook", "events": ["sale.recorded"], "expiring_days": 30},
     )
     assert refused.status_code == 400 and not WebhookEndpoint.objects.exists()
     added = owner_client.post(
-        "/api/webhooks/", {"url": "https://example.com/hook", "events": ["sale.recorded"]}
+        "/api/webhooks/",
+        {"url": "https://example.com/hook", "events": ["sale.recorded"], "expiring_days": 30},
     )
     endpoint = WebhookEndpoint.objects.get()
     assert added.status_code == 302 and endpoint.secret.startswith("whsec_")
@@ -170,3 +172,23 @@ def test_staff_may_not_open_the_webhook_pages(staff_client, owner):
         staff_client.post(f"/api/webhooks/{endpoint.pk}/active/", {"active": "0"}).status_code
         == 403
     )
+
+
+def test_points_expiring_is_sent_once_a_day_n_days_ahead(receiver_factory, owner, tiers):
+    from config.clock import shop_today
+    from tests.factories import LedgerEntryFactory
+
+    receiver = receiver_factory()
+    webhooks.register_webhook(
+        url=receiver.url, events=["points.expiring"], by=owner, expiring_days=7
+    )
+    member = MemberFactory()
+    LedgerEntryFactory(member=member, points=120, expires_on=shop_today() + timedelta(days=7))
+    LedgerEntryFactory(member=member, points=30, expires_on=shop_today() + timedelta(days=7))
+    LedgerEntryFactory(member=member, points=50, expires_on=shop_today() + timedelta(days=8))
+    assert webhooks.collect_events() == 1
+    assert webhooks.collect_events() == 0
+    webhooks.send_due()
+    [(_headers, body)] = receiver.received
+    data = json.loads(body)["data"]
+    assert data["member"] == member.member_number and data["points"] == 150
