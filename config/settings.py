@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "importing",
     "automation",
     "portal",
+    "api",
     "demo",
 ]
 
@@ -67,6 +68,14 @@ MIDDLEWARE = [
     # Last, as django-axes asks, so it sees the outcome of every login.
     "axes.middleware.AxesMiddleware",
 ]
+
+# The tills' API (see README, "Connecting a till"): requests per key per
+# minute (counted in the cache, shared by every web server), and the largest body.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=300)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=16 * 1024)
+# Webhook addresses must be https:// except in development.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
