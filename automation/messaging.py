@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from automation.channels import ChannelError, deliver
 from config import locks
+from config.shop import shop_settings
 from members.models import Member, MessageTemplate, OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def queue_message(
             base.update(extra or {})
     else:
         addresses, base = {"sms": phone}, {}
-    base["shop"] = settings.SHOP_NAME
+    base["shop"] = shop_settings().name
     created = []
     with translation.override(language):
         for channel, (subject, body) in sorted(by_channel.items()):
