@@ -104,8 +104,9 @@ def forget_shop_settings():
 class ShopSettingsMiddleware:
     """Opens what a request learns about the shop settings, and closes it;
     speaks the shop's default language to a browser that asks for none we
-    speak. After AuthenticationMiddleware: the user, read on first use,
-    brings the settings' version."""
+    speak. After LoginRequiredMiddleware: a visitor it sends to the log-in
+    page costs no settings read, and the user, read on first use, brings
+    the settings' version."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -113,16 +114,20 @@ class ShopSettingsMiddleware:
     def __call__(self, request):
         token = _request.set(_Request())
         try:
-            if not _asked_language(request):
-                # The user first: their query brings the settings' version.
-                getattr(getattr(request, "user", None), "pk", None)
-                language = shop_settings().language
-                if language in dict(settings.LANGUAGES):
-                    translation.activate(language)
-                    request.LANGUAGE_CODE = translation.get_language()
             return self.get_response(request)
         finally:
             _request.reset(token)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if _asked_language(request):
+            return None
+        # The user first: their query brings the settings' version.
+        getattr(getattr(request, "user", None), "pk", None)
+        language = shop_settings().language
+        if language in dict(settings.LANGUAGES) and language != translation.get_language():
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return None
 
 
 def _asked_language(request) -> str | None:
