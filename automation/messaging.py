@@ -4,7 +4,6 @@ import logging
 import re
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone, translation
@@ -42,7 +41,7 @@ def render(template_text, context):
 
 
 def member_language(member):
-    return member.language or settings.LANGUAGE_CODE
+    return member.language or shop_settings().language
 
 
 def channel_open(member, channel, purpose) -> bool:
@@ -90,7 +89,7 @@ def queue_message(
     """
     if member is not None and member.messages_opt_out and purpose not in REQUESTED_PURPOSES:
         return []
-    language = language or (member_language(member) if member else settings.LANGUAGE_CODE)
+    language = language or (member_language(member) if member else shop_settings().language)
     by_channel = {
         channel: (template.subject, template.body)
         for channel, template in _templates(purpose, language).items()

@@ -14,6 +14,7 @@ The copy is shared by every request of the process: read it, never change
 or save it.
 """
 
+import contextlib
 import contextvars
 import uuid
 
@@ -101,6 +102,17 @@ def forget_shop_settings():
         scope.version = _UNREAD
 
 
+@contextlib.contextmanager
+def shop_settings_scope():
+    """Within it the shop settings are read once (a nightly job, an import):
+    what a request does for its own duration."""
+    token = _request.set(_Request())
+    try:
+        yield
+    finally:
+        _request.reset(token)
+
+
 class ShopSettingsMiddleware:
     """Opens what a request learns about the shop settings, and closes it;
     speaks the shop's default language to a browser that asks for none we
@@ -112,11 +124,8 @@ class ShopSettingsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _request.set(_Request())
-        try:
+        with shop_settings_scope():
             return self.get_response(request)
-        finally:
-            _request.reset(token)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if _asked_language(request):
