@@ -4,7 +4,9 @@ config.shop.save_shop_settings saves them."""
 import phonenumbers
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from phonenumbers import geocoder
 
 from config.models import ShopSettings
 from config.money import CURRENCY_SYMBOLS
@@ -14,8 +16,26 @@ COMMON_REGIONS = ("TW", "HK", "MO", "CN", "SG", "MY")
 
 
 def region_choices():
+    """Each region as its code and its name in the reader's language (the
+    phone library's own names)."""
+    language, script = {"zh-hant": ("zh", "Hant"), "zh-hans": ("zh", None)}.get(
+        get_language() or "", ("en", None)
+    )
     others = sorted(phonenumbers.SUPPORTED_REGIONS - set(COMMON_REGIONS))
-    return [(code, code) for code in (*COMMON_REGIONS, *others)]
+    names = {
+        "TW": _("Taiwan"),
+        "HK": _("Hong Kong"),
+        "MO": _("Macau"),
+        "CN": _("mainland China"),
+        "SG": _("Singapore"),
+        "MY": _("Malaysia"),
+    }
+    choices = [(code, f"{code} · {names[code]}") for code in COMMON_REGIONS]
+    for code in others:
+        example = phonenumbers.example_number(code)
+        name = geocoder.country_name_for_number(example, language, script) if example else ""
+        choices.append((code, f"{code} · {name}" if name else code))
+    return choices
 
 
 class ShopSettingsForm(forms.Form):

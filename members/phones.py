@@ -88,37 +88,42 @@ LIKELY_REGIONS = ("TW", "HK", "MO", "CN", "SG", "MY", "JP", "KR", "TH", "PH", "V
 
 def _looks_like(text, *, skip):
     """ "looks like a mainland China mobile: add +86, or add CN to the
-    regions this shop accepts", or None when it fits none of them."""
+    regions this shop accepts", or None when it fits none of them. A mobile
+    anywhere is a likelier reading than a landline (a customer list holds
+    mobiles): 090-1234-5678 is a Japanese mobile before a Chinese landline."""
+    found = []
     for region in LIKELY_REGIONS:
         if region in skip:
             continue
         number = _parsed(text, region)
-        if number is None or not phonenumbers.is_valid_number(number):
-            continue
-        kind = phonenumbers.number_type(number)
-        values = {
-            "phone": text,
-            "place": region_name(region),
-            "code": f"+{number.country_code}",
-            "region": region,
-        }
-        if kind == phonenumbers.PhoneNumberType.MOBILE:
-            message = _(
-                "“%(phone)s” looks like a %(place)s mobile: add %(code)s, "
-                "or add %(region)s to the regions this shop accepts."
-            )
-        elif kind == phonenumbers.PhoneNumberType.FIXED_LINE:
-            message = _(
-                "“%(phone)s” looks like a %(place)s landline: add %(code)s, "
-                "or add %(region)s to the regions this shop accepts."
-            )
-        else:
-            message = _(
-                "“%(phone)s” looks like a %(place)s number: add %(code)s, "
-                "or add %(region)s to the regions this shop accepts."
-            )
-        return message % values
-    return None
+        if number is not None and phonenumbers.is_valid_number(number):
+            found.append((region, number, phonenumbers.number_type(number)))
+    if not found:
+        return None
+    mobile = phonenumbers.PhoneNumberType.MOBILE
+    region, number, kind = next((f for f in found if f[2] == mobile), found[0])
+    values = {
+        "phone": text,
+        "place": region_name(region),
+        "code": f"+{number.country_code}",
+        "region": region,
+    }
+    if kind == mobile:
+        message = _(
+            "“%(phone)s” looks like a %(place)s mobile: add %(code)s, "
+            "or add %(region)s to the regions this shop accepts."
+        )
+    elif kind == phonenumbers.PhoneNumberType.FIXED_LINE:
+        message = _(
+            "“%(phone)s” looks like a %(place)s landline: add %(code)s, "
+            "or add %(region)s to the regions this shop accepts."
+        )
+    else:
+        message = _(
+            "“%(phone)s” looks like a %(place)s number: add %(code)s, "
+            "or add %(region)s to the regions this shop accepts."
+        )
+    return message % values
 
 
 def region_name(region) -> str:
@@ -133,9 +138,11 @@ def region_name(region) -> str:
     }
     if region in names:
         return names[region]
-    language = {"zh-hant": "zh_Hant", "zh-hans": "zh"}.get(get_language() or "", "en")
+    language, script = {"zh-hant": ("zh", "Hant"), "zh-hans": ("zh", None)}.get(
+        get_language() or "", ("en", None)
+    )
     example = phonenumbers.example_number(region)
-    name = geocoder.country_name_for_number(example, language) if example else ""
+    name = geocoder.country_name_for_number(example, language, script) if example else ""
     return name or region
 
 

@@ -140,3 +140,19 @@ def test_the_import_names_what_a_wrong_region_number_looks_like(tmp_path, tiers,
     result = import_members_file(path)
     assert result.error_rows == 1
     assert "looks like a mainland China mobile" in str(result.errors[0])
+
+
+def test_a_mobile_elsewhere_is_named_before_a_landline(db):
+    with pytest.raises(LoyaltyError) as refused:
+        normalize_phone("090-1234-5678", region="TW")
+    assert "looks like a Japan mobile: add +81, or add JP" in refused.value.message
+
+
+def test_the_looks_like_error_speaks_the_readers_language(db):
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(LoyaltyError) as refused:
+        normalize_phone("13800138000", region="HK")
+    assert refused.value.message == (
+        "“13800138000”看起来是中国大陆的手机号码：请加上 +86，或把 CN 加入本店同时接受的地区。"
+    )
