@@ -12,14 +12,15 @@ the file).
 """
 
 import random
+from dataclasses import replace
 from itertools import islice
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.clock import shop_today
+from config.shop import shop_settings
 from importing import database
 from importing.placement import Placement
 from importing.reader import FileProblem, encoding_label, open_table
@@ -91,7 +92,11 @@ def run_import(
     """
     options = options or ImportOptions()
     result = ImportResult()
-    region = options.region or settings.DEFAULT_PHONE_REGION
+    if options.region is None:
+        # The shop settings' regions, read once for the whole file.
+        shop = shop_settings()
+        options = replace(options, region=shop.phone_region, also_regions=shop.also_regions)
+    region = options.region
     try:
         table = open_table(fileobj, encoding=options.encoding, region=region)
     except FileProblem as problem:

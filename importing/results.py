@@ -15,7 +15,10 @@ class ImportOptions:
     update_existing: bool = False
     minguo_dates: bool = False
     valid_rows_only: bool = False
+    # Phones typed without a country code: None reads them as the shop
+    # settings say (their region, then the regions also accepted).
     region: str | None = None
+    also_regions: list = field(default_factory=list)
 
 
 @dataclass

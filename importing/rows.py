@@ -88,6 +88,7 @@ class RowCleaner:
         self.index = {name: mapping.get(name, -1) for name in COLUMNS}
         self.minguo = options.minguo_dates
         self.region = region
+        self.also_regions = options.also_regions
         self.today = today
         self.seen_phones = {}  # int(E.164 digits) -> row number << 32 | fingerprint
         self.seen_numbers = {}  # member number -> row number
@@ -173,6 +174,7 @@ class RowCleaner:
             birthday=birthday,
             gender=values.parse_gender(row[ix["gender"]]),
             region=self.region,
+            also_regions=self.also_regions,
             today=self.today,
             errors=errors,
         )
