@@ -9,6 +9,7 @@ used, with the first rows decoded, and can switch.
 """
 
 import codecs
+import contextlib
 import csv
 import io
 import zipfile
@@ -125,11 +126,11 @@ def _open_csv(fileobj, encoding) -> Table:
         raise _undecodable(encoding, 1) from None
     delimiter = max(",\t;", key=first.count) if first.strip() else ","
     records = csv.reader(stream, delimiter=delimiter, strict=True)
-    numbered = _numbered_csv(records, encoding)
+    numbered = _detached_at_end(_numbered_csv(records, encoding), stream)
     try:
         table = _find_header(numbered, "csv", encoding, total)
     except FileProblem:
-        stream.detach()
+        _let_go(stream)
         raise
     table._rows = _flag_cut_short(table._rows, ends_with_newline)
     return table
@@ -153,6 +154,21 @@ def _numbered_csv(records, encoding):
             ) from None
         number += 1
         yield number, cells
+
+
+def _detached_at_end(numbered, stream):
+    """The rows; then the text layer lets go of the file without closing it
+    (the import may read the file again)."""
+    try:
+        yield from numbered
+    finally:
+        _let_go(stream)
+
+
+def _let_go(stream):
+    """Detach the text layer, so dropping it leaves the file open."""
+    with contextlib.suppress(ValueError):  # already detached
+        stream.detach()
 
 
 def _flag_cut_short(rows, ends_with_newline):

@@ -76,7 +76,7 @@ class RowCleaner:
     Memory stays flat: one small integer per phone and one entry per member
     number given in the file."""
 
-    def __init__(self, *, mapping, width, options, region, today, placement=None):
+    def __init__(self, *, mapping, width, options, region, today, placement=None, conflicts=None):
         self.mapping = mapping
         # Where new members go on the ladder (importing.placement); None:
         # the file brings no figures or tiers, everyone starts at the entry tier.
@@ -91,6 +91,12 @@ class RowCleaner:
         self.today = today
         self.seen_phones = {}  # int(E.164 digits) -> row number << 32 | fingerprint
         self.seen_numbers = {}  # member number -> row number
+        # Phones repeated with different details: {phone key: {fingerprint:
+        # first row with it}}. `conflicts` are known before reading (a second
+        # reading of the file); late_conflicts are found while reading, once
+        # the first row with the phone has been taken.
+        self.conflicts = conflicts or {}
+        self.late_conflicts = {}
         self.errors_recorded = 0
 
     def batch(self, rows) -> ParsedBatch:
@@ -293,35 +299,25 @@ class RowCleaner:
 
     def _first_in_file(self, parsed, candidate, cells) -> bool:
         """A phone (or member number) seen on an earlier row is never a silent
-        update: an identical row is skipped, a different one is an error."""
+        update: an identical row is skipped; when the rows with a phone differ,
+        each of them is an error that names a row that differs from it."""
         key = int(candidate.phone[1:])
-        fingerprint = (
-            hash(
-                (
-                    candidate.name,
-                    candidate.email,
-                    candidate.birthday,
-                    candidate.gender,
-                    candidate.notes,
-                )
-            )
-            & 0xFFFFFFFF
-        )
+        fingerprint = _fingerprint(candidate)
+        known = self.conflicts.get(key)
+        if known is not None:
+            other = next(row for fp, row in sorted(known.items(), key=_by_row) if fp != fingerprint)
+            self._conflict(parsed, candidate, cells, other)
+            return False
         earlier = self.seen_phones.get(key)
         if earlier is not None:
             earlier_row = earlier >> 32
-            if earlier & 0xFFFFFFFF == fingerprint:
+            earlier_fingerprint = earlier & 0xFFFFFFFF
+            if earlier_fingerprint == fingerprint:
                 parsed.skipped += 1
                 return False
-            parsed.error_rows += 1
-            self._error(
-                parsed,
-                candidate.row,
-                "phone",
-                self.cell(cells, "phone"),
-                _("This phone is already on row %(row)d of the file, with different details.")
-                % {"row": earlier_row},
-            )
+            found = self.late_conflicts.setdefault(key, {earlier_fingerprint: earlier_row})
+            found.setdefault(fingerprint, candidate.row)
+            self._conflict(parsed, candidate, cells, earlier_row)
             return False
         number = candidate.member_number
         if number:
@@ -340,6 +336,48 @@ class RowCleaner:
             self.seen_numbers[number] = candidate.row
         self.seen_phones[key] = candidate.row << 32 | fingerprint
         return True
+
+    def _conflict(self, parsed, candidate, cells, other_row):
+        parsed.error_rows += 1
+        self._error(
+            parsed,
+            candidate.row,
+            "phone",
+            self.cell(cells, "phone"),
+            _(
+                "Row %(row)d of the file has this phone too, with different details: "
+                "keep one of the two rows."
+            )
+            % {"row": other_row},
+        )
+
+
+def _fingerprint(candidate) -> int:
+    """32 bits that differ when two rows with one phone say different things."""
+    return (
+        hash(
+            (
+                candidate.name,
+                candidate.email,
+                candidate.birthday,
+                candidate.gender,
+                candidate.notes,
+                candidate.member_number,
+                candidate.joined_on,
+                candidate.points,
+                candidate.lifetime_spend,
+                candidate.window_spend,
+                candidate.window_purchases,
+                candidate.figures_as_of,
+                candidate.tier_id,
+            )
+        )
+        & 0xFFFFFFFF
+    )
+
+
+def _by_row(item):
+    return item[1]
 
 
 @lru_cache(maxsize=65536)
