@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 
 from config.clock import shop_today
 from importing import database
+from importing.limits import FileProblem
 from importing.placement import Placement
-from importing.reader import FileProblem, encoding_label, open_table
+from importing.reader import encoding_label, open_table
 from importing.results import (
     CANNOT,
     MAX_ERRORS_KEPT,
@@ -126,7 +127,7 @@ def _run_once(fileobj, *, options, apply, by, progress, name, conflicts):
     result = ImportResult()
     region = options.region or settings.DEFAULT_PHONE_REGION
     try:
-        table = open_table(fileobj, encoding=options.encoding, region=region)
+        table = open_table(fileobj, encoding=options.encoding, region=region, name=name)
     except FileProblem as problem:
         result.file_error = problem.message
         result.headers = problem.headers

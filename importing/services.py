@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from config import heartbeat, locks, queue
 from config.errors import LoyaltyError
-from importing import tasks
+from importing import limits, tasks
 from importing.engine import ImportOptions, run_import
 from importing.reader import ENCODINGS
 from importing.results import CANNOT, READY_WITH_ERRORS, verdict_of
@@ -84,6 +84,8 @@ def start_import(
         )
     if not upload.size:
         raise LoyaltyError(_("The file is empty."), field="file", code="empty")
+    if upload.size > limits.max_bytes():
+        raise limits.too_large()  # kept out of storage; an Excel's content is checked later
     _check_encoding(encoding)
     job = ImportJob(
         original_name=name[:255],
