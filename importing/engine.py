@@ -48,7 +48,13 @@ BATCH_SIZE = 2000
 # Batches the reading thread may have ready before the database half takes them.
 READ_AHEAD = 12
 # Fields an import may change on a member already in the database.
-UPDATABLE = ("name", "email", "birthday", "gender", "notes")
+UPDATABLE = ("name", "email", "birthday", "gender", "notes", "sms_opt_out", "email_opt_out")
+# The file's columns that fill each of them, where their names differ.
+UPDATED_FROM = {
+    "name": ("name", "last_name", "first_name"),
+    "sms_opt_out": ("sms_consent",),
+    "email_opt_out": ("email_consent",),
+}
 # What the import reads of a member already registered with a file's phone.
 EXISTING_COLUMNS = ("pk", "phone", "member_number", *UPDATABLE)
 # A new member's tier history line (importing.placement.Placement.change_row).
@@ -330,7 +336,11 @@ class _Job:
         already registered with its phones and which of its member numbers are
         taken; the rows that cannot be imported are recorded as errors."""
         result = self.result
-        present = [name for name in UPDATABLE if name in self.mapping]
+        present = [
+            name
+            for name in UPDATABLE
+            if any(column in self.mapping for column in UPDATED_FROM.get(name, (name,)))
+        ]
         creates, updates = [], []
         for candidate in candidates:
             current = existing.get(candidate.phone)
@@ -500,6 +510,8 @@ class _Job:
                 str(c.window_spend),
                 c.window_purchases,
                 adapt_date(c.figures_as_of) if c.figures_as_of else None,
+                bool(c.sms_opt_out),
+                bool(c.email_opt_out),
             )
 
     def member_constants(self):

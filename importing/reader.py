@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from importing import limits
 from importing.limits import MAX_COLUMNS, MAX_ROW_CHARACTERS, FileProblem
-from members.columns import REQUIRED, column_label, match_headers
+from members.columns import column_label, match_headers, missing_required
 
 ENCODING_CHOICES = [
     ("auto", gettext_lazy("Detect (UTF-8, else the shop's region)")),
@@ -304,7 +304,7 @@ def _find_header(numbered, file_format, encoding, total) -> Table:
             continue
         first_headers = first_headers or (number, headers)
         mapping, ignored = match_headers(headers)
-        if all(name in mapping for name in REQUIRED):
+        if not missing_required(mapping):
             sample, rows = _peek(numbered)
             return Table(
                 format=file_format,
@@ -323,7 +323,7 @@ def _find_header(numbered, file_format, encoding, total) -> Table:
         raise FileProblem(_("The file is empty."), code="empty")
     number, headers = first_headers
     mapping, _ignored = match_headers(headers)
-    missing = [column_label(name) for name in REQUIRED if name not in mapping]
+    missing = [column_label(name) for name in missing_required(mapping)]
     where = (
         _(" (read as %(encoding)s)") % {"encoding": encoding_label(encoding)} if encoding else ""
     )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from config.errors import LoyaltyError
 from config.money import format_money
+from importing import cells as other_systems
 from importing.results import MAX_ERRORS_KEPT
 from members import values
 from members.columns import COLUMNS
@@ -29,6 +30,8 @@ ZERO = Decimal("0")
 # lifetime spend; and what a row's are when the file has none of them.
 OPENING_COLUMNS = ("window_spend", "window_purchases", "figures_as_of", "tier")
 NONE = (ZERO, 0, None, None)
+# The consent columns, and the member's opt-out each one sets.
+CONSENTS = {"sms_consent": "sms_opt_out", "email_consent": "email_opt_out"}
 
 
 class Candidate:
@@ -52,6 +55,8 @@ class Candidate:
         "figures_as_of",
         "tier_id",
         "tier_change",
+        "sms_opt_out",
+        "email_opt_out",
     )
 
 
@@ -89,6 +94,16 @@ class RowCleaner:
         self.minguo = options.minguo_dates
         self.region = region
         self.today = today
+        # A name in two columns (Shopify, Square), read where the name is empty.
+        self.split_name = "last_name" in mapping or "first_name" in mapping
+        self.consents = [
+            (column, opt_out)
+            for column, opt_out in (
+                ("sms_consent", "sms_opt_out"),
+                ("email_consent", "email_opt_out"),
+            )
+            if column in mapping
+        ]
         self.seen_phones = {}  # int(E.164 digits) -> row number << 32 | fingerprint
         self.seen_numbers = {}  # member number -> row number
         # Phones repeated with different details: {phone key: {fingerprint:
@@ -151,7 +166,7 @@ class RowCleaner:
             errors.append(error)
         try:
             joined_on = values.parse_date(
-                row[ix["joined_on"]], minguo=self.minguo, field="joined_on"
+                other_systems.date_text(row[ix["joined_on"]]), minguo=self.minguo, field="joined_on"
             )
         except LoyaltyError as error:
             errors.append(error)
@@ -165,16 +180,27 @@ class RowCleaner:
         except LoyaltyError as error:
             errors.append(error)
         try:
-            lifetime_spend = values.parse_money(row[ix["lifetime_spend"]])
+            lifetime_spend = values.parse_money(other_systems.money_text(row[ix["lifetime_spend"]]))
         except LoyaltyError as error:
             errors.append(error)
+        opt_outs = {}
+        for column, opt_out in self.consents:
+            try:
+                accepts = other_systems.consent(row[ix[column]], field=column)
+            except LoyaltyError as error:
+                errors.append(error)
+            else:
+                opt_outs[opt_out] = None if accepts is None else not accepts
+        name = values.strip_formula_escape(values.text(row[ix["name"]]))
+        if not name and self.split_name:
+            name = other_systems.joined_name(row[ix["last_name"]], row[ix["first_name"]])
         opening = None
         if self.placement is not None:
             opening = self._opening(row, errors, lifetime_spend) if self.opening_columns else NONE
         failed = {error.field for error in errors} if errors else ()
         cleaned = clean_member_fields(
             phone=phone if "phone" not in failed else "0",
-            name=values.strip_formula_escape(values.text(row[ix["name"]])),
+            name=name,
             email=values.strip_formula_escape(values.text(row[ix["email"]])),
             birthday=birthday,
             gender=values.parse_gender(row[ix["gender"]]),
@@ -206,6 +232,8 @@ class RowCleaner:
         candidate.member_number = member_number
         candidate.points = points
         candidate.tier_change = None
+        candidate.sms_opt_out = opt_outs.get("sms_opt_out")
+        candidate.email_opt_out = opt_outs.get("email_opt_out")
         if opening is None:
             candidate.lifetime_spend = lifetime_spend
             candidate.window_spend = ZERO
@@ -232,7 +260,9 @@ class RowCleaner:
         cell = row[ix["window_spend"]]
         if cell is not None and cell != "":
             try:
-                window_spend = values.parse_money(cell, field="window_spend")
+                window_spend = values.parse_money(
+                    other_systems.money_text(cell), field="window_spend"
+                )
             except LoyaltyError as error:
                 errors.append(error)
         cell = row[ix["window_purchases"]]
@@ -244,7 +274,9 @@ class RowCleaner:
         cell = row[ix["figures_as_of"]]
         if cell is not None and cell != "":
             try:
-                as_of = values.parse_date(cell, minguo=self.minguo, field="figures_as_of")
+                as_of = values.parse_date(
+                    other_systems.date_text(cell), minguo=self.minguo, field="figures_as_of"
+                )
             except LoyaltyError as error:
                 errors.append(error)
             if as_of is not None and as_of > self.today:
@@ -370,6 +402,8 @@ def _fingerprint(candidate) -> int:
                 candidate.window_purchases,
                 candidate.figures_as_of,
                 candidate.tier_id,
+                candidate.sms_opt_out,
+                candidate.email_opt_out,
             )
         )
         & 0xFFFFFFFF
