@@ -21,6 +21,15 @@ def _split(text: str) -> list[str]:
 class CampaignForm(forms.Form):
     # "Name" alone is a member's name (姓名) in the members catalog, which wins.
     name = forms.CharField(label=pgettext_lazy("campaign", "Name"), max_length=200)
+    name_zh_hant = forms.CharField(
+        label=_("Name in Traditional Chinese"),
+        max_length=100,
+        required=False,
+        help_text=_("What members read on their page; leave empty to show the name above."),
+    )
+    name_zh_hans = forms.CharField(
+        label=_("Name in Simplified Chinese"), max_length=100, required=False
+    )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -104,6 +113,8 @@ class CampaignForm(forms.Form):
     def initial_for(cls, campaign):
         return {
             "name": campaign.name,
+            "name_zh_hant": campaign.name_zh_hant,
+            "name_zh_hans": campaign.name_zh_hans,
             "description": campaign.description,
             "starts_on": campaign.starts_on,
             "ends_on": campaign.ends_on,

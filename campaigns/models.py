@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from config.money import format_money
+from config.names import in_reader_script
 
 
 def plain_number(value: Decimal) -> str:
@@ -85,6 +86,10 @@ class Campaign(models.Model):
     ]
 
     name = models.CharField(_("name"), max_length=100)
+    # What members read on their page and the counter shows, in each script
+    # where the owner gives it (config.names).
+    name_zh_hant = models.CharField(_("name in Traditional Chinese"), max_length=100, blank=True)
+    name_zh_hans = models.CharField(_("name in Simplified Chinese"), max_length=100, blank=True)
     description = models.TextField(_("description"), blank=True)
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))
@@ -161,6 +166,11 @@ class Campaign(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def display_name(self):
+        """The name in the reader's script, falling back to the name as typed."""
+        return in_reader_script(self)
 
     # Small derived facts for pages and the selector; the rules are elsewhere.
 

@@ -15,6 +15,8 @@ from config.errors import LoyaltyError
 
 CAMPAIGN_FIELDS = (
     "name",
+    "name_zh_hant",
+    "name_zh_hans",
     "description",
     "starts_on",
     "ends_on",

@@ -42,6 +42,8 @@ class OwnerAdminSite(admin.AdminSite):
     """
 
     login_form = OwnerAuthenticationForm
+    site_header = _("Loyalty Desk admin")
+    site_title = _("Loyalty Desk admin")
 
     def has_permission(self, request):
         return request.user.is_active and is_owner(request.user)

@@ -1,5 +1,6 @@
 """A demo shop for first runs and screenshots: tiers, two users, members,
-points rules and a year of sales.
+points rules, a year of sales (demo.sales), the 18th's campaign, redemptions
+in every state, today's tier review and follow-ups (demo.activity).
 
 Each issue that adds data (sales, rewards, campaigns) extends load_demo_shop.
 Loading twice changes nothing: everything is keyed by a natural key.
@@ -12,16 +13,15 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
 
-from config.clock import shop_day_start, shop_today
+from config.clock import shop_today
 from config.roles import OWNER, STAFF, sync_roles
+from demo.activity import ensure_demo_campaign, ensure_demo_redemptions, run_demo_jobs
 from demo.rewards import ensure_demo_rewards
-from loyalty.sale import quote_purchase, record_purchase
+from demo.sales import record_demo_sales
 from members.models import Member
 from members.services import enrol_member
 from points.models import BehaviourRule, ProgrammeRules
-from points.refund import refund_purchase
 from tiers.models import Tier
 
 DEMO_USERS = {
@@ -140,49 +140,6 @@ def ensure_demo_points_rules():
         )
 
 
-def _demo_member_sales(member, *, rng, staff, now):
-    """Up to a year of sales for one member, oldest first, some paid partly in points."""
-    start = max(shop_day_start(member.joined_on), now - timedelta(days=365))
-    count = rng.choice([0, 1, 2, 2, 3, 4, 5, 6, 8])
-    moments = sorted(start + (now - start) * rng.random() for _ in range(count))
-    for index, at in enumerate(moments):
-        amount = Decimal(rng.randrange(150, 6000, 10))
-        points = 0
-        if member.points_balance >= 200 and rng.random() < 0.35:
-            most = quote_purchase(member=member, amount=amount, at=at).max_redeemable_points
-            points = most // 100 * 100
-        sale = record_purchase(
-            member=member,
-            amount=amount,
-            points_to_redeem=points if points >= 100 else 0,
-            idempotency_key=f"demo-sale-{member.member_number}-{index}",
-            by=staff,
-            at=at,
-        )
-        member.refresh_from_db(fields=["points_balance", "tier"])
-        if rng.random() < 0.03:
-            refund_purchase(
-                purchase=sale,
-                amount=(sale.amount_paid / 2).quantize(Decimal("1")),
-                idempotency_key=f"demo-refund-{member.member_number}-{index}",
-                by=staff,
-                reason="Returned one item",
-            )
-            member.refresh_from_db(fields=["points_balance"])
-    return count
-
-
-def ensure_demo_sales(*, seed=2026):
-    """A year of sales for demo members who have none yet."""
-    staff = get_user_model().objects.get(username="staff")
-    now = timezone.now()
-    sales = 0
-    for member in Member.objects.filter(purchase_count=0).select_related("tier").order_by("pk"):
-        rng = random.Random(f"{seed}-{member.member_number}")
-        sales += _demo_member_sales(member, rng=rng, staff=staff, now=now)
-    return sales
-
-
 def load_demo_shop(*, members=300):
     with transaction.atomic():
         users = ensure_demo_users()
@@ -190,5 +147,15 @@ def load_demo_shop(*, members=300):
         ensure_demo_points_rules()
     created = ensure_demo_members(count=members)
     ensure_demo_rewards()
-    sales = ensure_demo_sales()
-    return {"users": users, "members_created": created, "sales_created": sales}
+    # Before the sales, so the 18ths earn double and the results page has them.
+    ensure_demo_campaign()
+    sales = record_demo_sales()
+    redemptions = ensure_demo_redemptions()
+    jobs = run_demo_jobs()
+    return {
+        "users": users,
+        "members_created": created,
+        "sales_created": sales,
+        "redemptions_created": redemptions,
+        "follow_ups_added": jobs["follow_ups_added"],
+    }

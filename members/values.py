@@ -22,6 +22,41 @@ _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
 _PHONE_JUNK = re.compile(r"[\s\-().]")
 _DATE_PARTS = re.compile(r"^(\d{1,4})\s*[/\-.年]\s*(\d{1,2})\s*[/\-.月]\s*(\d{1,2})\s*日?$")
 _MINGUO_PREFIX = re.compile(r"^(?:民國|民国|民)\s*")
+# Day or month first, the four-digit year last: 31/12/1990 (Hong Kong,
+# Singapore, Malaysia) or 12/31/1990 (Shopify's and Square's US exports).
+_DATE_YEAR_LAST = re.compile(r"^(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{4})$")
+# How a file writes a date whose year comes last: day first or month first.
+# (Year-first dates, 1990/12/31, read the same under either.)
+DAY_FIRST, MONTH_FIRST = "dmy", "mdy"
+
+
+def date_order_evidence(value):
+    """DAY_FIRST or MONTH_FIRST when `value` is a year-last date that reads
+    only one way (31/12/1990, 12/31/1990), else None."""
+    if type(value) is not str:
+        return None
+    match = _DATE_YEAR_LAST.match(strip_formula_escape(value.strip()))
+    if not match:
+        return None
+    first, second = int(match.group(1)), int(match.group(2))
+    if first > 12 >= second:
+        return DAY_FIRST
+    if second > 12 >= first:
+        return MONTH_FIRST
+    return None
+
+
+def date_order_of(cells):
+    """The order a file's own unambiguous year-last dates show, or None when
+    they show none, or both (then each ambiguous date is an error)."""
+    seen = set()
+    for cell in cells:
+        evidence = date_order_evidence(cell)
+        if evidence:
+            seen.add(evidence)
+            if len(seen) > 1:
+                return None
+    return seen.pop() if seen else None
 
 
 def text(value) -> str:
@@ -75,30 +110,36 @@ def _unreadable_phone(value):
     )
 
 
-def parse_date(value, *, minguo=False, field="birthday"):
+def parse_date(value, *, minguo=False, field="birthday", order=None):
     """A date from a date cell, an Excel serial number or text such as
     1990/1/2, 1990-01-02, 1990年1月2日 or 19900102. Minguo years (79/01/02,
-    民國79年1月2日) are read when `minguo` is on, or when the text says 民國."""
+    民國79年1月2日) are read when `minguo` is on, or when the text says 民國.
+    Year-last text (31/12/1990, 12/31/1990) is read the one way it can be,
+    else by `order` (DAY_FIRST or MONTH_FIRST); with no order an ambiguous
+    one (02/03/1990) is an error that says so."""
     if value is None or value == "":
         return None
     if type(value) is str:
-        return _date_from_text(value, minguo, field)
+        return _date_from_text(value, minguo, field, order)
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _excel_serial(value, field)
-    return _date_from_text(str(value), minguo, field)
+    return _date_from_text(str(value), minguo, field, order)
 
 
 # A customer list has a few tens of thousands of different dates at most
 # (birthdays over a century, joining days): each is read once.
 @lru_cache(maxsize=65536)
-def _date_from_text(value, minguo, field):
+def _date_from_text(value, minguo, field, order=None):
     raw = strip_formula_escape(value.strip())
     if not raw:
         return None
+    year_last = _DATE_YEAR_LAST.match(raw)
+    if year_last:
+        return _year_last_date(raw, year_last, order, field)
     explicit_minguo = bool(_MINGUO_PREFIX.match(raw))
     raw = _MINGUO_PREFIX.sub("", raw)
     year = month = day = None
@@ -129,6 +170,30 @@ def _date_from_text(value, minguo, field):
             field=field,
             code="date_short_year",
         )
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise _bad_date(raw, field) from None
+
+
+def _year_last_date(raw, match, order, field):
+    first, second, year = (int(part) for part in match.groups())
+    if first > 12 and second > 12:
+        raise _bad_date(raw, field)
+    evidence = date_order_evidence(raw)
+    if evidence is None and first != second:
+        if order not in (DAY_FIRST, MONTH_FIRST):
+            raise LoyaltyError(
+                _(
+                    "“%(value)s” could be read day first or month first. Choose how this "
+                    "file writes dates (day first, 31/12/1990, or month first, 12/31/1990)."
+                )
+                % {"value": raw},
+                field=field,
+                code="date_ambiguous",
+            )
+        evidence = order
+    day, month = (first, second) if evidence == DAY_FIRST else (second, first)
     try:
         return date(year, month, day)
     except ValueError:

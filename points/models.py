@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.names import in_reader_script
+
 
 class ProgrammeRules(models.Model):
     """The owner's earning and redemption rules (one row, see `current()`)."""
@@ -115,6 +117,8 @@ class BehaviourRule(models.Model):
         _("code"), max_length=40, unique=True, help_text=_("Short unique name, e.g. review.")
     )
     name = models.CharField(_("name"), max_length=80)
+    name_zh_hant = models.CharField(_("name in Traditional Chinese"), max_length=80, blank=True)
+    name_zh_hans = models.CharField(_("name in Simplified Chinese"), max_length=80, blank=True)
     points = models.PositiveIntegerField(_("points"))
     per_member_cap = models.PositiveIntegerField(
         _("times per member"),
@@ -131,6 +135,11 @@ class BehaviourRule(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def display_name(self):
+        """The name in the reader's script, falling back to the name as typed."""
+        return in_reader_script(self)
 
 
 class Purchase(models.Model):

@@ -14,7 +14,16 @@ from points.models import BehaviourRule, LedgerEntry, ProgrammeRules
 
 # What the owner edits: everything a sale reads, plus the reminder lead time.
 RULE_FIELDS = (*ProgrammeRules.SALE_FIELDS, "reminder_days")
-BEHAVIOUR_RULE_FIELDS = ("action", "code", "name", "points", "per_member_cap", "is_active")
+BEHAVIOUR_RULE_FIELDS = (
+    "action",
+    "code",
+    "name",
+    "name_zh_hant",
+    "name_zh_hans",
+    "points",
+    "per_member_cap",
+    "is_active",
+)
 
 
 def check_programme_rules(rules):

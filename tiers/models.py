@@ -11,9 +11,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from config.names import in_reader_script
 from tiers.discounts import format_discount
 
 
@@ -148,12 +148,7 @@ class Tier(models.Model):
     @property
     def display_name(self):
         """The name in the reader's script, falling back to the name as typed."""
-        language = (get_language() or "").lower()
-        if language.startswith("zh-hant") or language in ("zh-tw", "zh-hk"):
-            return self.name_zh_hant or self.name
-        if language.startswith("zh"):
-            return self.name_zh_hans or self.name_zh_hant or self.name
-        return self.name
+        return in_reader_script(self)
 
     @property
     def retail_discount_label(self):

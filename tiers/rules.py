@@ -44,7 +44,7 @@ from django.db.models.functions import Coalesce
 from config.clock import add_months, shop_date, shop_day_start
 from config.money import round_money
 from members.models import Member
-from points.models import LedgerEntry, Purchase
+from points.models import LedgerEntry, Purchase, Refund
 from tiers.models import QUALIFICATION_FIELDS, RETENTION_FIELDS, TierProgramme
 
 EARNING_KINDS = ("purchase_earn", "behaviour_earn", "campaign_bonus")
@@ -85,10 +85,10 @@ def window_for(as_of, programme=None) -> Window:
     return Window(first_day, last_day, shop_day_start(first_day), end)
 
 
-def _sum(queryset, expression, output_field):
+def _sum(queryset, expression, output_field, by="member"):
     return Coalesce(
         Subquery(
-            queryset.order_by().values("member").annotate(total=Sum(expression)).values("total"),
+            queryset.order_by().values(by).annotate(total=Sum(expression)).values("total"),
             output_field=output_field,
         ),
         Value(0, output_field=output_field),
@@ -113,17 +113,25 @@ def _opening_in_window(window, field, output_field):
 def figure_expressions(window: Window, criteria=CRITERIA) -> dict:
     """{f_<criterion>: expression} for the criteria asked for: the sales
     recorded here plus the figures brought from an earlier system."""
-    net_paid = F("amount_paid") - F("refunded_amount")
     sales = Purchase.objects.filter(member=OuterRef("pk"), created_at__lt=window.end)
     in_window = sales.filter(created_at__gte=window.start)
+    # Spend is net of refunds in the period of the refund, as accounting and
+    # the dashboard count it: a refund made in the window lowers the window,
+    # whenever its sale was made.
+    refunds = Refund.objects.filter(purchase__member=OuterRef("pk"), created_at__lt=window.end)
+    refunds_in_window = refunds.filter(created_at__gte=window.start)
     expressions = {}
     if "lifetime_spend" in criteria:
         expressions["f_lifetime_spend"] = ExpressionWrapper(
-            _sum(sales, net_paid, MONEY) + F("opening_lifetime_spend"), output_field=MONEY
+            _sum(sales, F("amount_paid"), MONEY)
+            - _sum(refunds, F("amount"), MONEY, by="purchase__member")
+            + F("opening_lifetime_spend"),
+            output_field=MONEY,
         )
     if "window_spend" in criteria:
         expressions["f_window_spend"] = ExpressionWrapper(
-            _sum(in_window, net_paid, MONEY)
+            _sum(in_window, F("amount_paid"), MONEY)
+            - _sum(refunds_in_window, F("amount"), MONEY, by="purchase__member")
             + _opening_in_window(window, "opening_window_spend", MONEY),
             output_field=MONEY,
         )
@@ -242,6 +250,7 @@ def _figures_cte(window, criteria, lo, hi, all_members=False):
     start = ops.adapt_datetimefield_value(window.start)
     end = ops.adapt_datetimefield_value(window.end)
     member_t, purchase_t = Member._meta.db_table, Purchase._meta.db_table
+    refund_t = Refund._meta.db_table
     ledger_t, tier_t = LedgerEntry._meta.db_table, "tiers_tier"
     columns = [
         "m.id AS id",
@@ -259,8 +268,9 @@ def _figures_cte(window, criteria, lo, hi, all_members=False):
         last_day = ops.adapt_datefield_value(window.last_day)
         opening = "m.opening_as_of >= %s AND m.opening_as_of <= %s"
         columns += [
-            "COALESCE(p.lifetime_spend, 0) + m.opening_lifetime_spend AS lifetime_spend",
-            "COALESCE(p.window_spend, 0)"
+            "COALESCE(p.lifetime_spend, 0) - COALESCE(rf.lifetime_refunds, 0)"
+            " + m.opening_lifetime_spend AS lifetime_spend",
+            "COALESCE(p.window_spend, 0) - COALESCE(rf.window_refunds, 0)"
             f" + CASE WHEN {opening} THEN m.opening_window_spend ELSE 0 END AS window_spend",
             "COALESCE(p.window_purchases, 0)"
             f" + CASE WHEN {opening} THEN m.opening_window_purchases ELSE 0 END"
@@ -269,8 +279,8 @@ def _figures_cte(window, criteria, lo, hi, all_members=False):
         column_params += [first_day, last_day, first_day, last_day]
         joins.append(
             "LEFT JOIN (SELECT member_id,"
-            " SUM(amount_paid - refunded_amount) AS lifetime_spend,"
-            " SUM(CASE WHEN created_at >= %s THEN amount_paid - refunded_amount ELSE 0 END)"
+            " SUM(amount_paid) AS lifetime_spend,"
+            " SUM(CASE WHEN created_at >= %s THEN amount_paid ELSE 0 END)"
             " AS window_spend,"
             " SUM(CASE WHEN created_at >= %s AND refunded_amount < amount_paid THEN 1 ELSE 0 END)"
             " AS window_purchases"
@@ -278,6 +288,16 @@ def _figures_cte(window, criteria, lo, hi, all_members=False):
             " GROUP BY member_id) p ON p.member_id = m.id"
         )
         params += [start, start, end, lo, hi]
+        # Refunds count in their own period (see figure_expressions).
+        joins.append(
+            "LEFT JOIN (SELECT rp.member_id AS member_id,"
+            " SUM(rf.amount) AS lifetime_refunds,"
+            " SUM(CASE WHEN rf.created_at >= %s THEN rf.amount ELSE 0 END) AS window_refunds"
+            f" FROM {refund_t} rf JOIN {purchase_t} rp ON rp.id = rf.purchase_id"
+            f" WHERE rf.created_at < %s AND {ranged('rp.member_id')}"
+            " GROUP BY rp.member_id) rf ON rf.member_id = m.id"
+        )
+        params += [start, end, lo, hi]
     if "referred_buyers" in criteria:
         columns.append("COALESCE(r.referred_buyers, 0) AS referred_buyers")
         joins.append(

@@ -163,6 +163,7 @@ def test_the_card_figures_are_the_engines_own(salon):
     definition of every criterion (old and windowed sales, a refund, a
     referred buyer, points earned)."""
     from points.models import Purchase
+    from points.refund import refund_purchase
     from tests.factories import give_points
     from tiers import rules
     from tiers.selectors import member_figures
@@ -173,9 +174,10 @@ def test_the_card_figures_are_the_engines_own(salon):
     member = MemberFactory()
     buy(member, "1234.55", at(shop_today() - timedelta(days=500)))
     buy(member, "800.10", at(shop_today() - timedelta(days=3)))
-    refunded = buy(member, "300", at(shop_today() - timedelta(days=2)), evaluate=False)
-    Purchase.objects.filter(member=refunded, amount_paid=Decimal("300")).update(
-        refunded_amount=Decimal("300")
+    buy(member, "300", at(shop_today() - timedelta(days=2)), evaluate=False)
+    refund_purchase(
+        purchase=Purchase.objects.get(member=member, amount_paid=Decimal("300")),
+        idempotency_key="progress-refund",
     )
     buy(MemberFactory(referred_by=member), "50", at(shop_today() - timedelta(days=1)))
     give_points(member, 40, kind="behaviour_earn")

@@ -5,18 +5,25 @@
   translations simplify         fill empty zh_Hans entries from zh_Hant (OpenCC tw2sp)
 
 Run `make messages` first so the catalogs hold every string. The Simplified
-text is converted with Taiwan-to-mainland phrases (登入 -> 登录, 簡訊 -> 短信);
-read it over before committing.
+text is converted with Taiwan-to-mainland phrases (登入 -> 登录, 簡訊 -> 短信),
+then the words the zh_Hans glossary (locale/glossary/zh_Hans.toml) says to
+avoid are replaced by its mainland words; read it over before committing.
 """
 
 import json
+import tomllib
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-# Words OpenCC leaves in their Taiwan form that mainland shops say otherwise.
-MAINLAND_TERMS = {"点数": "积分", "行销": "营销", "优惠券": "优惠券", "寬限": "宽限"}
+
+def mainland_terms():
+    """{Taiwan word: mainland word}: what OpenCC leaves in its Taiwan form and
+    mainland shops say otherwise, as the zh_Hans glossary lists them."""
+    # The repository's glossary, wherever the catalogs being filled live.
+    path = Path(__file__).resolve().parents[3] / "locale" / "glossary" / "zh_Hans.toml"
+    return {"寬限": "宽限", **tomllib.loads(path.read_text(encoding="utf-8"))["avoid"]}
 
 
 def catalogs(language):
@@ -68,10 +75,11 @@ class Command(BaseCommand):
             from opencc import OpenCC
 
             to_mainland = OpenCC("tw2sp").convert
+            terms = mainland_terms()
 
             def convert(text):
                 text = to_mainland(text)
-                for taiwan, mainland in MAINLAND_TERMS.items():
+                for taiwan, mainland in terms.items():
                     text = text.replace(taiwan, mainland)
                 return text
 

@@ -1,0 +1,75 @@
+"""The schedule app's (django_celery_beat) words, in our catalogs.
+
+The library ships no Traditional Chinese and a Simplified catalog that
+reads as machine output ("日程事件" for a solar event, "毫秒" for
+microseconds). Listing its msgids here puts them in locale/, whose
+catalogs take precedence over the library's (LOCALE_PATHS), so owners read
+the Periodic tasks pages in their own words. Generic words the library also
+uses ("Name", "Enabled", "Days", "Home") are left to Django and our apps,
+whose translations they would otherwise override everywhere.
+"""
+
+from django.utils.translation import gettext_noop
+
+SCHEDULE_LABELS = (
+    gettext_noop("Periodic Tasks"),
+    gettext_noop("periodic task"),
+    gettext_noop("periodic tasks"),
+    gettext_noop("periodic task track"),
+    gettext_noop("periodic task tracks"),
+    gettext_noop("crontab"),
+    gettext_noop("crontabs"),
+    gettext_noop("interval"),
+    gettext_noop("intervals"),
+    gettext_noop("clocked"),
+    gettext_noop("solar event"),
+    gettext_noop("solar events"),
+    gettext_noop("Task (registered)"),
+    gettext_noop("Task (custom)"),
+    gettext_noop("Need name of task"),
+    gettext_noop("Execution Options"),
+    gettext_noop("Enable selected tasks"),
+    gettext_noop("Disable selected tasks"),
+    gettext_noop("Toggle activity of selected tasks"),
+    gettext_noop("Run selected tasks"),
+    gettext_noop("Hours"),
+    gettext_noop("Minutes"),
+    gettext_noop("Seconds"),
+    gettext_noop("Microseconds"),
+    gettext_noop("Solar Event"),
+    gettext_noop("Latitude"),
+    gettext_noop("Longitude"),
+    gettext_noop("Number of Periods"),
+    gettext_noop("Number of interval periods to wait before running the task again"),
+    gettext_noop("Interval Period"),
+    gettext_noop("The type of period between task runs (Example: days)"),
+    gettext_noop("Clock Time"),
+    gettext_noop("Run the task at clocked time"),
+    gettext_noop("Minute(s)"),
+    gettext_noop("Hour(s)"),
+    gettext_noop("Day(s) Of The Month"),
+    gettext_noop("Month(s) Of The Year"),
+    gettext_noop("Day(s) Of The Week"),
+    gettext_noop("Cron Timezone"),
+    gettext_noop("Timezone to Run the Cron Schedule on. Default is UTC."),
+    gettext_noop("Short Description For This Task"),
+    gettext_noop("Interval Schedule"),
+    gettext_noop("Crontab Schedule"),
+    gettext_noop("Solar Schedule"),
+    gettext_noop("Clocked Schedule"),
+    gettext_noop("Positional Arguments"),
+    gettext_noop("Keyword Arguments"),
+    gettext_noop("Queue Override"),
+    gettext_noop("Expires Datetime"),
+    gettext_noop("One-off Task"),
+    gettext_noop("If True, the schedule will only run the task a single time"),
+    gettext_noop("Start Datetime"),
+    gettext_noop("Datetime when the schedule should begin triggering the task to run"),
+    gettext_noop("Set to False to disable the schedule"),
+    gettext_noop("Last Run Datetime"),
+    gettext_noop("Total Run Count"),
+    gettext_noop("Running count of how many times the schedule has triggered the task"),
+    gettext_noop("Last Modified"),
+    gettext_noop("Datetime that this PeriodicTask was last modified"),
+    gettext_noop("Detailed description about the details of this Periodic Task"),
+)
