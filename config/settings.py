@@ -269,6 +269,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # without a heartbeat before its page calls it interrupted and offers to try
 # again: its worker or the database died, or its failure could not be written.
 JOB_HEARTBEAT_TIMEOUT = env.int("JOB_HEARTBEAT_TIMEOUT", default=300)
+# The largest customer file an import reads: a CSV's size, or what an Excel
+# file holds once unpacked (importing.limits).
+IMPORT_MAX_MEGABYTES = env.int("IMPORT_MAX_MEGABYTES", default=200)
 
 # Production hardening: on unless DEBUG, each can be relaxed behind a proxy.
 SECURE_PROXY_SSL_HEADER = (
