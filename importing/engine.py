@@ -111,10 +111,12 @@ def run_import(
     such phones is read a second time knowing them (only such files).
     """
     options = options or ImportOptions()
+    if options.date_order is None:
+        options = replace(options, date_order=shop_settings().date_order)
     conflicts = None
     while True:
         fileobj.seek(0)
-        result, conflicts_found = _run_once(
+        result, conflicts_found, file_order = _run_once(
             fileobj,
             options=options,
             apply=apply,
@@ -123,6 +125,11 @@ def run_import(
             name=name,
             conflicts=conflicts,
         )
+        if file_order and file_order != options.date_order:
+            # Dates that read either way, and the file's other dates show
+            # how it writes them: read it again that way.
+            options = replace(options, date_order=file_order)
+            continue
         if not conflicts_found or conflicts is not None:
             return result
         conflicts = conflicts_found
@@ -142,7 +149,7 @@ def _run_once(fileobj, *, options, apply, by, progress, name, conflicts):
     except FileProblem as problem:
         result.file_error = problem.message
         result.headers = problem.headers
-        return result, None
+        return result, None, None
     result.format = table.format
     result.encoding = table.encoding or ""
     result.encoding_label = encoding_label(table.encoding) if table.encoding else ""
@@ -166,12 +173,15 @@ def _run_once(fileobj, *, options, apply, by, progress, name, conflicts):
     if not apply:
         with tuned_for_import():
             job.run()
-        return result, job.late_conflicts()
+        return result, job.late_conflicts(), job.cleaner.file_date_order()
     database.roomy_sqlite_cache()
     try:
         with transaction.atomic(durable=True), tuned_for_import():
             job.run()
-            if job.late_conflicts():
+            if job.late_conflicts() or job.cleaner.file_date_order() not in (
+                None,
+                options.date_order,
+            ):
                 raise _RollBack  # read again, knowing them
             wrong = result.error_rows and not options.valid_rows_only
             if wrong or verdict_of(result.as_dict())[0] == CANNOT:
@@ -180,7 +190,7 @@ def _run_once(fileobj, *, options, apply, by, progress, name, conflicts):
         result.applied = False
     else:
         result.applied = True
-    return result, job.late_conflicts()
+    return result, job.late_conflicts(), job.cleaner.file_date_order()
 
 
 def chunked() -> bool:

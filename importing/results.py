@@ -29,6 +29,10 @@ class ImportOptions:
     # settings say (their region, then the regions also accepted).
     region: str | None = None
     also_regions: list = field(default_factory=list)
+    # Year-last dates that read either way (02/03/1990): members.values.DAY_FIRST
+    # or MONTH_FIRST, "ymd" for none (then they are errors), None for the
+    # shop settings' order. The file's own unambiguous dates win over it.
+    date_order: str | None = None
 
 
 @dataclass

@@ -92,6 +92,11 @@ class RowCleaner:
         self.padding = [None] * width
         self.index = {name: mapping.get(name, -1) for name in COLUMNS}
         self.minguo = options.minguo_dates
+        # How year-last dates are read when they could go either way (None:
+        # they are errors), and what the file's own dates show (see _date).
+        self.date_order = options.date_order
+        self.orders_seen = set()
+        self.ambiguous_dates = 0
         self.region = region
         self.also_regions = options.also_regions
         self.today = today
@@ -114,6 +119,25 @@ class RowCleaner:
         self.conflicts = conflicts or {}
         self.late_conflicts = {}
         self.errors_recorded = 0
+
+    def _date(self, cell, field):
+        """A date cell, noting what the file's year-last dates show: the
+        order only one reading allows (31/12/1990), and how many could be
+        read either way (02/03/1990)."""
+        if type(cell) is str and cell:
+            evidence = values.date_order_evidence(cell)
+            if evidence:
+                self.orders_seen.add(evidence)
+            elif values.is_ambiguous_date(cell):
+                self.ambiguous_dates += 1
+        return values.parse_date(cell, minguo=self.minguo, field=field, order=self.date_order)
+
+    def file_date_order(self):
+        """The order the file's own dates show, when it has dates that could
+        be read either way and its other dates agree on one order; else None."""
+        if self.ambiguous_dates and len(self.orders_seen) == 1:
+            return next(iter(self.orders_seen))
+        return None
 
     def batch(self, rows) -> ParsedBatch:
         parsed = ParsedBatch()
@@ -162,13 +186,11 @@ class RowCleaner:
         except LoyaltyError as error:
             errors.append(error)
         try:
-            birthday = values.parse_date(row[ix["birthday"]], minguo=self.minguo)
+            birthday = self._date(row[ix["birthday"]], "birthday")
         except LoyaltyError as error:
             errors.append(error)
         try:
-            joined_on = values.parse_date(
-                other_systems.date_text(row[ix["joined_on"]]), minguo=self.minguo, field="joined_on"
-            )
+            joined_on = self._date(other_systems.date_text(row[ix["joined_on"]]), "joined_on")
         except LoyaltyError as error:
             errors.append(error)
         member_number = points = lifetime_spend = None
@@ -276,9 +298,7 @@ class RowCleaner:
         cell = row[ix["figures_as_of"]]
         if cell is not None and cell != "":
             try:
-                as_of = values.parse_date(
-                    other_systems.date_text(cell), minguo=self.minguo, field="figures_as_of"
-                )
+                as_of = self._date(other_systems.date_text(cell), "figures_as_of")
             except LoyaltyError as error:
                 errors.append(error)
             if as_of is not None and as_of > self.today:
