@@ -37,7 +37,7 @@ def text(value) -> str:
 
 def strip_formula_escape(value: str) -> str:
     """Undo the export's protection: a leading ' before = + - @ goes away."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+    if value.startswith("'") and value[1:].lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r")):
         return value[1:]
     return value
 
