@@ -12,6 +12,7 @@ from campaigns.selectors import campaign_sales, is_frozen
 from config import locks
 from config.audit import record_settings_change, settings_snapshot
 from config.errors import LoyaltyError
+from config.text import clean_text
 
 CAMPAIGN_FIELDS = (
     "name",
@@ -138,14 +139,14 @@ def clean_campaign(**fields) -> dict:
     if unknown:
         raise TypeError(f"unknown campaign fields {sorted(unknown)}")
     data = dict(fields)
-    data["name"] = " ".join(str(data.get("name") or "").split())
+    data["name"] = clean_text(data.get("name"))
     if not data["name"]:
         raise LoyaltyError(_("Give the campaign a name."), field="name", code="name_missing")
     if len(data["name"]) > NAME_MAX_LENGTH:
         raise LoyaltyError(
             _("Keep the name to %(max)d characters.") % {"max": NAME_MAX_LENGTH}, field="name"
         )
-    data["description"] = str(data.get("description") or "").strip()
+    data["description"] = clean_text(data.get("description"), multiline=True)
     _clean_window(data.get("starts_on"), data.get("ends_on"))
     data["schedule"] = data.get("schedule") or Campaign.Schedule.EVERY_DAY
     data["weekdays"], data["month_days"], data["dates"] = _clean_schedule(

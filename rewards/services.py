@@ -22,6 +22,7 @@ from config.audit import record_settings_change, settings_snapshot
 from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
 from config.money import round_money
+from config.text import clean_text
 from members.models import BirthdayGift
 from points.ledger import lock_member, return_points, spend_points, spendable_balance
 from points.models import LedgerEntry
@@ -119,6 +120,14 @@ def save_reward(*, reward, by=None, stock_seen=None) -> Reward:
     )
     if not reward.is_coupon:
         reward.coupon_value = reward.coupon_percent = reward.coupon_valid_days = None
+    # Names and descriptions without invisible characters (bidi overrides,
+    # zero-width), in NFC, whichever page or admin form they came from.
+    for name in ("name", "name_zh_hant", "name_zh_hans", "name_en"):
+        setattr(reward, name, clean_text(getattr(reward, name)))
+    for name in ("description", "description_zh_hant", "description_zh_hans", "description_en"):
+        setattr(reward, name, clean_text(getattr(reward, name), multiline=True))
+    if not reward.name:
+        raise LoyaltyError(_("Give the reward a name."), field="name", code="name_missing")
     before = None
     check_birthday_gifts(reward=reward, min_tier=reward.min_tier)
     if reward.pk:
