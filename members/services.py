@@ -55,7 +55,12 @@ def new_member_number() -> str:
 
 
 def is_valid_member_number(number: str) -> bool:
-    return len(number) == 10 and number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
+    return (
+        len(number) == 10
+        and number.isascii()
+        and number.isdigit()
+        and luhn_check_digit(number[:-1]) == number[-1]
+    )
 
 
 def clean_name(name) -> str:

@@ -6,9 +6,11 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from config import inputs
 from config.errors import LoyaltyError
 from members.models import Member
 
@@ -78,7 +80,13 @@ def _unreadable_phone(value):
 def parse_date(value, *, minguo=False, field="birthday"):
     """A date from a date cell, an Excel serial number or text such as
     1990/1/2, 1990-01-02, 1990年1月2日 or 19900102. Minguo years (79/01/02,
-    民國79年1月2日) are read when `minguo` is on, or when the text says 民國."""
+    民國79年1月2日) are read when `minguo` is on, or when the text says 民國.
+    A date outside the years the product represents (config.inputs) is refused."""
+    found = _any_date(value, minguo, field)
+    return inputs.check_date(found, field=field)
+
+
+def _any_date(value, minguo, field):
     if value is None or value == "":
         return None
     if type(value) is str:
@@ -99,6 +107,10 @@ def _date_from_text(value, minguo, field):
     raw = strip_formula_escape(value.strip())
     if not raw:
         return None
+    try:
+        raw = inputs.ascii_digits(raw)  # full-width digits read; ² or ٣ refused
+    except ValidationError:
+        raise _bad_date(raw, field) from None
     explicit_minguo = bool(_MINGUO_PREFIX.match(raw))
     raw = _MINGUO_PREFIX.sub("", raw)
     year = month = day = None

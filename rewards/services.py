@@ -17,7 +17,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config import locks
+from config import inputs, locks
 from config.audit import record_settings_change, settings_snapshot
 from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
@@ -28,6 +28,8 @@ from points.ledger import lock_member, return_points, spend_points, spendable_ba
 from points.models import LedgerEntry
 from rewards.models import Coupon, Reward, RewardRedemption
 from rewards.rules import redemption_refusal
+
+MAX_COUPON_DAYS = 3660
 
 # No 0/O, 1/I: a code read aloud or typed from a slip survives.
 COUPON_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -83,6 +85,8 @@ def check_reward_terms(
     coupon_valid_days=None,
 ):
     """The catalogue entry's own rules, for the form (as field errors) and for save_reward."""
+    inputs.check_date(valid_from, field="valid_from")
+    inputs.check_date(valid_to, field="valid_to")
     if valid_from and valid_to and valid_to < valid_from:
         raise LoyaltyError(
             _("The last valid day is before the first one."), field="valid_to", code="window"
@@ -99,6 +103,14 @@ def check_reward_terms(
                 _("Say for how many days an issued coupon can be used."),
                 field="coupon_valid_days",
                 code="coupon_days",
+            )
+        if coupon_valid_days > MAX_COUPON_DAYS:
+            # Its expiry date must stay a date the product can represent.
+            raise LoyaltyError(
+                _("A coupon can be valid for at most %(days)d days (ten years).")
+                % {"days": MAX_COUPON_DAYS},
+                field="coupon_valid_days",
+                code="coupon_days_too_many",
             )
 
 
