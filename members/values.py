@@ -190,15 +190,22 @@ def parse_gender(value) -> str:
 def parse_points(value, *, field="points") -> int:
     if value is None or value == "":
         return 0
-    if type(value) is str and value.isascii() and value.isdigit():
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) < 10:
         return int(value)  # the usual case, without Decimal
     try:
-        number = Decimal(text(value).replace(",", ""))
-    except InvalidOperation:
+        number = Decimal(inputs.plain_number(text(value)))
+    except (InvalidOperation, ValidationError):
         number = None
-    if number is None or number != number.to_integral_value() or number < 0:
+    if (
+        number is None
+        or not number.is_finite()
+        or number != number.to_integral_value()
+        or not 0 <= number <= inputs.MAX_POINTS
+    ):
+        # NaN, infinity, ² or more than a balance holds: refused, never a crash.
         raise LoyaltyError(
-            _("“%(value)s” is not a whole number of points (0 or more).") % {"value": value},
+            _("“%(value)s” is not a whole number of points from 0 to %(max)s.")
+            % {"value": value, "max": f"{inputs.MAX_POINTS:,}"},
             field=field,
             code="points_invalid",
         )

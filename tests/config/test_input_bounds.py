@@ -209,3 +209,14 @@ def test_reward_form_refuses_dates_out_of_range(owner_client, tiers, english):
     )
     assert response.status_code == 400
     assert "valid_to" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("cell", ["NaN", "sNaN", "Infinity", "1" * 30, "-5", "²", "٣"])
+def test_imported_points_out_of_range_are_refused(cell):
+    with pytest.raises(LoyaltyError):
+        values.parse_points(cell)
+
+
+def test_imported_points_in_full_width_digits_are_read():
+    assert values.parse_points("１,２００") == 1200
+    assert values.parse_points(str(inputs.MAX_POINTS)) == inputs.MAX_POINTS
