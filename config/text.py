@@ -15,8 +15,8 @@ _LINE_BREAKS = {"\r\n": "\n", "\r": "\n", "\u2028": "\n", "\u2029": "\n", "\x85"
 
 
 def _keep(char: str, multiline: bool) -> bool:
-    if char == "\n":
-        return multiline
+    if char in "\n\t":
+        return multiline  # notes keep their line breaks and tabs
     # Cc: control characters (tab, NUL, ESC…); Cf: format characters, which
     # are the bidi embeddings, overrides, isolates and marks, the zero-width
     # space, joiners and word joiner, and the byte-order mark; Cs: lone surrogates.
@@ -28,14 +28,13 @@ def clean_text(value, *, multiline: bool = False) -> str:
 
     One line (a name, a reason): tabs and line breaks become spaces and runs
     of spaces one space. Several lines (notes, descriptions): line breaks are
-    kept as plain newlines, each line's trailing spaces go.
+    kept as plain newlines, and tabs as they are; each line's trailing spaces go.
     """
     text = unicodedata.normalize("NFC", str(value or ""))
     for old, new in _LINE_BREAKS.items():
         text = text.replace(old, new)
-    text = text.replace("\t", " ")
     if not multiline:
-        text = text.replace("\n", " ")
+        text = text.replace("\t", " ").replace("\n", " ")
     text = "".join(char for char in text if _keep(char, multiline))
     if multiline:
         return "\n".join(line.rstrip() for line in text.split("\n")).strip()
