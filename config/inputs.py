@@ -13,7 +13,7 @@ field these form fields, for ModelForms (Meta.formfield_callback) and the admin.
 
 import copy
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 
 from django import forms
 from django.core import validators
@@ -43,7 +43,8 @@ _TO_ASCII = str.maketrans(_FULL_WIDTH_DIGITS)
 
 def date_refusal(value) -> str | None:
     """The message refusing a date outside MIN_DATE..MAX_DATE, or None."""
-    if value is None or MIN_DATE <= value <= MAX_DATE:
+    day = value.date() if isinstance(value, datetime) else value
+    if day is None or MIN_DATE <= day <= MAX_DATE:
         return None
     return _("Enter a date between %(first)s and %(last)s.") % {
         "first": date_format(MIN_DATE, "Y-m-d"),
