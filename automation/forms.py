@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config import inputs
 from members.models import AutomationSettings
 from rewards.models import Reward
 
@@ -59,7 +60,7 @@ class BirthdayGiftsForm(forms.Form):
             gift = gifts.get(tier.pk)
             points_label = _("Birthday points for %(tier)s") % {"tier": tier.display_name}
             reward_label = _("Birthday reward for %(tier)s") % {"tier": tier.display_name}
-            self.fields[f"gift_{tier.pk}_points"] = forms.IntegerField(
+            self.fields[f"gift_{tier.pk}_points"] = inputs.IntegerField(
                 label=points_label,
                 min_value=0,
                 max_value=MAX_BIRTHDAY_POINTS,

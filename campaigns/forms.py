@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from campaigns.models import Campaign, CampaignSettings
+from config import inputs
 from tiers.models import Tier
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -33,8 +34,8 @@ class CampaignForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    starts_on = forms.DateField(label=_("First day"), widget=DATE_INPUT)
-    ends_on = forms.DateField(label=_("Last day"), widget=DATE_INPUT)
+    starts_on = inputs.DateField(label=_("First day"), widget=DATE_INPUT)
+    ends_on = inputs.DateField(label=_("Last day"), widget=DATE_INPUT)
     schedule = forms.ChoiceField(
         label=_("Applies on"),
         choices=Campaign.Schedule.choices,
@@ -69,10 +70,10 @@ class CampaignForm(forms.Form):
     segment = forms.ChoiceField(
         label=_("Members"), choices=Campaign.Segment.choices, initial=Campaign.Segment.ALL
     )
-    min_spend = forms.DecimalField(
+    min_spend = inputs.DecimalField(
         label=_("Minimum spend"), required=False, initial=0, max_digits=12, decimal_places=2
     )
-    multiplier = forms.DecimalField(
+    multiplier = inputs.DecimalField(
         label=_("Points multiplier"),
         required=False,
         initial=1,
@@ -80,8 +81,8 @@ class CampaignForm(forms.Form):
         decimal_places=2,
         help_text=_("2 doubles the points; 1 leaves them as they are."),
     )
-    bonus_points = forms.IntegerField(label=_("Flat bonus points"), required=False, initial=0)
-    priority = forms.IntegerField(
+    bonus_points = inputs.IntegerField(label=_("Flat bonus points"), required=False, initial=0)
+    priority = inputs.IntegerField(
         label=_("Priority"),
         required=False,
         initial=0,
@@ -93,8 +94,8 @@ class CampaignForm(forms.Form):
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
     def clean_month_days(self):
-        parts = _split(self.cleaned_data["month_days"])
-        if not all(part.isdigit() for part in parts):
+        parts = [inputs.plain_number(part) for part in _split(self.cleaned_data["month_days"])]
+        if not all(part.isascii() and part.isdigit() and len(part) <= 3 for part in parts):
             raise forms.ValidationError(_("Enter days as numbers, e.g. 18 or 8, 18, 28."))
         return [int(part) for part in parts]
 
@@ -107,6 +108,7 @@ class CampaignForm(forms.Form):
                 raise forms.ValidationError(
                     _("“%(text)s” is not a date: write it as 2026-12-12.") % {"text": part}
                 ) from None
+            inputs.validate_date_range(days[-1])
         return days
 
     @classmethod

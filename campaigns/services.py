@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignSettings
 from campaigns.selectors import campaign_sales, is_frozen
-from config import locks
+from config import inputs, locks
 from config.audit import record_settings_change, settings_snapshot
 from config.errors import LoyaltyError
+from config.text import clean_text
 
 CAMPAIGN_FIELDS = (
     "name",
@@ -35,6 +36,7 @@ CAMPAIGN_FIELDS = (
 )
 NAME_MAX_LENGTH = Campaign._meta.get_field("name").max_length
 MULTIPLIER_MAX = Decimal("100")
+BONUS_MAX = 10_000_000
 
 
 def _decimal(value, *, field, label):
@@ -51,6 +53,10 @@ def _clean_window(starts_on, ends_on):
         raise LoyaltyError(_("Enter the first day."), field="starts_on", code="start_missing")
     if not isinstance(ends_on, date):
         raise LoyaltyError(_("Enter the last day."), field="ends_on", code="end_missing")
+    # A campaign dated 0001-01-01 or 9999-12-31 would break every range of
+    # the dashboard and its own results page, even when switched off.
+    inputs.check_date(starts_on, field="starts_on")
+    inputs.check_date(ends_on, field="ends_on")
     if ends_on < starts_on:
         raise LoyaltyError(
             _("The last day (%(end)s) is before the first day (%(start)s).")
@@ -124,6 +130,12 @@ def _clean_effect(multiplier, bonus_points):
         raise LoyaltyError(
             _("Bonus points cannot be negative."), field="bonus_points", code="bonus_negative"
         )
+    if bonus_points > BONUS_MAX:
+        raise LoyaltyError(
+            _("Use at most %(max)s bonus points.") % {"max": f"{BONUS_MAX:,}"},
+            field="bonus_points",
+            code="bonus_too_large",
+        )
     if multiplier == 1 and bonus_points == 0:
         raise LoyaltyError(
             _("Give the campaign an effect: a multiplier above 1, bonus points, or both."),
@@ -140,14 +152,14 @@ def clean_campaign(**fields) -> dict:
     if unknown:
         raise TypeError(f"unknown campaign fields {sorted(unknown)}")
     data = dict(fields)
-    data["name"] = " ".join(str(data.get("name") or "").split())
+    data["name"] = clean_text(data.get("name"))
     if not data["name"]:
         raise LoyaltyError(_("Give the campaign a name."), field="name", code="name_missing")
     if len(data["name"]) > NAME_MAX_LENGTH:
         raise LoyaltyError(
             _("Keep the name to %(max)d characters.") % {"max": NAME_MAX_LENGTH}, field="name"
         )
-    data["description"] = str(data.get("description") or "").strip()
+    data["description"] = clean_text(data.get("description"), multiline=True)
     _clean_window(data.get("starts_on"), data.get("ends_on"))
     data["schedule"] = data.get("schedule") or Campaign.Schedule.EVERY_DAY
     data["weekdays"], data["month_days"], data["dates"] = _clean_schedule(

@@ -2,23 +2,61 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import csrf_protect_m
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config import inputs
 from config.admin_site import ADMIN_IS_FOR_OWNERS
 from config.errors import LoyaltyError
 from config.roles import OWNER, STAFF
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class BoundedAdmin(admin.ModelAdmin):
+    """Dates and numbers read within the product's bounds (config.inputs):
+    years 1900-2200, ASCII or full-width digits, what the column holds."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return super().formfield_for_dbfield(
+            db_field, request, **{**inputs.formfield_kwargs(db_field), **kwargs}
+        )
+
+
+def _refused_form(form_class, refusal):
+    """`form_class` whose validation ends with the service's refusal."""
+    message = refusal.message if isinstance(refusal, LoyaltyError) else refusal.messages[0]
+    field = getattr(refusal, "field", None)
+
+    class Refused(form_class):
+        def clean(self):
+            data = super().clean()
+            self.add_error(field if field in self.fields else None, message)
+            return data
+
+    return Refused
+
+
+class ServiceAdmin(BoundedAdmin):
     """A ModelAdmin whose save_model (and delete_model) call a durable service.
 
     The admin wraps its add/change and delete views in a transaction; our
     services own their transactions (`atomic(durable=True)`) and refuse to
     nest. The service's own transaction gives the same all-or-nothing guarantee.
+    A refusal from save_model (LoyaltyError, or a ValidationError) shows on
+    the form, with what was typed, instead of a server error: the service
+    wrote nothing, so the page is drawn again with the refusal as a form error.
     """
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        return self._changeform_view(request, object_id, form_url, extra_context)
+        try:
+            return self._changeform_view(request, object_id, form_url, extra_context)
+        except (LoyaltyError, ValidationError) as refusal:
+            request._service_refusal = refusal
+            return self._changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_service_refusal", None)
+        return _refused_form(form, refusal) if refusal is not None else form
 
     @csrf_protect_m
     def delete_view(self, request, object_id, extra_context=None):

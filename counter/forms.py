@@ -1,12 +1,13 @@
 """Input parsing for the counter page; the rules live in the services."""
 
-import unicodedata
 import uuid
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from config import inputs
 
 
 class FindForm(forms.Form):
@@ -52,9 +53,9 @@ class CounterEnrolForm(forms.Form):
 
 
 def _plain_digits(text) -> str:
-    """Full-width digits and separators (１,２００．５) as a keyboard would type them."""
-    text = unicodedata.normalize("NFKC", str(text or "")).strip()
-    return text.replace(",", "").replace(" ", "")
+    """Full-width digits and separators (１,２００．５) as a keyboard would type
+    them; any other kind of digit (٣, ², ፩) is a field error (config.inputs)."""
+    return inputs.plain_number(text)
 
 
 MAX_AMOUNT = Decimal(10) ** 10  # Purchase.gross_amount holds 12 digits, 2 after the point
@@ -131,10 +132,12 @@ class SaleForm(forms.Form):
         text = _plain_digits(self.cleaned_data["points_to_redeem"])
         if not text:
             return 0
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise forms.ValidationError(
                 _("Enter points as a whole number, e.g. 200 (or leave it empty).")
             )
+        if int(text) > inputs.MAX_POINTS:
+            raise forms.ValidationError(_("That is more points than any balance can hold."))
         return int(text)
 
     def clean_coupon(self):

@@ -27,7 +27,8 @@ WEEKDAY_WEIGHT = (0.6, 0.7, 0.8, 0.9, 1.2, 1.8, 1.5)
 # 10:00 ... 20:00: a lunch bump, the afternoon, then after work.
 HOUR_WEIGHT = (1, 2, 3, 3, 4, 4, 3, 3, 4, 4, 2)
 CAMPAIGN_DAY = 18  # the demo's double-points day draws twice the crowd
-REGULARS_SHARE = 0.15  # members whose history goes back two years
+REGULARS_SHARE = 0.15  # members whose history goes back past last New Year's day
+REGULARS_REACH_DAYS = 800
 
 
 @dataclass(order=True)
@@ -62,25 +63,28 @@ def sale_moment(rng, first_day: date, last_day: date, now: datetime) -> datetime
 
 
 def plan_sales(members, *, seed, now):
-    """Every demo sale to record, oldest first."""
+    """Every demo sale to record, oldest first. Each member's draws are
+    seeded by their phone (the demo's phones come from a seeded draw; member
+    numbers do not), so a second load plans the same."""
     today = shop_today()
     planned = []
     for member in members:
-        rng = random.Random(f"{seed}-{member.member_number}")
+        rng = random.Random(f"{seed}-{member.phone}")
         regular = rng.random() < REGULARS_SHARE
-        # A regular's history starts two years back (their join day moves
-        # with it); the others buy from the day they joined, within the year.
-        first_day = (
-            today - timedelta(days=730)
-            if regular
-            else max(member.joined_on, today - timedelta(days=365))
-        )
-        count = rng.choice([0, 1, 2, 2, 3, 4, 5, 6, 8]) * (2 if regular else 1)
-        for index in range(count):
-            moment = sale_moment(rng, first_day, today, now)
-            if moment is not None:
-                amount = Decimal(rng.randrange(150, 6000, 10))
-                planned.append(PlannedSale(moment, member.pk, index, amount))
+        if regular:
+            # A regular's history starts well over a year back (their join
+            # day moves with it), with a first visit in its first two months.
+            first_day = today - timedelta(days=REGULARS_REACH_DAYS)
+            count = rng.choice([4, 6, 8, 10, 12])
+            moments = [sale_moment(rng, first_day, first_day + timedelta(days=60), now)]
+        else:
+            first_day = max(member.joined_on, today - timedelta(days=365))
+            count = rng.choice([0, 1, 2, 2, 3, 4, 5, 6, 8])
+            moments = []
+        moments += [sale_moment(rng, first_day, today, now) for _ in range(count - len(moments))]
+        for index, moment in enumerate(sorted(m for m in moments if m is not None)):
+            amount = Decimal(rng.randrange(150, 6000, 10))
+            planned.append(PlannedSale(moment, member.pk, index, amount))
     return sorted(planned)
 
 

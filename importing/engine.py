@@ -111,8 +111,13 @@ def run_import(
     such phones is read a second time knowing them (only such files).
     """
     options = options or ImportOptions()
-    if options.date_order is None:
-        options = replace(options, date_order=shop_settings().date_order)
+    if options.region is None or options.date_order is None:
+        # The shop settings' phone regions and date order, read once per file.
+        shop = shop_settings()
+        if options.region is None:
+            options = replace(options, region=shop.phone_region, also_regions=shop.also_regions)
+        if options.date_order is None:
+            options = replace(options, date_order=shop.date_order)
     conflicts = None
     while True:
         fileobj.seek(0)
@@ -139,10 +144,6 @@ def _run_once(fileobj, *, options, apply, by, progress, name, conflicts):
     """One reading of the file: (the result, the phones found repeated
     with different details that `conflicts` did not announce)."""
     result = ImportResult()
-    if options.region is None:
-        # The shop settings' regions, read once for the whole file.
-        shop = shop_settings()
-        options = replace(options, region=shop.phone_region, also_regions=shop.also_regions)
     region = options.region
     try:
         table = open_table(fileobj, encoding=options.encoding, region=region, name=name)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from config.errors import LoyaltyError
 from config.money import format_money
+from config.text import clean_text
 from importing import cells as other_systems
 from importing.results import MAX_ERRORS_KEPT
 from members import values
@@ -251,7 +252,9 @@ class RowCleaner:
         candidate.email = cleaned["email"]
         candidate.birthday = cleaned["birthday"]
         candidate.gender = cleaned["gender"]
-        candidate.notes = values.strip_formula_escape(values.text(row[ix["notes"]]))
+        candidate.notes = clean_text(
+            values.strip_formula_escape(values.text(row[ix["notes"]])), multiline=True
+        )
         candidate.joined_on = joined_on
         candidate.member_number = member_number
         candidate.points = points

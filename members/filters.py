@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config import inputs
 from members.models import Member
 from members.selectors import STAGES, search_members, stage_condition
 
@@ -32,12 +33,14 @@ class MemberFilter(django_filters.FilterSet):
         field_name="joined_on",
         lookup_expr="gte",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[inputs.validate_date_range],
     )
     joined_to = django_filters.DateFilter(
         label=_("Joined to"),
         field_name="joined_on",
         lookup_expr="lte",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[inputs.validate_date_range],
     )
     birthday_month = django_filters.ChoiceFilter(
         label=_("Birthday month"),

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config import inputs
 from members.models import Member
 from members.selectors import single_member
 from members.services import clean_member_fields
@@ -18,7 +19,7 @@ class MemberForm(forms.Form):
     # "Name" alone is 任务名 (a task's name) in django-celery-beat's catalog, which wins.
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=200)
     email = forms.CharField(label=_("Email"), max_length=254, required=False)
-    birthday = forms.DateField(
+    birthday = inputs.DateField(
         label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     gender = forms.ChoiceField(label=_("Gender"), choices=Member.Gender.choices, required=False)

@@ -14,6 +14,7 @@ from config import locks
 from config.clock import shop_today
 from config.errors import LoyaltyError
 from config.roles import is_owner, require_owner
+from config.text import clean_text
 from members.models import Member, MemberMerge
 from members.names import name_search_key
 from members.phones import normalize_phone
@@ -54,11 +55,18 @@ def new_member_number() -> str:
 
 
 def is_valid_member_number(number: str) -> bool:
-    return len(number) == 10 and number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
+    return (
+        len(number) == 10
+        and number.isascii()
+        and number.isdigit()
+        and luhn_check_digit(number[:-1]) == number[-1]
+    )
 
 
 def clean_name(name) -> str:
-    name = " ".join(str(name or "").split())
+    # NFC, without bidi overrides, zero-width or control characters, which
+    # would let one name pass for another on a card or receipt.
+    name = clean_text(name)
     if not name:
         raise LoyaltyError(_("Enter the member's name."), field="name", code="name_missing")
     if len(name) > NAME_MAX_LENGTH:
@@ -213,7 +221,7 @@ def enrol_member(
         birthday=birthday,
         gender=gender or "",
         referred_by=referred_by,
-        notes=notes or "",
+        notes=clean_text(notes, multiline=True),
         joined_on=joined_on or shop_today(),
         tier=tier,
         tier_since=timezone.now(),
@@ -366,9 +374,11 @@ def update_member(*, member, by=None, birthday_once=False, **changes) -> Member:
                 raise refusal
             member.referred_by = referrer
             update_fields.append("referred_by")
+    if "notes" in changes:
+        member.notes = clean_text(changes["notes"], multiline=True)
+        update_fields.append("notes")
     for field in (
         "gender",
-        "notes",
         "messages_opt_out",
         "sms_opt_out",
         "email_opt_out",

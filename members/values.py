@@ -6,9 +6,11 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from config import inputs
 from config.errors import LoyaltyError
 from members.models import Member
 
@@ -84,7 +86,7 @@ def text(value) -> str:
 
 def strip_formula_escape(value: str) -> str:
     """Undo the export's protection: a leading ' before = + - @ goes away."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+    if value.startswith("'") and value[1:].lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r")):
         return value[1:]
     return value
 
@@ -128,7 +130,13 @@ def parse_date(value, *, minguo=False, field="birthday", order=None):
     民國79年1月2日) are read when `minguo` is on, or when the text says 民國.
     Year-last text (31/12/1990, 12/31/1990) is read the one way it can be,
     else by `order` (DAY_FIRST or MONTH_FIRST); with no order an ambiguous
-    one (02/03/1990) is an error that says so."""
+    one (02/03/1990) is an error that says so.
+    A date outside the years the product represents (config.inputs) is refused."""
+    found = _any_date(value, minguo, field, order)
+    return inputs.check_date(found, field=field)
+
+
+def _any_date(value, minguo, field, order):
     if value is None or value == "":
         return None
     if type(value) is str:
@@ -149,6 +157,10 @@ def _date_from_text(value, minguo, field, order=None):
     raw = strip_formula_escape(value.strip())
     if not raw:
         return None
+    try:
+        raw = inputs.ascii_digits(raw)  # full-width digits read; ² or ٣ refused
+    except ValidationError:
+        raise _bad_date(raw, field) from None
     year_last = _DATE_YEAR_LAST.match(raw)
     if year_last:
         return _year_last_date(raw, year_last, order, field)
@@ -255,15 +267,22 @@ def parse_gender(value) -> str:
 def parse_points(value, *, field="points") -> int:
     if value is None or value == "":
         return 0
-    if type(value) is str and value.isascii() and value.isdigit():
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) < 10:
         return int(value)  # the usual case, without Decimal
     try:
-        number = Decimal(text(value).replace(",", ""))
-    except InvalidOperation:
+        number = Decimal(inputs.plain_number(text(value)))
+    except (InvalidOperation, ValidationError):
         number = None
-    if number is None or number != number.to_integral_value() or number < 0:
+    if (
+        number is None
+        or not number.is_finite()
+        or number != number.to_integral_value()
+        or not 0 <= number <= inputs.MAX_POINTS
+    ):
+        # NaN, infinity, ² or more than a balance holds: refused, never a crash.
         raise LoyaltyError(
-            _("“%(value)s” is not a whole number of points (0 or more).") % {"value": value},
+            _("“%(value)s” is not a whole number of points from 0 to %(max)s.")
+            % {"value": value, "max": f"{inputs.MAX_POINTS:,}"},
             field=field,
             code="points_invalid",
         )

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config import inputs
 from points.models import BehaviourRule, LedgerEntry, ProgrammeRules
 from points.programme import RULE_FIELDS
 
@@ -11,6 +12,7 @@ class ProgrammeRulesForm(forms.ModelForm):
     class Meta:
         model = ProgrammeRules
         fields = list(RULE_FIELDS)
+        formfield_callback = inputs.formfield
         help_texts = {
             "earn_points": _("Points earned for every “per amount spent”, e.g. 1 point per 100."),
             "redeem_points": _("Points that buy “are worth (cash)” off a bill, e.g. 100 = 50."),
@@ -19,7 +21,7 @@ class ProgrammeRulesForm(forms.ModelForm):
 
 
 class AdjustPointsForm(forms.Form):
-    points = forms.IntegerField(
+    points = inputs.IntegerField(
         label=_("Points"),
         min_value=-10_000_000,
         max_value=10_000_000,
@@ -33,10 +35,10 @@ class LedgerFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *LedgerEntry.Kind.choices]
     )
-    since = forms.DateField(
+    since = inputs.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    until = forms.DateField(
+    until = inputs.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

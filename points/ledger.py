@@ -24,7 +24,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config import locks
+from config import inputs, locks
 from config.clock import add_months, shop_date, shop_day_start
 from config.errors import LoyaltyError
 from config.money import round_money
@@ -145,6 +145,7 @@ def grant_points(
         return existing
     if kind in EARNING_KINDS:
         refuse_blocked(member)
+    check_points_room(balance=max(member.points_balance, 0), points=points)
     at = at or timezone.now()
     entry = _insert_entry(
         member=member,
@@ -160,6 +161,20 @@ def grant_points(
     )
     change_balance(member, points)
     return entry
+
+
+def check_points_room(*, balance, points, field="points"):
+    """Refuse points that would not fit the ledger's columns (config.inputs.MAX_POINTS)."""
+    if points > inputs.MAX_POINTS or balance + points > inputs.MAX_POINTS:
+        raise LoyaltyError(
+            _(
+                "%(points)s points would take the balance past the most it can hold "
+                "(%(max)s): check the figures."
+            )
+            % {"points": f"{points:,}", "max": f"{inputs.MAX_POINTS:,}"},
+            field=field,
+            code="points_overflow",
+        )
 
 
 def insufficient(balance, points):

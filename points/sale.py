@@ -165,6 +165,9 @@ def _compute(
         * Decimal(terms.multiplier)
     )
     bonuses = [(campaign, int(points)) for campaign, points in terms.bonuses if points]
+    ledger.check_points_room(
+        balance=max(balance, 0), points=base_points + sum(p for _c, p in bonuses), field="amount"
+    )
     detail = {
         "eligible_amount": str(paid),
         "earn_points": rules.earn_points,

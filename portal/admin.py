@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from config.admin import BoundedAdmin
 from portal.models import MemberSession, PortalSettings, SignInCode
 
 
 @admin.register(PortalSettings)
-class PortalSettingsAdmin(admin.ModelAdmin):
+class PortalSettingsAdmin(BoundedAdmin):
     list_display = ["__str__", "sign_in_days", "join_open"]
 
     def has_add_permission(self, request):

@@ -1,19 +1,12 @@
 """A member's own data as one CSV file: who they are, then every sale,
 points entry, reward and coupon, one row each."""
 
-import csv
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.exporting import escape_formula
+from config import spreadsheets
 from points.models import LedgerEntry, Purchase
 from rewards.models import Coupon, RewardRedemption
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def _when(moment):
@@ -79,15 +72,5 @@ def _rows(member):
 
 def member_data_rows(member):
     """The CSV, as chunks for a streaming response (UTF-8 with a BOM, so a
-    spreadsheet reads Chinese)."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    for row in _rows(member):
-        # Text a spreadsheet would run as a formula (a name starting with =)
-        # gets a leading ', as the member list's export does; numbers stay numbers.
-        yield writer.writerow(
-            [
-                "" if cell is None else cell if isinstance(cell, int) else escape_formula(str(cell))
-                for cell in row
-            ]
-        )
+    spreadsheet reads Chinese; text that would run as a formula escaped)."""
+    return spreadsheets.csv_chunks(None, _rows(member))

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from config import inputs
 from portal.models import PortalSettings
 
 
@@ -44,7 +45,7 @@ class JoinForm(CodeForm):
     name = forms.CharField(
         label=_("Your name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
-    birthday = forms.DateField(
+    birthday = inputs.DateField(
         label=_("Birthday (optional)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
@@ -64,7 +65,7 @@ class JoinForm(CodeForm):
 class ProfileForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     email = forms.EmailField(label=_("Email"), required=False)
-    birthday = forms.DateField(
+    birthday = inputs.DateField(
         label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     sms = forms.BooleanField(label=_("Messages by SMS"), required=False)
@@ -91,3 +92,4 @@ class PortalSettingsForm(forms.ModelForm):
     class Meta:
         model = PortalSettings
         fields = ["sign_in_days", "join_open"]
+        formfield_callback = inputs.formfield

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 
 def _ratio(value):
-    return "" if value is None else f"{Decimal(value):.4f}"
+    # A Decimal, not text: a negative uplift stays a number in the sheet.
+    return "" if value is None else Decimal(value).quantize(Decimal("0.0001"))
 
 
 def _range(period):

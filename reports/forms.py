@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from config import inputs
 from config.models import SettingsChange
 from reports.changes import AREAS
 from reports.periods import Period
@@ -19,8 +20,8 @@ _date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DashboardFilterForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=_date)
-    end = forms.DateField(label=_("To"), required=False, widget=_date)
+    start = inputs.DateField(label=_("From"), required=False, widget=_date)
+    end = inputs.DateField(label=_("To"), required=False, widget=_date)
     tier = forms.ModelChoiceField(
         label=_("Tier"),
         queryset=Tier.objects.order_by("-rank"),
@@ -47,13 +48,13 @@ class DashboardFilterForm(forms.Form):
 
 
 class LifecycleRulesForm(forms.Form):
-    new_days = forms.IntegerField(
+    new_days = inputs.IntegerField(
         label=_("New: joined within (days)"), min_value=1, max_value=MAX_DAYS
     )
-    active_days = forms.IntegerField(
+    active_days = inputs.IntegerField(
         label=_("Active: bought within (days)"), min_value=1, max_value=MAX_DAYS
     )
-    churned_days = forms.IntegerField(
+    churned_days = inputs.IntegerField(
         label=_("Churned: no purchase for over (days)"),
         min_value=1,
         max_value=MAX_DAYS,
@@ -73,8 +74,8 @@ class ChangesFilterForm(forms.Form):
         required=False,
         empty_label=_("Anyone"),
     )
-    start = forms.DateField(label=_("From"), required=False, widget=_date)
-    end = forms.DateField(label=_("To"), required=False, widget=_date)
+    start = inputs.DateField(label=_("From"), required=False, widget=_date)
+    end = inputs.DateField(label=_("To"), required=False, widget=_date)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

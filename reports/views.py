@@ -1,5 +1,3 @@
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -10,6 +8,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config import spreadsheets
 from config.errors import LoyaltyError
 from config.roles import owner_required
 from members.models import LifecycleRules
@@ -160,14 +159,8 @@ def export_view(request, figure):
     if found is None:
         found = figures.snapshot_figures(refresh_dashboard(period=period, tier=tier))
     header, rows = export(period=period, found=found)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"{figure}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.write("\ufeff")  # so spreadsheet programs read Chinese as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
+    return spreadsheets.csv_response(filename=name, header=header, rows=rows)
 
 
 @owner_required

@@ -34,12 +34,9 @@ class RewardAdmin(ServiceAdmin):
     def save_model(self, request, obj, form, change):
         # One door: the admin saves through the same service as the owner's pages.
         stock_seen = form.cleaned_data.get("stock_seen")
-        try:
-            services.save_reward(reward=obj, by=request.user, stock_seen=stock_seen)
-        except LoyaltyError as error:
-            # The form checked the terms; only a race (stock moved) gets here.
-            self.message_user(request, error.message, level=messages.ERROR)
-            raise
+        # The form checked the terms; only a race (stock moved) refuses here,
+        # and config.admin.ServiceAdmin shows that on the form.
+        services.save_reward(reward=obj, by=request.user, stock_seen=stock_seen)
 
 
 class CouponInline(admin.TabularInline):

@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config import inputs
 from members.models import Member
 from members.selectors import search_members
 from rewards.models import Reward, RewardRedemption
@@ -27,12 +28,14 @@ class RedemptionFilter(django_filters.FilterSet):
         field_name="created_at",
         lookup_expr="date__gte",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[inputs.validate_date_range],
     )
     created_to = django_filters.DateFilter(
         label=_("To"),
         field_name="created_at",
         lookup_expr="date__lte",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[inputs.validate_date_range],
     )
 
     class Meta:

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config import inputs
 from config.errors import LoyaltyError
 from rewards import services
 from rewards.models import Reward
@@ -18,6 +19,7 @@ class RewardForm(forms.ModelForm):
 
     class Meta:
         model = Reward
+        formfield_callback = inputs.formfield
         fields = [
             "name",
             "name_zh_hant",
@@ -118,12 +120,13 @@ class RewardForm(forms.ModelForm):
         if not self.instance.pk:
             return None
         value = self.cleaned_data["stock_seen"].strip()
-        return int(value) if value.isdigit() else None
+        # A hidden field: anything but plain digits means "not shown".
+        return int(value) if value.isascii() and value.isdigit() else None
 
 
 class RedeemForm(forms.Form):
-    reward = forms.IntegerField(widget=forms.HiddenInput)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=99, initial=1)
+    reward = inputs.IntegerField(widget=forms.HiddenInput)
+    quantity = inputs.IntegerField(label=_("Quantity"), min_value=1, max_value=99, initial=1)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     @staticmethod

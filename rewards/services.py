@@ -17,16 +17,19 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config import locks
+from config import inputs, locks
 from config.audit import record_settings_change, settings_snapshot
 from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
 from config.money import round_money
+from config.text import clean_text
 from members.models import BirthdayGift
 from points.ledger import lock_member, return_points, spend_points, spendable_balance
 from points.models import LedgerEntry
 from rewards.models import Coupon, Reward, RewardRedemption
 from rewards.rules import redemption_refusal
+
+MAX_COUPON_DAYS = 3660
 
 # No 0/O, 1/I: a code read aloud or typed from a slip survives.
 COUPON_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -82,6 +85,8 @@ def check_reward_terms(
     coupon_valid_days=None,
 ):
     """The catalogue entry's own rules, for the form (as field errors) and for save_reward."""
+    inputs.check_date(valid_from, field="valid_from")
+    inputs.check_date(valid_to, field="valid_to")
     if valid_from and valid_to and valid_to < valid_from:
         raise LoyaltyError(
             _("The last valid day is before the first one."), field="valid_to", code="window"
@@ -98,6 +103,14 @@ def check_reward_terms(
                 _("Say for how many days an issued coupon can be used."),
                 field="coupon_valid_days",
                 code="coupon_days",
+            )
+        if coupon_valid_days > MAX_COUPON_DAYS:
+            # Its expiry date must stay a date the product can represent.
+            raise LoyaltyError(
+                _("A coupon can be valid for at most %(days)d days (ten years).")
+                % {"days": MAX_COUPON_DAYS},
+                field="coupon_valid_days",
+                code="coupon_days_too_many",
             )
 
 
@@ -119,6 +132,14 @@ def save_reward(*, reward, by=None, stock_seen=None) -> Reward:
     )
     if not reward.is_coupon:
         reward.coupon_value = reward.coupon_percent = reward.coupon_valid_days = None
+    # Names and descriptions without invisible characters (bidi overrides,
+    # zero-width), in NFC, whichever page or admin form they came from.
+    for name in ("name", "name_zh_hant", "name_zh_hans", "name_en"):
+        setattr(reward, name, clean_text(getattr(reward, name)))
+    for name in ("description", "description_zh_hant", "description_zh_hans", "description_en"):
+        setattr(reward, name, clean_text(getattr(reward, name), multiline=True))
+    if not reward.name:
+        raise LoyaltyError(_("Give the reward a name."), field="name", code="name_missing")
     before = None
     check_birthday_gifts(reward=reward, min_tier=reward.min_tier)
     if reward.pk:

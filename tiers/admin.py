@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 
 from config.admin import ServiceAdmin
 from config.errors import LoyaltyError
@@ -71,10 +70,8 @@ class TierAdmin(ServiceAdmin):
         # One door: the admin saves through the same service as the tier pages.
         data = {name: form.cleaned_data[name] for name in TIER_FIELDS if name in form.cleaned_data}
         original = Tier.objects.get(pk=obj.pk) if change else None
-        try:
-            saved = ladder.save_tier(tier=original, by=request.user, **data)
-        except LoyaltyError as error:
-            raise ValidationError(error.message) from None
+        # A refusal shows on the form (config.admin.ServiceAdmin).
+        saved = ladder.save_tier(tier=original, by=request.user, **data)
         obj.pk = saved.pk
 
 
@@ -91,10 +88,7 @@ class TierProgrammeAdmin(ServiceAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in PROGRAMME_FIELDS}
-        try:
-            ladder.save_programme(by=request.user, **data)
-        except LoyaltyError as error:
-            raise ValidationError(error.message) from None
+        ladder.save_programme(by=request.user, **data)
 
 
 @admin.register(TierChange)

@@ -4,6 +4,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from config import inputs
 from config.errors import LoyaltyError
 from tiers.discounts import parse_discount, read_discount
 from tiers.models import QUALIFICATION_FIELDS, RETENTION_FIELDS, Tier, TierProgramme
@@ -45,6 +46,7 @@ class TierForm(forms.ModelForm):
     class Meta:
         model = Tier
         fields = [f for f in TIER_FIELDS]
+        formfield_callback = inputs.formfield
         widgets = {
             "colour": forms.TextInput(attrs={"type": "color"}),
             "benefits": forms.Textarea(attrs={"rows": 3}),
@@ -70,8 +72,9 @@ class TierForm(forms.ModelForm):
         """Uniqueness is the service's to check, with its own message."""
 
     def _post_clean(self):
-        # Leave the instance alone: tiers.programme.save_tier applies the values.
-        pass
+        # Leave the instance alone (tiers.programme.save_tier applies the
+        # values), but hold the model's limits.
+        inputs.check_model_fields(self)
 
     def discount_hints(self):
         """{field name: DiscountHint} for the value on the page, typed or saved."""
@@ -98,8 +101,8 @@ class ThresholdsForm(forms.Form):
         for tier in tiers:
             for name in [*QUALIFICATION_FIELDS, *RETENTION_FIELDS]:
                 model_field = Tier._meta.get_field(name)
-                self.fields[f"t{tier.pk}_{name}"] = model_field.formfield(
-                    required=False, label=model_field.verbose_name
+                self.fields[f"t{tier.pk}_{name}"] = inputs.formfield(
+                    model_field, required=False, label=model_field.verbose_name
                 )
                 self.initial.setdefault(f"t{tier.pk}_{name}", getattr(tier, name))
 
@@ -120,6 +123,7 @@ class ProgrammeForm(forms.ModelForm):
     class Meta:
         model = TierProgramme
         fields = PROGRAMME_FIELDS
+        formfield_callback = inputs.formfield
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,13 +134,15 @@ class ProgrammeForm(forms.ModelForm):
         return self.cleaned_data.get("short_on_apply") or self.instance.short_on_apply
 
     def _post_clean(self):
-        pass
+        # The instance stays as it is (the service saves); the model's limits
+        # (grace up to 730 days, …) hold all the same.
+        inputs.check_model_fields(self)
 
 
 class SetTierForm(forms.Form):
     tier = forms.ModelChoiceField(label=_("Tier"), queryset=Tier.objects.active())
     reason = forms.CharField(label=_("Reason"), max_length=200)
-    pinned_until = forms.DateField(
+    pinned_until = inputs.DateField(
         label=_("Pinned until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -148,8 +154,8 @@ class RulesApplyForm(forms.Form):
     """The preview's version token and day, posted back with "Apply now"."""
 
     rules_version = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
-    as_of = forms.DateField(widget=forms.HiddenInput)
+    as_of = inputs.DateField(widget=forms.HiddenInput)
 
 
 class ReviewForm(forms.Form):
-    as_of = forms.DateField(label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = inputs.DateField(label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -17,6 +17,7 @@ from config import locks
 from config.audit import record_settings_change, settings_snapshot
 from config.clock import shop_today
 from config.errors import LoyaltyError
+from config.text import clean_text
 from members.models import Member
 from rewards.models import Reward
 from tiers import rules
@@ -209,7 +210,8 @@ def save_tier(*, tier=None, by=None, **values) -> Tier:
     new.pk = old.pk if old else None
     for name, value in values.items():
         setattr(new, name, value)
-    new.name = " ".join(str(new.name or "").split())
+    new.name = clean_text(new.name)
+    new.benefits = clean_text(new.benefits, multiline=True)
     if not new.name:
         raise LoyaltyError(_("Give the tier a name."), field="name", code="name_missing")
     if old and old.is_active and not new.is_active:

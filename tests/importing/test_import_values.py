@@ -91,7 +91,7 @@ def test_minguo_years_when_the_owner_says_so(write_csv, tiers, typed):
 
 def test_future_birthday_is_refused_by_the_member_rules(write_csv, tiers):
     result = import_members_file(
-        write_csv([["手機", "姓名", "生日"], ["0912345678", "陳", "2999-01-01"]])
+        write_csv([["手機", "姓名", "生日"], ["0912345678", "陳", "2100-01-01"]])
     )
     assert "in the future" in result.errors[0]["message"]
 
