@@ -208,13 +208,18 @@ def sort_key(text) -> str:
 
 def sorted_members(queryset, sort):
     """`queryset` in the order `sort` names (see sort_key), ties by id in the
-    same direction so pages never overlap; members who never bought come last
-    either way."""
+    same direction so pages never overlap. A member who never bought counts
+    as having bought longest ago: first from the oldest, last from the newest
+    (the order the index member_last_purchase_idx keeps both ways)."""
     sort = sort_key(sort)
     column, descending = SORTS[sort.lstrip("-")], sort.startswith("-")
+    if column == "last_purchase_at":
+        if descending:
+            return queryset.order_by(F(column).desc(nulls_last=True), "-id")
+        return queryset.order_by(F(column).asc(nulls_first=True), "id")
     if descending:
-        return queryset.order_by(F(column).desc(nulls_last=True), "-id")
-    return queryset.order_by(F(column).asc(nulls_last=True), "id")
+        return queryset.order_by(f"-{column}", "-id")
+    return queryset.order_by(column, "id")
 
 
 def get_member(pk):
