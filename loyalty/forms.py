@@ -10,7 +10,7 @@ class BulkChangeForm(forms.Form):
     `selection` (the member list's query) and `key` names the request."""
 
     action = forms.ChoiceField(
-        label=_("Change"),
+        label=_("Change to make"),
         choices=[(SET_TIER, _("Set their tier by hand")), (ADD_POINTS, _("Add points"))],
         widget=forms.RadioSelect,
     )
