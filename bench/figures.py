@@ -18,13 +18,14 @@ from django.db import connection, connections, transaction
 from django.urls import NoReverseMatch, reverse
 
 from bench.api_figures import api_sale_throughput
-from bench.harness import Result, has, latency_results, not_yet, timed_ms, under
+from bench.harness import Result, has, latency_results, not_yet, percentile, timed_ms, under
 from bench.import_figures import import_export_baseline, member_import
 from config.clock import shop_today
 from config.errors import LoyaltyError
 from members.models import Member
-from members.selectors import member_list, search_members
+from members.selectors import member_list, search_members, sorted_members
 from points.models import LedgerEntry, Purchase
+from tiers.models import Tier
 
 PAGE_SIZE = 50  # the member list's page
 
@@ -302,6 +303,34 @@ def member_list_page(ctx):
     url = reverse("members:list")
     samples = timed_ms(lambda _i: _ok(client.get(url)), list(range(20)), warm_up=2)
     return latency_results("members page, first page, no search (GET)", samples)
+
+
+def member_list_sorted(ctx):
+    """The member list filtered to one tier and sorted by balance or by last
+    purchase, largest first, as an owner clicks the heading: the page and
+    its count. Each tier in turn, so the big base tier counts as much as the
+    small top one."""
+    client = ctx.staff_client()
+    url = reverse("members:list")
+    tier_ids = list(Tier.objects.active().order_by("rank").values_list("pk", flat=True))
+    results = []
+    for sort, label in (("-balance", "balance"), ("-last_purchase", "last purchase")):
+        queries = [{"tier": tier_ids[i % len(tier_ids)], "sort": sort} for i in range(40)]
+        samples = timed_ms(lambda query: _ok(client.get(url, query)), queries, warm_up=2)
+        sql = sorted(_sorted_sql_ms(query) for query in queries[: 2 * len(tier_ids)])
+        sql_p95 = percentile(sql, 0.95)
+        note = f"GET /members/?tier=…&sort={sort}; SQL of the rows alone p95 {sql_p95:.1f} ms"
+        results += latency_results(
+            f"members page, one tier, sorted by {label}", samples, p95_under=200, note=note
+        )
+    return results
+
+
+def _sorted_sql_ms(query):
+    """PostgreSQL's own time for the sorted page's rows (EXPLAIN ANALYZE)."""
+    page = sorted_members(member_list().filter(tier_id=query["tier"]), query["sort"])[:PAGE_SIZE]
+    found = re.search(r"Execution Time: ([\d.]+) ms", page.explain(analyze=True))
+    return float(found.group(1))
 
 
 def _ok(response):
@@ -699,6 +728,7 @@ FIGURES = {
     "counter": counter_requests,
     "member-pages": member_pages,
     "member-list": member_list_page,
+    "member-list-sorted": member_list_sorted,
     "lookup": member_lookups,
     "tiers": evaluate_tiers,
     "tiers-apply": apply_new_ladder,

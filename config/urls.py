@@ -21,6 +21,7 @@ urlpatterns = [
     path("join/", include("portal.join_urls")),
     path("members/pages/", include("portal.staff_urls")),
     path("members/import/", include("importing.urls")),
+    path("members/bulk/", include("loyalty.urls")),
     # Before members.urls: the jobs and follow-up pages live under /members/ too.
     path("members/", include("automation.urls")),
     path("members/", include("members.urls")),

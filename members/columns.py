@@ -115,8 +115,9 @@ COLUMNS = {
 REQUIRED = ("phone", "name")
 # Columns that stand in for a required one: a name split in two.
 STANDS_IN = {"name": ("last_name", "first_name")}
-# What the export writes: the member record and its cached figures. The
-# figures brought in and the tier are read on import, not written back.
+# What the export writes: the member record, its cached figures and its
+# tier (read back, the tier changes nothing for a member already registered).
+# The figures brought in are read on import, not written back.
 EXPORT_ORDER = [
     "member_number",
     "phone",
@@ -128,6 +129,7 @@ EXPORT_ORDER = [
     "notes",
     "points",
     "lifetime_spend",
+    "tier",
 ]
 
 _NOISE = re.compile(r"[\s_\-.:：*()（）]+")

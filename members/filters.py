@@ -9,6 +9,23 @@ from members.selectors import STAGES, search_members, stage_condition
 MONTHS = [(m, m) for m in range(1, 13)]
 
 
+class PointsFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class MemberFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("balance_min"), data.get("balance_max")
+        if low is not None and high is not None and low > high:
+            # Refused rather than showing nobody: the two were likely swapped.
+            self.add_error(
+                "balance_max",
+                _("“Points to” is below “Points from”; swap them or widen the range."),
+            )
+        return data
+
+
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -48,6 +65,20 @@ class MemberFilter(django_filters.FilterSet):
         field_name="birthday__month",
         empty_label=_("Any month"),
     )
+    balance_min = PointsFilter(
+        label=_("Points from"),
+        field_name="points_balance",
+        lookup_expr="gte",
+        min_value=0,
+        widget=forms.NumberInput(attrs={"min": 0, "step": 1, "inputmode": "numeric"}),
+    )
+    balance_max = PointsFilter(
+        label=_("Points to"),
+        field_name="points_balance",
+        lookup_expr="lte",
+        min_value=0,
+        widget=forms.NumberInput(attrs={"min": 0, "step": 1, "inputmode": "numeric"}),
+    )
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Member.Status.choices, empty_label=_("Any status")
     )
@@ -55,9 +86,10 @@ class MemberFilter(django_filters.FilterSet):
     class Meta:
         model = Member
         fields = []
+        form = MemberFilterForm
 
     def filter_search(self, queryset, name, value):
-        return search_members(value, queryset)
+        return search_members(value, queryset, number_start=True)
 
     def filter_stage(self, queryset, name, value):
         return queryset.filter(stage_condition(value))

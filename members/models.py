@@ -130,9 +130,12 @@ class Member(models.Model):
                 condition=Q(points_balance__gte=0), name="member_balance_not_negative"
             ),
         ]
-        # No index on last_purchase_at: every sale sets it, and an indexed
-        # column would make each sale's member update write all the table's
-        # indexes (members migration 0013).
+        # The member list's sorts by balance, spend and last purchase read
+        # member_balance_idx, member_spend_idx and member_last_purchase_idx,
+        # built by members migration 0020 (concurrently on PostgreSQL, with
+        # last_purchase_at NULLS FIRST, which SQLite cannot declare). The
+        # price: a sale sets those columns, so its member update is no longer
+        # HOT and writes an entry in each of the table's indexes.
         indexes = [
             models.Index(fields=["tier", "status"], name="member_tier_status_idx"),
             # The import's near-duplicate check: same name, same birthday.

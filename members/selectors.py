@@ -32,9 +32,10 @@ def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
-def search_members(query, queryset=None):
-    """Members matching what staff typed: member number, phone in any form,
-    its last digits, or part of a name in either Chinese script."""
+def search_members(query, queryset=None, *, number_start=False):
+    """Members matching what staff typed: member number or its start (with
+    `number_start`), phone in any form, its last digits, or part of a name in
+    either Chinese script."""
     queryset = Member.objects.all() if queryset is None else queryset
     query = (query or "").strip()
     if not query:
@@ -48,9 +49,17 @@ def search_members(query, queryset=None):
         if 3 <= len(digits) < 10:
             condition |= _phone_ends_with(digits)
         condition |= Q(member_number=digits)
+        if number_start and len(digits) >= MEMBER_NUMBER_PREFIX:
+            # The start of a member number, read off a card: a range of the
+            # unique index (its collation is "C", members migration 0015).
+            condition |= Q(member_number__startswith=digits)
     else:
         condition |= _name_contains(name_search_key(query))
     return queryset.filter(condition)
+
+
+# Fewer digits than this are too common a start to list members by.
+MEMBER_NUMBER_PREFIX = 4
 
 
 def _phone_ends_with(digits) -> Q:
@@ -174,6 +183,43 @@ def lifecycle_stage(member, today=None, rules=None) -> str:
 def member_list(queryset=None):
     queryset = Member.objects.all() if queryset is None else queryset
     return queryset.select_related("tier")
+
+
+# The member list's sortable columns: the name in the URL, the column(s).
+# The name sorts by its search key (one script, lower case), which
+# member_name_birthday_idx keeps in order.
+SORTS = {
+    "name": "name_key",
+    "joined": "joined_on",
+    "tier": "tier__rank",
+    "balance": "points_balance",
+    "spend": "lifetime_spend",
+    "last_purchase": "last_purchase_at",
+}
+DEFAULT_SORT = "-joined"
+
+
+def sort_key(text) -> str:
+    """`text` when it names a sortable column (`balance`, `-balance`), else
+    the default: newest members first."""
+    text = (text or "").strip()
+    return text if text.lstrip("-") in SORTS else DEFAULT_SORT
+
+
+def sorted_members(queryset, sort):
+    """`queryset` in the order `sort` names (see sort_key), ties by id in the
+    same direction so pages never overlap. A member who never bought counts
+    as having bought longest ago: first from the oldest, last from the newest
+    (the order the index member_last_purchase_idx keeps both ways)."""
+    sort = sort_key(sort)
+    column, descending = SORTS[sort.lstrip("-")], sort.startswith("-")
+    if column == "last_purchase_at":
+        if descending:
+            return queryset.order_by(F(column).desc(nulls_last=True), "-id")
+        return queryset.order_by(F(column).asc(nulls_first=True), "id")
+    if descending:
+        return queryset.order_by(f"-{column}", "-id")
+    return queryset.order_by(column, "id")
 
 
 def get_member(pk):

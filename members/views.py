@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.errors import LoyaltyError
@@ -12,9 +13,28 @@ from members import exporting, services
 from members.filters import MemberFilter
 from members.forms import MemberForm, MemberStatusForm, MergeForm
 from members.models import Member
-from members.selectors import STAGES, get_member, lifecycle_stage, member_list
+from members.selectors import (
+    SORTS,
+    STAGES,
+    get_member,
+    lifecycle_stage,
+    member_list,
+    sort_key,
+    sorted_members,
+)
 
 PAGE_SIZE = 50
+
+# The list's sortable headings, in table order; the direction a first click
+# sorts (names A to Z, figures largest first).
+HEADINGS = [
+    ("name", pgettext_lazy("person", "Name"), ""),
+    ("tier", _lazy("Tier"), "-"),
+    ("balance", _lazy("Points"), "-"),
+    ("spend", _lazy("Lifetime spend"), "-"),
+    ("last_purchase", _lazy("Last purchase"), "-"),
+    ("joined", _lazy("Joined"), "-"),
+]
 
 
 # Service field names that the member form calls otherwise.
@@ -28,19 +48,47 @@ def _form_error(form, error: LoyaltyError):
     return getattr(error, "existing_member", None)
 
 
+def _headings(request, sort):
+    """Each sortable heading's link: the same filters, the first page, and the
+    column's order (the other direction when it is already sorted by it)."""
+    others = request.GET.copy()
+    others.pop("page", None)
+    others.pop("sort", None)
+    headings = []
+    for key, label, first in HEADINGS:
+        current = sort.lstrip("-") == key
+        descending = sort.startswith("-")
+        next_sort = ("" if descending else "-") + key if current else first + key
+        query = others.copy()
+        query["sort"] = next_sort
+        direction = ("descending" if descending else "ascending") if current else ""
+        headings.append(
+            {"key": key, "label": label, "url": "?" + query.urlencode(), "sorted": direction}
+        )
+    return {heading["key"]: heading for heading in headings}
+
+
 @staff_required
 def member_list_view(request):
     member_filter = MemberFilter(request.GET or None, queryset=member_list())
     queryset = member_filter.qs if member_filter.is_bound else member_list()
-    page = Paginator(queryset.order_by("-joined_on", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    sort = sort_key(request.GET.get("sort"))
+    page = Paginator(sorted_members(queryset, sort), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    selection = query.copy()
+    selection.pop("sort", None)
     return render(
         request,
         "members/member_list.html",
-        {"filter": member_filter, "page": page, "query": query.urlencode()},
+        {
+            "filter": member_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "bulk_params": [(key, selection.getlist(key)) for key in selection],
+            "sort": sort if sort.lstrip("-") in SORTS else "",
+            "headings": _headings(request, sort),
+        },
     )
 
 
@@ -170,19 +218,7 @@ def export_view(request, file_format):
     if member_filter.is_bound and not member_filter.is_valid():
         return HttpResponse(_("The filters are not valid."), status=400)
     queryset = member_filter.qs if member_filter.is_bound else member_list()
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if file_format == "xlsx":
-        return FileResponse(
-            exporting.write_xlsx(queryset),
-            as_attachment=True,
-            filename=f"members-{stamp}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response = StreamingHttpResponse(
-        exporting.csv_chunks(queryset), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="members-{stamp}.csv"'
-    return response
+    return exporting.file_response(queryset, file_format)
 
 
 @owner_required

@@ -17,7 +17,7 @@ def test_enrol_form_labels_the_name_as_a_persons(staff_client, tiers):
 def test_member_list_heads_the_name_column_as_a_persons(staff_client, tiers):
     MemberFactory()
     page = staff_client.get(reverse("members:list"), headers=ZH_HANS).content.decode()
-    assert "<th>姓名</th>" in page
+    assert 'class="sort">姓名</a></th>' in page
     assert "任务名" not in page
 
 
