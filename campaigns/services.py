@@ -49,6 +49,8 @@ def _decimal(value, *, field, label):
 def _clean_window(starts_on, ends_on):
     if not isinstance(starts_on, date):
         raise LoyaltyError(_("Enter the first day."), field="starts_on", code="start_missing")
+    if ends_on is None:
+        return  # no last day: it runs until an owner ends it
     if not isinstance(ends_on, date):
         raise LoyaltyError(_("Enter the last day."), field="ends_on", code="end_missing")
     if ends_on < starts_on:
@@ -91,7 +93,7 @@ def _clean_schedule(schedule, weekdays, month_days, dates, starts_on, ends_on):
     if schedule == Campaign.Schedule.DATES:
         if not dates:
             raise LoyaltyError(_("Enter at least one date."), field="dates", code="dates_missing")
-        outside = [d for d in dates if not starts_on <= d <= ends_on]
+        outside = [d for d in dates if d < starts_on or (ends_on and d > ends_on)]
         if outside:
             raise LoyaltyError(
                 _("%(date)s is outside the campaign's first and last day.")
@@ -148,7 +150,8 @@ def clean_campaign(**fields) -> dict:
             _("Keep the name to %(max)d characters.") % {"max": NAME_MAX_LENGTH}, field="name"
         )
     data["description"] = str(data.get("description") or "").strip()
-    _clean_window(data.get("starts_on"), data.get("ends_on"))
+    data["ends_on"] = data.get("ends_on") or None
+    _clean_window(data.get("starts_on"), data["ends_on"])
     data["schedule"] = data.get("schedule") or Campaign.Schedule.EVERY_DAY
     data["weekdays"], data["month_days"], data["dates"] = _clean_schedule(
         data["schedule"],
