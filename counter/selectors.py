@@ -317,7 +317,7 @@ def cashiers():
     """Users who can record sales, for the sales page's cashier filter."""
     return (
         get_user_model()
-        .objects.filter(groups__name__in=[OWNER, STAFF])
+        .objects.filter(Q(groups__name__in=[OWNER, STAFF]) | Q(is_superuser=True))
         .distinct()
         .order_by("username")
     )
