@@ -14,7 +14,8 @@ def test_owner_plans_an_every_18th_double_for_gold(page, transactional_db):
     log_in(page, "boss")
     page.get_by_role("link", name="Campaigns").click()
     page.get_by_role("button", name="New campaign").click()
-    page.get_by_role("textbox", name="Name").fill("Gold 18th double")
+    # Not "Name": the names in each Chinese script are labelled "Name in …".
+    page.get_by_role("textbox", name="Name *", exact=True).fill("Gold 18th double")
     # Every day is chosen: no days field shows until a schedule needs one.
     assert not page.get_by_role("textbox", name="Days of the month").is_visible()
     assert not page.get_by_role("checkbox", name="Monday").is_visible()
