@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
+from config.shop import shop_settings
+
 logger = logging.getLogger(__name__)
 
 
@@ -66,7 +68,7 @@ def deliver(message):
         return
     try:
         send_mail(
-            message.subject or settings.SHOP_NAME,
+            message.subject or shop_settings().name,
             message.text,
             settings.DEFAULT_FROM_EMAIL,
             [message.address],

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 from automation.messaging import queue_message, send_due_messages
 from config import heartbeat, locks
 from config.errors import LoyaltyError
+from config.shop import shop_settings_scope
 from members.models import (
     AutomationSettings,
     BirthdayGift,
@@ -420,7 +421,7 @@ def run_job(*, job, day):
     if not claimed:
         return run
     try:
-        with heartbeat.pulse(JobRun, run.pk):
+        with heartbeat.pulse(JobRun, run.pk), shop_settings_scope():
             summary = function(day)
     except Exception as error:
         # Recorded for the jobs page, then re-raised so Celery retries it.

@@ -4,13 +4,13 @@ import logging
 import re
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone, translation
 
 from automation.channels import ChannelError, deliver
 from config import locks
+from config.shop import shop_settings
 from members.models import Member, MessageTemplate, OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def render(template_text, context):
 
 
 def member_language(member):
-    return member.language or settings.LANGUAGE_CODE
+    return member.language or shop_settings().language
 
 
 def channel_open(member, channel, purpose) -> bool:
@@ -89,7 +89,7 @@ def queue_message(
     """
     if member is not None and member.messages_opt_out and purpose not in REQUESTED_PURPOSES:
         return []
-    language = language or (member_language(member) if member else settings.LANGUAGE_CODE)
+    language = language or (member_language(member) if member else shop_settings().language)
     by_channel = {
         channel: (template.subject, template.body)
         for channel, template in _templates(purpose, language).items()
@@ -103,7 +103,7 @@ def queue_message(
             base.update(extra or {})
     else:
         addresses, base = {"sms": phone}, {}
-    base["shop"] = settings.SHOP_NAME
+    base["shop"] = shop_settings().name
     created = []
     with translation.override(language):
         for channel, (subject, body) in sorted(by_channel.items()):

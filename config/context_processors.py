@@ -1,13 +1,19 @@
-from django.conf import settings
+from django.utils.functional import SimpleLazyObject, lazy
 
 from config.roles import is_owner, is_staff_member
+from config.shop import shop_settings
+
+
+def _shop_name():
+    return shop_settings().name
 
 
 def shop(request):
     user = getattr(request, "user", None)
     return {
-        "shop_name": settings.SHOP_NAME,
-        "currency": settings.CURRENCY,
+        # Lazy: a page that shows neither reads no settings.
+        "shop": SimpleLazyObject(shop_settings),
+        "shop_name": lazy(_shop_name, str)(),
         "user_is_owner": bool(user) and is_owner(user),
         "user_is_staff": bool(user) and is_staff_member(user),
     }

@@ -78,3 +78,64 @@ class SettingsChange(models.Model):
     def __str__(self):
         label = self.object_label or self.model
         return f"{label} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ShopSettings(models.Model):
+    """The shop's own facts, edited by the owner on the shop settings page
+    (config.shop): one row, id 1. Until the owner first saves it, the
+    environment's values stand in (ShopSettings.from_environment).
+
+    `version` is replaced on every save (config.shop.save_shop_settings):
+    each process keeps one copy of the row and reuses it while the version
+    it reads with the signed-in user (config.roles) is the same.
+    """
+
+    class DateOrder(models.TextChoices):
+        YMD = "ymd", _("Year first (2026-12-31)")
+        DMY = "dmy", _("Day first (31/12/2026)")
+        MDY = "mdy", _("Month first (12/31/2026)")
+
+    name = models.CharField(_("shop name"), max_length=100)
+    receipt_header = models.TextField(_("receipt header"), max_length=500, blank=True)
+    receipt_footer = models.TextField(_("receipt footer"), max_length=500, blank=True)
+    phone_region = models.CharField(_("phone region"), max_length=2)
+    also_regions = models.JSONField(_("regions also accepted"), default=list, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    # None: the currency's own (config.money.CURRENCY_DECIMALS).
+    money_decimals = models.PositiveSmallIntegerField(_("decimals shown"), null=True, blank=True)
+    language = models.CharField(_("default language"), max_length=10, choices=settings.LANGUAGES)
+    date_order = models.CharField(
+        _("date order of imported files"),
+        max_length=3,
+        choices=DateOrder.choices,
+        default=DateOrder.YMD,
+    )
+    version = models.CharField(max_length=36, editable=False)
+
+    class Meta:
+        verbose_name = _("shop settings")
+        verbose_name_plural = _("shop settings")
+        default_permissions = ("view", "change")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(money_decimals__lte=4), name="shopsettings_decimals_lte_4"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def from_environment(cls):
+        """The first defaults, before the owner saves the page (unsaved)."""
+        return cls(
+            pk=1,
+            name=settings.SHOP_NAME,
+            phone_region=settings.DEFAULT_PHONE_REGION,
+            also_regions=[],
+            currency=settings.CURRENCY,
+            money_decimals=None,
+            language=settings.LANGUAGE_CODE,
+            date_order=cls.DateOrder.YMD,
+            version="",
+        )

@@ -6,6 +6,8 @@ from django.apps import apps as global_apps
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
+from config.shop import note_version
+
 OWNER = "Owner"
 STAFF = "Staff"
 
@@ -58,10 +60,11 @@ def _group_names(user) -> frozenset:
 
 class RolesBackend(ModelBackend):
     """ModelBackend whose get_user reads the user's two roles in the same query,
-    so a page's role checks cost no query of their own (the counter's requests
-    have query budgets: tests/counter/test_counter_queries.py). The query is
-    written once per process: compiled by the ORM on every request it cost
-    about 1 ms of CPU."""
+    and the shop settings' version (config.shop: the page's copy of them is
+    current or not), so a page's role checks and shop settings cost no query
+    of their own (the counter's requests have query budgets:
+    tests/counter/test_counter_queries.py). The query is written once per
+    process: compiled by the ORM on every request it cost about 1 ms of CPU."""
 
     def get_user(self, user_id):
         from django.contrib.auth import get_user_model
@@ -73,6 +76,7 @@ class RolesBackend(ModelBackend):
         user._loyalty_group_names = frozenset(
             role for role in ROLES if getattr(user, f"has_role_{role.lower()}")
         )
+        note_version(user.shop_settings_version)
         return user
 
 
@@ -81,10 +85,12 @@ ROLES = (OWNER, STAFF)
 
 @functools.cache
 def _user_with_roles_sql():
-    """The user row and, per role, whether they hold it (params: the role
-    names, then the user id)."""
+    """The user row, per role whether they hold it, and the shop settings'
+    version (params: the role names, then the user id)."""
     from django.contrib.auth import get_user_model
     from django.db import connection
+
+    from config.models import ShopSettings
 
     name = connection.ops.quote_name
     model = get_user_model()
@@ -99,8 +105,12 @@ def _user_with_roles_sql():
         f" WHERE ug.{name(user_column)} = u.{name(model._meta.pk.column)} AND g.name = %s)"
     )
     roles = ", ".join(f"{has_role} AS has_role_{role.lower()}" for role in ROLES)
+    shop = f"(SELECT version FROM {name(ShopSettings._meta.db_table)} WHERE id = 1)"
     table, pk = name(model._meta.db_table), name(model._meta.pk.column)
-    return f"SELECT {columns}, {roles} FROM {table} u WHERE u.{pk} = %s"
+    return (
+        f"SELECT {columns}, {roles}, {shop} AS shop_settings_version "
+        f"FROM {table} u WHERE u.{pk} = %s"
+    )
 
 
 def is_owner(user) -> bool:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "importing",
     "automation",
     "portal",
+    "api",
     "demo",
 ]
 
@@ -61,12 +62,22 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # The shop settings a request reads (and the shop's default language).
+    "config.shop.ShopSettingsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks, so it sees the outcome of every login.
     "axes.middleware.AxesMiddleware",
 ]
+
+# The tills' API (see README, "Connecting a till"): requests per key per
+# minute (counted in the cache, shared by every web server), and the largest body.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=300)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=16 * 1024)
+# Webhook addresses must be https:// except in development.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -258,6 +269,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # without a heartbeat before its page calls it interrupted and offers to try
 # again: its worker or the database died, or its failure could not be written.
 JOB_HEARTBEAT_TIMEOUT = env.int("JOB_HEARTBEAT_TIMEOUT", default=300)
+# The largest customer file an import reads: a CSV's size, or what an Excel
+# file holds once unpacked (importing.limits).
+IMPORT_MAX_MEGABYTES = env.int("IMPORT_MAX_MEGABYTES", default=200)
 
 # Production hardening: on unless DEBUG, each can be relaxed behind a proxy.
 SECURE_PROXY_SSL_HEADER = (

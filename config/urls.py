@@ -12,6 +12,7 @@ handler500 = "config.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("shop-settings/", views.shop_settings_view, name="shop_settings"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
@@ -29,6 +30,8 @@ urlpatterns = [
     path("rewards/", include("rewards.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("dashboard/", include("reports.urls")),
+    path("api/", include("api.urls")),
+    path("api/v1/", include("api.v1_urls")),
     # Before admin.site.urls, so staff who open the admin get the 403 page.
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),

@@ -219,4 +219,6 @@ IMPORTED_MEMBER_COLUMNS = (
     "opening_window_spend",
     "opening_window_purchases",
     "opening_as_of",
+    "sms_opt_out",
+    "email_opt_out",
 )

@@ -12,18 +12,27 @@ the file).
 """
 
 import random
+from dataclasses import replace
 from itertools import islice
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.clock import shop_today
+from config.shop import shop_settings
 from importing import database
+from importing.limits import FileProblem
 from importing.placement import Placement
-from importing.reader import FileProblem, encoding_label, open_table
-from importing.results import MAX_ERRORS_KEPT, ImportOptions, ImportResult
+from importing.reader import encoding_label, open_table
+from importing.results import (
+    CANNOT,
+    MAX_ERRORS_KEPT,
+    NO_ENTRY_TIER,
+    ImportOptions,
+    ImportResult,
+    verdict_of,
+)
 from importing.rows import RowCleaner, name_key, read_ahead
 from importing.tuning import tuned_for_import
 from members.columns import column_label
@@ -40,7 +49,13 @@ BATCH_SIZE = 2000
 # Batches the reading thread may have ready before the database half takes them.
 READ_AHEAD = 12
 # Fields an import may change on a member already in the database.
-UPDATABLE = ("name", "email", "birthday", "gender", "notes")
+UPDATABLE = ("name", "email", "birthday", "gender", "notes", "sms_opt_out", "email_opt_out")
+# The file's columns that fill each of them, where their names differ.
+UPDATED_FROM = {
+    "name": ("name", "last_name", "first_name"),
+    "sms_opt_out": ("sms_consent",),
+    "email_opt_out": ("email_consent",),
+}
 # What the import reads of a member already registered with a file's phone.
 EXISTING_COLUMNS = ("pk", "phone", "member_number", *UPDATABLE)
 # A new member's tier history line (importing.placement.Placement.change_row).
@@ -86,18 +101,55 @@ def run_import(
 
     With apply=False nothing is written (the preview). With apply=True the
     rows are written in one transaction: all of them, or, when any row is
-    wrong, none, unless options.valid_rows_only asks for the valid ones.
+    wrong, none, unless options.valid_rows_only asks for the valid ones; and
+    none at all when the verdict (importing.results.verdict_of) is that the
+    file cannot be imported, as the preview said.
     `progress(rows_done, total_estimate, errors)` is called after each batch.
+
+    A phone repeated with different details makes every row with it wrong,
+    the first one too; the first is met before the repeat, so a file with
+    such phones is read a second time knowing them (only such files).
     """
     options = options or ImportOptions()
+    if options.date_order is None:
+        options = replace(options, date_order=shop_settings().date_order)
+    conflicts = None
+    while True:
+        fileobj.seek(0)
+        result, conflicts_found, file_order = _run_once(
+            fileobj,
+            options=options,
+            apply=apply,
+            by=by,
+            progress=progress,
+            name=name,
+            conflicts=conflicts,
+        )
+        if file_order and file_order != options.date_order:
+            # Dates that read either way, and the file's other dates show
+            # how it writes them: read it again that way.
+            options = replace(options, date_order=file_order)
+            continue
+        if not conflicts_found or conflicts is not None:
+            return result
+        conflicts = conflicts_found
+
+
+def _run_once(fileobj, *, options, apply, by, progress, name, conflicts):
+    """One reading of the file: (the result, the phones found repeated
+    with different details that `conflicts` did not announce)."""
     result = ImportResult()
-    region = options.region or settings.DEFAULT_PHONE_REGION
+    if options.region is None:
+        # The shop settings' regions, read once for the whole file.
+        shop = shop_settings()
+        options = replace(options, region=shop.phone_region, also_regions=shop.also_regions)
+    region = options.region
     try:
-        table = open_table(fileobj, encoding=options.encoding, region=region)
+        table = open_table(fileobj, encoding=options.encoding, region=region, name=name)
     except FileProblem as problem:
         result.file_error = problem.message
         result.headers = problem.headers
-        return result
+        return result, None, None
     result.format = table.format
     result.encoding = table.encoding or ""
     result.encoding_label = encoding_label(table.encoding) if table.encoding else ""
@@ -107,22 +159,38 @@ def run_import(
     }
     result.ignored = table.ignored
     result.sample = table.sample
-    job = _Job(table, options, region, result, apply=apply, by=by, progress=progress, name=name)
+    job = _Job(
+        table,
+        options,
+        region,
+        result,
+        apply=apply,
+        by=by,
+        progress=progress,
+        name=name,
+        conflicts=conflicts,
+    )
     if not apply:
         with tuned_for_import():
             job.run()
-        return result
+        return result, job.late_conflicts(), job.cleaner.file_date_order()
     database.roomy_sqlite_cache()
     try:
         with transaction.atomic(durable=True), tuned_for_import():
             job.run()
-            if result.file_error or (result.error_rows and not options.valid_rows_only):
+            if job.late_conflicts() or job.cleaner.file_date_order() not in (
+                None,
+                options.date_order,
+            ):
+                raise _RollBack  # read again, knowing them
+            wrong = result.error_rows and not options.valid_rows_only
+            if wrong or verdict_of(result.as_dict())[0] == CANNOT:
                 raise _RollBack
     except _RollBack:
         result.applied = False
     else:
         result.applied = True
-    return result
+    return result, job.late_conflicts(), job.cleaner.file_date_order()
 
 
 def chunked() -> bool:
@@ -132,7 +200,7 @@ def chunked() -> bool:
 
 
 class _Job:
-    def __init__(self, table, options, region, result, *, apply, by, progress, name):
+    def __init__(self, table, options, region, result, *, apply, by, progress, name, conflicts):
         self.table = table
         self.mapping = table.mapping
         self.options = options
@@ -149,6 +217,7 @@ class _Job:
             options=options,
             region=region,
             today=self.today,
+            conflicts=conflicts,
         )
         self.tier = None
         self.placement = None  # where new members go on the ladder (importing.placement)
@@ -159,15 +228,20 @@ class _Job:
         self.analyze_after = None  # see _keep_planner_informed
         self.file_name = name or _("a file")
 
+    def late_conflicts(self):
+        """The phones repeated with different details that were found after
+        their first row was taken (see RowCleaner), or None."""
+        if self.result.file_error:
+            return None  # the file cannot be read: the reading stops there
+        return self.cleaner.late_conflicts or None
+
     def run(self):
-        result = self.result
-        if self.apply:
-            self.tier = entry_tier()
-            if self.tier is None:
-                result.file_error = _(
-                    "No active tier exists yet: an owner must set up the tiers first."
-                )
-                return
+        # The preview asks as the import does: without an entry tier, new
+        # members have nowhere to go, so neither counts any.
+        self.tier = entry_tier()
+        if self.tier is None:
+            self.result.setup_error = NO_ENTRY_TIER
+            return
         self.placement = self.cleaner.placement = Placement.for_import(
             mapping=self.mapping, today=self.today, file_name=self.file_name
         )
@@ -241,6 +315,8 @@ class _Job:
     def note_errors(self):
         if self.result.error_rows and not self.options.valid_rows_only:
             self.blocked = True
+        elif self.cleaner.late_conflicts:
+            self.blocked = True  # the file is read again: write nothing now
 
     def _against_database(self, candidates):
         """Split a batch into members to create and members to update (one or
@@ -275,7 +351,11 @@ class _Job:
         already registered with its phones and which of its member numbers are
         taken; the rows that cannot be imported are recorded as errors."""
         result = self.result
-        present = [name for name in UPDATABLE if name in self.mapping]
+        present = [
+            name
+            for name in UPDATABLE
+            if any(column in self.mapping for column in UPDATED_FROM.get(name, (name,)))
+        ]
         creates, updates = [], []
         for candidate in candidates:
             current = existing.get(candidate.phone)
@@ -445,6 +525,8 @@ class _Job:
                 str(c.window_spend),
                 c.window_purchases,
                 adapt_date(c.figures_as_of) if c.figures_as_of else None,
+                bool(c.sms_opt_out),
+                bool(c.email_opt_out),
             )
 
     def member_constants(self):

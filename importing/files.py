@@ -15,6 +15,7 @@ def import_members_file(
     encoding="auto",
     update_existing=False,
     minguo_dates=False,
+    date_order=None,
     valid_rows_only=False,
     dry_run=False,
     by=None,
@@ -25,6 +26,7 @@ def import_members_file(
         encoding=encoding,
         update_existing=update_existing,
         minguo_dates=minguo_dates,
+        date_order=date_order,
         valid_rows_only=valid_rows_only,
     )
     with open(path, "rb") as fileobj:

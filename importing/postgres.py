@@ -333,7 +333,8 @@ class _Chunks:
                 f"{c.name_key.translate(escapes)}\t{c.email.translate(escapes)}\t"
                 f"{birthday}\t{c.gender}\t{joined_on}\t{c.notes.translate(escapes)}\t"
                 f"{c.lifetime_spend}\t{c.points}\t{c.tier_id or entry}\t{c.lifetime_spend}\t"
-                f"{c.window_spend}\t{c.window_purchases}\t{as_of}{end}"
+                f"{c.window_spend}\t{c.window_purchases}\t{as_of}\t"
+                f"{'t' if c.sms_opt_out else 'f'}\t{'t' if c.email_opt_out else 'f'}{end}"
             )
         # Encoded here, so the connection's thread hands the whole chunk to
         # the socket at once and never stops for Python while PostgreSQL waits.

@@ -9,6 +9,7 @@ used, with the first rows decoded, and can switch.
 """
 
 import codecs
+import contextlib
 import csv
 import io
 import zipfile
@@ -18,8 +19,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.errors import LoyaltyError
-from members.columns import REQUIRED, column_label, match_headers
+from importing import limits
+from importing.limits import MAX_COLUMNS, MAX_ROW_CHARACTERS, FileProblem
+from members.columns import column_label, match_headers, missing_required
 
 ENCODING_CHOICES = [
     ("auto", gettext_lazy("Detect (UTF-8, else the shop's region)")),
@@ -40,17 +42,9 @@ REGION_ENCODING = {
     "MY": "gb18030",
 }
 HEAD_BYTES = 64 * 1024
+EXCEL_MAX_ROWS = 1_048_576
 HEADER_SEARCH_ROWS = 10
 SAMPLE_ROWS = 5
-
-
-class FileProblem(LoyaltyError):
-    """The file as a whole cannot be read: nothing is imported."""
-
-    def __init__(self, message, *, code, row=None, headers=None):
-        super().__init__(message, field="file", code=code)
-        self.row = row
-        self.headers = headers or []
 
 
 @dataclass
@@ -74,14 +68,20 @@ def region_encoding(region=None) -> str:
     return REGION_ENCODING.get(region or settings.DEFAULT_PHONE_REGION, "cp950")
 
 
-def open_table(fileobj, *, encoding="auto", region=None) -> Table:
-    """Read the header of a binary, seekable file; rows stream from .rows()."""
+def open_table(fileobj, *, encoding="auto", region=None, name="") -> Table:
+    """Read the header of a binary, seekable file; rows stream from .rows().
+    `name`: the file's name as uploaded (an .xlsx must be a workbook)."""
     head = fileobj.read(HEAD_BYTES)
     fileobj.seek(0)
     if not head.strip():
         raise FileProblem(_("The file is empty."), code="empty")
     if head.startswith(b"PK\x03\x04"):
+        limits.check_xlsx(fileobj)
         return _open_xlsx(fileobj)
+    if str(name).lower().endswith(".xlsx"):
+        raise limits.not_a_workbook()
+    if _size(fileobj) > limits.max_bytes():
+        raise limits.too_large()
     encoding = ENCODING_ALIASES.get(encoding, encoding)
     candidates = _candidates(head, encoding, region)
     problem = None
@@ -118,41 +118,63 @@ def _open_csv(fileobj, encoding) -> Table:
     ends_with_newline = _ends_with_newline(fileobj)
     stream = io.TextIOWrapper(fileobj, encoding=_python_codec(encoding), newline="")
     try:
-        first = stream.readline()
+        first = stream.readline(limits.MAX_ROW_CHARACTERS + 1)
         stream.seek(0)
     except UnicodeDecodeError:
         stream.detach()
         raise _undecodable(encoding, 1) from None
     delimiter = max(",\t;", key=first.count) if first.strip() else ","
     records = csv.reader(stream, delimiter=delimiter, strict=True)
-    numbered = _numbered_csv(records, encoding)
+    numbered = _numbered_csv(records, encoding, stream)
     try:
         table = _find_header(numbered, "csv", encoding, total)
     except FileProblem:
-        stream.detach()
+        _let_go(stream)
         raise
     table._rows = _flag_cut_short(table._rows, ends_with_newline)
     return table
 
 
-def _numbered_csv(records, encoding):
+def _size(fileobj) -> int:
+    size = fileobj.seek(0, io.SEEK_END)
+    fileobj.seek(0)
+    return size
+
+
+def _numbered_csv(records, encoding, stream):
+    """(row number, cells) of each row; at the end the text layer lets go of
+    the file without closing it (the import may read the file again)."""
     number = 0
-    while True:
-        try:
-            cells = next(records)
-        except StopIteration:
-            return
-        except UnicodeDecodeError:
-            raise _undecodable(encoding, number + 1) from None
-        except csv.Error as error:
-            raise FileProblem(
-                _("Row %(row)d cannot be read (%(detail)s): the file may be cut short or damaged.")
-                % {"row": number + 1, "detail": error},
-                code="damaged",
-                row=number + 1,
-            ) from None
-        number += 1
-        yield number, cells
+    try:
+        while True:
+            try:
+                cells = next(records)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                raise _undecodable(encoding, number + 1) from None
+            except csv.Error as error:
+                raise FileProblem(
+                    _(
+                        "Row %(row)d cannot be read (%(detail)s): the file may be cut short "
+                        "or damaged."
+                    )
+                    % {"row": number + 1, "detail": error},
+                    code="damaged",
+                    row=number + 1,
+                ) from None
+            number += 1
+            if len(cells) > MAX_COLUMNS or sum(map(len, cells)) > MAX_ROW_CHARACTERS:
+                limits.check_row(number, cells)
+            yield number, cells
+    finally:
+        _let_go(stream)
+
+
+def _let_go(stream):
+    """Detach the text layer, so dropping it leaves the file open."""
+    with contextlib.suppress(ValueError):  # already detached
+        stream.detach()
 
 
 def _flag_cut_short(rows, ends_with_newline):
@@ -192,11 +214,43 @@ def encoding_label(encoding) -> str:
 
 
 def _count_lines(fileobj) -> int:
-    lines = 0
+    """The file's lines; refused when one is longer than a row may be, so
+    that no line is ever read whole into memory (a file of one endless
+    line). Bytes are counted: in any encoding a character takes at most
+    MAX_LINE_BYTES / MAX_ROW_CHARACTERS of them.
+
+    A line longer than the limit holds a whole window of half the limit
+    with no line break, so looking into those windows (a few per megabyte,
+    in C) finds it; only there is a line measured."""
+    limit = limits.MAX_LINE_BYTES
+    step = limit // 2
+    lines = carried = 0  # carried: bytes of the current line in earlier chunks
     while chunk := fileobj.read(1 << 20):
+        for start in range(0, len(chunk), step):
+            if chunk.find(b"\n", start, start + step) != -1:
+                continue
+            begin = chunk.rfind(b"\n", 0, start) + 1
+            end = chunk.find(b"\n", start)
+            if end == -1:
+                break  # the line goes on into the next chunk: measured there
+            length = end - begin + (carried if begin == 0 else 0)
+            if length > limit:
+                raise _long_line(fileobj, lines + chunk.count(b"\n", 0, begin) + 1)
+        first = chunk.find(b"\n")
+        if first != -1 and carried + first > limit:
+            raise _long_line(fileobj, lines + 1)
+        last = chunk.rfind(b"\n")
+        carried = carried + len(chunk) if last == -1 else len(chunk) - last - 1
+        if carried > limit:
+            raise _long_line(fileobj, lines + chunk.count(b"\n") + 1)
         lines += chunk.count(b"\n")
     fileobj.seek(0)
     return lines
+
+
+def _long_line(fileobj, number):
+    fileobj.seek(0)
+    return limits.row_too_long(number)
 
 
 def _ends_with_newline(fileobj) -> bool:
@@ -215,21 +269,26 @@ def _open_xlsx(fileobj) -> Table:
         workbook = load_workbook(fileobj, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         total = sheet.max_row
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError):
-        raise FileProblem(
-            _("The Excel file is damaged or cut short: open it in Excel and save it again."),
-            code="damaged",
-        ) from None
+        # Rows as long as their last cell, not padded to the width the sheet
+        # claims (a hostile claim of 16,384 columns would pad every row); and
+        # every row read, even past a height the sheet understates.
+        sheet.reset_dimensions()
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, TypeError):
+        raise limits.damaged_xlsx() from None
 
     def numbered():
         try:
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, list(cells)
-        except (zipfile.BadZipFile, OSError, EOFError, KeyError):
-            raise FileProblem(
-                _("The Excel file is damaged or cut short: open it in Excel and save it again."),
-                code="damaged",
-            ) from None
+                if number > EXCEL_MAX_ROWS:
+                    raise limits.damaged_xlsx()
+                width = len(cells)
+                while width and cells[width - 1] is None:
+                    width -= 1
+                row = list(cells[:width])
+                limits.check_row(number, row)
+                yield number, row
+        except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError, TypeError):
+            raise limits.damaged_xlsx() from None
         finally:
             workbook.close()
 
@@ -245,7 +304,7 @@ def _find_header(numbered, file_format, encoding, total) -> Table:
             continue
         first_headers = first_headers or (number, headers)
         mapping, ignored = match_headers(headers)
-        if all(name in mapping for name in REQUIRED):
+        if not missing_required(mapping):
             sample, rows = _peek(numbered)
             return Table(
                 format=file_format,
@@ -264,7 +323,7 @@ def _find_header(numbered, file_format, encoding, total) -> Table:
         raise FileProblem(_("The file is empty."), code="empty")
     number, headers = first_headers
     mapping, _ignored = match_headers(headers)
-    missing = [column_label(name) for name in REQUIRED if name not in mapping]
+    missing = [column_label(name) for name in missing_required(mapping)]
     where = (
         _(" (read as %(encoding)s)") % {"encoding": encoding_label(encoding)} if encoding else ""
     )

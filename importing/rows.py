@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from config.errors import LoyaltyError
 from config.money import format_money
+from importing import cells as other_systems
 from importing.results import MAX_ERRORS_KEPT
 from members import values
 from members.columns import COLUMNS
@@ -29,6 +30,8 @@ ZERO = Decimal("0")
 # lifetime spend; and what a row's are when the file has none of them.
 OPENING_COLUMNS = ("window_spend", "window_purchases", "figures_as_of", "tier")
 NONE = (ZERO, 0, None, None)
+# The consent columns, and the member's opt-out each one sets.
+CONSENTS = {"sms_consent": "sms_opt_out", "email_consent": "email_opt_out"}
 
 
 class Candidate:
@@ -52,6 +55,8 @@ class Candidate:
         "figures_as_of",
         "tier_id",
         "tier_change",
+        "sms_opt_out",
+        "email_opt_out",
     )
 
 
@@ -76,7 +81,7 @@ class RowCleaner:
     Memory stays flat: one small integer per phone and one entry per member
     number given in the file."""
 
-    def __init__(self, *, mapping, width, options, region, today, placement=None):
+    def __init__(self, *, mapping, width, options, region, today, placement=None, conflicts=None):
         self.mapping = mapping
         # Where new members go on the ladder (importing.placement); None:
         # the file brings no figures or tiers, everyone starts at the entry tier.
@@ -87,11 +92,52 @@ class RowCleaner:
         self.padding = [None] * width
         self.index = {name: mapping.get(name, -1) for name in COLUMNS}
         self.minguo = options.minguo_dates
+        # How year-last dates are read when they could go either way (None:
+        # they are errors), and what the file's own dates show (see _date).
+        self.date_order = options.date_order
+        self.orders_seen = set()
+        self.ambiguous_dates = 0
         self.region = region
+        self.also_regions = options.also_regions
         self.today = today
+        # A name in two columns (Shopify, Square), read where the name is empty.
+        self.split_name = "last_name" in mapping or "first_name" in mapping
+        self.consents = [
+            (column, opt_out)
+            for column, opt_out in (
+                ("sms_consent", "sms_opt_out"),
+                ("email_consent", "email_opt_out"),
+            )
+            if column in mapping
+        ]
         self.seen_phones = {}  # int(E.164 digits) -> row number << 32 | fingerprint
         self.seen_numbers = {}  # member number -> row number
+        # Phones repeated with different details: {phone key: {fingerprint:
+        # first row with it}}. `conflicts` are known before reading (a second
+        # reading of the file); late_conflicts are found while reading, once
+        # the first row with the phone has been taken.
+        self.conflicts = conflicts or {}
+        self.late_conflicts = {}
         self.errors_recorded = 0
+
+    def _date(self, cell, field):
+        """A date cell, noting what the file's year-last dates show: the
+        order only one reading allows (31/12/1990), and how many could be
+        read either way (02/03/1990)."""
+        if type(cell) is str and cell:
+            evidence = values.date_order_evidence(cell)
+            if evidence:
+                self.orders_seen.add(evidence)
+            elif values.is_ambiguous_date(cell):
+                self.ambiguous_dates += 1
+        return values.parse_date(cell, minguo=self.minguo, field=field, order=self.date_order)
+
+    def file_date_order(self):
+        """The order the file's own dates show, when it has dates that could
+        be read either way and its other dates agree on one order; else None."""
+        if self.ambiguous_dates and len(self.orders_seen) == 1:
+            return next(iter(self.orders_seen))
+        return None
 
     def batch(self, rows) -> ParsedBatch:
         parsed = ParsedBatch()
@@ -140,13 +186,11 @@ class RowCleaner:
         except LoyaltyError as error:
             errors.append(error)
         try:
-            birthday = values.parse_date(row[ix["birthday"]], minguo=self.minguo)
+            birthday = self._date(row[ix["birthday"]], "birthday")
         except LoyaltyError as error:
             errors.append(error)
         try:
-            joined_on = values.parse_date(
-                row[ix["joined_on"]], minguo=self.minguo, field="joined_on"
-            )
+            joined_on = self._date(other_systems.date_text(row[ix["joined_on"]]), "joined_on")
         except LoyaltyError as error:
             errors.append(error)
         member_number = points = lifetime_spend = None
@@ -159,20 +203,32 @@ class RowCleaner:
         except LoyaltyError as error:
             errors.append(error)
         try:
-            lifetime_spend = values.parse_money(row[ix["lifetime_spend"]])
+            lifetime_spend = values.parse_money(other_systems.money_text(row[ix["lifetime_spend"]]))
         except LoyaltyError as error:
             errors.append(error)
+        opt_outs = {}
+        for column, opt_out in self.consents:
+            try:
+                accepts = other_systems.consent(row[ix[column]], field=column)
+            except LoyaltyError as error:
+                errors.append(error)
+            else:
+                opt_outs[opt_out] = None if accepts is None else not accepts
+        name = values.strip_formula_escape(values.text(row[ix["name"]]))
+        if not name and self.split_name:
+            name = other_systems.joined_name(row[ix["last_name"]], row[ix["first_name"]])
         opening = None
         if self.placement is not None:
             opening = self._opening(row, errors, lifetime_spend) if self.opening_columns else NONE
         failed = {error.field for error in errors} if errors else ()
         cleaned = clean_member_fields(
             phone=phone if "phone" not in failed else "0",
-            name=values.strip_formula_escape(values.text(row[ix["name"]])),
+            name=name,
             email=values.strip_formula_escape(values.text(row[ix["email"]])),
             birthday=birthday,
             gender=values.parse_gender(row[ix["gender"]]),
             region=self.region,
+            also_regions=self.also_regions,
             today=self.today,
             errors=errors,
         )
@@ -200,6 +256,8 @@ class RowCleaner:
         candidate.member_number = member_number
         candidate.points = points
         candidate.tier_change = None
+        candidate.sms_opt_out = opt_outs.get("sms_opt_out")
+        candidate.email_opt_out = opt_outs.get("email_opt_out")
         if opening is None:
             candidate.lifetime_spend = lifetime_spend
             candidate.window_spend = ZERO
@@ -226,7 +284,9 @@ class RowCleaner:
         cell = row[ix["window_spend"]]
         if cell is not None and cell != "":
             try:
-                window_spend = values.parse_money(cell, field="window_spend")
+                window_spend = values.parse_money(
+                    other_systems.money_text(cell), field="window_spend"
+                )
             except LoyaltyError as error:
                 errors.append(error)
         cell = row[ix["window_purchases"]]
@@ -238,7 +298,7 @@ class RowCleaner:
         cell = row[ix["figures_as_of"]]
         if cell is not None and cell != "":
             try:
-                as_of = values.parse_date(cell, minguo=self.minguo, field="figures_as_of")
+                as_of = self._date(other_systems.date_text(cell), "figures_as_of")
             except LoyaltyError as error:
                 errors.append(error)
             if as_of is not None and as_of > self.today:
@@ -293,35 +353,25 @@ class RowCleaner:
 
     def _first_in_file(self, parsed, candidate, cells) -> bool:
         """A phone (or member number) seen on an earlier row is never a silent
-        update: an identical row is skipped, a different one is an error."""
+        update: an identical row is skipped; when the rows with a phone differ,
+        each of them is an error that names a row that differs from it."""
         key = int(candidate.phone[1:])
-        fingerprint = (
-            hash(
-                (
-                    candidate.name,
-                    candidate.email,
-                    candidate.birthday,
-                    candidate.gender,
-                    candidate.notes,
-                )
-            )
-            & 0xFFFFFFFF
-        )
+        fingerprint = _fingerprint(candidate)
+        known = self.conflicts.get(key)
+        if known is not None:
+            other = next(row for fp, row in sorted(known.items(), key=_by_row) if fp != fingerprint)
+            self._conflict(parsed, candidate, cells, other)
+            return False
         earlier = self.seen_phones.get(key)
         if earlier is not None:
             earlier_row = earlier >> 32
-            if earlier & 0xFFFFFFFF == fingerprint:
+            earlier_fingerprint = earlier & 0xFFFFFFFF
+            if earlier_fingerprint == fingerprint:
                 parsed.skipped += 1
                 return False
-            parsed.error_rows += 1
-            self._error(
-                parsed,
-                candidate.row,
-                "phone",
-                self.cell(cells, "phone"),
-                _("This phone is already on row %(row)d of the file, with different details.")
-                % {"row": earlier_row},
-            )
+            found = self.late_conflicts.setdefault(key, {earlier_fingerprint: earlier_row})
+            found.setdefault(fingerprint, candidate.row)
+            self._conflict(parsed, candidate, cells, earlier_row)
             return False
         number = candidate.member_number
         if number:
@@ -340,6 +390,50 @@ class RowCleaner:
             self.seen_numbers[number] = candidate.row
         self.seen_phones[key] = candidate.row << 32 | fingerprint
         return True
+
+    def _conflict(self, parsed, candidate, cells, other_row):
+        parsed.error_rows += 1
+        self._error(
+            parsed,
+            candidate.row,
+            "phone",
+            self.cell(cells, "phone"),
+            _(
+                "Row %(row)d of the file has this phone too, with different details: "
+                "keep one of the two rows."
+            )
+            % {"row": other_row},
+        )
+
+
+def _fingerprint(candidate) -> int:
+    """32 bits that differ when two rows with one phone say different things."""
+    return (
+        hash(
+            (
+                candidate.name,
+                candidate.email,
+                candidate.birthday,
+                candidate.gender,
+                candidate.notes,
+                candidate.member_number,
+                candidate.joined_on,
+                candidate.points,
+                candidate.lifetime_spend,
+                candidate.window_spend,
+                candidate.window_purchases,
+                candidate.figures_as_of,
+                candidate.tier_id,
+                candidate.sms_opt_out,
+                candidate.email_opt_out,
+            )
+        )
+        & 0xFFFFFFFF
+    )
+
+
+def _by_row(item):
+    return item[1]
 
 
 @lru_cache(maxsize=65536)

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from config import heartbeat, locks, queue
 from config.errors import LoyaltyError
-from importing import tasks
+from importing import limits, tasks
 from importing.engine import ImportOptions, run_import
 from importing.reader import ENCODINGS
+from importing.results import CANNOT, READY_WITH_ERRORS, verdict_of
 from members.models import ImportJob, private_storage
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ def start_import(
         )
     if not upload.size:
         raise LoyaltyError(_("The file is empty."), field="file", code="empty")
+    if upload.size > limits.max_bytes():
+        raise limits.too_large()  # kept out of storage; an Excel's content is checked later
     _check_encoding(encoding)
     job = ImportJob(
         original_name=name[:255],
@@ -124,13 +127,10 @@ def confirm_import(*, job, valid_rows_only=False, by=None) -> ImportJob:
     job = _locked(job)
     if job.status != ImportJob.Status.PREVIEWED:
         raise LoyaltyError(_("This import is no longer waiting for confirmation."), code="state")
-    preview = job.preview or {}
-    if preview.get("file_error"):
-        raise LoyaltyError(_("The file cannot be read: fix it and upload it again."), code="file")
-    wanted = preview.get("created", 0) + preview.get("updated", 0)
-    if not wanted:
-        raise LoyaltyError(_("Nothing in this file would change: there is nothing to import."))
-    if preview.get("error_rows") and not valid_rows_only:
+    verdict, reason = verdict_of(job.preview or {})
+    if verdict == CANNOT:
+        raise LoyaltyError(reason, code="cannot_import")
+    if verdict == READY_WITH_ERRORS and not valid_rows_only:
         raise LoyaltyError(
             _(
                 "Some rows are wrong. Fix them and upload the file again, "

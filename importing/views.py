@@ -10,6 +10,7 @@ from config.errors import LoyaltyError
 from config.roles import owner_required
 from importing import services as imports
 from importing.forms import ImportChoicesForm, ImportConfirmForm, ImportUploadForm
+from importing.results import verdict_label, verdict_of
 from members.models import ImportJob
 
 RECENT_JOBS = 10
@@ -41,15 +42,30 @@ def import_view(request):
     jobs = list(ImportJob.objects.select_related("created_by")[:RECENT_JOBS])
     for job in jobs:
         job.interrupted = imports.is_interrupted(job)
+        job.shown_status = _shown_status(job)
     status = 400 if request.method == "POST" else 200
     return render(request, "importing/upload.html", {"form": form, "jobs": jobs}, status=status)
+
+
+def _shown_status(job) -> str:
+    """The status, where a previewed file says whether it can be imported."""
+    if job.status == ImportJob.Status.PREVIEWED:
+        return verdict_label(verdict_of(job.preview or {})[0])
+    return job.get_status_display()
 
 
 def _job_context(job, **extra):
     preview = job.preview or {}
     interrupted = imports.is_interrupted(job)
+    verdict, reason = verdict_of(preview)
+    result_verdict, result_reason = verdict_of(job.result or {})
     context = {
+        "result_verdict": result_verdict,
+        "result_reason": result_reason,
         "job": job,
+        "shown_status": _shown_status(job),
+        "verdict": verdict,
+        "verdict_reason": reason,
         "preview": preview,
         "result": job.result or {},
         "interrupted": interrupted,

@@ -26,6 +26,16 @@ COLUMNS = {
         "name|full name|customer name|member name|customer|姓名|名字|會員姓名|会员姓名|"
         "客戶姓名|客户姓名|客戶名稱|客户名称|顧客姓名|顾客姓名|名稱|名称",
     ),
+    # A name in two columns (Shopify, Square): joined in the order its script
+    # writes it (importing.rows.joined_name).
+    "last_name": (
+        _("Family name"),
+        "last name|lastname|surname|family name|姓|姓氏",
+    ),
+    "first_name": (
+        _("Given name"),
+        "first name|firstname|given name|forename",
+    ),
     "email": (
         _("Email"),
         "email|e-mail|email address|mail|電子郵件|电子邮件|電子信箱|電郵|邮箱|郵箱|信箱",
@@ -38,9 +48,13 @@ COLUMNS = {
     "joined_on": (
         _("Joined"),
         "joined|joined on|join date|date joined|since|member since|入會日期|入会日期|"
-        "加入日期|註冊日期|注册日期|開卡日期|开卡日期|入會時間|入会时间",
+        "加入日期|註冊日期|注册日期|開卡日期|开卡日期|入會時間|入会时间|first visit|"
+        "customer since|created at|registered|注册时间|註冊時間|加入時間|加入时间",
     ),
-    "notes": (_("Notes"), "notes|note|remarks|remark|comment|備註|备注|備註欄|备注栏|說明|说明"),
+    "notes": (
+        _("Notes"),
+        "notes|note|remarks|remark|comment|memo|備註|备注|備註欄|备注栏|說明|说明|備忘|备忘",
+    ),
     "points": (
         _("Points"),
         "points|points balance|point balance|balance|積分|积分|點數|点数|紅利點數|红利点数|"
@@ -48,8 +62,9 @@ COLUMNS = {
     ),
     "lifetime_spend": (
         _("Lifetime spend"),
-        "lifetime spend|total spend|total spent|spend|累計消費|累计消费|消費金額|消费金额|"
-        "累計消費金額|累计消费金额|消費總額|消费总额",
+        "lifetime spend|total spend|total spent|spend|amount spent|累計消費|累计消费|消費金額|"
+        "消费金额|累計消費金額|累计消费金额|消費總額|消费总额|累積消費|累积消费|累積消費金額|"
+        "累积消费金额",
     ),
     # Figures from the earlier system for the qualifying window, and the day
     # they are as of; the tier the member had there (see importing.placement).
@@ -81,9 +96,25 @@ COLUMNS = {
         "grade|vip level|會員等級|会员等级|等級|等级|會員級別|会员级别|級別|级别|"
         "會員卡別|会员卡别|卡別|卡别|VIP等級|VIP等级|會員層級|会员层级",
     ),
+    # Whether the member accepts marketing messages by each channel (yes / no,
+    # subscribed / unsubscribed…): "no" sets the member's opt-out.
+    "email_consent": (
+        _("Accepts email marketing"),
+        "accepts email marketing|email subscription status|email marketing|"
+        "email subscription|email consent|accepts email|接收電子郵件|接收电子邮件|"
+        "電子報|电子报|願意接收電子郵件|愿意接收电子邮件",
+    ),
+    "sms_consent": (
+        _("Accepts SMS marketing"),
+        "accepts sms marketing|sms subscription status|sms marketing|sms subscription|"
+        "sms consent|accepts sms|text message marketing|接收簡訊|接收短信|願意接收簡訊|"
+        "愿意接收短信|簡訊行銷|短信营销",
+    ),
 }
 
 REQUIRED = ("phone", "name")
+# Columns that stand in for a required one: a name split in two.
+STANDS_IN = {"name": ("last_name", "first_name")}
 # What the export writes: the member record and its cached figures. The
 # figures brought in and the tier are read on import, not written back.
 EXPORT_ORDER = [
@@ -139,6 +170,15 @@ def match_headers(headers) -> tuple[dict, list]:
         elif str(header or "").strip():
             ignored.append(str(header))
     return mapping, ignored
+
+
+def missing_required(mapping) -> list:
+    """The required fields `mapping` has no column for (nor a stand-in)."""
+    return [
+        name
+        for name in REQUIRED
+        if name not in mapping and not any(part in mapping for part in STANDS_IN.get(name, ()))
+    ]
 
 
 def column_label(field) -> str:

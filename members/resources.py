@@ -6,7 +6,6 @@ clean_member_fields. It is the row-by-row path; the owner's page uses the
 batched engine for large files.
 """
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from import_export import fields, resources, widgets
 
 from config.clock import shop_today
 from config.errors import LoyaltyError
+from config.shop import shop_settings
 from members import values
 from members.columns import match_headers
 from members.models import Member
@@ -81,6 +81,8 @@ class MemberResource(resources.ModelResource):
                 headers[index] = self.fields[field_name].column_name
         dataset.headers = headers
         self._phones_seen = {}
+        shop = shop_settings()
+        self._regions = {"region": shop.phone_region, "also_regions": shop.also_regions}
 
     def before_import_row(self, row, **kwargs):
         """Phones are matched in E.164 form, and a phone seen on an earlier
@@ -88,8 +90,8 @@ class MemberResource(resources.ModelResource):
         column = self.fields["phone"].column_name
         row_number = kwargs.get("row_number")
         try:
-            phone = values.phone_text(row.get(column), region=settings.DEFAULT_PHONE_REGION)
-            phone = clean_member_fields(phone=phone, name="-")["phone"]
+            phone = values.phone_text(row.get(column), region=self._regions["region"])
+            phone = clean_member_fields(phone=phone, name="-", **self._regions)["phone"]
         except LoyaltyError as error:
             raise ValidationError({"phone": error.message}) from None
         earlier = self._phones_seen.get(phone)

@@ -122,17 +122,28 @@ def _clean_gender(gender) -> str:
 
 
 def clean_member_fields(
-    *, phone, name, email="", birthday=None, gender="", region=None, today=None, errors=None
+    *,
+    phone,
+    name,
+    email="",
+    birthday=None,
+    gender="",
+    region=None,
+    also_regions=None,
+    today=None,
+    errors=None,
 ) -> dict:
     """The identity rules every member passes, whether enrolled at the counter
     or imported from a file: one set of rules and no queries, so the import
     can call it for a million rows and check phones against the database in bulk.
 
+    `region` and `also_regions` read a phone typed without its country code
+    (default: the shop settings'; see members.phones.normalize_phone).
     Raises LoyaltyError for the first field to fix; given an `errors` list it
     appends every field's error there instead and leaves that field out.
     """
     steps = (
-        ("phone", lambda: normalize_phone(phone, region=region)),
+        ("phone", lambda: normalize_phone(phone, region=region, also=also_regions)),
         ("name", lambda: clean_name(name)),
         ("email", lambda: clean_email(email)),
         ("birthday", lambda: clean_birthday(birthday, today)),

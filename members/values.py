@@ -46,6 +46,18 @@ def date_order_evidence(value):
     return None
 
 
+def is_ambiguous_date(value):
+    """Whether `value` is a year-last date both orders read, as different
+    days (02/03/1990; not 05/05/1990)."""
+    if type(value) is not str:
+        return False
+    match = _DATE_YEAR_LAST.match(strip_formula_escape(value.strip()))
+    if not match:
+        return False
+    first, second = int(match.group(1)), int(match.group(2))
+    return first != second and first <= 12 and second <= 12
+
+
 def date_order_of(cells):
     """The order a file's own unambiguous year-last dates show, or None when
     they show none, or both (then each ambiguous date is an error)."""

@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 from automation.messaging import queue_message
 from config import locks
 from config.errors import LoyaltyError
+from config.shop import shop_settings
 from members.models import Member, MessageTemplate
 from members.phones import normalize_phone
 from members.services import clean_member_fields, enrol_member, update_member
@@ -188,7 +189,7 @@ def send_sign_in_code(*, phone, member=None, address=None, language=None) -> Sig
         language=language,
         channels=("sms",),
         default_sms=_("%(shop)s: your code is %(code)s. It works for %(minutes)d minutes.")
-        % {"shop": settings.SHOP_NAME, "code": code, "minutes": CODE_MINUTES},
+        % {"shop": shop_settings().name, "code": code, "minutes": CODE_MINUTES},
         send_now=True,
     )
     return row

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.clock import shop_today
 from config.errors import LoyaltyError
+from config.shop import shop_settings
 from members.services import sign_out_everywhere
 from portal import exporting, selectors, services
 from portal.access import (
@@ -397,12 +398,11 @@ def data_view(request):
 @public_page
 @require_GET
 def manifest_view(request):
-    from django.conf import settings
-
+    name = shop_settings().name
     return JsonResponse(
         {
-            "name": settings.SHOP_NAME,
-            "short_name": settings.SHOP_NAME[:12],
+            "name": name,
+            "short_name": name[:12],
             "start_url": reverse("portal:home"),
             "scope": reverse("portal:home"),
             "display": "standalone",

@@ -33,6 +33,7 @@ AREAS = {
     ),
     "rewards": (gettext_lazy("Rewards"), ("rewards.reward",)),
     "lifecycle": (gettext_lazy("Lifecycle stages"), ("members.lifecyclerules",)),
+    "shop": (gettext_lazy("Shop settings"), ("config.shopsettings",)),
 }
 AREA_OF_MODEL = {model: key for key, (_label, labels) in AREAS.items() for model in labels}
 
@@ -53,6 +54,8 @@ EMPTY_MEANS = {
     ("rewards.reward", "stock"): gettext_lazy("unlimited"),
     ("rewards.reward", "limit_per_member"): gettext_lazy("no limit"),
     ("points.behaviourrule", "per_member_cap"): gettext_lazy("no limit"),
+    ("config.shopsettings", "money_decimals"): gettext_lazy("as the currency usually shows"),
+    ("config.shopsettings", "also_regions"): gettext_lazy("none"),
     **{
         ("tiers.tier", name): gettext_lazy("not used")
         for name in [*QUALIFICATION_FIELDS, *RETENTION_FIELDS]

@@ -46,3 +46,11 @@ def test_update_existing_and_valid_rows_only(write_csv, tiers, capsys):
 def test_missing_file(db):
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_members", "/nonexistent.csv")
+
+
+def test_a_file_that_cannot_be_imported_exits_non_zero_with_the_reason(write_csv, db, capsys):
+    for extra in ([], ["--dry-run"]):
+        with pytest.raises(CommandError, match="set up an entry tier first") as raised:
+            call_command("import_members", str(write_csv(ROWS)), *extra)
+        assert raised.value.returncode == 1
+    assert not Member.objects.exists()

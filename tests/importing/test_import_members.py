@@ -56,11 +56,14 @@ def test_conflicting_duplicate_in_the_file_is_an_error_not_an_update(write_csv, 
     rows = [HEADER, ["0912345678", "陳", "", ""], ["+886912345678", "林", "", ""]]
     result = import_members_file(write_csv(rows))
     assert not result.applied
-    assert result.errors[0]["row"] == 3
-    assert "row 2" in result.errors[0]["message"]
+    assert [error["row"] for error in result.errors] == [2, 3]
+    assert "Row 3 " in result.errors[0]["message"]
+    assert "Row 2 " in result.errors[1]["message"]
     assert not Member.objects.exists()
-    import_members_file(write_csv(rows, name="again.csv"), valid_rows_only=True)
-    assert Member.objects.get().name == "陳"
+    # Neither row is the right one: both are left out.
+    result = import_members_file(write_csv(rows, name="again.csv"), valid_rows_only=True)
+    assert not result.applied and result.verdict == "cannot"
+    assert not Member.objects.exists()
 
 
 def test_duplicate_member_number_in_the_file(write_csv, tiers):
@@ -151,7 +154,8 @@ def test_queries_do_not_grow_with_rows(write_csv, tiers, django_assert_max_num_q
 
 def test_no_tier_yet_refuses_the_import(write_csv, db):
     result = import_members_file(write_csv([HEADER, ["0912345678", "陳", "", ""]]))
-    assert "No active tier" in result.file_error
+    assert result.verdict == "cannot" and not result.applied
+    assert "set up an entry tier first" in result.verdict_reason
     assert not Member.objects.exists()
 
 

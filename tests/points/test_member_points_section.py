@@ -22,7 +22,7 @@ def test_it_shows_balance_with_its_cash_value_and_the_ledger(staff_client, tiers
     record_purchase(member=member, amount=Decimal("100"), idempotency_key="s")  # +95
     body = staff_client.get(detail(member)).content.decode()
     assert "495" in body
-    assert "NT$247.50" in body  # 100 points = 50
+    assert "NT$248" in body  # 100 points = 50: NT$247.50, shown without cents
     assert "Earned on a sale" in body and "+95" in body
 
 

@@ -92,7 +92,7 @@ def test_the_page_shows_a_fresh_snapshot_without_computing_again(
     with django_assert_max_num_queries(8):  # session, user, the form's tiers, the snapshot
         again = owner_client.get(URL, PERIOD_QUERY)
     assert _members_on_page(again) == 6  # as of the snapshot
-    assert "NT$156.67" in again.content.decode()
+    assert "NT$157" in again.content.decode()
     assert "Figures as of" in again.content.decode()
     # Another range is another snapshot.
     other = owner_client.get(URL, {"start": "2026-02-01", "end": "2026-03-31"})

@@ -5,7 +5,8 @@
                                        [--valid-rows-only]
 
 Prints created / updated / unchanged / skipped / errors and exits non-zero
-when any row is in error and nothing was applied.
+when the file cannot be imported (the preview page's verdict, with the
+reason), or when any row is in error and nothing was applied.
 """
 
 from pathlib import Path
@@ -14,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from importing.files import import_members_file
 from importing.reader import ENCODING_ALIASES, ENCODINGS
+from importing.results import CANNOT
 
 
 class Command(BaseCommand):
@@ -46,7 +48,7 @@ class Command(BaseCommand):
             dry_run=dry_run,
         )
         if result.file_error:
-            raise CommandError(result.file_error)
+            raise CommandError(result.file_error, returncode=1)
         for error in result.errors:
             column = f" {error['column']}" if error["column"] else ""
             self.stderr.write(f"row {error['row']}{column} «{error['value']}»: {error['message']}")
@@ -58,5 +60,8 @@ class Command(BaseCommand):
             f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
             f"{result.skipped} skipped, {result.error_rows} with errors; {state}"
         )
+        if result.verdict == CANNOT:
+            # What the preview page says: a dry run and the real run agree.
+            raise CommandError(f"Cannot be imported: {result.verdict_reason}", returncode=1)
         if result.error_rows and not result.applied:
             raise CommandError("Some rows are wrong; nothing was imported.", returncode=1)

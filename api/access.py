@@ -1,0 +1,38 @@
+"""What every endpoint checks first: the key's scope, and the member the
+address names (by member number)."""
+
+from django.utils.translation import gettext as _
+
+from api.problems import Problem
+from members.models import Member
+
+
+def require_scope(request, scope):
+    if scope not in request.auth.scopes:
+        raise Problem(
+            403,
+            "scope_missing",
+            _("This API key may not do that: it needs the “%(scope)s” scope.") % {"scope": scope},
+        )
+
+
+def _not_found(number):
+    return Problem(
+        404, "member_not_found", _("No member has the number %(number)s.") % {"number": number}
+    )
+
+
+def member_by_number(number) -> Member:
+    member = Member.objects.select_related("tier").filter(member_number=str(number)).first()
+    if member is None:
+        raise _not_found(number)
+    return member
+
+
+def member_id_by_number(number) -> int:
+    """Only the id, for a service that reads and locks the member itself
+    (the sale): one narrow read, not the whole row twice."""
+    found = list(Member.objects.filter(member_number=str(number)).values_list("pk", flat=True)[:1])
+    if not found:
+        raise _not_found(number)
+    return found[0]

@@ -1,0 +1,47 @@
+"""The owners' forms for API keys; the rules live in api.keys."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from api.models import ApiKey, WebhookEndpoint
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        help_text=_("The till or integration it is for, e.g. Front till or Online shop."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("It may"),
+        choices=ApiKey.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["read", "sell"],
+    )
+    expires_on = forms.DateField(
+        label=_("Valid until (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The key stops working after this day. Empty: until revoked."),
+    )
+
+
+class WebhookForm(forms.Form):
+    url = forms.CharField(
+        label=_("Address"),
+        max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        help_text=_("Where to send the events: an https:// address of your system."),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=WebhookEndpoint.Event.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    expiring_days = forms.IntegerField(
+        label=_("Days before points expire"),
+        min_value=1,
+        max_value=365,
+        initial=30,
+        help_text=_("For the event about expiring points: how many days ahead to send it."),
+    )

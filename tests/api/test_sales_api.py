@@ -1,0 +1,119 @@
+from decimal import Decimal
+
+import pytest
+
+from points.models import LedgerEntry, Purchase, Refund
+from tests.factories import MemberFactory, give_points
+
+
+@pytest.fixture
+def member(tiers):
+    member = MemberFactory(phone="+886912345678")
+    give_points(member, 1000)
+    return member
+
+
+def sale_body(member, **changes):
+    return {
+        "member": member.member_number,
+        "amount": "1000",
+        "points_to_redeem": 200,
+        "receipt": "R-1001",
+        **changes,
+    }
+
+
+def test_quote_computes_without_recording(till, member):
+    response = till.post("/sales/quote", sale_body(member), key=None)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["discount_amount"] == "50.00" and body["redeemed_value"] == "100.00"
+    assert body["amount_paid"] == "850.00" and body["points_earned"] == 850
+    assert not Purchase.objects.exists()
+
+
+def test_record_a_sale_names_the_key(till, member):
+    response = till.post("/sales", sale_body(member))
+    assert response.status_code == 201
+    body = response.json()
+    assert body["amount_paid"] == "850.00" and body["balance_after"] == 1650
+    assert body["receipt"] == "R-1001"
+    sale = Purchase.objects.get()
+    assert sale.by == till.api_key.user and sale.note == "R-1001"
+    assert set(LedgerEntry.objects.filter(purchase=sale).values_list("by", flat=True)) == {
+        till.api_key.user.pk
+    }
+
+
+def test_a_replayed_key_gives_one_sale(till, member):
+    first = till.post("/sales", sale_body(member), key="till-1-sale-7")
+    again = till.post("/sales", sale_body(member), key="till-1-sale-7")
+    assert again.status_code == 201 and again.json() == first.json()
+    assert Purchase.objects.count() == 1
+    member.refresh_from_db()
+    assert member.points_balance == 1650
+
+
+def test_the_same_key_with_other_figures_is_422(till, member):
+    till.post("/sales", sale_body(member), key="k-1")
+    response = till.post("/sales", sale_body(member, amount="999"), key="k-1")
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_conflict"
+    assert "k-1" in response.json()["detail"]
+    assert Purchase.objects.count() == 1
+
+
+def test_a_refused_sale_records_nothing_and_says_why_in_chinese(till, member):
+    response = till.post("/sales", sale_body(member, points_to_redeem=5000), language="zh-TW")
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "insufficient_points" and body["field"] == "points_to_redeem"
+    assert "點數" in body["detail"]
+    assert not Purchase.objects.exists()
+
+
+def test_a_malformed_amount_is_400_naming_the_field(till, member):
+    response = till.post("/sales", sale_body(member, amount="abc"))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "amount"
+
+
+def test_read_a_sale(till, member):
+    sale_id = till.post("/sales", sale_body(member)).json()["id"]
+    body = till.get(f"/sales/{sale_id}").json()
+    assert body["id"] == sale_id and body["refunded_amount"] == "0.00"
+    assert till.get("/sales/999999").json()["code"] == "sale_not_found"
+
+
+def test_refund_in_part_then_the_rest(till, member):
+    sale_id = till.post("/sales", sale_body(member)).json()["id"]
+    part = till.post(f"/sales/{sale_id}/refunds", {"amount": "425"})
+    assert part.status_code == 201
+    assert part.json()["amount"] == "425.00" and part.json()["points_returned"] == 100
+    rest = till.post(f"/sales/{sale_id}/refunds", {})
+    assert rest.status_code == 201 and rest.json()["amount"] == "425.00"
+    member.refresh_from_db()
+    assert member.points_balance == 1000
+    assert Refund.objects.filter(by=till.api_key.user).count() == 2
+    again = till.post(f"/sales/{sale_id}/refunds", {})
+    assert again.status_code == 422 and again.json()["code"] == "already_refunded"
+
+
+def test_a_replayed_refund_refunds_once(till, member):
+    sale_id = till.post("/sales", sale_body(member)).json()["id"]
+    first = till.post(f"/sales/{sale_id}/refunds", {"amount": "100"}, key="ref-1")
+    again = till.post(f"/sales/{sale_id}/refunds", {"amount": "100"}, key="ref-1")
+    assert again.json() == first.json()
+    assert Purchase.objects.get().refunded_amount == Decimal("100")
+
+
+def test_member_sales_page(till, member):
+    ids = [
+        till.post("/sales", sale_body(member, points_to_redeem=0)).json()["id"] for _ in range(3)
+    ]
+    page = till.get(f"/members/{member.member_number}/sales", {"limit": 2}).json()
+    rest = till.get(
+        f"/members/{member.member_number}/sales", {"limit": 2, "cursor": page["next_cursor"]}
+    ).json()
+    assert [s["id"] for s in page["items"] + rest["items"]] == sorted(ids, reverse=True)
