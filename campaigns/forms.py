@@ -35,7 +35,12 @@ class CampaignForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     starts_on = inputs.DateField(label=_("First day"), widget=DATE_INPUT)
-    ends_on = inputs.DateField(label=_("Last day"), widget=DATE_INPUT)
+    ends_on = inputs.DateField(
+        label=_("Last day"),
+        required=False,
+        widget=DATE_INPUT,
+        help_text=_("Leave empty to run it until you end it (e.g. every 18th)."),
+    )
     schedule = forms.ChoiceField(
         label=_("Applies on"),
         choices=Campaign.Schedule.choices,

@@ -92,7 +92,8 @@ class Campaign(models.Model):
     name_zh_hans = models.CharField(_("name in Simplified Chinese"), max_length=100, blank=True)
     description = models.TextField(_("description"), blank=True)
     starts_on = models.DateField(_("first day"))
-    ends_on = models.DateField(_("last day"))
+    # Empty: no last day ("every 18th" from now on).
+    ends_on = models.DateField(_("last day"), null=True, blank=True)
     schedule = models.CharField(
         _("applies on"), max_length=12, choices=Schedule.choices, default=Schedule.EVERY_DAY
     )
@@ -152,7 +153,8 @@ class Campaign(models.Model):
         indexes = [models.Index(fields=["starts_on", "ends_on"], name="campaign_window_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_on__gte=models.F("starts_on")), name="campaign_ends_after_start"
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_ends_after_start",
             ),
             models.CheckConstraint(
                 condition=Q(multiplier__gte=1), name="campaign_multiplier_at_least_1"
@@ -176,7 +178,7 @@ class Campaign(models.Model):
 
     def runs_on(self, day: date) -> bool:
         """Whether the schedule picks this shop-local day (window included)."""
-        if not (self.starts_on <= day <= self.ends_on):
+        if day < self.starts_on or self.has_ended(day):
             return False
         if self.schedule == self.Schedule.WEEKDAYS:
             return day.weekday() in self.weekdays
@@ -186,12 +188,27 @@ class Campaign(models.Model):
             return day.isoformat() in self.dates
         return True
 
+    def has_ended(self, today: date) -> bool:
+        """Whether its last day is behind `today` (never, without a last day)."""
+        return self.ends_on is not None and today > self.ends_on
+
+    def applies_on(self, day: date) -> bool:
+        """Whether it applies to sales on `day`: active, and its schedule picks the day."""
+        return self.is_active and self.runs_on(day)
+
     def status(self, today: date) -> str:
         if today < self.starts_on:
             return "upcoming"
-        if today > self.ends_on:
+        if self.has_ended(today):
             return "ended"
         return "running" if self.is_active else "paused"
+
+    @property
+    def window_label(self) -> str:
+        """ "2026-12-01 – 2026-12-31", or "from 2026-12-01" without a last day."""
+        if self.ends_on is None:
+            return _("from %(start)s") % {"start": self.starts_on.isoformat()}
+        return f"{self.starts_on.isoformat()} – {self.ends_on.isoformat()}"
 
     @property
     def schedule_label(self) -> str:

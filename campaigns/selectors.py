@@ -190,19 +190,22 @@ CALENDAR_DAYS = 31
 
 
 def campaign_overview(today=None, days=CALENDAR_DAYS):
-    """The campaign list page: running, upcoming and ended campaigns, and a
-    calendar of the days among the next `days` on which campaigns apply."""
+    """The campaign list page: the campaigns that apply today ("running now":
+    active, and today is one of their days), the others not yet ended
+    (upcoming, paused, or between their days, as "every 18th" on the 7th),
+    the ended ones, and a calendar of the days among the next `days` on which
+    campaigns apply."""
     today = today or shop_today()
     campaigns = list(Campaign.objects.prefetch_related("tiers").order_by("starts_on", "id"))
-    running = [c for c in campaigns if c.starts_on <= today <= c.ends_on]
-    upcoming = [c for c in campaigns if c.starts_on > today]
+    running = [c for c in campaigns if c.applies_on(today)]
+    upcoming = [c for c in campaigns if not c.applies_on(today) and not c.has_ended(today)]
     ended = sorted(
-        (c for c in campaigns if c.ends_on < today), key=lambda c: c.ends_on, reverse=True
+        (c for c in campaigns if c.has_ended(today)), key=lambda c: c.ends_on, reverse=True
     )
     calendar = []
     for offset in range(days):
         day = today + timedelta(days=offset)
-        on_day = [c for c in running + upcoming if c.is_active and c.runs_on(day)]
+        on_day = [c for c in running + upcoming if c.applies_on(day)]
         if on_day:
             calendar.append({"day": day, "campaigns": on_day})
     return {
@@ -250,8 +253,10 @@ def campaign_sales(campaign):
     On PostgreSQL the JSON is filtered in SQL (a million-sale window stays in
     the database); elsewhere each sale's detail is read in Python."""
     start, _end = shop_day_bounds(campaign.starts_on)
-    _start, end = shop_day_bounds(campaign.ends_on)
-    in_window = Purchase.objects.filter(created_at__gte=start, created_at__lt=end)
+    in_window = Purchase.objects.filter(created_at__gte=start)
+    if campaign.ends_on is not None:
+        _start, end = shop_day_bounds(campaign.ends_on)
+        in_window = in_window.filter(created_at__lt=end)
     with_bonus = LedgerEntry.objects.filter(campaign=campaign, purchase__isnull=False)
     if connection.vendor == "postgresql":
         lifted = in_window.filter(_lifted_condition(campaign)).order_by().values("pk")
@@ -268,7 +273,7 @@ def campaign_sales(campaign):
 def is_frozen(campaign, today=None) -> bool:
     """An ended campaign that applied to a sale can no longer be changed."""
     today = today or shop_today()
-    return campaign.ends_on < today and campaign_sales(campaign).exists()
+    return campaign.has_ended(today) and campaign_sales(campaign).exists()
 
 
 BASELINE_WEEKS = 4
@@ -321,7 +326,7 @@ def campaign_uplift(campaign, today=None) -> dict:
     Amounts are net of the refunds made on each day (of such sales).
     """
     today = today or shop_today()
-    last = min(campaign.ends_on, today)
+    last = today if campaign.ends_on is None else min(campaign.ends_on, today)
     days = []
     day = campaign.starts_on
     while day <= last:
@@ -374,8 +379,11 @@ def campaign_results(campaign, today=None) -> dict:
         members=Count("member", distinct=True),
         points=Sum("points_earned"),
     )
-    _start, campaign_end = shop_day_bounds(campaign.ends_on)
-    during = Q(created_at__lt=campaign_end)
+    if campaign.ends_on is None:
+        during = Q()  # no last day: every refund so far is within it
+    else:
+        _start, campaign_end = shop_day_bounds(campaign.ends_on)
+        during = Q(created_at__lt=campaign_end)
     refunds = Refund.objects.filter(purchase__in=sales).aggregate(
         during=Sum("amount", filter=during),
         later=Sum("amount", filter=~during),

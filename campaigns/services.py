@@ -51,11 +51,13 @@ def _decimal(value, *, field, label):
 def _clean_window(starts_on, ends_on):
     if not isinstance(starts_on, date):
         raise LoyaltyError(_("Enter the first day."), field="starts_on", code="start_missing")
-    if not isinstance(ends_on, date):
-        raise LoyaltyError(_("Enter the last day."), field="ends_on", code="end_missing")
     # A campaign dated 0001-01-01 or 9999-12-31 would break every range of
     # the dashboard and its own results page, even when switched off.
     inputs.check_date(starts_on, field="starts_on")
+    if ends_on is None:
+        return  # no last day: it runs until an owner ends it
+    if not isinstance(ends_on, date):
+        raise LoyaltyError(_("Enter the last day."), field="ends_on", code="end_missing")
     inputs.check_date(ends_on, field="ends_on")
     if ends_on < starts_on:
         raise LoyaltyError(
@@ -97,7 +99,7 @@ def _clean_schedule(schedule, weekdays, month_days, dates, starts_on, ends_on):
     if schedule == Campaign.Schedule.DATES:
         if not dates:
             raise LoyaltyError(_("Enter at least one date."), field="dates", code="dates_missing")
-        outside = [d for d in dates if not starts_on <= d <= ends_on]
+        outside = [d for d in dates if d < starts_on or (ends_on and d > ends_on)]
         if outside:
             raise LoyaltyError(
                 _("%(date)s is outside the campaign's first and last day.")
@@ -160,7 +162,8 @@ def clean_campaign(**fields) -> dict:
             _("Keep the name to %(max)d characters.") % {"max": NAME_MAX_LENGTH}, field="name"
         )
     data["description"] = clean_text(data.get("description"), multiline=True)
-    _clean_window(data.get("starts_on"), data.get("ends_on"))
+    data["ends_on"] = data.get("ends_on") or None
+    _clean_window(data.get("starts_on"), data["ends_on"])
     data["schedule"] = data.get("schedule") or Campaign.Schedule.EVERY_DAY
     data["weekdays"], data["month_days"], data["dates"] = _clean_schedule(
         data["schedule"],

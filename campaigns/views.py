@@ -39,7 +39,7 @@ def campaign_list_view(request):
 @require_http_methods(["GET", "POST"])
 def campaign_create_view(request):
     today = shop_today()
-    form = CampaignForm(request.POST or None, initial={"starts_on": today, "ends_on": today})
+    form = CampaignForm(request.POST or None, initial={"starts_on": today})
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.create_campaign(by=request.user, **form.cleaned_data)

@@ -143,3 +143,83 @@ class SaleForm(forms.Form):
     def clean_coupon(self):
         # Checked by the service (whose, valid, unused); here only tidied.
         return " ".join(str(self.cleaned_data["coupon"] or "").split())
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class SalesFilterForm(forms.Form):
+    """The sales page's filters; every one may be left empty."""
+
+    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
+    member = forms.CharField(
+        label=_("Member"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Number, phone or name")}),
+    )
+    cashier = forms.ModelChoiceField(
+        label=_("Cashier"), queryset=None, required=False, empty_label=_("Anyone")
+    )
+    amount_min = forms.DecimalField(
+        label=_("Paid at least"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    amount_max = forms.DecimalField(
+        label=_("Paid at most"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+
+    def __init__(self, *args, cashiers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cashier"].queryset = cashiers
+        self.fields["cashier"].label_from_instance = lambda user: (
+            user.get_full_name() or user.get_username()
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The last day comes before the first: swap them."))
+        low, high = data.get("amount_min"), data.get("amount_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("amount_max", _("The most is below the least: swap them."))
+        return data
+
+
+class RefundForm(forms.Form):
+    """A refund from the sales page: an empty amount refunds all that is left."""
+
+    amount = forms.CharField(
+        label=_("Amount to refund"),
+        max_length=20,
+        required=False,
+        help_text=_("Leave empty to refund all that is left."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+
+    def clean_amount(self):
+        text = _plain_digits(self.cleaned_data["amount"])
+        if not text:
+            return None
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite() or amount <= 0:
+            raise forms.ValidationError(
+                _("“%(text)s” is not an amount to refund: type digits above zero, e.g. 150.")
+                % {"text": self.cleaned_data["amount"]}
+            )
+        # Before quantize, which cannot hold more digits than a sale's amount.
+        if amount >= MAX_AMOUNT:
+            raise forms.ValidationError(_("That amount is more than the sale's."))
+        if amount != amount.quantize(Decimal("0.01")):
+            raise forms.ValidationError(_("Enter the amount to the cent at most, e.g. 99.50."))
+        return amount

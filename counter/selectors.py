@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, Max, Min, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from campaigns.rulebook import current_rulebook
 from config.clock import shop_date, shop_day_bounds, shop_today
 from config.errors import LoyaltyError, NotYours
-from config.roles import is_owner, is_staff_member
+from config.roles import OWNER, STAFF, is_owner, is_staff_member
 from loyalty.sale import quote_purchase
 from members.models import Member
 from members.selectors import STAGES, lifecycle_stage, search_members
@@ -126,14 +127,10 @@ def _is_refunded(purchase) -> bool:
     return count > 0
 
 
-def undo_refusal(purchase, *, user, now=None):
-    """Why `user` may not undo `purchase` at the counter, or None when they may.
-
-    Undo is a full refund: owners any sale any time, staff their own sales
-    within 10 minutes.
-    """
-    if _is_refunded(purchase):
-        return _("This sale is already refunded.")
+def refund_refusal(purchase, *, user, now=None):
+    """Why `user` may not refund `purchase` (in full or in part), or None when
+    they may: owners any sale any time, staff their own sales within 10 minutes.
+    Whether money is left to refund is the refund service's to say."""
     if is_owner(user):
         return None
     if not is_staff_member(user):
@@ -147,6 +144,16 @@ def undo_refusal(purchase, *, user, now=None):
     if now - purchase.created_at > STAFF_UNDO_WINDOW:
         return _("Staff can undo a sale within 10 minutes; ask an owner to refund it.")
     return None
+
+
+def undo_refusal(purchase, *, user, now=None):
+    """Why `user` may not undo `purchase` at the counter, or None when they may.
+
+    Undo is a full refund of a sale not refunded yet, under refund_refusal's rules.
+    """
+    if _is_refunded(purchase):
+        return _("This sale is already refunded.")
+    return refund_refusal(purchase, user=user, now=now)
 
 
 def recent_sales(*, user, now=None, limit=10):
@@ -256,3 +263,61 @@ def points_hint(quote) -> str:
         "most": most,
         "balance": balance,
     }
+
+
+def visible_sales(*, user, today=None):
+    """The sales whose receipts `user` may open (receipt_refusal's rule as a
+    query): owners all; staff their own, and everyone's of the shop's today."""
+    sales = Purchase.objects.select_related("member", "by")
+    if is_owner(user):
+        return sales
+    start, end = shop_day_bounds(today or shop_today())
+    return sales.filter(Q(by=user) | Q(created_at__gte=start, created_at__lt=end))
+
+
+def sales_history(
+    *,
+    user,
+    date_from=None,
+    date_to=None,
+    member="",
+    cashier=None,
+    amount_min=None,
+    amount_max=None,
+    today=None,
+):
+    """The sales page's list, newest first: days are the shop's days, the
+    member is found as the counter finds one, amounts are what was paid."""
+    sales = visible_sales(user=user, today=today)
+    if date_from:
+        sales = sales.filter(created_at__gte=shop_day_bounds(date_from)[0])
+    if date_to:
+        sales = sales.filter(created_at__lt=shop_day_bounds(date_to)[1])
+    if member:
+        sales = sales.filter(member__in=search_members(member).values("pk"))
+    if cashier is not None:
+        sales = sales.filter(by=cashier)
+    if amount_min is not None:
+        sales = sales.filter(amount_paid__gte=amount_min)
+    if amount_max is not None:
+        sales = sales.filter(amount_paid__lte=amount_max)
+    return sales.order_by("-created_at", "-id")
+
+
+def refundable_left(sale) -> Decimal:
+    """Money still refundable on `sale` (zero for a sale paid only with points)."""
+    return max(sale.amount_paid - sale.refunded_amount, Decimal("0"))
+
+
+def sale_refunds(sale):
+    return list(sale.refunds.select_related("by").order_by("created_at", "id"))
+
+
+def cashiers():
+    """Users who can record sales, for the sales page's cashier filter."""
+    return (
+        get_user_model()
+        .objects.filter(Q(groups__name__in=[OWNER, STAFF]) | Q(is_superuser=True))
+        .distinct()
+        .order_by("username")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from counter import views
+from counter import sales_views, views
 
 app_name = "counter"
 urlpatterns = [
@@ -15,4 +15,7 @@ urlpatterns = [
     path("recent/", views.recent_view, name="recent"),
     path("sales/<int:pk>/undo/", views.undo_view, name="undo"),
     path("sales/<int:pk>/receipt/", views.receipt_view, name="receipt"),
+    path("sales/", sales_views.sales_view, name="sales"),
+    path("sales/<int:pk>/", sales_views.sale_detail_view, name="sale_detail"),
+    path("sales/<int:pk>/refund/", sales_views.sale_refund_view, name="sale_refund"),
 ]

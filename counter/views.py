@@ -161,6 +161,7 @@ def quote_view(request, pk):
                 # The bill stands without those points: show it, the field says why.
                 context["quote"] = selectors.quote_sale(points_to_redeem=0, **terms)
     response_keeps_last_quote = "quote" not in context and form.errors
+    context["keeps_last_quote"] = response_keeps_last_quote
     if use_max and "quote" in context:
         # Put the figure in the points field too, with the cursor there: Enter confirms.
         points_form = SaleForm(initial={"points_to_redeem": context["quote"].points_to_redeem})
@@ -265,14 +266,19 @@ def recent_view(request):
 @staff_required
 @require_POST
 def undo_view(request, pk):
+    """Undo a sale; the result area shows the refund and the find box is next."""
     sale = get_object_or_404(Purchase, pk=pk)
     context = {}
     try:
-        context["undone"] = counter_services.undo_sale(purchase=sale, by=request.user)
+        refund = counter_services.undo_sale(purchase=sale, by=request.user)
     except LoyaltyError as error:
         context["undo_error"] = error.message
+    else:
+        context["undone"] = refund
+        context["balance_now"] = selectors.counter_member(sale.member_id).points_balance
     context["recent_sales"] = selectors.recent_sales(user=request.user)
     status = 400 if "undo_error" in context else 200
     if request.htmx:
-        return render(request, "counter/_recent.html", context, status=status)
-    return render(request, PAGE, {**_page_context(request), **context}, status=status)
+        return render(request, "counter/_undone.html", {**context, "oob": True}, status=status)
+    page = {**_page_context(request), "partial": "counter/_undone.html", **context}
+    return render(request, PAGE, page, status=status)

@@ -34,7 +34,9 @@ def campaign_figures(*, period: Period, tier=None, results=None) -> list[Campaig
     campaign_results() the caller keeps across calls (they do not depend on
     the period or the tier), filled as needed."""
     results = {} if results is None else results
-    campaigns = Campaign.objects.filter(starts_on__lte=period.end, ends_on__gte=period.start)
+    campaigns = Campaign.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=period.start), starts_on__lte=period.end
+    )
     if tier:
         campaigns = campaigns.filter(Q(tiers=tier) | Q(tiers__isnull=True)).distinct()
     found = []

@@ -145,7 +145,7 @@ def campaign_rows(*, period, found):
         [
             row.campaign.name,
             f"{row.campaign.starts_on:%Y-%m-%d}",
-            f"{row.campaign.ends_on:%Y-%m-%d}",
+            f"{row.campaign.ends_on:%Y-%m-%d}" if row.campaign.ends_on else "",
             row.sales_count,
             row.sales_amount,
             row.points_issued,

@@ -70,7 +70,9 @@
     var field = event.target;
     if (event.key !== "Enter" || !field.hasAttribute || !field.hasAttribute("data-coupon")) return false;
     event.preventDefault();
-    field.dispatchEvent(new Event("change", { bubbles: true }));
+    // The quote listens for this event rather than "change": a change fired by
+    // Enter in the amount would send a quote alongside the sale it confirms.
+    field.dispatchEvent(new Event("counter-quote", { bubbles: true }));
     var confirm = field.form && field.form.querySelector(".sale-confirm");
     if (confirm) confirm.focus();
     return true;
@@ -101,18 +103,29 @@
     }
   });
 
-  // Undo removes the button that had the focus, which would leave it on the
-  // page body where the next scan types into nothing: back to the find box.
-  function refocusAfterUndo(event) {
-    if (!event.target || event.target.id !== "counter-recent") return;
-    var lost = !document.activeElement || document.activeElement === document.body;
+  // After an undo the cashier's next move is the next customer: the find box
+  // gets the cursor (the Undo button that had it is gone), its old text selected.
+  function focusFindAfterUndo(event) {
+    if (!event.target || !event.target.querySelector || !event.target.querySelector("[data-undo-result]")) return;
     var box = document.querySelector("#counter-find-form input[name=q]");
-    if (lost && box) box.focus();
+    if (box) {
+      box.focus();
+      box.select();
+    }
   }
+
+  // A sale being sent makes any quote stale and must not race it on the server:
+  // quotes (the delayed one of the last keystroke, Use the most allowed) wait out.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (!elt || !elt.closest || elt.id === "sale-form") return;
+    var form = elt.closest("#sale-form");
+    if (form && form.classList.contains("htmx-request")) event.preventDefault();
+  });
 
   document.addEventListener("DOMContentLoaded", function () { applyPaper(); });
   document.addEventListener("htmx:afterSettle", function (event) {
     applyPaper();
-    refocusAfterUndo(event);
+    focusFindAfterUndo(event);
   });
 })();

@@ -242,3 +242,28 @@ def test_quote_keeps_the_last_figures_while_the_amount_is_invalid(staff_client, 
         '<div id="amount-errors" class="live-errors" hx-swap-oob="true"><ul'
         in response.content.decode()
     )
+
+
+def test_quote_leaves_out_zero_lines(staff_client, tiers):
+    member = MemberFactory(tier=tiers["member"])
+    tiers["member"].retail_discount = Decimal("0")
+    tiers["member"].save()
+    body = quote(staff_client, member, amount="300").content.decode()
+    assert "data-quote-discount" not in body and "data-quote-points" not in body
+    assert "−NT$0" not in body
+    assert "data-quote-pay>NT$300" in body
+
+
+def test_quote_sends_bill_to_pay_and_points_to_the_pinned_total(staff_client, silver):
+    body = quote(staff_client, silver, amount="1000", points_to_redeem="200").content.decode()
+    total = body[body.index('id="sale-total"') :]
+    assert 'hx-swap-oob="true"' in total[:80]
+    assert "data-quote-bill>NT$1,000" in total
+    assert "data-quote-pay>NT$800" in total and "data-quote-earn>+960" in total
+    assert "data-quote-discount" in body and "data-quote-points" in body
+
+
+def test_card_pins_the_total_beside_the_confirm_button(staff_client, silver):
+    body = staff_client.get(reverse("counter:card", args=[silver.pk]), headers=HTMX)
+    summary = body.content.decode().split('id="sale-summary"')[1]
+    assert 'id="sale-total"' in summary and "sale-confirm" in summary

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from loyalty.sale import record_purchase
+from members.models import Member
+from points.behaviour import adjust_points
 from points.models import Purchase, Refund
 from tests.factories import MemberFactory, give_points, staff_user
 
@@ -131,3 +133,34 @@ def test_owner_undoes_a_cashiers_sale(owner_client, staff, member):
     sale = sale_by(staff, member, minutes_ago=30)
     assert undo(owner_client, sale).status_code == 200
     assert Refund.objects.count() == 1
+
+
+def test_undo_shows_the_refund_in_place_of_the_receipt(staff_client, staff, member):
+    sale = sale_by(staff, member)  # 1,000 less 200 points; earns points on the rest
+    response = undo(staff_client, sale)
+    body = response.content.decode()
+    refund = Refund.objects.get()
+    assert refund.points_returned == 200 and refund.points_reversed == sale.points_earned
+    assert f"data-undo-returned>{refund.points_returned}<" in body
+    assert f"data-undo-reversed>{refund.points_reversed}<" in body
+    assert "data-undo-balance>500<" in body
+    assert "data-undo-shortfall" not in body
+    assert 'id="counter-recent" class="counter-recent no-print" hx-swap-oob="true"' in body
+
+
+def test_undo_names_the_points_already_spent(staff_client, staff, owner, member):
+    sale = sale_by(staff, member, points=0)
+    spent = Member.objects.get(pk=member.pk).points_balance
+    adjust_points(member=member, points=-spent, reason="spent", idempotency_key="a", by=owner)
+    body = undo(staff_client, sale).content.decode()
+    refund = Refund.objects.get()
+    assert refund.points_shortfall == sale.points_earned
+    assert f"{refund.points_shortfall} earned points were already spent" in body
+
+
+def test_undo_without_htmx_shows_the_refund_on_the_counter_page(staff_client, staff, member):
+    sale = sale_by(staff, member)
+    response = staff_client.post(reverse("counter:undo", args=[sale.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "data-undo-result" in body and "autofocus" in body

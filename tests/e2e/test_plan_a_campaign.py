@@ -14,10 +14,15 @@ def test_owner_plans_an_every_18th_double_for_gold(page, transactional_db):
     log_in(page, "boss")
     page.get_by_role("link", name="Campaigns").click()
     page.get_by_role("button", name="New campaign").click()
-    page.get_by_role("textbox", name="Name").fill("Gold 18th double")
-    page.get_by_label("Last day").fill(shop_today().replace(year=shop_today().year + 1).isoformat())
+    # Not "Name": the names in each Chinese script are labelled "Name in …".
+    page.get_by_role("textbox", name="Name *", exact=True).fill("Gold 18th double")
+    # Every day is chosen: no days field shows until a schedule needs one.
+    assert not page.get_by_role("textbox", name="Days of the month").is_visible()
+    assert not page.get_by_role("checkbox", name="Monday").is_visible()
     page.get_by_role("radio", name="Chosen days of the month").check()
-    page.get_by_role("textbox", name="Days of the month").fill("18")
+    assert not page.get_by_role("checkbox", name="Monday").is_visible()
+    assert not page.get_by_role("textbox", name="Dates").is_visible()
+    page.get_by_role("textbox", name="Days of the month").fill("18")  # no last day
     page.get_by_label("Gold").check()
     page.get_by_label("Points multiplier").fill("2")
     page.get_by_role("button", name="Save").click()
@@ -28,3 +33,7 @@ def test_owner_plans_an_every_18th_double_for_gold(page, transactional_db):
     assert campaign.multiplier == 2
     assert [t.name for t in campaign.tiers.all()] == ["Gold"]
     assert "day 18 of each month" in page.content()
+    assert campaign.ends_on is None
+    # "Running now" is the campaigns that apply today: this one only on an 18th.
+    running = page.locator("section", has=page.get_by_role("heading", name="Running now"))
+    assert ("Gold 18th double" in running.inner_text()) == (shop_today().day == 18)
