@@ -3,6 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import region_choices
+from config.models import ShopSettings
+from config.shop import shop_settings
 from importing.reader import ENCODING_CHOICES
 
 
@@ -21,6 +24,28 @@ class ImportChoicesForm(forms.Form):
     minguo_dates = forms.BooleanField(
         label=_("Dates use Minguo years (79/01/02 is 1990-01-02)"), required=False
     )
+    phone_region = forms.ChoiceField(
+        label=_("Phones without a country code are from"),
+        choices=region_choices,
+        required=False,  # not sent: the shop settings' region
+        help_text=_("A mainland file: choose CN. Numbers written with + are read as they are."),
+    )
+    date_order = forms.ChoiceField(
+        label=_("Dates with the year last are written"),
+        choices=ShopSettings.DateOrder.choices,
+        required=False,  # not sent: the shop settings' order
+        help_text=_(
+            "Only for dates such as 02/03/1990. When the file's other dates show "
+            "the order (31/12/1990), they decide."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The shop settings' choices, unless the job or the owner chose.
+        shop = shop_settings()
+        self.fields["phone_region"].initial = shop.phone_region
+        self.fields["date_order"].initial = shop.date_order
 
 
 class ImportUploadForm(ImportChoicesForm):
@@ -29,7 +54,14 @@ class ImportUploadForm(ImportChoicesForm):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
     )
 
-    field_order = ["file", "encoding", "update_existing", "minguo_dates"]
+    field_order = [
+        "file",
+        "encoding",
+        "phone_region",
+        "date_order",
+        "update_existing",
+        "minguo_dates",
+    ]
 
 
 class ImportConfirmForm(forms.Form):

@@ -10,6 +10,7 @@ import json
 import logging
 from datetime import datetime
 
+import phonenumbers
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from config import heartbeat, locks, queue
 from config.errors import LoyaltyError
+from config.models import ShopSettings
 from importing import limits, tasks
 from importing.engine import ImportOptions, run_import
 from importing.reader import ENCODINGS
@@ -36,7 +38,17 @@ def _options(job) -> ImportOptions:
         update_existing=job.update_existing,
         minguo_dates=job.minguo_dates,
         valid_rows_only=job.valid_rows_only,
+        # Empty: the shop settings' region and order, read as the job runs.
+        region=job.phone_region or None,
+        date_order=job.date_order or None,
     )
+
+
+def _check_reading(phone_region, date_order):
+    if phone_region and phone_region not in phonenumbers.SUPPORTED_REGIONS:
+        raise LoyaltyError(_("Choose one of the listed regions."), field="phone_region")
+    if date_order and date_order not in ShopSettings.DateOrder.values:
+        raise LoyaltyError(_("Choose one of the listed date orders."), field="date_order")
 
 
 def _check_encoding(encoding):
@@ -72,7 +84,15 @@ QUEUE_FIELDS = ["status", "attempt", "started_at", "heartbeat_at", "finished_at"
 
 @transaction.atomic(durable=True)
 def start_import(
-    *, upload, by, language="en", encoding="auto", update_existing=False, minguo_dates=False
+    *,
+    upload,
+    by,
+    language="en",
+    encoding="auto",
+    update_existing=False,
+    minguo_dates=False,
+    phone_region="",
+    date_order="",
 ) -> ImportJob:
     """Keep the uploaded file and start checking it; nothing is imported yet."""
     name = upload.name or "members.csv"
@@ -87,6 +107,7 @@ def start_import(
     if upload.size > limits.max_bytes():
         raise limits.too_large()  # kept out of storage; an Excel's content is checked later
     _check_encoding(encoding)
+    _check_reading(phone_region, date_order)
     job = ImportJob(
         original_name=name[:255],
         size=upload.size,
@@ -94,6 +115,8 @@ def start_import(
         encoding=encoding,
         update_existing=update_existing,
         minguo_dates=minguo_dates,
+        phone_region=phone_region or "",
+        date_order=date_order or "",
         created_by=by if by is not None and by.is_authenticated else None,
     )
     job.file.save(name, upload, save=False)
@@ -107,17 +130,41 @@ def _locked(job) -> ImportJob:
 
 
 @transaction.atomic(durable=True)
-def recheck_import(*, job, encoding, update_existing, minguo_dates, by=None) -> ImportJob:
-    """Preview the same file again with other choices (encoding, update or skip, Minguo)."""
+def recheck_import(
+    *,
+    job,
+    encoding,
+    update_existing,
+    minguo_dates,
+    phone_region=None,
+    date_order=None,
+    by=None,
+) -> ImportJob:
+    """Preview the same file again with other choices (encoding, the phones'
+    region, the date order, update or skip, Minguo); None keeps a choice."""
     job = _locked(job)
     if job.status != ImportJob.Status.PREVIEWED:
         raise LoyaltyError(_("This import is no longer waiting for confirmation."), code="state")
     _check_encoding(encoding)
+    _check_reading(phone_region or "", date_order or "")
     job.encoding = encoding
     job.update_existing = update_existing
     job.minguo_dates = minguo_dates
+    if phone_region is not None:
+        job.phone_region = phone_region
+    if date_order is not None:
+        job.date_order = date_order
     _queue(job, ImportJob.Status.PREVIEWING)
-    job.save(update_fields=["encoding", "update_existing", "minguo_dates", *QUEUE_FIELDS])
+    job.save(
+        update_fields=[
+            "encoding",
+            "update_existing",
+            "minguo_dates",
+            "phone_region",
+            "date_order",
+            *QUEUE_FIELDS,
+        ]
+    )
     return job
 
 

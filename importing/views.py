@@ -34,6 +34,8 @@ def import_view(request):
                 encoding=data["encoding"],
                 update_existing=data["update_existing"],
                 minguo_dates=data["minguo_dates"],
+                phone_region=data["phone_region"],
+                date_order=data["date_order"],
             )
         except LoyaltyError as error:
             _add_error(form, error)
@@ -76,6 +78,9 @@ def _job_context(job, **extra):
                 "encoding": job.encoding,
                 "update_existing": job.update_existing,
                 "minguo_dates": job.minguo_dates,
+                # Empty on a job: the form's initial, the shop settings'.
+                **({"phone_region": job.phone_region} if job.phone_region else {}),
+                **({"date_order": job.date_order} if job.date_order else {}),
             }
         ),
         "confirm_form": ImportConfirmForm(initial={"valid_rows_only": job.valid_rows_only}),

@@ -238,6 +238,9 @@ class ImportJob(models.Model):
     encoding = models.CharField(_("encoding"), max_length=12, default="auto")
     update_existing = models.BooleanField(_("update members already registered"), default=False)
     minguo_dates = models.BooleanField(_("dates use Minguo years"), default=False)
+    # Chosen on the preview; empty: the shop settings' (read when it runs).
+    phone_region = models.CharField(_("phones without a country code"), max_length=2, blank=True)
+    date_order = models.CharField(_("date order"), max_length=3, blank=True)
     valid_rows_only = models.BooleanField(_("import only the valid rows"), default=False)
     preview = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)

@@ -177,3 +177,36 @@ def test_pages_speak_chinese(owner_client, tiers, django_capture_on_commit_callb
         reverse("importing:upload"), HTTP_ACCEPT_LANGUAGE="zh-hans"
     ).content.decode()
     assert "上传并预览" in page
+
+
+def test_a_mainland_file_with_day_first_dates_reads_as_the_preview_chose(
+    owner_client, tiers, django_capture_on_commit_callbacks
+):
+    rows = [["手机号", "客户姓名", "生日"], ["13800138000", "王芳", "02/03/1990"]]
+    capture = django_capture_on_commit_callbacks
+    _upload(owner_client, capture, rows=rows)  # the shop's region (TW) and year-first dates
+    job = ImportJob.objects.get()
+    assert job.preview["error_rows"] == 1
+    page = owner_client.get(reverse("importing:job", args=[job.pk])).content.decode()
+    assert 'name="phone_region"' in page and 'name="date_order"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(
+            reverse("importing:recheck", args=[job.pk]),
+            {"encoding": "auto", "phone_region": "CN", "date_order": "dmy"},
+        )
+    job.refresh_from_db()
+    assert (job.phone_region, job.date_order) == ("CN", "dmy")
+    assert (job.preview["error_rows"], job.preview["created"]) == (0, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(reverse("importing:confirm", args=[job.pk]))
+    member = Member.objects.get()
+    assert (member.phone, member.birthday.isoformat()) == ("+8613800138000", "1990-03-02")
+
+
+def test_a_region_the_phone_library_does_not_know_is_refused(owner_client, tiers):
+    upload = SimpleUploadedFile("list.csv", csv_bytes(ROWS, "utf-8"))
+    response = owner_client.post(
+        reverse("importing:upload"), {"file": upload, "encoding": "auto", "phone_region": "XX"}
+    )
+    assert response.status_code == 400
+    assert not ImportJob.objects.exists()
