@@ -6,14 +6,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from automation.jobs import lifecycle_actions
 from campaigns.models import Campaign
 from campaigns.services import create_campaign
-from config.clock import shop_day_start, shop_today
+from config.clock import shop_today
 from config.errors import LoyaltyError
-from demo.sales import CLOSING_HOUR, OPENING_HOUR
 from loyalty.sale import record_purchase
 from members.models import Member
 from rewards.models import Coupon, Reward, RewardRedemption
@@ -84,18 +82,10 @@ def ensure_demo_redemptions():
                 coupon_code=code,
                 idempotency_key=f"demo-coupon-sale-{member.member_number}",
                 by=staff,
-                at=last_opening_moment(),
+                # Now: a coupon is good from the day it is issued, which is
+                # today even when the shop has closed for the night.
             )
     return made
-
-
-def last_opening_moment():
-    """Now if the shop is open, else half an hour before the last closing."""
-    now = timezone.localtime()
-    if OPENING_HOUR <= now.hour < CLOSING_HOUR:
-        return now
-    day = shop_today() if now.hour >= CLOSING_HOUR else shop_today() - timedelta(days=1)
-    return shop_day_start(day) + timedelta(hours=CLOSING_HOUR, minutes=-30)
 
 
 def run_demo_jobs():

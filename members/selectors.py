@@ -7,6 +7,7 @@ from django.db.models import BooleanField, F, Func, Q, Value
 from django.utils.translation import pgettext_lazy
 
 from config.clock import shop_day_start, shop_today
+from config.text import clean_text
 from members.models import LifecycleRules, Member
 from members.names import name_search_key
 from members.phones import try_normalize_phone
@@ -37,7 +38,8 @@ def search_members(query, queryset=None, *, number_start=False):
     `number_start`), phone in any form, its last digits, or part of a name in
     either Chinese script."""
     queryset = Member.objects.all() if queryset is None else queryset
-    query = (query or "").strip()
+    # Control characters (a NUL PostgreSQL refuses in any text) name nobody.
+    query = clean_text(query)
     if not query:
         return queryset
     digits = _digits(query)
@@ -120,7 +122,7 @@ def _name_contains(key) -> Q:
 def single_member(text):
     """The one member a member number or full phone names, or None when the
     text names nobody or several (a bare last-four is never enough)."""
-    text = (text or "").strip()
+    text = clean_text(text)
     if not text:
         return None
     matches = list(search_members(text).filter(member_number=text)[:1]) or list(

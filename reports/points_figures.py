@@ -57,10 +57,19 @@ class PointsTotals:
     redeemed: int = 0
     expired: int = 0
     other: int = 0
+    opening: int = 0  # outstanding at the period's start
+
+    @property
+    def net(self) -> int:
+        return self.issued - self.redeemed - self.expired + self.other
 
     @property
     def redemption_rate(self):
-        return ratio(self.redeemed, self.issued)
+        """Of the points members could spend in the period (their balance at
+        its start and what they were issued in it), the share they redeemed.
+        Redeemed over issued alone passes 100 % whenever members spend points
+        saved earlier; this cannot, as no balance goes below zero."""
+        return ratio(self.redeemed, self.opening + self.issued)
 
     def add(self, row):
         self.issued += row["issued"] or 0
@@ -152,6 +161,8 @@ def points_flow(*, period: Period, tier=None) -> PointsFlow:
     for month in reversed(months.values()):
         month.outstanding = running
         running -= month.net
+    now.opening = running
+    earlier.opening = running - earlier.net
     rules = ProgrammeRules.current()
     liability = points_value(rules=rules, points=outstanding)
     return PointsFlow(list(months.values()), now, earlier, outstanding, liability, rules)

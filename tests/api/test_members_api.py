@@ -135,3 +135,11 @@ def test_ledger_pages_by_cursor(till, member):
 def test_a_bad_cursor_is_400(till, member):
     response = till.get(f"/members/{member.member_number}/ledger", {"cursor": "@@@"})
     assert response.status_code == 400 and response.json()["code"] == "cursor_invalid"
+
+
+def test_a_nul_in_a_referrer_or_a_search_is_an_answer_not_a_500(till, tiers, owner_client):
+    """PostgreSQL refuses a NUL in any text: found by the schemathesis run."""
+    body = {"phone": "0933 111 444", "name": "A", "referred_by": "\u0000"}
+    response = till.post("/members", body, key="enrol-nul")
+    assert response.status_code in (201, 422)
+    assert owner_client.get("/members/", {"q": "09\u0000"}).status_code == 200

@@ -20,6 +20,34 @@ CHROMIUM_FLAGS = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_request_at_a_time_on_sqlite(django_db_setup):
+    """On SQLite the test database lives in memory and the live server's
+    threads share its one connection: two requests at once (a double submit,
+    a live quote beside a sale) then step into each other's transactions
+    ("durable atomic block cannot be nested", "table is locked"), which no
+    real deployment sees. There the live server serves one request at a
+    time (Django then closes each connection); on PostgreSQL each thread has
+    its own connection and requests really run side by side."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+
+    class OneAtATime(WSGIServer):
+        # The server thread itself already uses the shared connection.
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    threaded = LiveServerThread.server_class
+    LiveServerThread.server_class = OneAtATime
+    yield
+    LiveServerThread.server_class = threaded
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):

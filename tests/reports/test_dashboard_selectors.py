@@ -214,13 +214,15 @@ def test_points_flow_per_month(shop):
         (date(2026, 3, 1), 500, 0, 200, 50, 1220),
     ]
     assert (flow.now.issued, flow.now.redeemed, flow.now.expired) == (820, 30, 200)
-    assert flow.now.redemption_rate == Decimal(30) / 820
+    # Of what members could spend (580 at the start, 820 issued), 30 redeemed.
+    assert flow.now.opening == 580
+    assert flow.now.redemption_rate == Decimal(30) / 1400
     assert flow.outstanding == 1220
     assert flow.liability == Decimal("610.00")  # 100 points = 50
     assert (flow.before.issued, flow.before.redeemed) == (100, 0)
     assert flow.issued_change == Decimal("7.2")
     assert flow.redeemed_change is None
-    assert flow.redemption_rate_change == Decimal(30) / 820
+    assert flow.redemption_rate_change == Decimal(30) / 1400
 
 
 def test_points_liability_follows_the_redemption_rate(shop):
