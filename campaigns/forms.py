@@ -67,7 +67,7 @@ class CampaignForm(forms.Form):
     )
     tiers = forms.ModelMultipleChoiceField(
         label=_("Tiers"),
-        queryset=Tier.objects.order_by("rank"),
+        queryset=Tier.objects.active().order_by("rank"),  # an inactive tier earns nothing
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick none for every tier."),

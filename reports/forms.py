@@ -24,7 +24,7 @@ class DashboardFilterForm(forms.Form):
     end = inputs.DateField(label=_("To"), required=False, widget=_date)
     tier = forms.ModelChoiceField(
         label=_("Tier"),
-        queryset=Tier.objects.order_by("-rank"),
+        queryset=Tier.objects.active().order_by("-rank"),
         required=False,
         empty_label=_("All tiers"),
     )

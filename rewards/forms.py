@@ -2,6 +2,7 @@ import secrets
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from config import inputs
@@ -87,6 +88,12 @@ class RewardForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["min_tier"].empty_label = _("Any tier")
+        # Active tiers only, and the one this reward already names (the tier
+        # model is the field's own: rewards sits below tiers).
+        tiers = self.fields["min_tier"].queryset
+        self.fields["min_tier"].queryset = tiers.filter(
+            Q(is_active=True) | Q(pk=self.instance.min_tier_id)
+        ).order_by("rank")
         if self.instance.pk and not self.is_bound:
             stock = self.instance.stock
             self.initial["stock_seen"] = "" if stock is None else str(stock)
