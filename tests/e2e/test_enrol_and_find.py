@@ -32,9 +32,12 @@ def test_owner_and_staff_see_different_navigation(page, transactional_db):
     TierFactory(rank=1, name="Member")
     owner_user(username="boss")
     log_in(page, "boss")
+    page.get_by_text("Set-up", exact=True).click()  # the owner's set-up menu opens
     assert page.get_by_role("link", name="Admin").count() == 1
+    page.get_by_text("Set-up", exact=True).click()  # and closes again
     page.get_by_role("button", name="Log out").click()
     staff_user(username="cashier")
     log_in(page, "cashier")
     assert page.get_by_role("link", name="Admin").count() == 0
+    assert page.get_by_text("Set-up", exact=True).count() == 0
     assert page.get_by_role("link", name="Members").count() == 1

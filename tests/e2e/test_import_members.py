@@ -23,6 +23,7 @@ def test_owner_imports_a_big5_file_after_the_preview(
     path.write_bytes("手機,姓名,生日\r\n912345678,陳美玲,79/01/02\r\n".encode("cp950"))
 
     log_in(page, "boss")
+    page.get_by_text("Set-up", exact=True).click()
     page.get_by_role("link", name="Import").click()
     page.get_by_label("Customer file").set_input_files(str(path))
     page.get_by_label("Dates use Minguo years").check()

@@ -12,6 +12,7 @@ def test_owner_plans_an_every_18th_double_for_gold(page, transactional_db):
     owner_user(username="boss")
 
     log_in(page, "boss")
+    page.get_by_text("Set-up", exact=True).click()
     page.get_by_role("link", name="Campaigns").click()
     page.get_by_role("button", name="New campaign").click()
     # Not "Name": the names in each Chinese script are labelled "Name in …".
