@@ -82,9 +82,12 @@ def plan_sales(members, *, seed, now):
             count = rng.choice([0, 1, 2, 2, 3, 4, 5, 6, 8])
             moments = []
         moments += [sale_moment(rng, first_day, today, now) for _ in range(count - len(moments))]
+        # Each member spends around a level of their own (e^7.4 is about NT$1,600),
+        # so the ladder comes out a pyramid rather than a quarter at the top.
+        level = rng.gauss(7.4, 0.45)
         for index, moment in enumerate(sorted(m for m in moments if m is not None)):
-            amount = Decimal(rng.randrange(150, 6000, 10))
-            planned.append(PlannedSale(moment, member.pk, index, amount))
+            bill = min(max(int(rng.lognormvariate(level, 0.35)), 150), 9000)
+            planned.append(PlannedSale(moment, member.pk, index, Decimal(bill // 10 * 10)))
     return sorted(planned)
 
 
