@@ -143,8 +143,8 @@ def main(argv=None):
     from django.core.management import call_command
     from django.db import connection
 
-    from bench.figures import FIGURES, sample_members
-    from bench.harness import HEADER, line, machine, write_results
+    from bench.figures import FIGURES
+    from bench.harness import HEADER, line, machine, sample_members, write_results
 
     started = time.time()
     ensure_database()

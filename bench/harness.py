@@ -147,3 +147,15 @@ def has(module_name, attribute):
         return hasattr(importlib.import_module(module_name), attribute)
     except ImportError:
         return False
+
+
+def sample_members(count, seed):
+    """`count` members spread over the whole table, in a fixed order."""
+    import random
+
+    from members.models import Member
+
+    top = Member.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    ids = random.Random(seed).sample(range(1, top + 1), min(count, top))
+    by_id = Member.objects.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
