@@ -125,12 +125,11 @@ class RowCleaner:
         """A date cell, noting what the file's year-last dates show: the
         order only one reading allows (31/12/1990), and how many could be
         read either way (02/03/1990)."""
-        if type(cell) is str and cell:
-            evidence = values.date_order_evidence(cell)
-            if evidence:
-                self.orders_seen.add(evidence)
-            elif values.is_ambiguous_date(cell):
-                self.ambiguous_dates += 1
+        reading = values.year_last_reading(cell)
+        if reading == values.AMBIGUOUS:
+            self.ambiguous_dates += 1
+        elif reading:
+            self.orders_seen.add(reading)
         return values.parse_date(cell, minguo=self.minguo, field=field, order=self.date_order)
 
     def file_date_order(self):

@@ -32,12 +32,20 @@ _DATE_YEAR_LAST = re.compile(r"^(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{4}
 DAY_FIRST, MONTH_FIRST = "dmy", "mdy"
 
 
-def date_order_evidence(value):
-    """DAY_FIRST or MONTH_FIRST when `value` is a year-last date that reads
-    only one way (31/12/1990, 12/31/1990), else None."""
-    if type(value) is not str:
-        return None
-    match = _DATE_YEAR_LAST.match(strip_formula_escape(value.strip()))
+AMBIGUOUS = "ambiguous"
+
+
+def year_last_reading(value):
+    """How a year-last date reads: DAY_FIRST or MONTH_FIRST when only one
+    order can read it (31/12/1990, 12/31/1990), AMBIGUOUS when both read it
+    as different days (02/03/1990), else None (not such a date, or 05/05/1990).
+    The import asks this of every date cell: each text is worked out once."""
+    return _year_last_reading(value) if type(value) is str else None
+
+
+@lru_cache(maxsize=65536)
+def _year_last_reading(text):
+    match = _DATE_YEAR_LAST.match(strip_formula_escape(text.strip()))
     if not match:
         return None
     first, second = int(match.group(1)), int(match.group(2))
@@ -45,19 +53,14 @@ def date_order_evidence(value):
         return DAY_FIRST
     if second > 12 >= first:
         return MONTH_FIRST
-    return None
+    return AMBIGUOUS if first != second and second <= 12 else None
 
 
-def is_ambiguous_date(value):
-    """Whether `value` is a year-last date both orders read, as different
-    days (02/03/1990; not 05/05/1990)."""
-    if type(value) is not str:
-        return False
-    match = _DATE_YEAR_LAST.match(strip_formula_escape(value.strip()))
-    if not match:
-        return False
-    first, second = int(match.group(1)), int(match.group(2))
-    return first != second and first <= 12 and second <= 12
+def date_order_evidence(value):
+    """DAY_FIRST or MONTH_FIRST when `value` is a year-last date that reads
+    only one way (31/12/1990, 12/31/1990), else None."""
+    reading = year_last_reading(value)
+    return None if reading == AMBIGUOUS else reading
 
 
 def date_order_of(cells):
