@@ -13,12 +13,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db.models import Sum
 from django.utils import timezone
 
 from config.clock import shop_day_start, shop_today
 from loyalty.sale import quote_purchase, record_purchase
 from members.models import Member
 from points.expiry import expire_points
+from points.models import LedgerEntry
 from points.refund import refund_purchase
 
 OPENING_HOUR, CLOSING_HOUR = 10, 21
@@ -116,12 +118,18 @@ def record_demo_sales(*, seed=2026):
 
 
 def _record(member, planned, *, seed, staff):
-    rng = random.Random(f"{seed}-{member.member_number}-{planned.index}")
+    # Seeded by the phone: member numbers are drawn at random on enrolment.
+    rng = random.Random(f"{seed}-{member.phone}-{planned.index}")
     member.refresh_from_db(fields=["points_balance", "tier"])
     points = 0
     if member.points_balance >= 200 and rng.random() < 0.35:
         most = quote_purchase(member=member, amount=planned.amount, at=planned.at)
-        points = most.max_redeemable_points // 100 * 100
+        # Only points the member had by then: the welcome points of a member
+        # whose join day moved back are dated the day the demo enrolled them.
+        had = LedgerEntry.objects.filter(member=member, created_at__lte=planned.at).aggregate(
+            total=Sum("points")
+        )["total"]
+        points = min(most.max_redeemable_points, had or 0) // 100 * 100
     sale = record_purchase(
         member=member,
         amount=planned.amount,
@@ -131,10 +139,14 @@ def _record(member, planned, *, seed, staff):
         at=planned.at,
     )
     if rng.random() < 0.03:
+        # Brought back the same day, before any later visit of the member's
+        # is recorded: dated now, points it gave back would look spent
+        # before they came back.
         refund_purchase(
             purchase=sale,
             amount=(sale.amount_paid / 2).quantize(Decimal("1")),
             idempotency_key=f"demo-refund-{member.member_number}-{planned.index}",
             by=staff,
             reason="Returned one item",
+            at=min(planned.at + timedelta(minutes=30), timezone.now()),
         )

@@ -100,8 +100,11 @@ def _refund_shares(purchase, amount):
 
 
 @transaction.atomic(durable=True)
-def refund_purchase(*, purchase, amount=None, idempotency_key, by=None, reason="") -> Refund:
-    """Refund `amount` of a sale (all that is left when None).
+def refund_purchase(
+    *, purchase, amount=None, idempotency_key, by=None, reason="", at=None
+) -> Refund:
+    """Refund `amount` of a sale (all that is left when None), now or `at`
+    (a moment after the sale: the demo's history).
 
     Only money paid can be refunded: a coupon used on the sale is not given
     back, and the refund's share of the sale's points is its share of the
@@ -121,11 +124,12 @@ def refund_purchase(*, purchase, amount=None, idempotency_key, by=None, reason="
             raise ledger.key_conflict(idempotency_key)
         return existing
     amount = _refund_amount(purchase, amount)
+    at = max(at or timezone.now(), purchase.created_at)
     earned, redeemed = _refund_shares(purchase, amount)
     refund = Refund.objects.create(
         purchase=purchase,
         idempotency_key=idempotency_key,
-        created_at=timezone.now(),
+        created_at=at,
         amount=amount,
         reason=(reason or "")[:200],
         by=ledger.acting_user(by),
@@ -140,6 +144,7 @@ def refund_purchase(*, purchase, amount=None, idempotency_key, by=None, reason="
             reason=text,
             by=by,
             points=redeemed,
+            at=at,
             member=member,
             purchase=purchase,
             refund=refund,
@@ -149,7 +154,7 @@ def refund_purchase(*, purchase, amount=None, idempotency_key, by=None, reason="
         own_lots = purchase.ledger_entries.filter(
             kind__in=[Kind.PURCHASE_EARN, Kind.CAMPAIGN_BONUS]
         ).order_by("id")
-        taken = min(earned, ledger.spendable_balance(member, as_of=shop_date(timezone.now())))
+        taken = min(earned, ledger.spendable_balance(member, as_of=shop_date(at)))
         if taken > 0:
             ledger.spend_points(
                 member=member,
@@ -159,6 +164,7 @@ def refund_purchase(*, purchase, amount=None, idempotency_key, by=None, reason="
                 reason=text,
                 by=by,
                 prefer=list(own_lots),
+                at=at,
                 purchase=purchase,
                 refund=refund,
             )

@@ -57,6 +57,7 @@ class PointsTotals:
     redeemed: int = 0
     expired: int = 0
     other: int = 0
+    added: int = 0  # the points adjustments and merges put in (part of other)
     opening: int = 0  # outstanding at the period's start
 
     @property
@@ -66,16 +67,18 @@ class PointsTotals:
     @property
     def redemption_rate(self):
         """Of the points members could spend in the period (their balance at
-        its start and what they were issued in it), the share they redeemed.
-        Redeemed over issued alone passes 100 % whenever members spend points
-        saved earlier; this cannot, as no balance goes below zero."""
-        return ratio(self.redeemed, self.opening + self.issued)
+        its start, what they were issued in it and what adjustments added),
+        the share they redeemed. Redeemed over issued alone passes 100 %
+        whenever members spend points saved earlier; this cannot, as no
+        balance goes below zero."""
+        return ratio(self.redeemed, self.opening + self.issued + self.added)
 
     def add(self, row):
         self.issued += row["issued"] or 0
         self.redeemed += -(row["redeemed"] or 0)
         self.expired += -(row["expired"] or 0)
         self.other += row["other"] or 0
+        self.added += row["added"] or 0
 
 
 @dataclass
@@ -139,6 +142,7 @@ def points_flow(*, period: Period, tier=None) -> PointsFlow:
             redeemed=Sum("points", filter=REDEEMED),
             expired=Sum("points", filter=EXPIRED),
             other=Sum("points", filter=~(ISSUED | REDEEMED | EXPIRED)),
+            added=Sum("points", filter=~(ISSUED | REDEEMED | EXPIRED) & Q(points__gt=0)),
             net=Sum("points"),
         )
     )

@@ -165,3 +165,30 @@ def test_a_points_only_sale_refunds_no_money(member):
             refund_purchase(purchase=sale, amount=amount, idempotency_key=f"r-{amount}")
         assert error.value.code == "points_only"
     assert balance(member) == 1000 - 190
+
+
+def test_a_refund_dated_in_the_past_dates_its_entries_then_but_never_before_its_sale(member):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    sold_at = timezone.now() - timedelta(days=40)
+    give_points(member, 500)
+    sale = record_purchase(
+        member=member,
+        amount=Decimal("1000"),
+        points_to_redeem=200,
+        idempotency_key="s",
+        at=sold_at,
+    )
+    later = sold_at + timedelta(hours=2)
+    refund = refund_purchase(purchase=sale, idempotency_key="r", at=later)
+    assert refund.created_at == later
+    entries = LedgerEntry.objects.filter(refund=refund)
+    assert entries.count() == 2  # the used points back, the earned taken
+    assert {entry.created_at for entry in entries} == {later}
+    early = record_purchase(member=member, amount=Decimal("100"), idempotency_key="s2", at=sold_at)
+    # A moment before the sale itself is not a time it could be refunded.
+    back = refund_purchase(purchase=early, idempotency_key="r2", at=sold_at - timedelta(days=1))
+    assert back.created_at == sold_at
+    call_command("check_ledger")

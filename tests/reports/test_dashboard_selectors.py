@@ -3,6 +3,9 @@ from decimal import Decimal
 
 import pytest
 
+from config.clock import shop_today
+from loyalty.sale import record_purchase
+from points.behaviour import adjust_points
 from points.models import ProgrammeRules
 from reports.campaign_figures import campaign_figures
 from reports.member_figures import lifecycle_counts
@@ -14,7 +17,7 @@ from reports.tier_figures import (
     tier_movements,
     tier_performance,
 )
-from tests.factories import MemberFactory, PurchaseFactory, TierFactory
+from tests.factories import MemberFactory, PurchaseFactory, TierFactory, programme_rules
 from tests.reports.dashboard_shop import PERIOD, at, build_shop
 
 EMPTY = Period(date(2020, 1, 1), date(2020, 3, 31))
@@ -214,15 +217,35 @@ def test_points_flow_per_month(shop):
         (date(2026, 3, 1), 500, 0, 200, 50, 1220),
     ]
     assert (flow.now.issued, flow.now.redeemed, flow.now.expired) == (820, 30, 200)
-    # Of what members could spend (580 at the start, 820 issued), 30 redeemed.
+    # Of what members could spend (580 at the start, 820 issued, 50 added by
+    # the adjustment), 30 redeemed.
     assert flow.now.opening == 580
-    assert flow.now.redemption_rate == Decimal(30) / 1400
+    assert flow.now.added == 50
+    assert flow.now.redemption_rate == Decimal(30) / 1450
     assert flow.outstanding == 1220
     assert flow.liability == Decimal("610.00")  # 100 points = 50
     assert (flow.before.issued, flow.before.redeemed) == (100, 0)
     assert flow.issued_change == Decimal("7.2")
     assert flow.redeemed_change is None
-    assert flow.redemption_rate_change == Decimal(30) / 1400
+    assert flow.redemption_rate_change == Decimal(30) / 1450
+
+
+def test_points_an_adjustment_gave_and_a_member_spent_keep_the_rate_at_most_100_percent(
+    tiers, owner
+):
+    """Points added by hand are points the member could spend: spending all
+    of them is a rate of 100 %, not more."""
+    programme_rules()
+    member = MemberFactory(tier=tiers["member"])
+    adjust_points(member=member, points=1000, reason="goodwill", idempotency_key="a", by=owner)
+    record_purchase(
+        member=member, amount=Decimal("2000"), points_to_redeem=1000, idempotency_key="s"
+    )
+    today = shop_today()
+    flow = points_flow(period=Period(today.replace(day=1), today))
+    spent_share = Decimal(1000) / (1000 + flow.now.issued)
+    assert flow.now.redemption_rate == spent_share
+    assert 0 < flow.now.redemption_rate <= 1
 
 
 def test_points_liability_follows_the_redemption_rate(shop):

@@ -139,6 +139,8 @@ def slow_points(period, tier):
         for entry in chosen:
             sign = 1 if _kind_of(entry) in ("issued", "other") else -1
             found[_kind_of(entry)] += sign * entry.points
+            if _kind_of(entry) == "other" and entry.points > 0:
+                found["added"] += entry.points
         return found
 
     months = []
@@ -353,7 +355,8 @@ def test_points_agree(shop):
         # Outstanding at the period's start: the first month's end less its net.
         first = months[0]
         opening = first[5] - (first[1] - first[2] - first[3] + first[4])
-        assert flow.now.redemption_rate == _ratio(now["redeemed"], opening + now["issued"])
+        could_spend = opening + now["issued"] + now["added"]
+        assert flow.now.redemption_rate == _ratio(now["redeemed"], could_spend)
 
 
 def test_lifecycle_stages_agree(shop):
