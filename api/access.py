@@ -32,7 +32,9 @@ def member_by_number(number) -> Member:
 def member_id_by_number(number) -> int:
     """Only the id, for a service that reads and locks the member itself
     (the sale): one narrow read, not the whole row twice."""
-    found = list(Member.objects.filter(member_number=str(number)).values_list("pk", flat=True)[:1])
+    found = list(
+        Member.objects.filter(member_number=str(number)).order_by().values_list("pk", flat=True)[:1]
+    )
     if not found:
         raise _not_found(number)
     return found[0]

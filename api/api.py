@@ -18,6 +18,7 @@ from api import keys, limits, members, programme, sales
 from api.problems import CONTENT_TYPE as PROBLEM_TYPE
 from api.problems import Problem, problem_response, render
 from config.errors import LoyaltyError
+from config.shop import speak_shop_language
 
 
 class KeyAuth(HttpBearer):
@@ -31,6 +32,7 @@ class KeyAuth(HttpBearer):
     def authenticate(self, request, token):
         api_key = keys.authenticate(token)
         limits.check_rate(api_key)
+        speak_shop_language(request)
         return api_key
 
 

@@ -8,16 +8,20 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import ApiKey
 from config import locks
 from config.errors import LoyaltyError
+from config.models import ShopSettings
+from config.shop import note_version
 
 KEY_PREFIX = "ldk_"
 # last_used_at is written at most this often per key: not a write per request.
 LAST_USED_GRAIN = timedelta(minutes=1)
+SETTINGS_VERSION = Subquery(ShopSettings.objects.filter(pk=1).values("version")[:1])
 KEY_FIELDS = (
     "id",
     "name",
@@ -99,12 +103,17 @@ def authenticate(text, *, now=None) -> ApiKey:
     api_key = None
     if text.startswith(KEY_PREFIX):
         # The key and the few user fields the services read of `by`.
+        # The shop settings' version too, as a staff user's query brings it
+        # (config.roles): the request's settings then cost no read of their own.
         api_key = (
             ApiKey.objects.select_related("user")
             .only(*KEY_FIELDS)
+            .annotate(shop_settings_version=SETTINGS_VERSION)
             .filter(key_hash=hash_key(text))
             .first()
         )
+        if api_key is not None:
+            note_version(api_key.shop_settings_version)
     if api_key is None:
         raise KeyRefused("key_unknown", _("This API key is not known. Check the key you sent."))
     if api_key.revoked_at is not None:

@@ -115,7 +115,12 @@ def redeem(request, number: str, body: schemas.RedeemIn):
         balance = counter.counter_member(member.pk).points_balance
         return 201, present.redemption(redemption, balance_after=balance)
 
-    return run_once(request, {"member": number, **body.model_dump(mode="json")}, operation)
+    return run_once(
+        request,
+        {"member": number, **body.model_dump(mode="json")},
+        operation,
+        replayed_by_service=True,
+    )
 
 
 @router.get(

@@ -70,7 +70,7 @@ def record(request, body: schemas.SaleIn):
         )
         return 201, present.sale(purchase, body.member)
 
-    return run_once(request, body.model_dump(mode="json"), operation)
+    return run_once(request, body.model_dump(mode="json"), operation, replayed_by_service=True)
 
 
 def _sale(pk) -> Purchase:
@@ -115,4 +115,9 @@ def refund(request, sale_id: int, body: schemas.RefundIn):
         )
         return 201, present.refund(done)
 
-    return run_once(request, {"sale": sale_id, **body.model_dump(mode="json")}, operation)
+    return run_once(
+        request,
+        {"sale": sale_id, **body.model_dump(mode="json")},
+        operation,
+        replayed_by_service=True,
+    )

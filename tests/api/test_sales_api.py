@@ -117,3 +117,49 @@ def test_member_sales_page(till, member):
         f"/members/{member.member_number}/sales", {"limit": 2, "cursor": page["next_cursor"]}
     ).json()
     assert [s["id"] for s in page["items"] + rest["items"]] == sorted(ids, reverse=True)
+
+
+def _statements(queries):
+    return [
+        q["sql"]
+        for q in queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))
+    ]
+
+
+def test_a_first_sale_reads_neither_the_shop_settings_nor_a_stored_answer(till, member, owner):
+    """The key's query brings the settings' version and the sale's service
+    answers its own replays: no read of either row of its own (under load
+    each round trip is a tenth of the sale's cost)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from config.shop import save_shop_settings
+
+    save_shop_settings(by=owner, name="Lily's Salon")
+    till.post("/sales", sale_body(member, amount="100", points_to_redeem=0))  # warm
+    with CaptureQueriesContext(connection) as captured:
+        response = till.post("/sales", sale_body(member))
+    assert response.status_code == 201
+    statements = _statements(captured.captured_queries)
+    assert not [sql for sql in statements if sql.startswith('SELECT "config_shopsettings"')]
+    assert not [sql for sql in statements if sql.startswith('SELECT "api_apirequest"')]
+    assert [sql for sql in statements if sql.startswith('INSERT INTO "api_apirequest"')]
+
+
+def test_a_replay_after_the_first_answer_was_stored_returns_it_once(till, member):
+    first = till.post("/sales", sale_body(member), key="r-1")
+    again = till.post("/sales", sale_body(member), key="r-1")
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert till.api_key.requests.count() == 1
+
+
+def test_the_shop_language_answers_a_till_that_asks_for_none(till, member, owner):
+    from config.shop import save_shop_settings
+
+    save_shop_settings(by=owner, language="zh-hant")
+    response = till.post("/sales", sale_body(member, points_to_redeem=5000))
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert any("\u4e00" <= char <= "\u9fff" for char in detail), detail
