@@ -1,6 +1,7 @@
 """What every endpoint checks first: the key's scope, and the member the
 address names (by member number)."""
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from api.problems import Problem
@@ -31,10 +32,17 @@ def member_by_number(number) -> Member:
 
 def member_id_by_number(number) -> int:
     """Only the id, for a service that reads and locks the member itself
-    (the sale): one narrow read, not the whole row twice."""
-    found = list(
-        Member.objects.filter(member_number=str(number)).order_by().values_list("pk", flat=True)[:1]
+    (the sale): one narrow read, not the whole row twice, in SQL written
+    once (the ORM compiling it cost more than the database answering it)."""
+    meta = Member._meta
+    name = connection.ops.quote_name
+    sql = (
+        f"SELECT {name(meta.pk.column)} FROM {name(meta.db_table)} "
+        f"WHERE {name(meta.get_field('member_number').column)} = %s"
     )
-    if not found:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [str(number)])
+        row = cursor.fetchone()
+    if row is None:
         raise _not_found(number)
-    return found[0]
+    return row[0]
