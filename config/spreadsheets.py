@@ -2,10 +2,13 @@
 
 A text cell that starts with = + - @, a tab or a carriage return (also after
 leading spaces) would be run as a formula by Excel, LibreOffice or Google
-Sheets: it goes out with a leading apostrophe, which they show as text and
-our import strips again. Numbers, dates and booleans are written as they are,
-so they stay numbers and dates in the sheet. CSV is UTF-8 with a BOM so
-Excel reads Chinese; XLSX cells keep their types.
+Sheets. In CSV it goes out with a leading apostrophe, which they show as
+text and our import strips again. XLSX says what a cell is: such text goes
+out as it is, in a text cell marked "quote prefix" (what Excel records when
+someone types the apostrophe), so it shows without one and stays text when
+edited. Numbers, dates and booleans are written as they are, so they stay
+numbers and dates in the sheet. CSV is UTF-8 with a BOM so Excel reads
+Chinese; XLSX cells keep their types.
 """
 
 import csv
@@ -27,9 +30,13 @@ def safe_cell(value):
     if isinstance(value, TYPED):
         return value
     text = str(value)  # lazy translations, model instances with a __str__
-    if text.startswith(FORMULA_STARTS) or text.lstrip(" ").startswith(FORMULA_STARTS):
+    if _reads_as_formula(text):
         return "'" + text
     return text
+
+
+def _reads_as_formula(text) -> bool:
+    return text.startswith(FORMULA_STARTS) or text.lstrip(" ").startswith(FORMULA_STARTS)
 
 
 def safe_row(cells) -> list:
@@ -70,10 +77,29 @@ def xlsx_file(*, title, header, rows):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=str(title)[:31])
     if header is not None:
-        sheet.append(safe_row(header))
+        sheet.append([_xlsx_cell(sheet, cell) for cell in header])
     for row in rows:
-        sheet.append([None if cell == "" else cell for cell in safe_row(row)])
+        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it)
     workbook.save(handle)
     handle.seek(0)
     return handle
+
+
+def _xlsx_cell(sheet, value):
+    """The value as openpyxl writes it: typed values as they are, text that
+    would read as a formula in a text cell with the quote prefix (openpyxl
+    would otherwise write any text starting with = as a formula)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None or isinstance(value, TYPED):
+        return value
+    text = str(value)
+    if text == "":
+        return None
+    if not _reads_as_formula(text):
+        return text
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
