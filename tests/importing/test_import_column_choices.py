@@ -221,3 +221,13 @@ def test_staff_cannot_choose_columns(client, owner, staff, tiers, capture):
     response = client.post(reverse("importing:recheck", args=[job.pk]), _choices(CHOSEN))
     assert response.status_code == 403
     assert not ColumnMapping.objects.exists()
+
+
+def test_the_owner_sees_and_can_forget_a_choice_in_the_admin(owner_client, owner, tiers, capture):
+    _recheck(_preview(owner, capture=capture), owner, capture, CHOSEN)
+    remembered = ColumnMapping.objects.get()
+    listing = owner_client.get(reverse("admin:importing_columnmapping_changelist"))
+    assert listing.status_code == 200 and "Cust | Contact | Remarks" in listing.content.decode()
+    delete = reverse("admin:importing_columnmapping_delete", args=[remembered.pk])
+    owner_client.post(delete, {"post": "yes"})
+    assert not ColumnMapping.objects.exists()
