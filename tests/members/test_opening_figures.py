@@ -71,6 +71,12 @@ def test_member_page_shows_the_purchases_and_last_purchase_brought_in(staff_clie
     assert "<td>2025-11-30</td>" in listing
 
 
+def test_the_export_carries_the_last_purchase_brought_in(owner_client, tiers):
+    brought(opening_last_purchase_on=date(2025, 11, 30))
+    response = owner_client.get(reverse("members:export_csv"))
+    assert "2025-11-30" in b"".join(response.streaming_content).decode("utf-8-sig")
+
+
 def test_a_sale_here_is_the_last_purchase_shown(staff_client, tiers):
     sold = timezone.make_aware(timezone.datetime(2026, 12, 1, 12, 0))
     member = brought(opening_last_purchase_on=date(2025, 11, 30), last_purchase_at=sold)
