@@ -154,6 +154,7 @@ def _run_once(fileobj, *, options, apply, by, progress, name, conflicts):
     except FileProblem as problem:
         result.file_error = problem.message
         result.headers = problem.headers
+        result.sample = getattr(problem, "sample", [])
         if problem.headers:
             # A header without the columns needed: the owner may say which they are.
             chosen = choose(problem.headers)

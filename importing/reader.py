@@ -302,10 +302,13 @@ def _open_xlsx(fileobj, choose) -> Table:
 def _find_header(numbered, file_format, encoding, total, choose=None) -> Table:
     """The header is the first row, or within the first rows when a title sits above it."""
     first_headers = None
+    under_first = []  # the rows under the first one, shown when none is a header
     for number, cells in numbered:
         headers = ["" if cell is None else str(cell).strip() for cell in cells]
         if not any(headers):
             continue
+        if first_headers is not None and len(under_first) < SAMPLE_ROWS:
+            under_first.append([_display(cell) for cell in cells])
         first_headers = first_headers or (number, headers)
         chosen = choose(headers) if choose else None
         mapping, ignored = match_headers(headers, chosen)
@@ -333,7 +336,7 @@ def _find_header(numbered, file_format, encoding, total, choose=None) -> Table:
     where = (
         _(" (read as %(encoding)s)") % {"encoding": encoding_label(encoding)} if encoding else ""
     )
-    raise FileProblem(
+    problem = FileProblem(
         _(
             "The header row%(where)s has no column for: %(missing)s. It reads: %(headers)s. "
             "Name the columns (e.g. 手機 / Phone, 姓名 / Name), or choose another encoding."
@@ -343,6 +346,9 @@ def _find_header(numbered, file_format, encoding, total, choose=None) -> Table:
         row=number,
         headers=headers,
     )
+    # The first rows under it: the preview shows what each column holds.
+    problem.sample = under_first
+    raise problem
 
 
 def _peek(numbered):

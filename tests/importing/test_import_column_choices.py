@@ -63,6 +63,8 @@ def test_columns_the_header_does_not_name_stop_the_file_until_chosen(tiers, owne
     assert "no column for: Phone, Name" in job.preview["file_error"]
     # Every column is listed, each read as nothing yet.
     assert job.preview["column_fields"] == ["", "", "notes", "purchases", "last_purchase", ""]
+    # With the first rows under the header, so the owner sees what each holds.
+    assert job.preview["sample"][0][:2] == ["Chen Mei Ling", "0912345678"]
     job = _recheck(job, owner, capture, CHOSEN)
     assert not job.preview["file_error"] and job.preview["created"] == 2
     assert job.preview["ignored"] == ["Loyalty ID"] and job.preview["columns_chosen"]
