@@ -120,10 +120,12 @@ def run_import(
         if options.date_order is None:
             options = replace(options, date_order=shop.date_order)
     conflicts = None
+    choose = chooser(options.columns)  # asked once per header row, however often read
     while True:
         fileobj.seek(0)
         result, conflicts_found, file_order = _run_once(
             fileobj,
+            choose=choose,
             options=options,
             apply=apply,
             by=by,
@@ -141,12 +143,11 @@ def run_import(
         conflicts = conflicts_found
 
 
-def _run_once(fileobj, *, options, apply, by, progress, name, conflicts):
+def _run_once(fileobj, *, choose, options, apply, by, progress, name, conflicts):
     """One reading of the file: (the result, the phones found repeated
     with different details that `conflicts` did not announce)."""
     result = ImportResult()
     region = options.region
-    choose = chooser(options.columns)
     try:
         table = open_table(
             fileobj, encoding=options.encoding, region=region, name=name, choose=choose

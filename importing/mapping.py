@@ -114,9 +114,14 @@ def chooser(columns):
     if columns and columns.get("signature"):
         own = (columns["signature"], {int(i): f for i, f in columns.get("fields", {}).items()})
 
+    found = {}  # signature -> remembered choice: one query per header row
+
     def choose(headers):
-        if own is not None and own[0] == header_signature(headers):
+        signature = header_signature(headers)
+        if own is not None and own[0] == signature:
             return own[1]
-        return remembered(headers)
+        if signature not in found:
+            found[signature] = remembered(headers)
+        return found[signature]
 
     return choose
