@@ -208,6 +208,16 @@ def test_the_page_names_two_columns_set_to_one_field(owner_client, tiers, captur
     assert not ColumnMapping.objects.exists()
 
 
+def test_the_page_refuses_a_field_it_does_not_list(owner_client, tiers, capture):
+    job = _upload_page(owner_client, capture)
+    odd = {**CHOSEN, 5: "password"}
+    response = owner_client.post(reverse("importing:recheck", args=[job.pk]), _choices(odd))
+    assert response.status_code == 400
+    assert 'id="id_column_5-errors"' in response.content.decode()
+    job.refresh_from_db()
+    assert job.columns == {} and not ColumnMapping.objects.exists()
+
+
 def test_the_page_in_chinese_names_the_fields_in_chinese(owner_client, tiers, capture):
     job = _upload_page(owner_client, capture)
     page = owner_client.get(
