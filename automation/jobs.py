@@ -240,6 +240,15 @@ def _birthday_reward(*, member, reward, day, counts):
         counts["refused"] += 1
 
 
+def _lapsed_since(member) -> str:
+    """The last purchase a wake-up or follow-up is about: one per lapse. A
+    member who never bought here counts from the last purchase an import
+    brought, if any."""
+    if member.last_purchase_at:
+        return str(member.last_purchase_at.date())
+    return str(member.opening_last_purchase_on or "never")
+
+
 def lifecycle_actions(day):
     """Wake-up offers for members who turned dormant; follow-ups for churned."""
     settings_row = AutomationSettings.current()
@@ -247,8 +256,7 @@ def lifecycle_actions(day):
     dormant = Member.objects.filter(stage_condition("dormant", today=day), status="active")
     for ids in member_chunks(dormant):
         for member in Member.objects.filter(pk__in=ids).order_by("pk"):
-            since = member.last_purchase_at.date() if member.last_purchase_at else "never"
-            key = f"wake-up:{member.pk}:{since}"
+            key = f"wake-up:{member.pk}:{_lapsed_since(member)}"
             with transaction.atomic():
                 if (
                     settings_row.wake_up_points
@@ -284,10 +292,7 @@ def lifecycle_actions(day):
             FollowUp(
                 member=member,
                 created_on=day,
-                dedup_key=(
-                    f"churn:{member.pk}:"
-                    f"{member.last_purchase_at.date() if member.last_purchase_at else 'never'}"
-                ),
+                dedup_key=f"churn:{member.pk}:{_lapsed_since(member)}",
             )
             for member in members
         ]

@@ -21,6 +21,7 @@ OWNER_APP_LABELS = [
     "portal",
     "django_celery_beat",
     "config",
+    "importing",
 ]
 STAFF_PERMISSIONS = [
     ("members", "view_member"),

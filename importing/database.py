@@ -221,4 +221,6 @@ IMPORTED_MEMBER_COLUMNS = (
     "opening_as_of",
     "sms_opt_out",
     "email_opt_out",
+    "opening_purchases",
+    "opening_last_purchase_on",
 )

@@ -23,6 +23,7 @@ from config.clock import shop_today
 from config.shop import shop_settings
 from importing import database
 from importing.limits import FileProblem
+from importing.mapping import chooser
 from importing.placement import Placement
 from importing.reader import encoding_label, open_table
 from importing.results import (
@@ -35,7 +36,7 @@ from importing.results import (
 )
 from importing.rows import RowCleaner, name_key, read_ahead
 from importing.tuning import tuned_for_import
-from members.columns import column_label
+from members.columns import column_fields, column_label, match_headers
 from members.models import Member
 from members.selectors import entry_tier
 from points import ledger_batch
@@ -119,10 +120,12 @@ def run_import(
         if options.date_order is None:
             options = replace(options, date_order=shop.date_order)
     conflicts = None
+    choose = chooser(options.columns)  # asked once per header row, however often read
     while True:
         fileobj.seek(0)
         result, conflicts_found, file_order = _run_once(
             fileobj,
+            choose=choose,
             options=options,
             apply=apply,
             by=by,
@@ -140,16 +143,25 @@ def run_import(
         conflicts = conflicts_found
 
 
-def _run_once(fileobj, *, options, apply, by, progress, name, conflicts):
+def _run_once(fileobj, *, choose, options, apply, by, progress, name, conflicts):
     """One reading of the file: (the result, the phones found repeated
     with different details that `conflicts` did not announce)."""
     result = ImportResult()
     region = options.region
     try:
-        table = open_table(fileobj, encoding=options.encoding, region=region, name=name)
+        table = open_table(
+            fileobj, encoding=options.encoding, region=region, name=name, choose=choose
+        )
     except FileProblem as problem:
         result.file_error = problem.message
         result.headers = problem.headers
+        result.sample = getattr(problem, "sample", [])
+        if problem.headers:
+            # A header without the columns needed: the owner may say which they are.
+            chosen = choose(problem.headers)
+            mapping, result.ignored = match_headers(problem.headers, chosen)
+            result.column_fields = column_fields(problem.headers, mapping)
+            result.columns_chosen = bool(chosen)
         return result, None, None
     result.format = table.format
     result.encoding = table.encoding or ""
@@ -159,6 +171,8 @@ def _run_once(fileobj, *, options, apply, by, progress, name, conflicts):
         column_label(name): table.headers[index] for name, index in table.mapping.items()
     }
     result.ignored = table.ignored
+    result.column_fields = column_fields(table.headers, table.mapping)
+    result.columns_chosen = table.chosen
     result.sample = table.sample
     job = _Job(
         table,
@@ -528,6 +542,8 @@ class _Job:
                 adapt_date(c.figures_as_of) if c.figures_as_of else None,
                 bool(c.sms_opt_out),
                 bool(c.email_opt_out),
+                c.purchases,
+                adapt_date(c.last_purchase) if c.last_purchase else None,
             )
 
     def member_constants(self):

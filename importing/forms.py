@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from config.forms import region_choices
 from config.models import ShopSettings
 from config.shop import shop_settings
+from importing.mapping import field_choices
 from importing.reader import ENCODING_CHOICES
 
 
@@ -40,12 +41,62 @@ class ImportChoicesForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, headers=(), fields=(), sample=(), **kwargs):
+        """`headers`: the file's header row as the preview read it, `fields`
+        what each column is read as (a drop-down per column) and `sample`
+        the first row under it."""
         super().__init__(*args, **kwargs)
         # The shop settings' choices, unless the job or the owner chose.
         shop = shop_settings()
         self.fields["phone_region"].initial = shop.phone_region
         self.fields["date_order"].initial = shop.date_order
+        choices = field_choices()
+        self.column_names = []
+        for index, header in enumerate(headers):
+            name = column_field_name(index)
+            self.fields[name] = forms.ChoiceField(
+                label=header or _("Column %(number)d") % {"number": index + 1},
+                choices=choices,
+                required=False,
+                initial=fields[index] if index < len(fields) else "",
+                # The drop-downs sit in the preview's table of columns.
+                widget=forms.Select(attrs={"form": "import-recheck"}),
+            )
+            self.column_names.append(name)
+        self.sample = list(sample)
+
+    def choice_fields(self):
+        return [field for field in self if field.name not in self.column_names]
+
+    def column_rows(self):
+        """(drop-down, the first value under the column) of each column."""
+        return [
+            (self[name], self.sample[index] if index < len(self.sample) else "")
+            for index, name in enumerate(self.column_names)
+        ]
+
+    def reading_choices(self) -> dict:
+        """The cleaned choices other than the columns'."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in self.column_names
+        }
+
+    def chosen_columns(self):
+        """{column index: field or ""} when the columns' drop-downs were
+        sent and changed; None keeps the columns as the preview read them."""
+        if not any(name in self.data for name in self.column_names):
+            return None
+        chosen = {
+            index: self.cleaned_data.get(name) or "" for index, name in enumerate(self.column_names)
+        }
+        shown = {index: self.fields[name].initial for index, name in enumerate(self.column_names)}
+        return None if chosen == shown else chosen
+
+
+def column_field_name(index) -> str:
+    return f"column_{index}"
 
 
 class ImportUploadForm(ImportChoicesForm):

@@ -57,6 +57,8 @@ class Table:
     header_row: int
     total_estimate: int | None
     sample: list = field(default_factory=list)
+    # Whether the owner's choice of columns (see open_table) was applied.
+    chosen: bool = False
     _rows: object = None
 
     def rows(self):
@@ -68,16 +70,18 @@ def region_encoding(region=None) -> str:
     return REGION_ENCODING.get(region or settings.DEFAULT_PHONE_REGION, "cp950")
 
 
-def open_table(fileobj, *, encoding="auto", region=None, name="") -> Table:
+def open_table(fileobj, *, encoding="auto", region=None, name="", choose=None) -> Table:
     """Read the header of a binary, seekable file; rows stream from .rows().
-    `name`: the file's name as uploaded (an .xlsx must be a workbook)."""
+    `name`: the file's name as uploaded (an .xlsx must be a workbook).
+    `choose(headers)`: the owner's {column index: field or ""} for a header
+    row (members.columns.match_headers), or None to go by the names."""
     head = fileobj.read(HEAD_BYTES)
     fileobj.seek(0)
     if not head.strip():
         raise FileProblem(_("The file is empty."), code="empty")
     if head.startswith(b"PK\x03\x04"):
         limits.check_xlsx(fileobj)
-        return _open_xlsx(fileobj)
+        return _open_xlsx(fileobj, choose)
     if str(name).lower().endswith(".xlsx"):
         raise limits.not_a_workbook()
     if _size(fileobj) > limits.max_bytes():
@@ -87,7 +91,7 @@ def open_table(fileobj, *, encoding="auto", region=None, name="") -> Table:
     problem = None
     for candidate in candidates:
         try:
-            return _open_csv(fileobj, candidate)
+            return _open_csv(fileobj, candidate, choose)
         except FileProblem as error:
             problem = problem or error
             fileobj.seek(0)
@@ -113,7 +117,7 @@ def _python_codec(encoding):
     return "utf-8-sig" if encoding == "utf-8" else encoding
 
 
-def _open_csv(fileobj, encoding) -> Table:
+def _open_csv(fileobj, encoding, choose) -> Table:
     total = _count_lines(fileobj)
     ends_with_newline = _ends_with_newline(fileobj)
     stream = io.TextIOWrapper(fileobj, encoding=_python_codec(encoding), newline="")
@@ -127,7 +131,7 @@ def _open_csv(fileobj, encoding) -> Table:
     records = csv.reader(stream, delimiter=delimiter, strict=True)
     numbered = _numbered_csv(records, encoding, stream)
     try:
-        table = _find_header(numbered, "csv", encoding, total)
+        table = _find_header(numbered, "csv", encoding, total, choose)
     except FileProblem:
         _let_go(stream)
         raise
@@ -262,7 +266,7 @@ def _ends_with_newline(fileobj) -> bool:
     return tail.endswith(b"\n") or tail.endswith(b"\n\x00") or tail.endswith(b"\r")
 
 
-def _open_xlsx(fileobj) -> Table:
+def _open_xlsx(fileobj, choose) -> Table:
     from openpyxl import load_workbook
 
     try:
@@ -292,18 +296,22 @@ def _open_xlsx(fileobj) -> Table:
         finally:
             workbook.close()
 
-    return _find_header(numbered(), "xlsx", None, total)
+    return _find_header(numbered(), "xlsx", None, total, choose)
 
 
-def _find_header(numbered, file_format, encoding, total) -> Table:
+def _find_header(numbered, file_format, encoding, total, choose=None) -> Table:
     """The header is the first row, or within the first rows when a title sits above it."""
     first_headers = None
+    under_first = []  # the rows under the first one, shown when none is a header
     for number, cells in numbered:
         headers = ["" if cell is None else str(cell).strip() for cell in cells]
         if not any(headers):
             continue
+        if first_headers is not None and len(under_first) < SAMPLE_ROWS:
+            under_first.append([_display(cell) for cell in cells])
         first_headers = first_headers or (number, headers)
-        mapping, ignored = match_headers(headers)
+        chosen = choose(headers) if choose else None
+        mapping, ignored = match_headers(headers, chosen)
         if not missing_required(mapping):
             sample, rows = _peek(numbered)
             return Table(
@@ -315,6 +323,7 @@ def _find_header(numbered, file_format, encoding, total) -> Table:
                 header_row=number,
                 total_estimate=max(0, (total or 0) - number) if total else None,
                 sample=sample,
+                chosen=bool(chosen),
                 _rows=rows,
             )
         if number >= HEADER_SEARCH_ROWS:
@@ -322,12 +331,12 @@ def _find_header(numbered, file_format, encoding, total) -> Table:
     if first_headers is None:
         raise FileProblem(_("The file is empty."), code="empty")
     number, headers = first_headers
-    mapping, _ignored = match_headers(headers)
+    mapping, _ignored = match_headers(headers, choose(headers) if choose else None)
     missing = [column_label(name) for name in missing_required(mapping)]
     where = (
         _(" (read as %(encoding)s)") % {"encoding": encoding_label(encoding)} if encoding else ""
     )
-    raise FileProblem(
+    problem = FileProblem(
         _(
             "The header row%(where)s has no column for: %(missing)s. It reads: %(headers)s. "
             "Name the columns (e.g. 手機 / Phone, 姓名 / Name), or choose another encoding."
@@ -337,6 +346,9 @@ def _find_header(numbered, file_format, encoding, total) -> Table:
         row=number,
         headers=headers,
     )
+    # The first rows under it: the preview shows what each column holds.
+    problem.sample = under_first
+    raise problem
 
 
 def _peek(numbered):

@@ -33,6 +33,9 @@ class ImportOptions:
     # or MONTH_FIRST, "ymd" for none (then they are errors), None for the
     # shop settings' order. The file's own unambiguous dates win over it.
     date_order: str | None = None
+    # The owner's choice of columns, as ImportJob.columns keeps it; empty:
+    # as the header says, or as chosen last time for it (importing.mapping).
+    columns: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -42,6 +45,10 @@ class ImportResult:
     encoding_label: str = ""
     columns: dict = field(default_factory=dict)  # field label -> header in the file
     ignored: list = field(default_factory=list)
+    # The field each column of `headers` is read as ("" ignored), and
+    # whether an owner's choice (this job's or remembered) decided them.
+    column_fields: list = field(default_factory=list)
+    columns_chosen: bool = False
     sample: list = field(default_factory=list)
     headers: list = field(default_factory=list)
     total: int = 0

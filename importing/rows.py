@@ -58,6 +58,9 @@ class Candidate:
         "tier_change",
         "sms_opt_out",
         "email_opt_out",
+        "purchases",
+        "last_purchase",
+        "tags",
     )
 
 
@@ -193,6 +196,17 @@ class RowCleaner:
             joined_on = self._date(other_systems.date_text(row[ix["joined_on"]]), "joined_on")
         except LoyaltyError as error:
             errors.append(error)
+        if joined_on is None and row[ix["first_visit"]] not in (None, ""):
+            # No joining date: the first purchase the earlier system knew of.
+            try:
+                joined_on = self._date(
+                    other_systems.date_text(row[ix["first_visit"]]), "first_visit"
+                )
+            except LoyaltyError as error:
+                errors.append(error)
+        purchases, last_purchase = self._purchases(row, errors)
+        if joined_on is None and last_purchase is not None:
+            joined_on = last_purchase  # a customer by then at the latest
         member_number = points = lifetime_spend = None
         try:
             member_number = values.member_number_text(row[ix["member_number"]])
@@ -260,6 +274,10 @@ class RowCleaner:
         candidate.tier_change = None
         candidate.sms_opt_out = opt_outs.get("sms_opt_out")
         candidate.email_opt_out = opt_outs.get("email_opt_out")
+        candidate.purchases = purchases
+        candidate.last_purchase = last_purchase
+        # As written in the file: the segments work turns them into tags.
+        candidate.tags = clean_text(values.strip_formula_escape(values.text(row[ix["tags"]])))
         if opening is None:
             candidate.lifetime_spend = lifetime_spend
             candidate.window_spend = ZERO
@@ -274,6 +292,34 @@ class RowCleaner:
         candidate.figures_as_of = as_of
         self.placement.place(candidate, tier)
         return candidate
+
+    def _purchases(self, row, errors):
+        """(purchases, day of the last one) the earlier system counted: the
+        member's opening figures, shown beside the sales recorded here."""
+        ix = self.index
+        purchases, last = 0, None
+        cell = row[ix["purchases"]]
+        if cell is not None and cell != "":
+            try:
+                purchases = values.parse_count(cell, field="purchases")
+            except LoyaltyError as error:
+                errors.append(error)
+        cell = row[ix["last_purchase"]]
+        if cell is not None and cell != "":
+            try:
+                last = self._date(other_systems.date_text(cell), "last_purchase")
+            except LoyaltyError as error:
+                errors.append(error)
+            if last is not None and last > self.today:
+                errors.append(
+                    LoyaltyError(
+                        _("The last purchase %(date)s is in the future.")
+                        % {"date": last.isoformat()},
+                        field="last_purchase",
+                    )
+                )
+                last = None
+        return purchases, last
 
     def _opening(self, row, errors, lifetime_spend):
         """(window spend, window purchases, as-of day, tier named or None)
@@ -428,6 +474,9 @@ def _fingerprint(candidate) -> int:
                 candidate.tier_id,
                 candidate.sms_opt_out,
                 candidate.email_opt_out,
+                candidate.purchases,
+                candidate.last_purchase,
+                candidate.tags,
             )
         )
         & 0xFFFFFFFF

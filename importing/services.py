@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from config import heartbeat, locks, queue
 from config.errors import LoyaltyError
 from config.models import ShopSettings
-from importing import limits, tasks
+from importing import limits, mapping, tasks
 from importing.engine import ImportOptions, run_import
 from importing.reader import ENCODINGS
 from importing.results import CANNOT, READY_WITH_ERRORS, verdict_of
+from members.columns import header_signature
 from members.models import ImportJob, private_storage
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def _options(job) -> ImportOptions:
         # Empty: the shop settings' region and order, read as the job runs.
         region=job.phone_region or None,
         date_order=job.date_order or None,
+        columns=job.columns or {},
     )
 
 
@@ -138,10 +140,14 @@ def recheck_import(
     minguo_dates,
     phone_region=None,
     date_order=None,
+    columns=None,
     by=None,
 ) -> ImportJob:
     """Preview the same file again with other choices (encoding, the phones'
-    region, the date order, update or skip, Minguo); None keeps a choice."""
+    region, the date order, update or skip, Minguo, what each column holds);
+    None keeps a choice. `columns`: {column index: field, or "" to ignore
+    it} for the header row the preview showed; remembered for the next file
+    with the same header."""
     job = _locked(job)
     if job.status != ImportJob.Status.PREVIEWED:
         raise LoyaltyError(_("This import is no longer waiting for confirmation."), code="state")
@@ -154,9 +160,18 @@ def recheck_import(
         job.phone_region = phone_region
     if date_order is not None:
         job.date_order = date_order
+    if columns is not None:
+        headers = (job.preview or {}).get("headers") or []
+        chosen = mapping.check_choices(headers, columns)
+        mapping.remember(headers=headers, chosen=chosen, by=by)
+        job.columns = {
+            "signature": header_signature(headers),
+            "fields": {str(index): name for index, name in chosen.items()},
+        }
     _queue(job, ImportJob.Status.PREVIEWING)
     job.save(
         update_fields=[
+            "columns",
             "encoding",
             "update_existing",
             "minguo_dates",

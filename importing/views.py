@@ -56,6 +56,18 @@ def _shown_status(job) -> str:
     return job.get_status_display()
 
 
+def _choices_form(job, data=None, initial=None):
+    """The preview's choices, with a drop-down per column of the header read."""
+    preview = job.preview or {}
+    return ImportChoicesForm(
+        data,
+        initial=initial,
+        headers=preview.get("headers") or [],
+        fields=preview.get("column_fields") or [],
+        sample=(preview.get("sample") or [[]])[0],
+    )
+
+
 def _job_context(job, **extra):
     preview = job.preview or {}
     interrupted = imports.is_interrupted(job)
@@ -73,7 +85,8 @@ def _job_context(job, **extra):
         "interrupted": interrupted,
         "can_try_again": imports.can_try_again(job),
         "progress": imports.job_progress(job) if job.is_running and not interrupted else None,
-        "choices_form": ImportChoicesForm(
+        "choices_form": _choices_form(
+            job,
             initial={
                 "encoding": job.encoding,
                 "update_existing": job.update_existing,
@@ -81,7 +94,7 @@ def _job_context(job, **extra):
                 # Empty on a job: the form's initial, the shop settings'.
                 **({"phone_region": job.phone_region} if job.phone_region else {}),
                 **({"date_order": job.date_order} if job.date_order else {}),
-            }
+            },
         ),
         "confirm_form": ImportConfirmForm(initial={"valid_rows_only": job.valid_rows_only}),
     }
@@ -113,13 +126,23 @@ def import_progress_view(request, pk):
 @require_POST
 def import_recheck_view(request, pk):
     job = get_object_or_404(ImportJob, pk=pk)
-    form = ImportChoicesForm(request.POST)
+    form = _choices_form(job, request.POST)
     if form.is_valid():
         try:
-            imports.recheck_import(job=job, by=request.user, **form.cleaned_data)
+            imports.recheck_import(
+                job=job,
+                by=request.user,
+                columns=form.chosen_columns(),
+                **form.reading_choices(),
+            )
         except LoyaltyError as error:
-            messages.error(request, error.message)
-        return redirect("importing:job", pk=job.pk)
+            if error.field != "columns" and error.field not in form.fields:
+                messages.error(request, error.message)
+                return redirect("importing:job", pk=job.pk)
+            # A column chosen wrong: the page again, the error at its drop-down.
+            _add_error(form, error)
+        else:
+            return redirect("importing:job", pk=job.pk)
     context = _job_context(job, choices_form=form)
     return render(request, "importing/job.html", context, status=400)
 

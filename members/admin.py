@@ -105,6 +105,8 @@ class MemberAdmin(ImportExportMixin, ServiceAdmin):
         "opening_window_spend",
         "opening_window_purchases",
         "opening_as_of",
+        "opening_purchases",
+        "opening_last_purchase_on",
     ]
     show_full_result_count = False
 

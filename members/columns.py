@@ -1,5 +1,6 @@
 """Which column of a customer file holds what: header names in English and Chinese."""
 
+import hashlib
 import re
 import unicodedata
 
@@ -48,8 +49,16 @@ COLUMNS = {
     "joined_on": (
         _("Joined"),
         "joined|joined on|join date|date joined|since|member since|入會日期|入会日期|"
-        "加入日期|註冊日期|注册日期|開卡日期|开卡日期|入會時間|入会时间|first visit|"
+        "加入日期|註冊日期|注册日期|開卡日期|开卡日期|入會時間|入会时间|"
         "customer since|created at|registered|注册时间|註冊時間|加入時間|加入时间",
+    ),
+    # The first purchase the earlier system knew of: the joining date when
+    # the file has no joining date of its own.
+    "first_visit": (
+        _("First purchase"),
+        "first visit|first purchase|first purchase date|first order|first order date|"
+        "首次消費|首次消费|首次消費日|首次消费日|首次消費日期|首次消费日期|首次消費時間|首次消费时间|"
+        "首次來店|首次来店",
     ),
     "notes": (
         _("Notes"),
@@ -65,6 +74,23 @@ COLUMNS = {
         "lifetime spend|total spend|total spent|spend|amount spent|累計消費|累计消费|消費金額|"
         "消费金额|累計消費金額|累计消费金额|消費總額|消费总额|累積消費|累积消费|累積消費金額|"
         "累积消费金额",
+    ),
+    # All the purchases the earlier system counted (orders, visits), and the
+    # day of the last one: the member's opening figures.
+    "purchases": (
+        _("Purchases"),
+        "purchases|purchase count|number of purchases|total purchases|orders|total orders|"
+        "order count|number of orders|transactions|transaction count|number of transactions|"
+        "visits|visit count|number of visits|total visits|消費次數|消费次数|購買次數|购买次数|"
+        "累計消費次數|累计消费次数|累積消費次數|累积消费次数|來店次數|来店次数|到店次數|到店次数|"
+        "訂單數|订单数|訂單數量|订单数量|交易次數|交易次数",
+    ),
+    "last_purchase": (
+        _("Last purchase"),
+        "last purchase|last purchase date|last visit|last visit date|last order|"
+        "last order date|last transaction|last transaction date|最近消費|最近消费|最近消費時間|"
+        "最近消费时间|最近消費日期|最近消费日期|最後消費|最后消费|最後消費日|最后消费日|最後消費日期|"
+        "最后消费日期|最後消費時間|最后消费时间|最後來店日|最后来店日|最近來店|最近来店",
     ),
     # Figures from the earlier system for the qualifying window, and the day
     # they are as of; the tier the member had there (see importing.placement).
@@ -109,6 +135,12 @@ COLUMNS = {
         "accepts sms marketing|sms subscription status|sms marketing|sms subscription|"
         "sms consent|accepts sms|text message marketing|接收簡訊|接收短信|願意接收簡訊|"
         "愿意接收短信|簡訊行銷|短信营销",
+    ),
+    # Tags the earlier system gave the customer: kept on the import's rows
+    # (importing.rows.Candidate.tags) for the segments work to take up.
+    "tags": (
+        _("Tags"),
+        "tags|tag|customer tags|labels|標籤|标签|會員標籤|会员标签|客戶標籤|客户标签",
     ),
 }
 
@@ -156,22 +188,45 @@ def _aliases() -> dict:
 _ALIASES = None
 
 
-def match_headers(headers) -> tuple[dict, list]:
+def match_headers(headers, chosen=None) -> tuple[dict, list]:
     """{field: column index} for the headers we know, and the headers we ignore.
 
-    The first column that matches a field wins; a later one is ignored.
+    `chosen`: {column index: field, or "" to ignore} the owner chose; they
+    win over the header's name, and a column whose name says a field chosen
+    for another column is ignored. Otherwise the first column that matches
+    a field wins; a later one is ignored.
     """
     global _ALIASES
     if _ALIASES is None:
         _ALIASES = _aliases()
+    chosen = chosen or {}
+    taken = {field for field in chosen.values() if field}
     mapping, ignored = {}, []
     for index, header in enumerate(headers):
-        field = _ALIASES.get(header_key(header))
+        if index in chosen:
+            field = chosen[index] or None
+        else:
+            field = _ALIASES.get(header_key(header))
+            if field in taken:
+                field = None
         if field and field not in mapping:
             mapping[field] = index
         elif str(header or "").strip():
             ignored.append(str(header))
     return mapping, ignored
+
+
+def header_signature(headers) -> str:
+    """The same for two header rows that differ only in width, case, spaces
+    and punctuation: what an owner's choice of columns is remembered by."""
+    folded = "\x1f".join(header_key(header) for header in headers)
+    return hashlib.sha256(folded.encode()).hexdigest()
+
+
+def column_fields(headers, mapping) -> list:
+    """The field each column is read as, "" for the ignored ones."""
+    by_index = {index: field for field, index in mapping.items()}
+    return [by_index.get(index, "") for index in range(len(headers))]
 
 
 def missing_required(mapping) -> list:

@@ -34,11 +34,6 @@ def header_row() -> list:
     return [column_label(name) for name in EXPORT_ORDER] + [str(label) for label in LIST_ONLY]
 
 
-def _local_day(moment):
-    # The day in the shop's zone, as the list shows it; a date cell in XLSX.
-    return timezone.localtime(moment).date() if moment else None
-
-
 def member_cells(member, genders, stage_of) -> list:
     """One member's cells in EXPORT_ORDER then LIST_ONLY, typed (dates, ints,
     Decimals); `stage_of(member)` names the lifecycle stage."""
@@ -55,7 +50,8 @@ def member_cells(member, genders, stage_of) -> list:
         member.lifetime_spend,
         member.tier.display_name,
         stage_of(member),
-        _local_day(member.last_purchase_at),
+        # As the list shows it: the last sale here, else the one brought in.
+        member.last_purchase_on,
     ]
 
 

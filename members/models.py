@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.clock import shop_date
+
 
 class Member(models.Model):
     class Status(models.TextChoices):
@@ -96,6 +98,15 @@ class Member(models.Model):
         _("purchases in the window brought in"), default=0, db_default=0
     )
     opening_as_of = models.DateField(_("brought-in figures as of"), null=True, blank=True)
+    # All the purchases (orders, visits) the earlier system counted, and the
+    # day of the last one: shown, and the last one places the member in a
+    # lifecycle stage until a sale is recorded here (members.selectors).
+    opening_purchases = models.PositiveIntegerField(
+        _("purchases brought in"), default=0, db_default=0
+    )
+    opening_last_purchase_on = models.DateField(
+        _("last purchase brought in"), null=True, blank=True
+    )
 
     messages_opt_out = models.BooleanField(_("no marketing messages"), default=False)
     # The member's own choice per channel (their page's profile); the outbox
@@ -168,7 +179,17 @@ class Member(models.Model):
             or self.opening_window_spend
             or self.opening_window_purchases
             or self.opening_as_of
+            or self.opening_purchases
+            or self.opening_last_purchase_on
         )
+
+    @property
+    def last_purchase_on(self):
+        """The day of the last purchase: the last sale recorded here, else
+        the last one the earlier system knew of; None when neither."""
+        if self.last_purchase_at is not None:
+            return shop_date(self.last_purchase_at)
+        return self.opening_last_purchase_on
 
     @property
     def spend_here(self):
@@ -242,6 +263,11 @@ class ImportJob(models.Model):
     phone_region = models.CharField(_("phones without a country code"), max_length=2, blank=True)
     date_order = models.CharField(_("date order"), max_length=3, blank=True)
     valid_rows_only = models.BooleanField(_("import only the valid rows"), default=False)
+    # The owner's choice of what each column holds, for the header it was
+    # made on: {"signature": members.columns.header_signature, "fields":
+    # {column index: field name, "" to ignore}}; empty: as the header says,
+    # or as chosen last time for the same header (importing.models.ColumnMapping).
+    columns = models.JSONField(_("columns chosen"), default=dict, blank=True)
     preview = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)

@@ -137,6 +137,7 @@ def lifecycle_boundaries(today=None, rules=None):
     return {
         "new_since": today - timedelta(days=rules.new_days),
         "active_since": shop_day_start(today - timedelta(days=rules.active_days)),
+        "active_since_date": today - timedelta(days=rules.active_days),
         "churned_before": shop_day_start(today - timedelta(days=rules.churned_days)),
         "churned_before_date": today - timedelta(days=rules.churned_days),
     }
@@ -146,25 +147,36 @@ def stage_condition(stage, today=None, rules=None) -> Q:
     """Q for the members in a lifecycle stage (new, active, dormant, churned).
 
     New wins over the others while it lasts. After that a member is placed by
-    their last purchase; one who never bought counts from the day they joined
-    and is at best dormant.
+    their last purchase: the last sale recorded here, else the last one an
+    import brought from the earlier system; one who never bought counts from
+    the day they joined and is at best dormant.
     """
     b = lifecycle_boundaries(today, rules)
     is_new = Q(joined_on__gt=b["new_since"])
     if stage == "new":
         return is_new
+    brought = Q(last_purchase_at__isnull=True)  # the earlier system's last purchase, if any
     if stage == "active":
-        return ~is_new & Q(last_purchase_at__gte=b["active_since"])
+        return ~is_new & (
+            Q(last_purchase_at__gte=b["active_since"])
+            | brought & Q(opening_last_purchase_on__gte=b["active_since_date"])
+        )
+    never_bought = Q(last_purchase_at__isnull=True, opening_last_purchase_on__isnull=True)
     if stage == "dormant":
         bought_lapsed = Q(
             last_purchase_at__lt=b["active_since"], last_purchase_at__gte=b["churned_before"]
+        ) | brought & Q(
+            opening_last_purchase_on__lt=b["active_since_date"],
+            opening_last_purchase_on__gte=b["churned_before_date"],
         )
-        never_bought = Q(last_purchase_at__isnull=True, joined_on__gte=b["churned_before_date"])
-        return ~is_new & (bought_lapsed | never_bought)
+        joined_lately = never_bought & Q(joined_on__gte=b["churned_before_date"])
+        return ~is_new & (bought_lapsed | joined_lately)
     if stage == "churned":
-        bought_long_ago = Q(last_purchase_at__lt=b["churned_before"])
-        never_bought = Q(last_purchase_at__isnull=True, joined_on__lt=b["churned_before_date"])
-        return ~is_new & (bought_long_ago | never_bought)
+        bought_long_ago = Q(last_purchase_at__lt=b["churned_before"]) | brought & Q(
+            opening_last_purchase_on__lt=b["churned_before_date"]
+        )
+        joined_long_ago = never_bought & Q(joined_on__lt=b["churned_before_date"])
+        return ~is_new & (bought_long_ago | joined_long_ago)
     raise ValueError(f"unknown lifecycle stage {stage!r}")
 
 
@@ -173,6 +185,8 @@ def lifecycle_stage(member, today=None, rules=None) -> str:
     if member.joined_on > b["new_since"]:
         return "new"
     last = member.last_purchase_at
+    if last is None and member.opening_last_purchase_on is not None:
+        last = shop_day_start(member.opening_last_purchase_on)
     if last is None:
         return "dormant" if member.joined_on >= b["churned_before_date"] else "churned"
     if last >= b["active_since"]:

@@ -452,6 +452,9 @@ def _merge_opening_figures(keep, absorb):
     keep.opening_window_purchases += absorb.opening_window_purchases
     dates = [day for day in (keep.opening_as_of, absorb.opening_as_of) if day]
     keep.opening_as_of = min(dates) if dates else None
+    keep.opening_purchases += absorb.opening_purchases
+    days = [day for day in (keep.opening_last_purchase_on, absorb.opening_last_purchase_on) if day]
+    keep.opening_last_purchase_on = max(days) if days else None
 
 
 @transaction.atomic(durable=True)
@@ -512,6 +515,8 @@ def merge_members(*, keep, absorb, by, reason="") -> MemberMerge:
     absorb.opening_lifetime_spend = absorb.opening_window_spend = 0
     absorb.opening_window_purchases = 0
     absorb.opening_as_of = None
+    absorb.opening_purchases = 0
+    absorb.opening_last_purchase_on = None
     absorb.last_purchase_at = None
     absorb.save()
     merge = MemberMerge.objects.create(

@@ -152,6 +152,23 @@ def test_churned_member_lands_on_the_follow_up_list_once(tiers):
     assert list(FollowUp.objects.values_list("member", flat=True)) == [churned.pk]
 
 
+def test_imported_members_are_placed_by_the_last_purchase_brought_in(tiers, sms_templates):
+    settings_row = AutomationSettings.current()
+    settings_row.wake_up_points = 80
+    settings_row.save()
+    joined = TODAY - timedelta(days=400)
+    dormant = MemberFactory(joined_on=joined, opening_last_purchase_on=TODAY - timedelta(days=70))
+    active = MemberFactory(joined_on=joined, opening_last_purchase_on=TODAY - timedelta(days=5))
+    churned = MemberFactory(joined_on=joined, opening_last_purchase_on=TODAY - timedelta(days=200))
+    today = timezone.localdate()
+    run_job(job="lifecycle_actions", day=today)
+    run_job(job="lifecycle_actions", day=today + timedelta(days=1))
+    dormant.refresh_from_db()
+    active.refresh_from_db()
+    assert (dormant.points_balance, active.points_balance) == (80, 0)
+    assert list(FollowUp.objects.values_list("member", flat=True)) == [churned.pk]
+
+
 def test_a_failed_job_is_recorded_and_can_run_again(tiers, monkeypatch):
     from automation import jobs
 

@@ -29,7 +29,7 @@ def test_preview_lists_new_members_per_tier(
     assert "New members by tier" in page
     assert '<th>Silver</th><td class="num">1</td>' in page
     assert '<th>Gold</th><td class="num">1</td>' in page
-    assert "會員等級 → Tier" in page
+    assert '">會員等級</label>' in page and '<option value="tier" selected>Tier</option>' in page
     assert not Member.objects.exists()
 
 

@@ -60,9 +60,37 @@ def test_member_page_requires_login(client, tiers):
     assert response.status_code == 302
 
 
+def test_member_page_shows_the_purchases_and_last_purchase_brought_in(staff_client, tiers):
+    member = brought(opening_purchases=40, opening_last_purchase_on=date(2025, 11, 30))
+    body = staff_client.get(reverse("members:detail", args=[member.pk])).content.decode()
+    assert "<dd>2025-11-30 <span" in body and "(brought from the earlier system)" in body
+    section = body[body.index("Brought from the earlier system</h2>") :]
+    assert "<dd>40</dd>" in section and "<dd>2025-11-30</dd>" in section
+    # The members list shows it too while no sale is recorded here.
+    listing = staff_client.get(reverse("members:list")).content.decode()
+    assert "<td>2025-11-30</td>" in listing
+
+
+def test_the_export_carries_the_last_purchase_brought_in(owner_client, tiers):
+    brought(opening_last_purchase_on=date(2025, 11, 30))
+    response = owner_client.get(reverse("members:export_csv"))
+    assert "2025-11-30" in b"".join(response.streaming_content).decode("utf-8-sig")
+
+
+def test_a_sale_here_is_the_last_purchase_shown(staff_client, tiers):
+    sold = timezone.make_aware(timezone.datetime(2026, 12, 1, 12, 0))
+    member = brought(opening_last_purchase_on=date(2025, 11, 30), last_purchase_at=sold)
+    body = staff_client.get(reverse("members:detail", args=[member.pk])).content.decode()
+    assert "<dd>2026-12-01</dd>" in body
+    listing = staff_client.get(reverse("members:list")).content.decode()
+    assert "<td>2026-12-01</td>" in listing and "<td>2025-11-30</td>" not in listing
+
+
 def test_merge_adds_the_brought_figures(tiers, owner):
-    keep = brought()
+    keep = brought(opening_purchases=10, opening_last_purchase_on=date(2025, 1, 5))
     absorb = brought(
+        opening_purchases=3,
+        opening_last_purchase_on=date(2025, 9, 1),
         phone="+886988000001",
         lifetime_spend=Decimal("300"),
         opening_lifetime_spend=Decimal("300"),
@@ -78,6 +106,8 @@ def test_merge_adds_the_brought_figures(tiers, owner):
     assert keep.lifetime_spend == Decimal("51500")
     assert (keep.opening_window_spend, keep.opening_window_purchases) == (Decimal("12100"), 8)
     assert keep.opening_as_of == date(2026, 6, 30)  # the earlier day
+    # Purchases add up; the last purchase is the later one.
+    assert (keep.opening_purchases, keep.opening_last_purchase_on) == (13, date(2025, 9, 1))
     assert not absorb.has_opening_figures and absorb.lifetime_spend == 0
 
 

@@ -141,6 +141,29 @@ def test_lifecycle_stage_follows_the_default_rules(tiers, joined_days_ago, bough
     assert list(Member.objects.filter(stage_condition(stage))) == [member]
 
 
+@pytest.mark.parametrize(
+    ("bought_days_ago", "brought_days_ago", "stage"),
+    [
+        (None, 20, "active"),
+        (None, 75, "dormant"),
+        (None, 120, "churned"),
+        # A sale recorded here wins over the earlier system's last purchase.
+        (120, 20, "churned"),
+        (20, 120, "active"),
+    ],
+)
+def test_the_last_purchase_brought_in_places_a_member_until_a_sale_here(
+    tiers, bought_days_ago, brought_days_ago, stage
+):
+    member = MemberFactory(
+        joined_on=shop_today() - timedelta(days=300),
+        last_purchase_at=_bought(bought_days_ago) if bought_days_ago is not None else None,
+        opening_last_purchase_on=shop_today() - timedelta(days=brought_days_ago),
+    )
+    assert lifecycle_stage(member) == stage
+    assert list(Member.objects.filter(stage_condition(stage))) == [member]
+
+
 def test_owner_can_move_the_thresholds(tiers):
     rules = LifecycleRules.current()
     rules.active_days, rules.churned_days = 100, 200
