@@ -1,5 +1,7 @@
 import pytest
 
+from tests.tiers.conftest import salon  # noqa: F401 (the salon ladder, for tier messages)
+
 
 @pytest.fixture(autouse=True)
 def _in_english(english):
