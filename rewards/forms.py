@@ -1,4 +1,5 @@
 import secrets
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -39,6 +40,7 @@ class RewardForm(forms.ModelForm):
             "coupon_value",
             "coupon_percent",
             "coupon_valid_days",
+            "coupon_min_spend",
             "description",
             "description_zh_hant",
             "description_zh_hans",
@@ -75,7 +77,10 @@ class RewardForm(forms.ModelForm):
                 "sort_order",
             ],
         ),
-        (_("Coupon terms (coupons only)"), ["coupon_value", "coupon_percent", "coupon_valid_days"]),
+        (
+            _("Coupon terms (coupons only)"),
+            ["coupon_value", "coupon_percent", "coupon_valid_days", "coupon_min_spend"],
+        ),
         (
             _("Descriptions in other languages"),
             ["description_zh_hant", "description_zh_hans", "description_en"],
@@ -110,6 +115,7 @@ class RewardForm(forms.ModelForm):
             # Coupon terms left over from switching the kind mean nothing.
             for name in ("coupon_value", "coupon_percent", "coupon_valid_days"):
                 data[name] = None
+            data["coupon_min_spend"] = Decimal("0")
         try:
             services.check_reward_terms(
                 **{name: data.get(name) for name in services.REWARD_TERMS if name in self.fields}
