@@ -93,6 +93,8 @@ class RewardForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["min_tier"].empty_label = _("Any tier")
+        if "coupon_min_spend" in self.fields:
+            self.fields["coupon_min_spend"].required = False  # empty: any bill
         # Active tiers only, and the one this reward already names (the tier
         # model is the field's own: rewards sits below tiers).
         tiers = self.fields["min_tier"].queryset
@@ -102,6 +104,9 @@ class RewardForm(forms.ModelForm):
         if self.instance.pk and not self.is_bound:
             stock = self.instance.stock
             self.initial["stock_seen"] = "" if stock is None else str(stock)
+
+    def clean_coupon_min_spend(self):
+        return self.cleaned_data.get("coupon_min_spend") or Decimal("0")
 
     def clean_image(self):
         image = self.cleaned_data.get("image")
