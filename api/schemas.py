@@ -158,6 +158,7 @@ class CouponOut(Schema):
     reward: str
     value: Money | None
     percent: Decimal | None
+    min_spend: Money  # the smallest bill (after the tier discount) it takes; 0: any
     valid_from: date
     expires_on: date
 

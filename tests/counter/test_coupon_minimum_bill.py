@@ -79,3 +79,16 @@ def test_a_minimum_on_a_goods_reward_is_dropped(tiers):
     reward = Reward(name="Mug", kind="goods", points_cost=100, coupon_min_spend=Decimal("500"))
     save_reward(reward=reward)
     assert reward.coupon_min_spend == 0
+
+
+def test_the_api_lists_the_coupons_minimum(till, member, coupon):  # noqa: F811
+    listed = till.get(f"/members/{member.member_number}/coupons").json()
+    assert listed[0]["min_spend"] == "1000.00"
+
+
+def test_the_members_page_names_the_minimum(client, member, coupon):
+    from portal.links import link_path
+
+    client.get(link_path(member))
+    page = client.get(reverse("portal:coupons"))
+    assert "On a bill of at least NT$1,000." in page.content.decode()
