@@ -17,7 +17,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from automation.messaging import queue_message, send_due_messages
 from automation.offers import anniversary_gifts
-from automation.tier_messages import tier_messages
+from automation.tier_messages import recent_upgrade_messages, tier_messages
 from config import heartbeat, locks
 from config.errors import LoyaltyError
 from config.shop import shop_settings_scope
@@ -301,7 +301,11 @@ def lifecycle_actions(day):
 
 
 def send_messages(day):
-    return send_due_messages()
+    congratulated = recent_upgrade_messages()
+    counts = send_due_messages()
+    if congratulated:
+        counts = {"upgrade_messages": congratulated, **counts}
+    return counts
 
 
 def dashboard_refresh(day):

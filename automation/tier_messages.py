@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from automation.messaging import member_language, queue_message
@@ -40,6 +40,10 @@ Purpose = MessageTemplate.Purpose
 # still told; the dedup keys keep each change to one message.
 LOOKBACK_DAYS = 3
 CHUNK = 500
+# The outbox run (every 10 minutes) congratulates the upgrades a sale made
+# within this much time, so the member hears of it while still in the shop;
+# the daily job catches whatever it missed.
+RECENT = timedelta(minutes=30)
 
 
 def tier_messages(day):
@@ -75,14 +79,37 @@ def _options(gaps):
     return _(" or ").join(gap_phrases(gaps))
 
 
+def recent_upgrade_messages(*, now=None):
+    """Congratulate the upgrades of the last RECENT minutes (a sale's, at
+    once); the outbox run calls it. Returns the number of messages queued."""
+    if not AutomationSettings.current().send_tier_upgrade_messages:
+        return 0
+    now = now or timezone.now()
+    counts = {"upgrade_messages": 0}
+    _tier_changes(
+        None,
+        kinds=[TierChange.Kind.UPGRADE],
+        ladder=None,
+        programme=None,
+        counts=counts,
+        between=(now - RECENT, now),
+    )
+    return counts["upgrade_messages"]
+
+
 # Upgrades and downgrades, from the history --------------------------------
 
 
-def _tier_changes(day, *, kinds, ladder, programme, counts):
+def _tier_changes(day, *, kinds, ladder, programme, counts, between=None):
+    if between is None:
+        between = (
+            shop_day_start(day - timedelta(days=LOOKBACK_DAYS)),
+            shop_day_start(day + timedelta(days=1)),
+        )
     changes = TierChange.objects.filter(
         kind__in=kinds,
-        at__gte=shop_day_start(day - timedelta(days=LOOKBACK_DAYS)),
-        at__lt=shop_day_start(day + timedelta(days=1)),
+        at__gte=between[0],
+        at__lt=between[1],
         member__status=Member.Status.ACTIVE,
         member__messages_opt_out=False,
     )

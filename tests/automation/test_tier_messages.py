@@ -4,6 +4,7 @@ respecting consent, with the member's link."""
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from automation.jobs import run_job
 from config.clock import shop_today
@@ -172,3 +173,26 @@ def test_a_later_move_is_told_instead_of_an_earlier_one(salon):
     assert member.tier_changes.filter(kind="upgrade").count() == 2
     message = _messages("tier_upgrade", member).get()
     assert "you are now Gold" in message.text
+
+
+def test_the_outbox_run_congratulates_an_upgrade_at_a_sale_at_once(salon):
+    member = MemberFactory(tier=salon["member"])
+    buy(member, "6000", timezone.now() - timedelta(minutes=5))
+
+    run = run_job(job="send_messages", day=shop_today())
+    run_job(job="tier_messages", day=shop_today())  # the daily job later: no second one
+
+    message = _messages("tier_upgrade", member).get()
+    assert message.status == "sent"
+    assert run.summary["upgrade_messages"] == 1
+    assert run.summary["sent"] == 1
+
+
+def test_the_outbox_run_leaves_older_moves_to_the_daily_job(salon):
+    member = MemberFactory(tier=salon["member"])
+    buy(member, "6000", timezone.now() - timedelta(hours=2))
+
+    run = run_job(job="send_messages", day=shop_today())
+
+    assert "upgrade_messages" not in run.summary
+    assert not _messages("tier_upgrade", member).exists()
