@@ -98,6 +98,9 @@ class QuoteOut(Schema):
     max_redeemable_points: int
     min_redeem_points: int
     points_balance: int
+    value_multiplier: Decimal = Field(
+        Decimal("1"), description="points pay this many times the redemption rate today"
+    )
     campaign_bonuses: list[CampaignLine]
 
 

@@ -12,6 +12,7 @@ from campaigns.services import create_campaign
 from config.clock import shop_today
 from config.errors import LoyaltyError
 from loyalty.sale import quote_purchase, record_purchase
+from tests.api.conftest import make_till  # noqa: F401 (a till)
 from tests.factories import CampaignFactory, MemberFactory, give_points
 
 HTMX = {"HX-Request": "true"}
@@ -117,3 +118,12 @@ def test_an_impossible_value_multiplier_is_refused(tiers, value):
     with pytest.raises(LoyaltyError) as refused:
         create_campaign(name="X", starts_on=shop_today(), redemption_multiplier=value)
     assert refused.value.field == "redemption_multiplier"
+
+
+def test_the_tills_quote_shows_the_days_value(member, double_day, make_till):  # noqa: F811
+    till = make_till()
+    body = {"member": member.member_number, "amount": "1000", "points_to_redeem": 200}
+    answer = till.post("/sales/quote", body, key=None).json()
+    assert answer["redeemed_value"] == "200.00"
+    assert answer["max_redeemable_points"] == 475
+    assert Decimal(answer["value_multiplier"]) == 2
