@@ -38,6 +38,11 @@ PROBLEMS = [
     ("coupon_other_member", 422, gettext_lazy("The coupon is another member's.")),
     ("coupon_used", 422, gettext_lazy("The coupon was used already.")),
     ("coupon_expired", 422, gettext_lazy("The coupon's last day has passed.")),
+    (
+        "coupon_below_min_spend",
+        422,
+        gettext_lazy("The bill is below the coupon's minimum (after the tier discount)."),
+    ),
     ("phone_taken", 422, gettext_lazy("A member with that phone exists (enrol).")),
     ("already_refunded", 422, gettext_lazy("Nothing of the sale is left to refund.")),
     ("over_refund", 422, gettext_lazy("More than what is left of the sale.")),

@@ -138,6 +138,7 @@ def coupons(request, number: str):
             "reward": coupon.redemption.reward.display_name,
             "value": coupon.value,
             "percent": coupon.percent,
+            "min_spend": coupon.min_spend,
             "valid_from": coupon.valid_from,
             "expires_on": coupon.expires_on,
         }

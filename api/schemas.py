@@ -98,6 +98,9 @@ class QuoteOut(Schema):
     max_redeemable_points: int
     min_redeem_points: int
     points_balance: int
+    value_multiplier: Decimal = Field(
+        Decimal("1"), description="points pay this many times the redemption rate today"
+    )
     campaign_bonuses: list[CampaignLine]
 
 
@@ -158,6 +161,7 @@ class CouponOut(Schema):
     reward: str
     value: Money | None
     percent: Decimal | None
+    min_spend: Money  # the smallest bill (after the tier discount) it takes; 0: any
     valid_from: date
     expires_on: date
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AutomationConfig(AppConfig):
     name = "automation"
     verbose_name = _("Automation")
+
+    def ready(self):
+        from automation import receivers
+
+        receivers.connect()

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from automation.messaging import queue_message, send_due_messages
+from automation.offers import anniversary_gifts
+from automation.tier_messages import recent_upgrade_messages, tier_messages
 from config import heartbeat, locks
 from config.errors import LoyaltyError
 from config.shop import shop_settings_scope
@@ -304,7 +306,11 @@ def lifecycle_actions(day):
 
 
 def send_messages(day):
-    return send_due_messages()
+    congratulated = recent_upgrade_messages()
+    counts = send_due_messages()
+    if congratulated:
+        counts = {"upgrade_messages": congratulated, **counts}
+    return counts
 
 
 def dashboard_refresh(day):
@@ -317,6 +323,8 @@ JOBS = {
     "expiry_reminders": (expiry_reminders, _("Expiry reminders")),
     "birthday_rewards": (birthday_rewards, _("Birthday gifts")),
     "lifecycle_actions": (lifecycle_actions, _("Wake-up offers and follow-ups")),
+    "tier_messages": (tier_messages, _("Tier messages")),
+    "anniversary_gifts": (anniversary_gifts, _("Anniversary gifts")),
     "send_messages": (send_messages, _("Send messages")),
     "dashboard_refresh": (dashboard_refresh, _("Dashboard figures")),
 }
@@ -348,6 +356,11 @@ SUMMARY_LABELS = {
     "rewards_not_issued": pgettext_lazy("job summary", "rewards not issued"),
     "wake_up_offers": pgettext_lazy("job summary", "wake-up offers"),
     "follow_ups_added": pgettext_lazy("job summary", "follow-ups added"),
+    "upgrade_messages": pgettext_lazy("job summary", "upgrade messages"),
+    "downgrade_notices": pgettext_lazy("job summary", "downgrade notices"),
+    "keep_reminders": pgettext_lazy("job summary", "reminders of what keeps the tier"),
+    "gift_set": pgettext_lazy("job summary", "anniversary gift set up"),
+    "keep_review": pgettext_lazy("job summary", "reminders sent for the review on"),
     "sent": pgettext_lazy("job summary", "sent"),
     "retrying": pgettext_lazy("job summary", "retrying"),
     "failed": pgettext_lazy("job summary", "failed"),

@@ -15,6 +15,12 @@ class CampaignAdminForm(forms.ModelForm):
         model = Campaign
         fields = list(services.CAMPAIGN_FIELDS)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty, points keep their usual cash value (the service reads 1).
+        if "redemption_multiplier" in self.fields:  # read-only when frozen
+            self.fields["redemption_multiplier"].required = False
+
     def clean(self):
         # The same checks the services make, shown as form errors instead of
         # failing in save_model.

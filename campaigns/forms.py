@@ -87,6 +87,17 @@ class CampaignForm(forms.Form):
         help_text=_("2 doubles the points; 1 leaves them as they are."),
     )
     bonus_points = inputs.IntegerField(label=_("Flat bonus points"), required=False, initial=0)
+    redemption_multiplier = inputs.DecimalField(
+        label=_("Points value multiplier"),
+        required=False,
+        initial=1,
+        max_digits=4,
+        decimal_places=2,
+        help_text=_(
+            "2 makes points worth twice as much as cash on these days (double-value "
+            "redemption); 1 leaves them as they are."
+        ),
+    )
     priority = inputs.IntegerField(
         label=_("Priority"),
         required=False,
@@ -134,6 +145,7 @@ class CampaignForm(forms.Form):
             "min_spend": campaign.min_spend,
             "multiplier": campaign.multiplier,
             "bonus_points": campaign.bonus_points,
+            "redemption_multiplier": campaign.redemption_multiplier,
             "priority": campaign.priority,
             "exclusive": campaign.exclusive,
             "is_active": campaign.is_active,

@@ -129,6 +129,19 @@ class Campaign(models.Model):
         help_text=_("2 doubles the points; 1 leaves them as they are."),
     )
     bonus_points = models.PositiveIntegerField(_("flat bonus points"), default=0)
+    # Double-value redemption days: points paying a bill are worth this many
+    # times the redemption rate (points.sale asks campaigns.selectors.redemption_terms).
+    redemption_multiplier = models.DecimalField(
+        _("points value multiplier"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "2 makes points worth twice as much as cash on the campaign's days; "
+            "1 leaves them as they are."
+        ),
+    )
     priority = models.PositiveSmallIntegerField(
         _("priority"), default=0, help_text=_("When several apply, the highest comes first.")
     )
@@ -160,7 +173,13 @@ class Campaign(models.Model):
                 condition=Q(multiplier__gte=1), name="campaign_multiplier_at_least_1"
             ),
             models.CheckConstraint(
-                condition=Q(multiplier__gt=1) | Q(bonus_points__gt=0),
+                condition=Q(redemption_multiplier__gte=1),
+                name="campaign_redemption_multiplier_at_least_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(multiplier__gt=1)
+                | Q(bonus_points__gt=0)
+                | Q(redemption_multiplier__gt=1),
                 name="campaign_has_an_effect",
             ),
             models.CheckConstraint(condition=Q(min_spend__gte=0), name="campaign_min_spend_ok"),
@@ -231,7 +250,17 @@ class Campaign(models.Model):
             )
         if self.bonus_points:
             parts.append(_("+%(points)s bonus points") % {"points": self.bonus_points})
+        if self.redemption_multiplier > 1:
+            parts.append(
+                _("points worth ×%(multiplier)s as cash")
+                % {"multiplier": plain_number(self.redemption_multiplier)}
+            )
         return " ".join(str(p) for p in parts)
+
+    @property
+    def lifts_earning(self) -> bool:
+        """Whether it changes the points a sale earns (not only their cash value)."""
+        return self.multiplier > 1 or self.bonus_points > 0
 
     @property
     def audience_label(self) -> str:

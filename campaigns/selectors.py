@@ -144,7 +144,9 @@ def campaign_terms(*, member, moment, eligible_amount, rulebook=None) -> Campaig
     day = shop_date(moment)
     eligible_amount = Decimal(eligible_amount)
     applicable = [
-        c for c in rulebook.campaigns_on(day) if _targets(c, member, day, eligible_amount, rulebook)
+        c
+        for c in rulebook.campaigns_on(day)
+        if c.lifts_earning and _targets(c, member, day, eligible_amount, rulebook)
     ]
     if not applicable:
         return CampaignTerms()
@@ -162,6 +164,54 @@ def campaign_terms(*, member, moment, eligible_amount, rulebook=None) -> Campaig
         skipped=[_line(c, reason) for c, reason in skipped],
         stacking=stacking,
     )
+
+
+@dataclass(frozen=True)
+class RedemptionTerms:
+    """What points are worth as cash on one sale: `multiplier` times the
+    redemption rate (1: as the rate says), by `campaign`'s double-value day."""
+
+    multiplier: Decimal = Decimal("1")
+    campaign: object = None
+
+    def line(self) -> dict:
+        """The quote's and receipt's campaign line (as campaign_terms' lines)."""
+        campaign = self.campaign
+        return {
+            "campaign": campaign.name,
+            "campaign_id": campaign.pk,
+            "why": _("points worth ×%(multiplier)s as cash: %(schedule)s, for %(audience)s")
+            % {
+                "multiplier": plain_number(self.multiplier),
+                "schedule": campaign.schedule_label,
+                "audience": campaign.audience_label,
+            },
+            "multiplier": "1",
+            "bonus": 0,
+        }
+
+
+def redemption_terms(*, member, moment, amount_due=None, rulebook=None) -> RedemptionTerms:
+    """The double-value redemption day that applies to `member` at `moment`:
+    the campaign of that shop day, for their tier and segment, whose points
+    value multiplier is highest (the higher priority on a tie). Its minimum
+    spend is compared with `amount_due`, the bill before points (None: left
+    out, for the member's card before a bill is typed). Never combined:
+    points are worth at most the best one."""
+    rulebook = rulebook or current_rulebook()
+    day = shop_date(moment)
+    best = None
+    for campaign in rulebook.campaigns_on(day):
+        if campaign.redemption_multiplier <= 1:
+            continue
+        spend = campaign.min_spend if amount_due is None else Decimal(amount_due)
+        if not _targets(campaign, member, day, spend, rulebook):
+            continue
+        if best is None or campaign.redemption_multiplier > best.redemption_multiplier:
+            best = campaign
+    if best is None:
+        return RedemptionTerms()
+    return RedemptionTerms(multiplier=best.redemption_multiplier, campaign=best)
 
 
 def active_today(today=None):

@@ -30,6 +30,7 @@ CAMPAIGN_FIELDS = (
     "min_spend",
     "multiplier",
     "bonus_points",
+    "redemption_multiplier",
     "priority",
     "exclusive",
     "is_active",
@@ -37,6 +38,7 @@ CAMPAIGN_FIELDS = (
 NAME_MAX_LENGTH = Campaign._meta.get_field("name").max_length
 MULTIPLIER_MAX = Decimal("100")
 BONUS_MAX = 10_000_000
+VALUE_MULTIPLIER_MAX = Decimal("10")
 
 
 def _decimal(value, *, field, label):
@@ -111,7 +113,20 @@ def _clean_schedule(schedule, weekdays, month_days, dates, starts_on, ends_on):
     return [], [], []
 
 
-def _clean_effect(multiplier, bonus_points):
+def _clean_value_multiplier(value):
+    value = _decimal(value, field="redemption_multiplier", label=_("The points value multiplier"))
+    if value == 0:
+        value = Decimal("1")
+    if value < 1 or value > VALUE_MULTIPLIER_MAX or value != value.quantize(Decimal("0.01")):
+        raise LoyaltyError(
+            _("Use a points value multiplier from 1 to 10 with at most two decimals, e.g. 2."),
+            field="redemption_multiplier",
+            code="value_multiplier_invalid",
+        )
+    return value
+
+
+def _clean_effect(multiplier, bonus_points, redemption_multiplier=1):
     multiplier = _decimal(multiplier, field="multiplier", label=_("The multiplier"))
     if multiplier == 0:
         multiplier = Decimal("1")
@@ -138,13 +153,17 @@ def _clean_effect(multiplier, bonus_points):
             field="bonus_points",
             code="bonus_too_large",
         )
-    if multiplier == 1 and bonus_points == 0:
+    redemption_multiplier = _clean_value_multiplier(redemption_multiplier)
+    if multiplier == 1 and bonus_points == 0 and redemption_multiplier == 1:
         raise LoyaltyError(
-            _("Give the campaign an effect: a multiplier above 1, bonus points, or both."),
+            _(
+                "Give the campaign an effect: a points multiplier above 1, bonus points, "
+                "or points worth more as cash."
+            ),
             field="multiplier",
             code="no_effect",
         )
-    return multiplier, bonus_points
+    return multiplier, bonus_points, redemption_multiplier
 
 
 def clean_campaign(**fields) -> dict:
@@ -180,8 +199,8 @@ def clean_campaign(**fields) -> dict:
     if min_spend < 0:
         raise LoyaltyError(_("The minimum spend cannot be negative."), field="min_spend")
     data["min_spend"] = min_spend
-    data["multiplier"], data["bonus_points"] = _clean_effect(
-        data.get("multiplier"), data.get("bonus_points")
+    data["multiplier"], data["bonus_points"], data["redemption_multiplier"] = _clean_effect(
+        data.get("multiplier"), data.get("bonus_points"), data.get("redemption_multiplier", 1)
     )
     data["priority"] = int(data.get("priority") or 0)
     if not 0 <= data["priority"] <= 32767:

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.rulebook import current_rulebook
-from config.clock import shop_date, shop_day_bounds, shop_today
+from campaigns.selectors import redemption_terms
+from config.clock import shop_date, shop_day_bounds, shop_day_start, shop_today
 from config.errors import LoyaltyError, NotYours
 from config.roles import OWNER, STAFF, is_owner, is_staff_member
 from loyalty.sale import quote_purchase
@@ -101,7 +102,14 @@ def member_card(member, *, today=None) -> MemberCard:
     return MemberCard(
         member=member,
         rules=rules,
-        cash_value=points_value(rules=rules, points=member.points_balance),
+        cash_value=points_value(
+            rules=rules,
+            points=member.points_balance,
+            # A double-value day's points are worth more (before any bill's minimum).
+            multiplier=redemption_terms(
+                member=member, moment=shop_day_start(today), rulebook=rulebook
+            ).multiplier,
+        ),
         expiring=expiring_total(member, today=today),
         stage=stage,
         stage_label=STAGES[stage],
@@ -240,7 +248,18 @@ def quote_sale(
 
 
 def points_hint(quote) -> str:
-    """What the member can do with points on this bill, in the cashier's words."""
+    """What the member can do with points on this bill, in the cashier's words
+    (and, on a double-value day, that points are worth more today)."""
+    hint = _points_hint(quote)
+    if quote.value_multiplier > 1:
+        multiplier = f"{quote.value_multiplier.normalize():f}"
+        hint += " " + _("Points are worth ×%(multiplier)s as cash today.") % {
+            "multiplier": multiplier
+        }
+    return hint
+
+
+def _points_hint(quote) -> str:
     least = max(quote.min_redeem_points, 1)
     most, balance = quote.max_redeemable_points, quote.points_balance
     if balance < least:

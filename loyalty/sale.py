@@ -9,7 +9,7 @@ every caller uses: the counter, the tills' API, the demo shop, tests.
 from django.utils.translation import gettext as _
 
 from campaigns.rulebook import current_rulebook
-from campaigns.selectors import campaign_terms
+from campaigns.selectors import campaign_terms, redemption_terms
 from config.clock import shop_date
 from points import ledger, sale
 from points.models import Purchase
@@ -26,6 +26,11 @@ class ShopProgramme:
     def campaign_terms(self, *, member, moment, eligible_amount, rulebook):
         return campaign_terms(
             member=member, moment=moment, eligible_amount=eligible_amount, rulebook=rulebook
+        )
+
+    def redemption_terms(self, *, member, moment, amount_due, rulebook):
+        return redemption_terms(
+            member=member, moment=moment, amount_due=amount_due, rulebook=rulebook
         )
 
     def check_coupon(self, *, member, code, amount, at):

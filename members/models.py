@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -336,7 +337,8 @@ class MessageTemplate(models.Model):
     """What a member is told, per purpose, channel and language (owner-edited).
 
     The body may use {name}, {member_number}, {points}, {expires_on}, {shop},
-    {reward} — whatever the purpose provides.
+    {reward}, {link}, and for tier events {tier}, {benefits}, {options},
+    {date}, {old_tier} — whatever the purpose provides.
     """
 
     class Purpose(models.TextChoices):
@@ -347,6 +349,11 @@ class MessageTemplate(models.Model):
         # link to their page): they go out even to members who opted out.
         MEMBER_CODE = "member_code", _("Sign-in code")
         MEMBER_LINK = "member_link", _("Link to the member's page")
+        # Tier events (automation.tier_messages) and the membership anniversary.
+        TIER_UPGRADE = "tier_upgrade", _("Tier upgrade congratulations")
+        TIER_KEEP = "tier_keep", _("What keeps the tier")
+        TIER_DOWNGRADE = "tier_downgrade", _("Tier downgrade notice")
+        ANNIVERSARY = "anniversary", _("Membership anniversary")
 
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")
@@ -460,6 +467,48 @@ class AutomationSettings(models.Model):
     )
     send_birthday_greetings = models.BooleanField(_("send birthday greetings"), default=True)
     send_wake_up_offers = models.BooleanField(_("send wake-up offers"), default=True)
+    # Tier events: each message once per member and event (automation.tier_messages).
+    send_tier_upgrade_messages = models.BooleanField(
+        _("congratulate members on an upgrade"), default=True
+    )
+    send_tier_keep_reminders = models.BooleanField(
+        _("tell members short of keeping their tier what keeps it"), default=True
+    )
+    tier_keep_reminder_days = models.PositiveSmallIntegerField(
+        _("days before a review or grace end to tell them"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    send_tier_downgrade_notices = models.BooleanField(
+        _("tell members of a downgrade and what brings the tier back"), default=True
+    )
+    welcome_reward = models.ForeignKey(
+        "rewards.Reward",
+        verbose_name=_("welcome offer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "Issued free to every new member once, when they join (e.g. a first-purchase "
+            "coupon). Empty gives none."
+        ),
+    )
+    anniversary_points = models.PositiveIntegerField(
+        _("anniversary points"),
+        default=0,
+        help_text=_("Given on each anniversary of joining, once a year; 0 gives none."),
+    )
+    anniversary_reward = models.ForeignKey(
+        "rewards.Reward",
+        verbose_name=_("anniversary reward"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Issued free on each anniversary of joining, once a year (e.g. a coupon)."),
+    )
+    send_anniversary_greetings = models.BooleanField(_("send anniversary greetings"), default=True)
 
     class Meta:
         verbose_name = _("automation settings")

@@ -59,9 +59,11 @@ def lot_expiry(*, rules: ProgrammeRules, earned_on: date) -> date | None:
     return None
 
 
-def points_value(*, rules: ProgrammeRules, points: int) -> Decimal:
-    """The cash value of `points` at the owner's redemption rate."""
-    return round_money(Decimal(points) * rules.redeem_value / rules.redeem_points)
+def points_value(*, rules: ProgrammeRules, points: int, multiplier=1) -> Decimal:
+    """The cash value of `points` at the owner's redemption rate, `multiplier`
+    times on a double-value redemption day."""
+    value = Decimal(points) * rules.redeem_value * Decimal(multiplier) / rules.redeem_points
+    return round_money(value)
 
 
 def acting_user(by):

@@ -41,6 +41,10 @@ class SaleProgramme(Protocol):
         """The campaigns' lift: .multiplier, .bonuses [(campaign, points)],
         .explanation [dict]."""
 
+    def redemption_terms(self, *, member, moment, amount_due, rulebook):
+        """What points are worth on this bill: .multiplier times the
+        redemption rate (a double-value day), .line() for the quote."""
+
     def check_coupon(self, *, member, code, amount, at):
         """The member's coupon checked against `amount` (a CouponUse with
         .coupon and .discount); refused with LoyaltyError."""
@@ -81,6 +85,7 @@ class Quote:
     detail: dict = field(default_factory=dict)
     coupon: object = None  # the rewards.Coupon applied, if any
     coupon_discount: Decimal = Decimal("0")
+    value_multiplier: Decimal = Decimal("1")  # points worth this many times the rate
 
     @property
     def coupon_code(self) -> str:
@@ -147,12 +152,21 @@ def _compute(
     coupon_use = coupon(gross - discount) if coupon else None
     coupon_discount = coupon_use.discount if coupon_use else Decimal("0")
     due = gross - discount - coupon_discount
+    # A double-value day makes each point pay more of the bill.
+    value = programme.redemption_terms(member=member, moment=at, amount_due=due, rulebook=rulebook)
     # Points may pay at most max_bill_share % of what is due after the discount.
     max_points = ledger.floor_points(
-        due * rules.max_bill_share / 100 * rules.redeem_points / rules.redeem_value
+        due
+        * rules.max_bill_share
+        / 100
+        * rules.redeem_points
+        / (rules.redeem_value * value.multiplier)
     )
     _check_redemption(rules=rules, points=points_to_redeem, max_points=max_points, balance=balance)
-    redeemed_value = min(ledger.points_value(rules=rules, points=points_to_redeem), due)
+    redeemed_value = min(
+        ledger.points_value(rules=rules, points=points_to_redeem, multiplier=value.multiplier),
+        due,
+    )
     paid = due - redeemed_value
     terms = programme.campaign_terms(
         member=member, moment=at, eligible_amount=paid, rulebook=rulebook
@@ -168,6 +182,9 @@ def _compute(
     ledger.check_points_room(
         balance=max(balance, 0), points=base_points + sum(p for _c, p in bonuses), field="amount"
     )
+    explanation = [{key: str(v) for key, v in item.items()} for item in terms.explanation]
+    if points_to_redeem and value.campaign is not None:
+        explanation.append({key: str(v) for key, v in value.line().items()})
     detail = {
         "eligible_amount": str(paid),
         "earn_points": rules.earn_points,
@@ -180,10 +197,10 @@ def _compute(
             {"campaign": str(campaign), "campaign_id": getattr(campaign, "pk", None), "points": p}
             for campaign, p in bonuses
         ],
-        "explanation": [
-            {key: str(value) for key, value in item.items()} for item in terms.explanation
-        ],
+        "explanation": explanation,
     }
+    if value.campaign is not None:
+        detail["redemption_multiplier"] = str(value.multiplier)
     return Quote(
         gross_amount=gross,
         wholesale=bool(wholesale),
@@ -203,6 +220,7 @@ def _compute(
         detail=detail,
         coupon=coupon_use.coupon if coupon_use else None,
         coupon_discount=coupon_discount,
+        value_multiplier=value.multiplier,
     )
 
 

@@ -1,4 +1,5 @@
 import secrets
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -39,6 +40,7 @@ class RewardForm(forms.ModelForm):
             "coupon_value",
             "coupon_percent",
             "coupon_valid_days",
+            "coupon_min_spend",
             "description",
             "description_zh_hant",
             "description_zh_hans",
@@ -75,7 +77,10 @@ class RewardForm(forms.ModelForm):
                 "sort_order",
             ],
         ),
-        (_("Coupon terms (coupons only)"), ["coupon_value", "coupon_percent", "coupon_valid_days"]),
+        (
+            _("Coupon terms (coupons only)"),
+            ["coupon_value", "coupon_percent", "coupon_valid_days", "coupon_min_spend"],
+        ),
         (
             _("Descriptions in other languages"),
             ["description_zh_hant", "description_zh_hans", "description_en"],
@@ -88,6 +93,8 @@ class RewardForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["min_tier"].empty_label = _("Any tier")
+        if "coupon_min_spend" in self.fields:
+            self.fields["coupon_min_spend"].required = False  # empty: any bill
         # Active tiers only, and the one this reward already names (the tier
         # model is the field's own: rewards sits below tiers).
         tiers = self.fields["min_tier"].queryset
@@ -97,6 +104,9 @@ class RewardForm(forms.ModelForm):
         if self.instance.pk and not self.is_bound:
             stock = self.instance.stock
             self.initial["stock_seen"] = "" if stock is None else str(stock)
+
+    def clean_coupon_min_spend(self):
+        return self.cleaned_data.get("coupon_min_spend") or Decimal("0")
 
     def clean_image(self):
         image = self.cleaned_data.get("image")
@@ -110,6 +120,7 @@ class RewardForm(forms.ModelForm):
             # Coupon terms left over from switching the kind mean nothing.
             for name in ("coupon_value", "coupon_percent", "coupon_valid_days"):
                 data[name] = None
+            data["coupon_min_spend"] = Decimal("0")
         try:
             services.check_reward_terms(
                 **{name: data.get(name) for name in services.REWARD_TERMS if name in self.fields}

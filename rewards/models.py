@@ -90,6 +90,17 @@ class Reward(models.Model):
     coupon_valid_days = models.PositiveIntegerField(
         _("coupon valid for (days)"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
+    coupon_min_spend = models.DecimalField(
+        _("coupon minimum bill"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "The smallest bill, after the member's discount, the coupon can be used on "
+            "(spend 1,000, get 100 off); 0 means any bill."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -130,6 +141,9 @@ class Reward(models.Model):
                     )
                 ),
                 name="reward_coupon_terms",
+            ),
+            models.CheckConstraint(
+                condition=Q(coupon_min_spend__gte=0), name="reward_coupon_min_spend_ok"
             ),
         ]
 
@@ -275,6 +289,8 @@ class Coupon(models.Model):
     percent = models.DecimalField(
         _("percent off"), max_digits=5, decimal_places=2, null=True, blank=True
     )
+    # The smallest bill (after the member's discount) it may be used on.
+    min_spend = models.DecimalField(_("minimum bill"), max_digits=12, decimal_places=2, default=0)
     valid_from = models.DateField(_("valid from"))
     expires_on = models.DateField(_("valid until"))
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)

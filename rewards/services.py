@@ -21,7 +21,7 @@ from config import inputs, locks
 from config.audit import record_settings_change, settings_snapshot
 from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
-from config.money import round_money
+from config.money import format_money, round_money
 from config.text import clean_text
 from members.models import BirthdayGift
 from points.ledger import lock_member, return_points, spend_points, spendable_balance
@@ -58,6 +58,7 @@ REWARD_FIELDS = (
     "coupon_value",
     "coupon_percent",
     "coupon_valid_days",
+    "coupon_min_spend",
     "description",
     "description_zh_hant",
     "description_zh_hans",
@@ -132,6 +133,7 @@ def save_reward(*, reward, by=None, stock_seen=None) -> Reward:
     )
     if not reward.is_coupon:
         reward.coupon_value = reward.coupon_percent = reward.coupon_valid_days = None
+        reward.coupon_min_spend = Decimal("0")
     # Names and descriptions without invisible characters (bidi overrides,
     # zero-width), in NFC, whichever page or admin form they came from.
     for name in ("name", "name_zh_hant", "name_zh_hans", "name_en"):
@@ -234,6 +236,7 @@ def _issue_coupons(redemption, *, now):
             redemption=redemption,
             value=reward.coupon_value,
             percent=reward.coupon_percent,
+            min_spend=reward.coupon_min_spend,
             valid_from=first_day,
             expires_on=first_day + timedelta(days=reward.coupon_valid_days - 1),
         )
@@ -460,6 +463,25 @@ def coupon_discount(*, coupon, amount) -> Decimal:
     return round_money(amount * coupon.percent / 100)
 
 
+def _check_min_spend(coupon, amount):
+    """Refuse a coupon on a bill (after the member's discount) below its
+    minimum ("spend 1,000, get 100 off" on a bill of 800)."""
+    if coupon.min_spend and Decimal(amount) < coupon.min_spend:
+        raise LoyaltyError(
+            _(
+                "Coupon %(code)s needs a bill of at least %(minimum)s after the member's "
+                "discount; this bill comes to %(amount)s."
+            )
+            % {
+                "code": coupon.display_code,
+                "minimum": format_money(coupon.min_spend),
+                "amount": format_money(Decimal(amount)),
+            },
+            field="coupon",
+            code="coupon_below_min_spend",
+        )
+
+
 def _coupon_refusal(coupon, *, member, code, today):
     shown = coupon.display_code if coupon else code
     if coupon is None:
@@ -513,6 +535,7 @@ def check_coupon(*, member, code, amount, at=None) -> CouponUse:
     refusal = _coupon_refusal(coupon, member=member, code=code, today=today)
     if refusal:
         raise refusal
+    _check_min_spend(coupon, amount)
     return CouponUse(coupon=coupon, discount=coupon_discount(coupon=coupon, amount=amount))
 
 
@@ -550,6 +573,7 @@ def take_coupon(*, member, code, amount, at) -> CouponUse:
             field="amount",
             code="coupon_no_amount",
         )
+    _check_min_spend(coupon, amount)
     return CouponUse(coupon=coupon, discount=coupon_discount(coupon=coupon, amount=amount))
 
 

@@ -105,3 +105,13 @@ def english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _forget_shop_settings():
+    """A test that saved the shop settings leaves this process's copy of a
+    row its transaction rolled back: the next test starts without it."""
+    yield
+    from config.shop import forget_shop_settings
+
+    forget_shop_settings()

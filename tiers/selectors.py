@@ -1,6 +1,7 @@
 """Reads of the ladder shared by the tier pages, the member page and the counter."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from django.db.models import Count
@@ -8,9 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from config.clock import shop_today
-from config.money import format_money
+from config.money import format_money, round_money
 from tiers import rules
 from tiers.models import Tier, TierChange, TierProgramme
+from tiers.services import pinned_floors
 
 
 def ladder_with_counts():
@@ -55,7 +57,13 @@ def _gap_phrase(criterion, gap):
 
 
 def _gaps(thresholds, figures):
-    """Phrases for what is missing, any one of which suffices; [] when met.
+    """Phrases for what is missing, any one of which suffices; [] when met."""
+    return gap_phrases(gap_amounts(thresholds, figures))
+
+
+def gap_amounts(thresholds, figures) -> dict:
+    """{"spend" or criterion: what is missing} for `thresholds` ({criterion:
+    threshold}), any one of which suffices; {} when one is met already.
 
     A new sale raises lifetime and window spend alike, so only the smaller
     spend gap is named.
@@ -64,9 +72,14 @@ def _gaps(thresholds, figures):
     for criterion, threshold in thresholds.items():
         gap = threshold - (figures.get(criterion) or 0)
         if gap <= 0:
-            return []
+            return {}
         key = "spend" if criterion.endswith("spend") else criterion
         gaps[key] = min(gap, gaps.get(key, gap))
+    return gaps
+
+
+def gap_phrases(gaps) -> list:
+    """The gap_amounts in words, in the active language."""
     phrases = []
     for key, gap in gaps.items():
         criterion = "window_spend" if key == "spend" else key
@@ -81,6 +94,12 @@ def _easiest(*threshold_sets):
         for criterion, value in thresholds.items():
             merged[criterion] = min(value, merged.get(criterion, value))
     return merged
+
+
+def keep_thresholds(tier) -> dict:
+    """What keeps `tier` at a review or a grace end: its retention
+    thresholds or qualifying for it again, the lower bar of each."""
+    return _easiest(tier.retention(), tier.qualification())
 
 
 def member_figures(member, *, as_of=None, ladder=None, programme=None):
@@ -112,7 +131,7 @@ def tier_progress(member, *, as_of=None, rulebook=None) -> Progress:
         as_of = member.tier_grace_until
     figures, window = member_figures(member, as_of=as_of, ladder=ladder, programme=programme)
     if member.tier_grace_until:
-        thresholds = _easiest(tier.retention(), tier.qualification())
+        thresholds = keep_thresholds(tier)
         progress.options = _gaps(thresholds, figures)
         progress.keeping, progress.deadline = True, member.tier_grace_until
         if progress.options:
@@ -354,3 +373,85 @@ def pyramid_warnings(rows, programme):
                 }
             )
     return warnings
+
+
+# Members about to lose their tier ----------------------------------------
+
+
+@dataclass(frozen=True)
+class KeepShortfall:
+    """A member who would lose their tier on their figures now: what keeps it
+    (gap_amounts, any one of which suffices)."""
+
+    member_id: int
+    tier: Tier
+    gaps: dict
+
+
+def _row_figures(row) -> dict:
+    figures = {}
+    for criterion in rules.CRITERIA:
+        value = row.get(f"f_{criterion}")
+        if value is not None:
+            money = criterion.endswith("spend")
+            # SQLite sums money as a float: back to whole cents.
+            figures[criterion] = round_money(Decimal(str(value))) if money else int(value)
+    return figures
+
+
+def keep_shortfalls(*, last_day, lo, hi, grace_until=None, ladder=None, programme=None):
+    """[KeepShortfall] for members lo <= id < hi who, on their figures up to
+    the end of `last_day`, meet neither their tier's retention thresholds nor
+    its qualification, have a lower tier to drop to (no pin set by hand
+    holds them) and qualify for nothing higher: what the review or the grace
+    end after `last_day` would take their tier from.
+
+    With `grace_until` only members whose grace period ends that day; else
+    only members not in a grace period (the next review would start one).
+    One query per call, as the review's own (rules.standing_rows).
+    """
+    ladder = ladder if ladder is not None else list(Tier.objects.active().order_by("rank"))
+    if not ladder:
+        return []
+    programme = programme or TierProgramme.current()
+    rows = rules.standing_rows(
+        ladder=ladder,
+        programme=programme,
+        window=rules.window_for(last_day, programme),
+        lo=lo,
+        hi=hi,
+    )
+    by_rank = {tier.rank: tier for tier in ladder}
+    candidates = []
+    for row in rows:
+        rank = row["tier__rank"]
+        if row["keeps"] or row["q_rank"] > rank or row["drop_rank"] >= rank:
+            continue
+        if row["tier_grace_until"] != grace_until:
+            continue
+        candidates.append(row)
+    floors = pinned_floors([row["pk"] for row in candidates], last_day + timedelta(days=1))
+    shortfalls = []
+    for row in candidates:
+        tier = by_rank[row["tier__rank"]]
+        if (floors.get(row["pk"]) or 0) >= tier.rank:
+            continue  # pinned here by hand
+        gaps = gap_amounts(keep_thresholds(tier), _row_figures(row))
+        if gaps:
+            shortfalls.append(KeepShortfall(member_id=row["pk"], tier=tier, gaps=gaps))
+    return shortfalls
+
+
+def tier_benefits(tier) -> str:
+    """What `tier` gives, in the active language: its discount, its points
+    multiplier and the benefits the owner wrote ("5% off; ×1.5 points; free
+    gift wrapping")."""
+    parts = []
+    if tier.retail_discount > 0:
+        parts.append(_("%(discount)s your purchases") % {"discount": tier.retail_discount_label})
+    if tier.points_multiplier != 1:
+        multiplier = f"{tier.points_multiplier.normalize():f}"
+        parts.append(_("×%(multiplier)s points on every purchase") % {"multiplier": multiplier})
+    if tier.benefits.strip():
+        parts.append(" ".join(tier.benefits.split()))
+    return _("; ").join(parts) if parts else _("the benefits of %(tier)s") % {"tier": tier}
