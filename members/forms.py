@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from config import inputs
-from members.models import Member
+from members.models import Member, Tag
 from members.selectors import single_member
 from members.services import clean_member_fields
 
@@ -86,3 +86,22 @@ class MergeForm(forms.Form):
                 % {"text": text}
             )
         return member
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=40)
+    name_zh_hant = forms.CharField(
+        label=_("Name in Traditional Chinese"), max_length=40, required=False
+    )
+    name_zh_hans = forms.CharField(
+        label=_("Name in Simplified Chinese"), max_length=40, required=False
+    )
+
+
+class MemberTagsForm(forms.Form):
+    tags = forms.ModelMultipleChoiceField(
+        label=_("Tags"),
+        queryset=Tag.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
