@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "tiers",
     "points",
     "rewards",
+    "segments",
     "campaigns",
     "loyalty",
     "counter",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("members/pages/", include("portal.staff_urls")),
     path("members/import/", include("importing.urls")),
     path("members/bulk/", include("loyalty.urls")),
+    path("members/segments/", include("segments.urls")),
     # Before members.urls: the jobs and follow-up pages live under /members/ too.
     path("members/", include("automation.urls")),
     path("members/", include("members.urls")),

@@ -139,7 +139,7 @@ def test_bulk_tag_without_a_tag_is_a_field_error(owner_client, tiers):
 
 def test_member_list_filters_by_any_of_the_tags(staff_client, vip, tiers):
     wholesale = Tag.objects.create(name="Wholesale")
-    both, only_vip, none = (
+    both, only_vip, _untagged = (
         MemberFactory(name="Both"),
         MemberFactory(name="Vip"),
         MemberFactory(name="None"),
