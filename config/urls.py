@@ -19,6 +19,7 @@ urlpatterns = [
     # The members' own pages: no member id or number in any of their addresses.
     path("my/", include("portal.urls")),
     path("join/", include("portal.join_urls")),
+    path("messages/", include("automation.public_urls")),
     path("members/pages/", include("portal.staff_urls")),
     path("members/import/", include("importing.urls")),
     path("members/bulk/", include("loyalty.urls")),
