@@ -1,7 +1,7 @@
 """Messages to a segment: who gets them, the holdout, quiet hours, the
 outbox, the results and the uplift."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
