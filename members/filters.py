@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from config import inputs
+from members.forms import BoundedIds
 from members.models import Member, Tag
 from members.selectors import STAGES, search_members, stage_condition
 
@@ -12,6 +13,14 @@ MONTHS = [(m, m) for m in range(1, 13)]
 
 class PointsFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
+
+
+class BoundedModelMultipleChoiceField(BoundedIds, django_filters.fields.ModelMultipleChoiceField):
+    pass
+
+
+class TagsFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = BoundedModelMultipleChoiceField
 
 
 class CountFilter(django_filters.NumberFilter):
@@ -116,7 +125,7 @@ class MemberFilter(django_filters.FilterSet):
         min_value=0,
         widget=forms.NumberInput(attrs={"min": 0, "step": 1, "inputmode": "numeric"}),
     )
-    tags = django_filters.ModelMultipleChoiceFilter(
+    tags = TagsFilter(
         label=_("Tags (any of)"),
         queryset=Tag.objects.all(),
         method="filter_tags",

@@ -98,8 +98,29 @@ class TagForm(forms.Form):
     )
 
 
+class BoundedIds:
+    """For a ModelMultipleChoiceField: ids past what the column holds are
+    refused as unknown choices before the database is asked (SQLite cannot
+    even bind them)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = inputs.ascii_digits(str(pk))
+            if not text.isdigit() or int(text) > inputs.INT_MAX:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
+class BoundedModelMultipleChoiceField(BoundedIds, forms.ModelMultipleChoiceField):
+    pass
+
+
 class MemberTagsForm(forms.Form):
-    tags = forms.ModelMultipleChoiceField(
+    tags = BoundedModelMultipleChoiceField(
         label=_("Tags"),
         queryset=Tag.objects.all(),
         required=False,
