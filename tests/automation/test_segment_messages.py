@@ -295,3 +295,35 @@ def test_a_bad_holdout_is_a_field_error(owner_client, segment):
 def test_staff_cannot_open_messages(staff_client):
     assert staff_client.get(reverse("automation:segment_messages")).status_code == 403
     assert staff_client.get(reverse("automation:segment_message_create")).status_code == 403
+
+
+def test_schedule_wants_post(owner_client, owner, segment):
+    message = _message(owner, segment)
+    url = reverse("automation:segment_message_schedule", args=[message.pk])
+    assert owner_client.get(url).status_code == 405
+
+
+def test_a_scheduled_message_opens_its_results_not_the_form(
+    owner_client, owner, segment, django_capture_on_commit_callbacks
+):
+    message = _message(owner, segment)
+    _schedule(owner, message, django_capture_on_commit_callbacks)
+    response = owner_client.get(reverse("automation:segment_message_edit", args=[message.pk]))
+    assert response["Location"] == reverse("automation:segment_message_results", args=[message.pk])
+
+
+def test_preview_for_nobody_says_so(owner_client, owner, segment):
+    message = _message(owner, segment)
+    response = owner_client.get(
+        reverse("automation:segment_message_preview", args=[message.pk]), {"member": "0000"}
+    )
+    assert "No single member has this number or phone" in response.content.decode()
+
+
+def test_the_segment_in_use_cannot_be_deleted(owner, segment):
+    from segments.services import delete_segment
+
+    _message(owner, segment)
+    with pytest.raises(LoyaltyError):
+        delete_segment(segment=segment, by=owner)
+    assert Segment.objects.filter(pk=segment.pk).exists()
