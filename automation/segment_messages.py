@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from automation import opt_out
 from automation.messaging import member_language, message_context, render
 from automation.quiet_hours import next_allowed
+from config import locks
 from config.errors import LoyaltyError
 from config.queue import send_on_commit
 from config.roles import require_owner
@@ -233,7 +234,8 @@ def schedule_message(*, message, by) -> SegmentMessage:
     """Settle who gets the message (in Celery chunks) and queue it in the
     outbox for its send time; once only."""
     require_owner(by)
-    message = SegmentMessage.objects.select_for_update().get(pk=message.pk)
+    # Two clicks on Schedule: the second waits here, then finds it scheduled.
+    message = locks.lock_row(SegmentMessage.objects.select_related("segment"), pk=message.pk)
     if message.status != SegmentMessage.Status.DRAFT:
         raise LoyaltyError(_("This message is already scheduled."), code="scheduled")
     _check(message)

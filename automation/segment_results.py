@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Sum
 
-from members.models import OutboundMessage
+from members.models import MessageTemplate, OutboundMessage
 from points.models import Purchase, Refund
 from segments.models import SegmentRecipient
 
@@ -73,8 +73,17 @@ def message_results(message) -> Results:
         .annotate(n=Count("pk"))
     )
     results.outcomes = {choice: outcomes.get(choice, 0) for choice in SegmentRecipient.Outcome}
+    # Through the messaged members (the recipients' index, then the outbox's
+    # member index): a LIKE on the key alone would read the whole outbox.
+    messaged = SegmentRecipient.objects.filter(
+        message=message, outcome=SegmentRecipient.Outcome.MESSAGED
+    ).values("member_id")
     statuses = dict(
-        OutboundMessage.objects.filter(dedup_key__startswith=f"segment:{message.pk}:")
+        OutboundMessage.objects.filter(
+            member_id__in=messaged,
+            purpose=MessageTemplate.Purpose.SEGMENT,
+            dedup_key__startswith=f"segment:{message.pk}:",
+        )
         .values_list("status")
         .annotate(n=Count("pk"))
     )
