@@ -135,8 +135,12 @@ def reach(message) -> Reach:
 
 
 def _text(message, kind, language):
-    suffix = LANGUAGE_SUFFIX.get(language, "")
-    return getattr(message, f"{kind}{suffix}") or getattr(message, kind) or ""
+    """The text in `language`, else the one typed first, else any written."""
+    first = LANGUAGE_SUFFIX.get(language, "")
+    for suffix in (first, "", "_zh_hant", "_zh_hans"):
+        if getattr(message, f"{kind}{suffix}"):
+            return getattr(message, f"{kind}{suffix}")
+    return ""
 
 
 def member_context(member, texts) -> dict:

@@ -327,3 +327,9 @@ def test_the_segment_in_use_cannot_be_deleted(owner, segment):
     with pytest.raises(LoyaltyError):
         delete_segment(segment=segment, by=owner)
     assert Segment.objects.filter(pk=segment.pk).exists()
+
+
+def test_a_text_written_only_in_chinese_reaches_english_readers_too(owner, segment):
+    member = MemberFactory(name="Amy", language="en")
+    message = _message(owner, segment, sms_text="", sms_text_zh_hant="{name}您好")
+    assert service.render_for(message, member)["sms"][1] == "Amy您好"
