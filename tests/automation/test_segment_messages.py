@@ -333,3 +333,12 @@ def test_a_text_written_only_in_chinese_reaches_english_readers_too(owner, segme
     member = MemberFactory(name="Amy", language="en")
     message = _message(owner, segment, sms_text="", sms_text_zh_hant="{name}您好")
     assert service.render_for(message, member)["sms"][1] == "Amy您好"
+
+
+def test_message_list_reads_a_fixed_number_of_queries(
+    owner_client, owner, segment, django_assert_max_num_queries
+):
+    for n in range(5):
+        _message(owner, segment, name=f"M{n}")
+    with django_assert_max_num_queries(8):
+        assert owner_client.get(reverse("automation:segment_messages")).status_code == 200

@@ -149,3 +149,13 @@ def test_member_list_filters_by_any_of_the_tags(staff_client, vip, tiers):
     response = staff_client.get(reverse("members:list"), {"tags": [vip.pk, wholesale.pk]})
     names = [m.name for m in response.context["page"]]
     assert sorted(names) == ["Both", "Vip"]
+
+
+def test_tags_page_reads_a_fixed_number_of_queries(
+    owner_client, tiers, django_assert_max_num_queries
+):
+    for n in range(5):
+        tag = Tag.objects.create(name=f"T{n}")
+        MemberFactory().tags.add(tag)
+    with django_assert_max_num_queries(8):
+        assert owner_client.get(reverse("members:tags")).status_code == 200
