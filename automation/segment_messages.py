@@ -26,7 +26,7 @@ from config import locks
 from config.errors import LoyaltyError
 from config.queue import send_on_commit
 from config.roles import require_owner
-from config.shop import shop_settings
+from config.shop import shop_settings, shop_settings_scope
 from config.text import clean_text
 from members.models import Member, MessageTemplate, OutboundMessage
 from segments.models import SegmentMessage, SegmentRecipient
@@ -164,23 +164,29 @@ def render_for(message, member) -> dict:
     """{channel: (subject, text)} as `member` would get them, in their language."""
     language = member_language(member)
     with translation.override(language):
-        texts = {
-            "sms": ("", _text(message, "sms_text", language)),
-            "email": (
-                _text(message, "email_subject", language),
-                _text(message, "email_text", language),
-            ),
-        }
-        context = member_context(member, [texts["sms"][1], *texts["email"]])
-        rendered = {}
-        for channel in channels(message):
-            subject, body = texts[channel]
-            text = render(body, context)
-            if channel == "email":
-                text += "\n\n" + _("To stop these emails: %(url)s") % {
-                    "url": opt_out.unsubscribe_url(member)
-                }
-            rendered[channel] = (render(subject, context), text)
+        return _render(message, member, language)
+
+
+def _render(message, member, language) -> dict:
+    """render_for with `language` already active (a chunk renders each
+    language's members together)."""
+    texts = {
+        "sms": ("", _text(message, "sms_text", language)),
+        "email": (
+            _text(message, "email_subject", language),
+            _text(message, "email_text", language),
+        ),
+    }
+    context = member_context(member, [texts["sms"][1], *texts["email"]])
+    rendered = {}
+    for channel in channels(message):
+        subject, body = texts[channel]
+        text = render(body, context)
+        if channel == "email":
+            text += "\n\n" + _("To stop these emails: %(url)s") % {
+                "url": opt_out.unsubscribe_url(member)
+            }
+        rendered[channel] = (render(subject, context), text)
     return rendered
 
 
@@ -284,10 +290,16 @@ def _outcome(message, member, chosen):
     return SegmentRecipient.Outcome.MESSAGED, open_channels
 
 
-@transaction.atomic(durable=True)
 def build_chunk(*, message_id, member_ids) -> int:
     """One chunk: a SegmentRecipient per member and their outbox messages.
     A redelivered chunk finds its rows and adds nothing."""
+    # The shop settings (name, default language) read once for the chunk.
+    with shop_settings_scope():
+        return _build_chunk(message_id, member_ids)
+
+
+@transaction.atomic(durable=True)
+def _build_chunk(message_id, member_ids) -> int:
     message = SegmentMessage.objects.get(pk=message_id)
     done = set(
         SegmentRecipient.objects.filter(message=message, member_id__in=member_ids).values_list(
@@ -303,26 +315,30 @@ def build_chunk(*, message_id, member_ids) -> int:
     sms_at = next_allowed(message.send_at, message.quiet_from, message.quiet_until)
     due = {"sms": sms_at, "email": message.send_at}
     recipients, outbound = [], []
+    by_language = {}
     for member in members:
         outcome, open_channels = _outcome(message, member, chosen)
         recipients.append(SegmentRecipient(message=message, member=member, outcome=outcome))
-        if not open_channels:
-            continue
-        rendered = render_for(message, member)
-        for channel in open_channels:
-            subject, text = rendered[channel]
-            outbound.append(
-                OutboundMessage(
-                    member=member,
-                    purpose=PURPOSE,
-                    channel=channel,
-                    address=member.phone if channel == "sms" else member.email,
-                    subject=subject[:150],
-                    text=text,
-                    dedup_key=message_key(message, member.pk, channel),
-                    next_attempt_at=due[channel],
-                )
-            )
+        if open_channels:
+            by_language.setdefault(member_language(member), []).append((member, open_channels))
+    for language, group in by_language.items():
+        with translation.override(language):
+            for member, open_channels in group:
+                rendered = _render(message, member, language)
+                for channel in open_channels:
+                    subject, text = rendered[channel]
+                    outbound.append(
+                        OutboundMessage(
+                            member=member,
+                            purpose=PURPOSE,
+                            channel=channel,
+                            address=member.phone if channel == "sms" else member.email,
+                            subject=subject[:150],
+                            text=text,
+                            dedup_key=message_key(message, member.pk, channel),
+                            next_attempt_at=due[channel],
+                        )
+                    )
     SegmentRecipient.objects.bulk_create(recipients, ignore_conflicts=True)
     OutboundMessage.objects.bulk_create(outbound, ignore_conflicts=True)
     return len(recipients)
