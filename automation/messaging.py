@@ -9,6 +9,7 @@ from django.dispatch import Signal
 from django.utils import timezone, translation
 
 from automation.channels import ChannelError, deliver
+from automation.quiet_hours import sms_quiet_until
 from config import locks
 from config.shop import shop_settings
 from members.models import Member, MessageTemplate, OutboundMessage
@@ -154,20 +155,22 @@ def send_due_messages(*, limit=500):
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)[:limit]
     )
-    counts = {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0}
+    counts = {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0, "postponed": 0}
     for message_id in due_ids:
         outcome = send_message(message_id)
         if outcome:
             counts[outcome] += 1
-    if not counts["skipped"]:
-        del counts["skipped"]
+    for optional in ("skipped", "postponed"):
+        if not counts[optional]:
+            del counts[optional]
     return counts
 
 
 def send_message(message_id):
     """Send one queued message now (under its row lock, so never twice):
     "sent", "retrying", "failed", "skipped" (the member turned that channel
-    off since it was queued), or None when another worker has it or it is
+    off since it was queued), "postponed" (an SMS to a segment in its quiet
+    hours: due again at their end), or None when another worker has it or it is
     no longer queued."""
     with transaction.atomic():
         message = locks.claim_job(
@@ -179,6 +182,12 @@ def send_message(message_id):
             message.status = OutboundMessage.Status.SKIPPED
             message.save(update_fields=["status"])
             return "skipped"
+        later = sms_quiet_until(message)
+        if later is not None:
+            # An SMS to a segment never goes out in its quiet hours.
+            message.next_attempt_at = later
+            message.save(update_fields=["next_attempt_at"])
+            return "postponed"
         message.attempts += 1
         try:
             deliver(message)

@@ -43,3 +43,19 @@ def send_message_task(message_id):
     """Send one message now (a sign-in code cannot wait for the next outbox
     run); if it fails, the outbox run retries it as any other message."""
     return messaging.send_message(message_id)
+
+
+@shared_task(name="automation.segment_message_build", acks_late=True)
+def segment_message_build(message_id):
+    """Split a scheduled message's segment into chunks for the workers."""
+    from automation import segment_messages
+
+    return segment_messages.build_message(message_id)
+
+
+@shared_task(name="automation.segment_message_chunk", acks_late=True)
+def segment_message_chunk(message_id, member_ids):
+    """One chunk of a message to a segment; safe to run again."""
+    from automation import segment_messages
+
+    return segment_messages.build_chunk(message_id=message_id, member_ids=member_ids)

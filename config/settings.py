@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "tiers",
     "points",
     "rewards",
+    "segments",
     "campaigns",
     "loyalty",
     "counter",
@@ -224,6 +225,9 @@ EXPIRY_WORKERS = env.int("EXPIRY_WORKERS", default=2)
 TIER_WORKERS = env.int("TIER_WORKERS", default=2)
 
 SMS_BACKEND = env("SMS_BACKEND", default="automation.channels.ConsoleSmsBackend")
+# The secret the SMS provider sends with a member's reply (header
+# X-Reply-Token) to /messages/sms-reply/; empty: replies are not read.
+SMS_REPLY_TOKEN = env("SMS_REPLY_TOKEN", default="")
 
 # Where members reach this site: the links in messages (a receipt's link
 # uses the address the till opened the site at).

@@ -19,9 +19,11 @@ urlpatterns = [
     # The members' own pages: no member id or number in any of their addresses.
     path("my/", include("portal.urls")),
     path("join/", include("portal.join_urls")),
+    path("messages/", include("automation.public_urls")),
     path("members/pages/", include("portal.staff_urls")),
     path("members/import/", include("importing.urls")),
     path("members/bulk/", include("loyalty.urls")),
+    path("members/segments/", include("segments.urls")),
     # Before members.urls: the jobs and follow-up pages live under /members/ too.
     path("members/", include("automation.urls")),
     path("members/", include("members.urls")),

@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from config.errors import LoyaltyError
 from config.queue import send
 from config.roles import is_owner
+from members import tags as member_tags
 from members.filters import MemberFilter
-from members.models import Member
+from members.models import Member, Tag
 from members.selectors import member_list
 from points import behaviour
 from points.models import LedgerEntry
@@ -30,6 +32,8 @@ from tiers.models import Tier
 INLINE_LIMIT = 500
 CHUNK_SIZE = 500
 SET_TIER, ADD_POINTS = "tier", "points"
+ADD_TAG, REMOVE_TAG = "add_tag", "remove_tag"
+TAG_ACTIONS = (ADD_TAG, REMOVE_TAG)
 REFUSALS_SHOWN = 5
 
 
@@ -72,6 +76,11 @@ def _refuse(message, field):
 def check_params(action, params) -> dict:
     """The change's parameters, checked once before anyone is touched;
     returned as plain values a Celery message can carry."""
+    if action in TAG_ACTIONS:
+        tag = Tag.objects.filter(pk=params.get("tag")).first()
+        if tag is None:
+            _refuse(_("Choose a tag."), "tag")
+        return {"tag": tag.pk}
     reason = " ".join(str(params.get("reason") or "").split())
     if not reason:
         _refuse(_("Say why; the reason shows in each member's history."), "reason")
@@ -128,6 +137,8 @@ def apply_chunk(*, action, member_ids, params, key, by) -> BulkOutcome:
     members = Member.objects.select_related("tier").filter(pk__in=member_ids).order_by("pk")
     if action == SET_TIER:
         return _set_tiers(members, params, by)
+    if action in TAG_ACTIONS:
+        return _change_tag(action, member_ids, params)
     return _add_points(members, params, key, by)
 
 
@@ -152,6 +163,19 @@ def _set_tiers(members, params, by) -> BulkOutcome:
         else:
             outcome.changed += 1
     return outcome
+
+
+def _change_tag(action, member_ids, params) -> BulkOutcome:
+    tag = Tag.objects.filter(pk=params["tag"]).first()
+    if tag is None:  # deleted since the change was queued
+        return BulkOutcome(unchanged=len(member_ids))
+    member_ids = list(Member.objects.filter(pk__in=member_ids).values_list("pk", flat=True))
+    with transaction.atomic():
+        if action == ADD_TAG:
+            changed = member_tags.add_tag_to_members(tag=tag, member_ids=member_ids)
+        else:
+            changed = member_tags.remove_tag_from_members(tag=tag, member_ids=member_ids)
+    return BulkOutcome(changed=changed, unchanged=len(member_ids) - changed)
 
 
 def _add_points(members, params, key, by) -> BulkOutcome:

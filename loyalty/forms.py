@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from loyalty.bulk import ADD_POINTS, SET_TIER
+from loyalty.bulk import ADD_POINTS, ADD_TAG, REMOVE_TAG, SET_TIER, TAG_ACTIONS
+from members.models import Tag
 from tiers.models import Tier
 
 
@@ -11,7 +12,12 @@ class BulkChangeForm(forms.Form):
 
     action = forms.ChoiceField(
         label=_("Change to make"),
-        choices=[(SET_TIER, _("Set their tier by hand")), (ADD_POINTS, _("Add points"))],
+        choices=[
+            (SET_TIER, _("Set their tier by hand")),
+            (ADD_POINTS, _("Add points")),
+            (ADD_TAG, _("Add a tag")),
+            (REMOVE_TAG, _("Remove a tag")),
+        ],
         widget=forms.RadioSelect,
     )
     tier = forms.ModelChoiceField(label=_("Tier"), queryset=Tier.objects.active(), required=False)
@@ -22,7 +28,10 @@ class BulkChangeForm(forms.Form):
         help_text=_("Until then the member can move up but never below this tier."),
     )
     points = forms.IntegerField(label=_("Points"), required=False, min_value=1, max_value=1_000_000)
-    reason = forms.CharField(label=_("Reason"), max_length=200)
+    tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.all(), required=False)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=200, required=False, help_text=_("Not needed for tags.")
+    )
     selection = forms.CharField(widget=forms.HiddenInput, required=False)
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     confirm = forms.BooleanField(widget=forms.HiddenInput, required=False)
@@ -33,4 +42,8 @@ class BulkChangeForm(forms.Form):
             self.add_error("tier", _("Choose the tier to put them in."))
         if data.get("action") == ADD_POINTS and not data.get("points"):
             self.add_error("points", _("Enter how many points each member gets."))
+        if data.get("action") in TAG_ACTIONS and not data.get("tag"):
+            self.add_error("tag", _("Choose a tag."))
+        if data.get("action") not in TAG_ACTIONS and not data.get("reason"):
+            self.add_error("reason", self.fields["reason"].error_messages["required"])
         return data

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from campaigns.rulebook import current_rulebook
 from campaigns.selectors import campaign_terms, redemption_terms
-from config.clock import shop_date
 from points import ledger, sale
 from points.models import Purchase
 from rewards import services as rewards
@@ -47,10 +46,11 @@ class ShopProgramme:
         return rewards.normalize_coupon_code(code)
 
     def after_sale(self, *, member, purchase, rulebook, by, at):
-        # An upgrade the sale earns happens at once, in the sale's transaction.
+        # An upgrade the sale earns happens at once, in the sale's transaction,
+        # and is dated at the sale (the figures count the sale's whole day).
         evaluate_member(
             member=member,
-            as_of=shop_date(at),
+            as_of=at,
             reason=_("Sale #%(id)s") % {"id": purchase.pk},
             by=ledger.acting_user(by),
             may_move=may_reach_higher_tier(member=member, ladder=rulebook.ladder),

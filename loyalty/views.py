@@ -72,6 +72,7 @@ def _run(request, form, selection, queryset):
         "tier": data["tier"].pk if data["tier"] else None,
         "pinned_until": data["pinned_until"],
         "points": data["points"],
+        "tag": data["tag"].pk if data["tag"] else None,
         "reason": data["reason"],
     }
     outcome = bulk.start_bulk_change(

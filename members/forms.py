@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from config import inputs
-from members.models import Member
+from members.models import Member, Tag
 from members.selectors import single_member
 from members.services import clean_member_fields
 
@@ -86,3 +86,43 @@ class MergeForm(forms.Form):
                 % {"text": text}
             )
         return member
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=40)
+    name_zh_hant = forms.CharField(
+        label=_("Name in Traditional Chinese"), max_length=40, required=False
+    )
+    name_zh_hans = forms.CharField(
+        label=_("Name in Simplified Chinese"), max_length=40, required=False
+    )
+
+
+class BoundedIds:
+    """For a ModelMultipleChoiceField: ids past what the column holds are
+    refused as unknown choices before the database is asked (SQLite cannot
+    even bind them)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = inputs.ascii_digits(str(pk))
+            if not text.isdigit() or int(text) > inputs.INT_MAX:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
+class BoundedModelMultipleChoiceField(BoundedIds, forms.ModelMultipleChoiceField):
+    pass
+
+
+class MemberTagsForm(forms.Form):
+    tags = BoundedModelMultipleChoiceField(
+        label=_("Tags"),
+        queryset=Tag.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )

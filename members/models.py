@@ -7,6 +7,28 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from config.clock import shop_date
+from config.names import in_reader_script
+
+
+class Tag(models.Model):
+    """An owner's label for members ("VIP", "wholesale"), named in each script."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    name_zh_hant = models.CharField(_("name in Traditional Chinese"), max_length=40, blank=True)
+    name_zh_hans = models.CharField(_("name in Simplified Chinese"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return in_reader_script(self)
 
 
 class Member(models.Model):
@@ -49,6 +71,7 @@ class Member(models.Model):
         db_index=False,
     )
     notes = models.TextField(_("notes"), blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="members")
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
@@ -354,6 +377,8 @@ class MessageTemplate(models.Model):
         TIER_KEEP = "tier_keep", _("What keeps the tier")
         TIER_DOWNGRADE = "tier_downgrade", _("Tier downgrade notice")
         ANNIVERSARY = "anniversary", _("Membership anniversary")
+        # Written by the owner for one segment (segments.SegmentMessage).
+        SEGMENT = "segment", _("Message to a segment")
 
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")

@@ -11,7 +11,7 @@ from config.errors import LoyaltyError
 from config.roles import is_owner, owner_required, staff_required
 from members import exporting, services
 from members.filters import MemberFilter
-from members.forms import MemberForm, MemberStatusForm, MergeForm
+from members.forms import MemberForm, MemberStatusForm, MemberTagsForm, MergeForm
 from members.models import Member
 from members.selectors import (
     SORTS,
@@ -105,6 +105,7 @@ def member_detail_view(request, pk):
             "member": member,
             "stage": STAGES[lifecycle_stage(member)],
             "status_form": MemberStatusForm(initial={"status": member.status}),
+            "tags_form": MemberTagsForm(initial={"tags": list(member.tags.all())}),
         },
     )
 

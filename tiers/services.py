@@ -166,11 +166,11 @@ def evaluate_member(*, member, as_of, reason, by=None, may_move=True, rulebook=N
 
 
 def _evaluate_one(*, member, ladder, programme, as_of, reason, by, upgrade_only=False):
-    _day, at = _moment(as_of)
+    day, at = _moment(as_of)
     rows = rules.standing_rows(
         ladder=ladder,
         programme=programme,
-        window=rules.window_for(as_of, programme),
+        window=rules.window_for(day, programme),
         lo=member.pk,
         hi=member.pk + 1,
     )

@@ -11,8 +11,10 @@ from tests.factories import coupon_reward, give_points
 from tests.portal.conftest import sign_in_as
 
 MEMBER_SIDE = ("/my/", "/join/")
-# Pages anyone may open: the log-ins, the language switch, Django's static files.
-PUBLIC = ("/login/", "/logout/", "/i18n/setlang/", "/admin/login/")
+# Pages anyone may open: the log-ins, the language switch, Django's static
+# files, and the doors out of marketing messages (an email's signed
+# unsubscribe link, the SMS provider's reply webhook with its own token).
+PUBLIC = ("/login/", "/logout/", "/i18n/setlang/", "/admin/login/", "/messages/")
 # The API's documentation is for integrators: public, like the docs page.
 API_DOCS = ("/api/v1/docs", "/api/v1/openapi.json")
 # The till API answers to an API key, never to a session: without a key it
