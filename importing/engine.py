@@ -39,6 +39,7 @@ from importing.tuning import tuned_for_import
 from members.columns import column_fields, column_label, match_headers
 from members.models import Member
 from members.selectors import entry_tier
+from members.tags import give_tags, tag_names_in, tags_named
 from points import ledger_batch
 from points.models import LedgerEntry, ProgrammeRules
 from tiers.models import TierChange
@@ -193,6 +194,7 @@ def _run_once(fileobj, *, choose, options, apply, by, progress, name, conflicts)
     try:
         with transaction.atomic(durable=True), tuned_for_import():
             job.run()
+            job.give_tags()
             if job.late_conflicts() or job.cleaner.file_date_order() not in (
                 None,
                 options.date_order,
@@ -237,6 +239,7 @@ class _Job:
         self.tier = None
         self.placement = None  # where new members go on the ladder (importing.placement)
         self.tier_counts = {}  # new members per tier id
+        self.tagged = {}  # phone -> the file's tags cell, for the rows written
         self.blocked = False  # all-or-nothing and a row is wrong: stop writing
         self.rules = None  # the programme's rules, read once for the lots' expiry
         self.created_since_analyze = 0
@@ -283,6 +286,39 @@ class _Job:
             result.file_error = problem.message
         finally:
             batches.close()
+
+    @staticmethod
+    def tags_of(pks) -> dict:
+        """{member id: their tags' names in every script, case folded}."""
+        named = {}
+        rows = Member.tags.through.objects.filter(member_id__in=pks).values_list(
+            "member_id", "tag__name", "tag__name_zh_hant", "tag__name_zh_hans"
+        )
+        for member_id, *names in rows:
+            named.setdefault(member_id, set()).update(n.casefold() for n in names if n)
+        return named
+
+    def give_tags(self):
+        """The tags the file's tag column names, found or created by name, on
+        the members its rows wrote (new ones, and those it updated), in the
+        import's transaction. Tags are added, never taken away."""
+        if not self.tagged:
+            return
+        names = {phone: tag_names_in(text) for phone, text in self.tagged.items()}
+        # Written as the file first writes them.
+        tags = tags_named(list(dict.fromkeys(n for listed in names.values() for n in listed)))
+        phones = list(names)
+        pks = {}
+        for start in range(0, len(phones), BATCH_SIZE):
+            chunk = phones[start : start + BATCH_SIZE]
+            pks.update(database.members_where_in(("phone", "pk"), "phone", chunk))
+        give_tags(
+            member_tags={
+                pks[phone]: [tags[name] for name in listed]
+                for phone, listed in names.items()
+                if phone in pks and listed
+            }
+        )
 
     def count_tiers(self):
         """The new members per tier, for the preview and the outcome."""
@@ -372,6 +408,7 @@ class _Job:
             if any(column in self.mapping for column in UPDATED_FROM.get(name, (name,)))
         ]
         creates, updates = [], []
+        having = None
         for candidate in candidates:
             current = existing.get(candidate.phone)
             number = candidate.member_number
@@ -388,6 +425,8 @@ class _Job:
                     continue
                 result.created += 1
                 creates.append(candidate)
+                if candidate.tags:
+                    self.tagged[candidate.phone] = candidate.tags
                 if self.placement is not None:
                     counts = self.tier_counts
                     counts[candidate.tier_id] = counts.get(candidate.tier_id, 0) + 1
@@ -405,15 +444,22 @@ class _Job:
             if not self.options.update_existing:
                 result.skipped += 1
                 continue
+            if candidate.tags:
+                if having is None:  # the batch's registered members' tags, once
+                    having = self.tags_of([row["pk"] for row in existing.values()])
+                mine = having.get(current["pk"], set())
+                if any(name.casefold() not in mine for name in tag_names_in(candidate.tags)):
+                    self.tagged[candidate.phone] = candidate.tags
             changes = {}
             for name in present:
                 value = getattr(candidate, name)
                 # An empty cell keeps what the member record says.
                 if value not in ("", None) and value != current[name]:
                     changes[name] = value
-            if changes:
-                result.updated += 1
-                updates.append((current["pk"], changes))
+            if changes or candidate.phone in self.tagged:
+                result.updated += 1  # a new tag is a change too (give_tags)
+                if changes:
+                    updates.append((current["pk"], changes))
             else:
                 result.unchanged += 1
         return creates, updates

@@ -136,8 +136,8 @@ COLUMNS = {
         "sms consent|accepts sms|text message marketing|接收簡訊|接收短信|願意接收簡訊|"
         "愿意接收短信|簡訊行銷|短信营销",
     ),
-    # Tags the earlier system gave the customer: kept on the import's rows
-    # (importing.rows.Candidate.tags) for the segments work to take up.
+    # Tags the earlier system gave the customer ("VIP, perm client"): each
+    # name found among the shop's tags or made one (members.tags).
     "tags": (
         _("Tags"),
         "tags|tag|customer tags|labels|標籤|标签|會員標籤|会员标签|客戶標籤|客户标签",

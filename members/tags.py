@@ -1,6 +1,8 @@
 """Tags on members: the owner's labels ("VIP", "wholesale"), named in each
 script, set on a member by staff or on many members at once by an owner."""
 
+import re
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -85,3 +87,53 @@ def remove_tag_from_members(*, tag, member_ids) -> int:
         tag=tag, member_id__in=member_ids
     ).delete()
     return deleted
+
+
+TAG_SEPARATORS = re.compile(r"[,，、;；|｜/]+")
+
+
+def tag_names_in(text) -> list[str]:
+    """The tag names a cell of an import lists ("VIP, perm client",
+    "VIP、燙髮"), each once, in order, at most 40 characters."""
+    names = []
+    for part in TAG_SEPARATORS.split(clean_text(text or "")):
+        name = part.strip()[: Tag._meta.get_field("name").max_length]
+        if name and name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+    return names
+
+
+def tags_named(names) -> dict:
+    """{name as written: Tag} for `names`: the shop's tag with that name in
+    any script (case aside), else a new one. Inside the caller's
+    transaction (the import's: the tags go if it rolls back)."""
+    known = {}
+    for tag in Tag.objects.all():
+        for field in NAME_FIELDS:
+            value = getattr(tag, field)
+            if value:
+                known.setdefault(value.casefold(), tag)
+    found = {}
+    for name in names:
+        tag = known.get(name.casefold())
+        if tag is None:
+            tag = Tag.objects.create(name=name)
+            known[name.casefold()] = tag
+        found[name] = tag
+    return found
+
+
+def give_tags(*, member_tags) -> int:
+    """Give each member the tags listed for them ({member id: [Tag]}), keeping
+    those they have; returns how many tags were given. Inside the caller's
+    transaction."""
+    through = Member.tags.through
+    wanted = {(pk, tag.pk) for pk, tags in member_tags.items() for tag in tags}
+    if not wanted:
+        return 0
+    having = set(
+        through.objects.filter(member_id__in=list(member_tags)).values_list("member_id", "tag_id")
+    )
+    rows = [through(member_id=pk, tag_id=tag_id) for pk, tag_id in sorted(wanted - having)]
+    through.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return len(rows)
