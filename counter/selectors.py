@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 from campaigns.rulebook import current_rulebook
 from config.clock import shop_date, shop_day_bounds, shop_today
 from config.errors import LoyaltyError, NotYours
-from config.roles import OWNER, STAFF, is_owner, is_staff_member
+from config.roles import (
+    OWNER,
+    STAFF,
+    STORE_MANAGER,
+    is_owner,
+    is_staff_member,
+    is_store_manager,
+)
 from loyalty.sale import quote_purchase
 from members.models import Member
 from members.selectors import STAGES, lifecycle_stage, search_members
@@ -25,6 +32,7 @@ from points.models import LedgerEntry, ProgrammeRules, Purchase
 from points.selectors import expiring_soon
 from rewards.models import display_coupon_code
 from rewards.selectors import catalogue_for_member
+from stores.selectors import may_see_store, visible_store_ids
 from tiers.discounts import format_discount
 from tiers.selectors import tier_progress
 
@@ -194,14 +202,23 @@ def receipt(sale):
     sale.discount_label = format_discount(sale.discount_percent)
     sale.coupon_display = display_coupon_code(sale.coupon_code)
     sale.campaign_lines = sale.earning_detail.get("explanation", [])
+    # The store's address and phone when the sale was read with its store
+    # (a reprint); a sale just recorded prints without them (no extra query).
+    store = sale.store if Purchase.store.is_cached(sale) else None
+    sale.receipt_store = store if store and (store.address or store.phone) else None
     return sale
 
 
 def receipt_refusal(sale, *, user, today=None):
     """Why `user` may not open `sale`'s receipt, or None when they may: the
-    cashier who recorded it any time, other staff while it is the shop's
-    today (a receipt reprinted at the counter), owners always."""
+    cashier who recorded it any time, other staff of its store while it is
+    the shop's today (a receipt reprinted at the counter), a manager of its
+    store any time, owners always. Staff of one store never open another's."""
     if is_owner(user) or (sale.by_id is not None and sale.by_id == user.pk):
+        return None
+    if not may_see_store(user, sale.store_id):
+        return _("This sale belongs to another store.")
+    if is_store_manager(user):
         return None
     if is_staff_member(user) and shop_date(sale.created_at) == (today or shop_today()):
         return None
@@ -213,7 +230,7 @@ def receipt_refusal(sale, *, user, today=None):
 def sale_for_receipt(pk, *, user, today=None):
     """The sale behind a receipt, for `user`; raises Purchase.DoesNotExist,
     or NotYours (the 403 page, saying why) when receipt_refusal refuses."""
-    sale = Purchase.objects.select_related("member", "tier", "by").get(pk=pk)
+    sale = Purchase.objects.select_related("member", "tier", "by", "store").get(pk=pk)
     refusal = receipt_refusal(sale, user=user, today=today)
     if refusal:
         raise NotYours(refusal)
@@ -267,9 +284,16 @@ def points_hint(quote) -> str:
 
 def visible_sales(*, user, today=None):
     """The sales whose receipts `user` may open (receipt_refusal's rule as a
-    query): owners all; staff their own, and everyone's of the shop's today."""
-    sales = Purchase.objects.select_related("member", "by")
+    query): owners all; store managers all of their stores'; staff their own,
+    and everyone's of the shop's today at their stores."""
+    sales = Purchase.objects.select_related("member", "by", "store")
     if is_owner(user):
+        return sales
+    stores = visible_store_ids(user)
+    if stores is not None:
+        # Staff of some stores see only those stores' sales (and their own).
+        sales = sales.filter(Q(by=user) | Q(store__in=stores))
+    if is_store_manager(user):
         return sales
     start, end = shop_day_bounds(today or shop_today())
     return sales.filter(Q(by=user) | Q(created_at__gte=start, created_at__lt=end))
@@ -284,6 +308,7 @@ def sales_history(
     cashier=None,
     amount_min=None,
     amount_max=None,
+    store=None,
     today=None,
 ):
     """The sales page's list, newest first: days are the shop's days, the
@@ -301,6 +326,8 @@ def sales_history(
         sales = sales.filter(amount_paid__gte=amount_min)
     if amount_max is not None:
         sales = sales.filter(amount_paid__lte=amount_max)
+    if store is not None:
+        sales = sales.filter(store=store)
     return sales.order_by("-created_at", "-id")
 
 
@@ -317,7 +344,7 @@ def cashiers():
     """Users who can record sales, for the sales page's cashier filter."""
     return (
         get_user_model()
-        .objects.filter(Q(groups__name__in=[OWNER, STAFF]) | Q(is_superuser=True))
+        .objects.filter(Q(groups__name__in=[OWNER, STAFF, STORE_MANAGER]) | Q(is_superuser=True))
         .distinct()
         .order_by("username")
     )

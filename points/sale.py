@@ -28,6 +28,7 @@ from config.rules_version import rules_version
 from members.models import Member
 from points import behaviour, ledger, sale_sql
 from points.models import Purchase
+from stores.selectors import store_id_of
 
 
 class SaleProgramme(Protocol):
@@ -286,8 +287,10 @@ def record_purchase(
     at=None,
     note="",
     coupon_code="",
+    store=None,
 ) -> Purchase:
-    """Record a sale: tier discount, the member's coupon (`coupon_code`, ""
+    """Record a sale at `store` (a Store or its id; the counter's, the
+    till's): tier discount, the member's coupon (`coupon_code`, ""
     for none), points as cash, points earned, the member's figures and a tier
     upgrade if the sale qualifies. The coupon is marked used in this
     transaction: if the sale fails, it stays unused. `programme`: the
@@ -319,6 +322,7 @@ def record_purchase(
             at=at,
             note=note,
             programme=programme,
+            store_id=store_id_of(store),
             **terms,
         )
     except ledger.KeyTaken:
@@ -330,7 +334,18 @@ def record_purchase(
 
 @transaction.atomic(durable=True)
 def _record_sale(
-    *, member_id, amount, key, points_to_redeem, wholesale, coupon_code, by, at, note, programme
+    *,
+    member_id,
+    amount,
+    key,
+    points_to_redeem,
+    wholesale,
+    coupon_code,
+    by,
+    at,
+    note,
+    programme,
+    store_id,
 ) -> Purchase:
     terms = {
         "amount": amount,
@@ -392,6 +407,7 @@ def _record_sale(
         earning_detail=quote.detail,
         tier=quote.tier,
         note=(note or "")[:200],
+        store_id=store_id,
         by=ledger.acting_user(by),
     )
     if sale_id is None:

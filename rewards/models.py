@@ -214,6 +214,16 @@ class RewardRedemption(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Where the reward was redeemed (and its points spent).
+    store = models.ForeignKey(
+        "stores.Store",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("store"),
+        db_index=False,
+    )
     fulfilled_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     fulfilled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -28,6 +28,7 @@ from points.ledger import lock_member, return_points, spend_points, spendable_ba
 from points.models import LedgerEntry
 from rewards.models import Coupon, Reward, RewardRedemption
 from rewards.rules import redemption_refusal
+from stores.selectors import store_id_of
 
 MAX_COUPON_DAYS = 3660
 
@@ -242,7 +243,7 @@ def _issue_coupons(redemption, *, now):
     redemption.save(update_fields=["status", "fulfilled_at"])
 
 
-def _take(*, member, reward, quantity, source, idempotency_key, by, reason, free):
+def _take(*, member, reward, quantity, source, idempotency_key, by, reason, free, store_id=None):
     """Check, create the redemption, count the stock down. Caller holds the locks."""
     now = timezone.now()
     today = shop_date(now)
@@ -267,6 +268,7 @@ def _take(*, member, reward, quantity, source, idempotency_key, by, reason, free
         idempotency_key=idempotency_key,
         created_at=now,
         by=by if by and by.is_authenticated else None,
+        store_id=store_id,
     )
     if reward.stock is not None:
         # The row is locked; F() keeps the database's own count authoritative
@@ -293,8 +295,11 @@ def _replay(key, *, member, reward):
 
 
 @transaction.atomic(durable=True)
-def redeem_reward(*, member, reward, quantity=1, idempotency_key, by=None) -> RewardRedemption:
-    """Spend the member's points on `quantity` of `reward`.
+def redeem_reward(
+    *, member, reward, quantity=1, idempotency_key, by=None, store=None
+) -> RewardRedemption:
+    """Spend the member's points on `quantity` of `reward` at `store` (a
+    Store or its id; None from the member's phone).
 
     Checks the member's standing, the reward's active flag, validity window,
     minimum tier, stock, per-member limit and the points balance, then counts
@@ -321,6 +326,7 @@ def redeem_reward(*, member, reward, quantity=1, idempotency_key, by=None) -> Re
         by=by,
         reason="",
         free=False,
+        store_id=store_id_of(store),
     )
     spend_points(
         member=member,
@@ -330,6 +336,7 @@ def redeem_reward(*, member, reward, quantity=1, idempotency_key, by=None) -> Re
         reason=reward.name[:200],
         by=redemption.by,
         reward_redemption=redemption,
+        store_id=redemption.store_id,
     )
     if reward.is_coupon:
         _issue_coupons(redemption, now=redemption.created_at)
@@ -432,6 +439,7 @@ def cancel_redemption(*, redemption, by=None, reason="") -> RewardRedemption:
             by=by,
             member=member,
             reward_redemption=redemption,
+            store_id=spend.store_id,
         )
     redemption.member = member
     redemption.status = RewardRedemption.Status.CANCELLED
