@@ -9,15 +9,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config import spreadsheets
+from config.clock import shop_today
 from config.errors import LoyaltyError
 from config.roles import owner_required
 from members.models import LifecycleRules
-from reports import changes, charts
+from reports import changes, charts, settlement
 from reports import selectors as figures
 from reports.export import EXPORTS
-from reports.forms import ChangesFilterForm, DashboardFilterForm, LifecycleRulesForm
+from reports.forms import (
+    ChangesFilterForm,
+    DashboardFilterForm,
+    LifecycleRulesForm,
+    SettlementForm,
+)
 from reports.services import dashboard_snapshot, refresh_is_interrupted, update_lifecycle_rules
 from reports.snapshots import refresh_dashboard
+from stores.selectors import has_many_stores
 
 
 def _charts(*, distribution, performance, sale_tiers, flow, lifecycle, movements, campaigns):
@@ -98,6 +105,7 @@ def dashboard_view(request):
         "snapshot": snapshot,
         "interrupted": refresh_is_interrupted(snapshot),
         "query": request.GET.urlencode(),
+        "many_stores": has_many_stores(),
     }
     if found is None:  # a worker is computing the first figures for this range
         context["computing"] = True
@@ -212,3 +220,25 @@ def changes_view(request):
             "query": query.urlencode(),
         },
     )
+
+
+@owner_required
+@require_GET
+def settlement_view(request):
+    """What each store owes the others for points earned in one and spent in
+    another, for a range of shop days; ?format=csv downloads it."""
+    form = SettlementForm(request.GET or None, today=shop_today())
+    if form.is_bound and not form.is_valid():
+        return render(request, "reports/settlement.html", {"form": form}, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    start = data.get("start") or form.default_start
+    end = data.get("end") or form.default_end
+    found = settlement.settlement(start=start, end=end)
+    if request.GET.get("format") == "csv":
+        header, rows = settlement.csv_rows(found)
+        name = f"settlement-{start:%Y%m%d}-{end:%Y%m%d}.csv"
+        return spreadsheets.csv_response(filename=name, header=header, rows=rows)
+    query = request.GET.copy()
+    query["format"] = "csv"
+    context = {"form": form, "found": found, "csv_query": query.urlencode()}
+    return render(request, "reports/settlement.html", context)
