@@ -26,7 +26,13 @@ class Store(models.Model):
         ordering = ["name", "id"]
         verbose_name = _("store")
         verbose_name_plural = _("stores")
-        constraints = [models.UniqueConstraint(Lower("name"), name="store_name_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="store_name_unique",
+                violation_error_message=_("Another store already has this name."),
+            )
+        ]
 
     def __str__(self):
         return self.display_name

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'store',
                 'verbose_name_plural': 'stores',
                 'ordering': ['name', 'id'],
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='store_name_unique')],
+                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='store_name_unique', violation_error_message='Another store already has this name.')],
             },
         ),
     ]
