@@ -47,9 +47,7 @@ def at_device_store(view):
 
 def _store_id(request):
     """The device's store for a write, or a refusal when it has not chosen one."""
-    if request.device_store.must_choose:
-        raise LoyaltyError(_("Choose the store this counter works for first."), code="no_store")
-    return request.device_store.store_id
+    return request.device_store.for_write()
 
 
 def _page_context(request, partial=None):

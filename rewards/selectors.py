@@ -110,9 +110,13 @@ def owner_catalogue():
     )
 
 
-def redemption_list(queryset=None):
+def redemption_list(queryset=None, *, stores=None):
+    """Redemptions with what the list shows; `stores` (ids) keeps those made
+    at these stores, and those made from a member's phone (no store)."""
     queryset = RewardRedemption.objects.all() if queryset is None else queryset
-    return queryset.select_related("member", "member__tier", "reward", "by")
+    if stores is not None:
+        queryset = queryset.filter(Q(store__in=stores) | Q(store__isnull=True))
+    return queryset.select_related("member", "member__tier", "reward", "by", "store")
 
 
 def member_redemptions(*, member, limit=10):

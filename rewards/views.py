@@ -14,6 +14,8 @@ from rewards import selectors, services
 from rewards.filters import RedemptionFilter
 from rewards.forms import CancelForm, RedeemForm, RewardForm
 from rewards.models import Reward, RewardRedemption
+from stores.devices import device_store
+from stores.selectors import has_many_stores, stores_for, visible_store_ids
 
 PAGE_SIZE = 50
 
@@ -117,6 +119,7 @@ def redeem_view(request, pk):
     if not form.is_valid():
         return _catalogue_page(request, get_member(pk), form=form, status=400)
     reward = get_object_or_404(Reward, pk=form.cleaned_data["reward"])
+    device = device_store(request)
     try:
         redemption = services.redeem_reward(
             member=member,
@@ -124,9 +127,11 @@ def redeem_view(request, pk):
             quantity=form.cleaned_data["quantity"],
             idempotency_key=f"redeem-form:{form.cleaned_data['idempotency_key']}",
             by=request.user,
+            store=device.for_write(),
         )
     except LoyaltyError as error:
-        return _catalogue_page(request, get_member(pk), form=form, error=error, status=400)
+        page = _catalogue_page(request, get_member(pk), form=form, error=error, status=400)
+        return device.apply(page)
     messages.success(
         request,
         _("%(member)s redeemed %(quantity)d × “%(reward)s” for %(points)d points.")
@@ -137,7 +142,7 @@ def redeem_view(request, pk):
             "points": redemption.points_spent,
         },
     )
-    return redirect("rewards:member_catalogue", pk=member.pk)
+    return device.apply(redirect("rewards:member_catalogue", pk=member.pk))
 
 
 # Redemptions ---------------------------------------------------------------------
@@ -146,8 +151,12 @@ def redeem_view(request, pk):
 @staff_required
 @require_GET
 def redemption_list_view(request):
-    redemption_filter = RedemptionFilter(request.GET or None, queryset=selectors.redemption_list())
-    queryset = redemption_filter.qs if redemption_filter.is_bound else selectors.redemption_list()
+    visible = selectors.redemption_list(stores=visible_store_ids(request.user))
+    many = has_many_stores()
+    redemption_filter = RedemptionFilter(
+        request.GET or None, queryset=visible, stores=stores_for(request.user) if many else None
+    )
+    queryset = redemption_filter.qs if redemption_filter.is_bound else visible
     page = Paginator(queryset.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -161,6 +170,7 @@ def redemption_list_view(request):
             "page": page,
             "query": query.urlencode(),
             "cancel_form": CancelForm(),
+            "show_stores": many,
         },
     )
 

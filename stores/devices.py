@@ -7,7 +7,9 @@ has it checked once against their own stores."""
 from dataclasses import dataclass
 
 from django.core import signing
+from django.utils.translation import gettext as _
 
+from config.errors import LoyaltyError
 from stores import selectors
 
 COOKIE = "loyalty_store"
@@ -20,6 +22,13 @@ class DeviceStore:
     store_id: int | None  # None: no store yet (must_choose), or no store at all
     must_choose: bool = False
     remember: str | None = None  # the cookie to set, when it changed
+
+    def for_write(self):
+        """The store id a write records, refused when the device has not
+        chosen among the user's stores yet (None: the shop has no store)."""
+        if self.must_choose:
+            raise LoyaltyError(_("Choose the store this counter works for first."), code="no_store")
+        return self.store_id
 
     def apply(self, response):
         """Set the device's cookie on `response` when it changed."""
