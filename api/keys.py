@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from api.models import ApiKey
 from config import locks
 from config.errors import LoyaltyError
+from stores.selectors import store_id_of
 
 KEY_PREFIX = "ldk_"
 # last_used_at is written at most this often per key: not a write per request.
@@ -23,6 +24,7 @@ KEY_FIELDS = (
     "name",
     "scopes",
     "expires_at",
+    "store_id",
     "last_used_at",
     "revoked_at",
     "user__id",
@@ -39,8 +41,9 @@ def hash_key(key: str) -> str:
 
 
 @transaction.atomic(durable=True)
-def create_api_key(*, name, scopes, by, expires_at=None):
-    """A new key and its text, which is never stored and cannot be shown again."""
+def create_api_key(*, name, scopes, by, expires_at=None, store=None):
+    """A new key and its text, which is never stored and cannot be shown again.
+    `store`: the Store (or id) the till stands in, where what it records happens."""
     name = " ".join(str(name or "").split())
     if not name:
         raise LoyaltyError(_("Give the key a name, e.g. the till it is for."), field="name")
@@ -66,6 +69,7 @@ def create_api_key(*, name, scopes, by, expires_at=None):
         user=user,
         expires_at=expires_at,
         created_by=by,
+        store_id=store_id_of(store),
     )
     return api_key, text
 

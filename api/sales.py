@@ -67,6 +67,7 @@ def record(request, body: schemas.SaleIn):
             note=body.receipt,
             idempotency_key=service_key,
             by=request.auth.user,
+            store=request.auth.store_id,
         )
         return 201, present.sale(purchase, body.member)
 
@@ -111,6 +112,7 @@ def refund(request, sale_id: int, body: schemas.RefundIn):
             amount=body.amount,
             idempotency_key=service_key,
             by=request.auth.user,
+            store=request.auth.store_id,
             reason=body.reason or _("Refund from a till"),
         )
         return 201, present.refund(done)

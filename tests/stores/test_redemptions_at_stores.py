@@ -10,9 +10,7 @@ from rewards.services import redeem_reward
 from tests.factories import MemberFactory, RewardFactory, staff_user
 
 
-def test_a_reward_redeemed_from_the_catalogue_page_is_the_devices_store(
-    client, two_stores, tiers
-):
+def test_a_reward_redeemed_from_the_catalogue_page_is_the_devices_store(client, two_stores, tiers):
     main, _mall = two_stores
     cashier = staff_user(username="main-only")
     main.staff.add(cashier)
