@@ -27,7 +27,9 @@ from reports.snapshots import refresh_dashboard
 from stores.selectors import has_many_stores
 
 
-def _charts(*, distribution, performance, sale_tiers, flow, lifecycle, movements, campaigns):
+def _charts(
+    *, distribution, performance, sale_tiers, flow, lifecycle, movements, campaigns, **_tables
+):
     months = [f"{m.month:%Y-%m}" for m in flow.months]
     held = {row.tier.pk: row for row in performance if row.tier}
     return {

@@ -1,6 +1,7 @@
 """The settlement: per store, points issued and redeemed and what each store
 owes the others, nets summing to zero, checked against a hand computation."""
 
+import re
 from decimal import Decimal
 
 from django.urls import reverse
@@ -117,3 +118,29 @@ def test_a_reversed_range_is_refused_with_a_message(owner_client, two_stores):
 
 def test_staff_may_not_open_the_settlement(staff_client):
     assert staff_client.get(reverse("dashboard:settlement")).status_code == 403
+
+
+def _cells(table, name):
+    row = table.split(f"<td>{name}</td>")[1].split("</tr>")[0]
+    return re.findall(r'<td class="num">([^<]*)</td>', row)
+
+
+def test_the_dashboard_compares_the_stores_from_its_snapshot(owner_client, two_stores, tiers):
+    """Main Street: one sale paying 950 (5 % off 1000), 950 points issued.
+    The Mall: one sale of 1000 less 50 off and 200 points (worth 100) paying
+    850, earning 850; a refund of 100 there takes back 100 points earned and
+    returns 23 of the 200 redeemed (100/850 of them). So the Mall shows
+    revenue 750, 750 points issued, 177 redeemed."""
+    main, mall = two_stores
+    member = MemberFactory(tier=tiers["member"])
+    record_purchase(member=member, amount="1000", idempotency_key="earn", store=main)
+    sale = record_purchase(
+        member=member, amount="1000", points_to_redeem=200, idempotency_key="spend", store=mall
+    )
+    refund_purchase(purchase=sale, amount="100", idempotency_key="part", store=mall)
+
+    page = owner_client.get(reverse("dashboard:index")).content.decode()
+
+    table = page.split('id="store-figures"')[1].split("</table>")[0]
+    assert _cells(table, "Main Street") == ["1", "NT$950", "NT$950", "0", "950", "0"]
+    assert _cells(table, "Mall") == ["1", "NT$750", "NT$750", "0", "750", "177"]
