@@ -35,6 +35,7 @@ def quote(request, body: schemas.SaleIn):
             points_to_redeem=body.points_to_redeem,
             wholesale=body.wholesale,
             coupon_code=body.coupon,
+            store=request.auth.store_id,
         )
     )
 

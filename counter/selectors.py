@@ -238,11 +238,24 @@ def sale_for_receipt(pk, *, user, today=None):
 
 
 def quote_sale(
-    *, member, amount, points_to_redeem=0, wholesale=False, coupon_code="", use_max=False
+    *,
+    member,
+    amount,
+    points_to_redeem=0,
+    wholesale=False,
+    coupon_code="",
+    use_max=False,
+    store=None,
 ):
     """The sale's preview; with `use_max`, redeeming the most points the
     programme allows on this bill (none when that is below the minimum)."""
-    terms = {"member": member, "amount": amount, "wholesale": wholesale, "coupon_code": coupon_code}
+    terms = {
+        "member": member,
+        "amount": amount,
+        "wholesale": wholesale,
+        "coupon_code": coupon_code,
+        "store": store,
+    }
     if not use_max:
         return quote_purchase(points_to_redeem=points_to_redeem, **terms)
     quote = quote_purchase(**terms)

@@ -181,6 +181,8 @@ def quote_view(request, pk):
             "amount": data["amount"],
             "wholesale": data["wholesale"],
             "coupon_code": data["coupon"],
+            # The campaigns of this device's store (remembered: no query).
+            "store": device_store(request).store_id,
         }
         try:
             # The quote reads the member itself: no read before it.

@@ -38,9 +38,9 @@ class SaleProgramme(Protocol):
         """The owner's rules at the rules `version` just read (programme,
         tiers by id, ladder, tier programme, lifecycle, campaigns)."""
 
-    def campaign_terms(self, *, member, moment, eligible_amount, rulebook):
-        """The campaigns' lift: .multiplier, .bonuses [(campaign, points)],
-        .explanation [dict]."""
+    def campaign_terms(self, *, member, moment, eligible_amount, rulebook, store_id=None):
+        """The campaigns' lift at the store `store_id`: .multiplier, .bonuses
+        [(campaign, points)], .explanation [dict]."""
 
     def check_coupon(self, *, member, code, amount, at):
         """The member's coupon checked against `amount` (a CouponUse with
@@ -132,7 +132,17 @@ def _check_redemption(*, rules, points, max_points, balance):
 
 
 def _compute(
-    *, member, amount, points_to_redeem, wholesale, at, rulebook, balance, programme, coupon=None
+    *,
+    member,
+    amount,
+    points_to_redeem,
+    wholesale,
+    at,
+    rulebook,
+    balance,
+    programme,
+    coupon=None,
+    store_id=None,
 ) -> Quote:
     """The sale's figures. `coupon(amount)` (optional) checks the member's
     coupon against the bill after the tier discount and returns a CouponUse:
@@ -156,7 +166,7 @@ def _compute(
     redeemed_value = min(ledger.points_value(rules=rules, points=points_to_redeem), due)
     paid = due - redeemed_value
     terms = programme.campaign_terms(
-        member=member, moment=at, eligible_amount=paid, rulebook=rulebook
+        member=member, moment=at, eligible_amount=paid, rulebook=rulebook, store_id=store_id
     )
     base_points = ledger.floor_points(
         paid
@@ -219,10 +229,18 @@ def _coupon_check(*, member, code, at, use, programme):
 
 
 def quote_purchase(
-    *, member, amount, programme, points_to_redeem=0, wholesale=False, at=None, coupon_code=""
+    *,
+    member,
+    amount,
+    programme,
+    points_to_redeem=0,
+    wholesale=False,
+    at=None,
+    coupon_code="",
+    store=None,
 ) -> Quote:
     """What record_purchase would do, without saving or locking anything.
-    `member`: a Member or its id (read afresh either way)."""
+    `member`: a Member or its id (read afresh either way); `store`: where."""
     at = at or timezone.now()
     member_id = member.pk if isinstance(member, Member) else member
     member = Member.objects.select_related("tier").get(pk=member_id)
@@ -238,6 +256,7 @@ def quote_purchase(
         coupon=_coupon_check(
             member=member, code=coupon_code, at=at, use=False, programme=programme
         ),
+        store_id=store_id_of(store),
     )
 
 
@@ -381,6 +400,7 @@ def _record_sale(
             coupon=_coupon_check(
                 member=member, code=coupon_code, at=at, use=True, programme=programme
             ),
+            store_id=store_id,
         )
     except LoyaltyError:
         # A replay refused on today's figures (points since spent, the coupon
