@@ -22,11 +22,12 @@ from config.audit import record_settings_change, settings_snapshot
 from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
 from config.money import round_money
+from config.roles import require_owner
 from config.text import clean_text
 from members.models import BirthdayGift
 from points.ledger import lock_member, return_points, spend_points, spendable_balance
 from points.models import LedgerEntry
-from rewards.models import Coupon, Reward, RewardRedemption
+from rewards.models import Coupon, Reward, RewardRedemption, RewardStock
 from rewards.rules import redemption_refusal
 from stores.selectors import store_id_of
 
@@ -195,6 +196,49 @@ def check_birthday_gifts(*, reward, min_tier):
 # Redemption -----------------------------------------------------------------
 
 
+def _take_store_stock(*, reward, store_id, quantity):
+    """Count `quantity` down from the store's own stock of `reward`, when the
+    reward is stocked per store (its row locked after the reward's, step 3)."""
+    rows = locks.lock_rows(RewardStock.objects.filter(reward=reward, store_id=store_id))
+    if not rows:
+        if RewardStock.objects.filter(reward=reward).exists():
+            raise LoyaltyError(
+                _("“%(reward)s” is not stocked at this store.") % {"reward": reward.display_name},
+                code="out_of_stock",
+            )
+        return  # stocked for the whole shop only
+    if rows[0].quantity < quantity:
+        raise LoyaltyError(
+            _("Only %(stock)d of “%(reward)s” left at this store.")
+            % {"stock": rows[0].quantity, "reward": reward.display_name},
+            field="quantity",
+            code="out_of_stock",
+        )
+    RewardStock.objects.filter(pk=rows[0].pk).update(quantity=F("quantity") - quantity)
+
+
+@transaction.atomic(durable=True)
+def set_store_stock(*, reward, quantities, by) -> Reward:
+    """Set how many of `reward` each store holds ({store: quantity}, a store
+    left out keeps its row); the reward's total stock becomes their sum.
+    Owners only."""
+    require_owner(by)
+    reward = _lock_reward(reward)
+    for store, quantity in quantities.items():
+        quantity = int(quantity)
+        if quantity < 0:
+            raise LoyaltyError(_("Enter the stock as zero or more."), code="stock_negative")
+        RewardStock.objects.update_or_create(
+            reward=reward, store=store, defaults={"quantity": quantity}
+        )
+    total = RewardStock.objects.filter(reward=reward).aggregate(total=Sum("quantity"))["total"]
+    before = settings_snapshot(reward, ["stock"])
+    reward.stock = total or 0
+    reward.save(update_fields=["stock"])
+    record_settings_change(obj=reward, before=before, fields=["stock"], by=by)
+    return reward
+
+
 def _lock_reward(reward) -> Reward:
     return locks.lock_row(Reward.objects.select_related("min_tier"), pk=reward.pk)
 
@@ -258,6 +302,8 @@ def _take(*, member, reward, quantity, source, idempotency_key, by, reason, free
     )
     if refusal:
         raise refusal
+    if store_id is not None:
+        _take_store_stock(reward=reward, store_id=store_id, quantity=quantity)
     redemption = RewardRedemption.objects.create(
         member=member,
         reward=reward,
@@ -429,6 +475,11 @@ def cancel_redemption(*, redemption, by=None, reason="") -> RewardRedemption:
     reward = _lock_reward(redemption.reward)
     if reward.stock is not None:
         Reward.objects.filter(pk=reward.pk).update(stock=F("stock") + redemption.quantity)
+    if redemption.store_id is not None:
+        # Back on the shelf of the store it was taken from (when stocked per store).
+        RewardStock.objects.filter(reward=reward, store_id=redemption.store_id).update(
+            quantity=F("quantity") + redemption.quantity
+        )
     spend = redemption.ledger_entries.filter(kind=LedgerEntry.Kind.REWARD_REDEEM).first()
     if spend is not None:
         return_points(

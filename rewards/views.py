@@ -12,10 +12,10 @@ from members.models import Member
 from members.selectors import get_member
 from rewards import selectors, services
 from rewards.filters import RedemptionFilter
-from rewards.forms import CancelForm, RedeemForm, RewardForm
-from rewards.models import Reward, RewardRedemption
+from rewards.forms import CancelForm, RedeemForm, RewardForm, StoreStockForm
+from rewards.models import Reward, RewardRedemption, RewardStock
 from stores.devices import device_store
-from stores.selectors import has_many_stores, stores_for, visible_store_ids
+from stores.selectors import active_stores, has_many_stores, stores_for, visible_store_ids
 
 PAGE_SIZE = 50
 
@@ -34,7 +34,8 @@ def _back(request, fallback):
 @owner_required
 @require_GET
 def reward_list_view(request):
-    return render(request, "rewards/reward_list.html", {"rewards": selectors.owner_catalogue()})
+    context = {"rewards": selectors.owner_catalogue(), "many_stores": has_many_stores()}
+    return render(request, "rewards/reward_list.html", context)
 
 
 def _reward_form_page(request, reward):
@@ -213,3 +214,25 @@ def cancel_view(request, pk):
     else:
         messages.success(request, _("Redemption cancelled."))
     return _back(request, "rewards:redemptions")
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def store_stock_view(request, pk):
+    """How many of a goods reward each store holds (a chain)."""
+    reward = get_object_or_404(Reward, pk=pk)
+    current = dict(RewardStock.objects.filter(reward=reward).values_list("store_id", "quantity"))
+    form = StoreStockForm(request.POST or None, stores=active_stores(), current=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_store_stock(reward=reward, quantities=form.quantities(), by=request.user)
+        except LoyaltyError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("Stock of “%(reward)s” saved.") % {"reward": reward.display_name}
+            )
+            return redirect("rewards:list")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "reward": reward}
+    return render(request, "rewards/store_stock.html", context, status=status)
