@@ -96,6 +96,7 @@ def counter_view(request):
     if device.store_id is not None and has_many_stores():
         # A single shop never sees which store it is (it has only one).
         context["counter_store"] = Store.objects.filter(pk=device.store_id).first()
+        context["may_change_store"] = device.choices > 1
     return device.apply(render(request, PAGE, context))
 
 

@@ -22,6 +22,7 @@ class DeviceStore:
     store_id: int | None  # None: no store yet (must_choose), or no store at all
     must_choose: bool = False
     remember: str | None = None  # the cookie to set, when it changed
+    choices: int = 0  # how many stores the user could choose (when checked)
 
     def for_write(self):
         """The store id a write records, refused when the device has not
@@ -66,9 +67,10 @@ def device_store(request, *, check=False) -> DeviceStore:
         chosen = options[0]
     else:
         # No store at all (nothing to record against), or several to choose from.
-        return DeviceStore(None, must_choose=bool(options))
+        return DeviceStore(None, must_choose=bool(options), choices=len(options))
     fresh = user_id != request.user.pk or chosen != store_id
-    return DeviceStore(chosen, remember=_value(request.user, chosen) if fresh else None)
+    remember = _value(request.user, chosen) if fresh else None
+    return DeviceStore(chosen, remember=remember, choices=len(options))
 
 
 def choose(request, store_id) -> DeviceStore:
