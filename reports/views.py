@@ -24,7 +24,6 @@ from reports.forms import (
 )
 from reports.services import dashboard_snapshot, refresh_is_interrupted, update_lifecycle_rules
 from reports.snapshots import refresh_dashboard
-from stores.selectors import has_many_stores
 
 
 def _charts(
@@ -107,12 +106,12 @@ def dashboard_view(request):
         "snapshot": snapshot,
         "interrupted": refresh_is_interrupted(snapshot),
         "query": request.GET.urlencode(),
-        "many_stores": has_many_stores(),
     }
     if found is None:  # a worker is computing the first figures for this range
         context["computing"] = True
         return render(request, "reports/index.html", context)
-    context.update(found, charts=_charts(**found))
+    # The stores compared exist only with several stores: no query of its own.
+    context.update(found, charts=_charts(**found), many_stores=bool(found.get("stores")))
     return render(request, "reports/index.html", context)
 
 
