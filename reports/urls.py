@@ -11,4 +11,5 @@ urlpatterns = [
     path("lifecycle/", views.lifecycle_rules_view, name="lifecycle"),
     path("changes/", views.changes_view, name="changes"),
     path("settlement/", views.settlement_view, name="settlement"),
+    path("stores/", views.store_dashboard_view, name="stores"),
 ]

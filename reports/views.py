@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,8 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config import spreadsheets
 from config.clock import shop_today
-from config.errors import LoyaltyError
-from config.roles import owner_required
+from config.errors import LoyaltyError, NotYours
+from config.roles import is_owner, is_store_manager, owner_required
 from members.models import LifecycleRules
 from reports import changes, charts, settlement
 from reports import selectors as figures
@@ -24,6 +25,7 @@ from reports.forms import (
 )
 from reports.services import dashboard_snapshot, refresh_is_interrupted, update_lifecycle_rules
 from reports.snapshots import refresh_dashboard
+from stores.selectors import manages_store
 
 
 def _charts(
@@ -243,3 +245,35 @@ def settlement_view(request):
     query["format"] = "csv"
     context = {"form": form, "found": found, "csv_query": query.urlencode()}
     return render(request, "reports/settlement.html", context)
+
+
+@require_GET
+def store_dashboard_view(request):
+    """The stores' figures for their managers (and owners): the dashboard's
+    stored figures for the period, one row per store the user manages;
+    ?store= shows one store, answered 403 for a store they do not manage."""
+    if not (is_owner(request.user) or is_store_manager(request.user)):
+        raise PermissionDenied
+    form, period, _tier = _filters(request)
+    if period is None:
+        return render(request, "reports/store_dashboard.html", {"form": form}, status=400)
+    store_id = request.GET.get("store") or None
+    if store_id is not None:
+        try:
+            store_id = int(store_id)
+        except ValueError:
+            raise Http404 from None
+        if not manages_store(request.user, store_id):
+            raise NotYours(_("This store's figures are for its managers and the owners."))
+    found = figures.snapshot_figures(dashboard_snapshot(period=period))
+    if found is None:
+        found = figures.snapshot_figures(refresh_dashboard(period=period))
+    rows = [
+        row
+        for row in found["stores"]
+        if row.store_id is not None
+        and manages_store(request.user, row.store_id)
+        and (store_id is None or row.store_id == store_id)
+    ]
+    context = {"form": form, "period": period, "rows": rows}
+    return render(request, "reports/store_dashboard.html", context)

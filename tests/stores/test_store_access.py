@@ -73,3 +73,28 @@ def test_owners_see_every_store_and_a_store_column(owner_client, two_stores, tie
     filtered = owner_client.get(reverse("counter:sales"), {"store": mall.pk}).content.decode()
     assert f'id="sale-row-{sales[0].pk}"' not in filtered
     assert f'id="sale-row-{sales[1].pk}"' in filtered
+
+
+def test_a_store_manager_sees_their_stores_figures_and_not_anothers(client, two_stores, tiers):
+    main, mall = two_stores
+    manager = store_manager_user(username="manager", stores=[main])
+    _sale(main, tiers, "at-main")
+    _sale(mall, tiers, "at-mall")
+    client.force_login(manager)
+
+    page = client.get(reverse("dashboard:stores"))
+
+    assert page.status_code == 200
+    table = page.content.decode().split('id="store-figures"')[1].split("</table>")[0]
+    assert "<td>Main Street</td>" in table and "<td>Mall</td>" not in table
+    assert client.get(reverse("dashboard:stores"), {"store": mall.pk}).status_code == 403
+    assert client.get(reverse("dashboard:stores"), {"store": main.pk}).status_code == 200
+    assert client.get(reverse("dashboard:index")).status_code == 403
+
+
+def test_staff_may_not_open_the_stores_figures(client, two_stores):
+    cashier = staff_user(username="main-cashier")
+    two_stores[0].staff.add(cashier)
+    client.force_login(cashier)
+
+    assert client.get(reverse("dashboard:stores")).status_code == 403
