@@ -36,8 +36,11 @@ def assigned_store_ids(user) -> set:
 
 def works_everywhere(user) -> bool:
     """Owners work in every store, and so does staff assigned to none (a
-    single shop never assigns anyone)."""
-    return is_owner(user) or not assigned_store_ids(user)
+    single shop never assigns anyone). A store manager sees only the stores
+    they are assigned to: none until an owner assigns them."""
+    if is_owner(user):
+        return True
+    return not assigned_store_ids(user) and not is_store_manager(user)
 
 
 def stores_for(user):

@@ -98,3 +98,12 @@ def test_staff_may_not_open_the_stores_figures(client, two_stores):
     client.force_login(cashier)
 
     assert client.get(reverse("dashboard:stores")).status_code == 403
+
+
+def test_a_store_manager_of_no_store_sees_no_stores_sales(client, two_stores, tiers):
+    manager = store_manager_user(username="unassigned")
+    old = _sale(two_stores[0], tiers, "old", days_ago=40)
+    client.force_login(manager)
+
+    assert client.get(reverse("counter:receipt", args=[old.pk])).status_code == 403
+    assert f'id="sale-row-{old.pk}"' not in client.get(reverse("counter:sales")).content.decode()
