@@ -119,9 +119,11 @@ def member_card(member, *, today=None) -> MemberCard:
     )
 
 
-def redeemable_rewards(member):
-    """The catalogue items `member` can take now, for the card's rewards panel."""
-    return [item for item in catalogue_for_member(member=member) if item.available]
+def redeemable_rewards(member, *, store_id=None):
+    """The catalogue items `member` can take now at the store `store_id`,
+    for the card's rewards panel."""
+    items = catalogue_for_member(member=member, store_id=store_id)
+    return [item for item in items if item.available]
 
 
 # Staff may undo their own mistakes while the customer is still at the counter.

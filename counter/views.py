@@ -258,7 +258,7 @@ def rewards_view(request, pk):
     member = _member_or_404(pk)
     context = {
         "member": member,
-        "rewards": selectors.redeemable_rewards(member),
+        "rewards": selectors.redeemable_rewards(member, store_id=device_store(request).store_id),
         "redeem_key": RedeemForm.new_key(),
     }
     return render(request, "counter/_rewards.html", context)

@@ -28,7 +28,7 @@ from members.models import BirthdayGift
 from points.ledger import lock_member, return_points, spend_points, spendable_balance
 from points.models import LedgerEntry
 from rewards.models import Coupon, Reward, RewardRedemption, RewardStock
-from rewards.rules import redemption_refusal
+from rewards.rules import redemption_refusal, store_stock_refusal
 from stores.selectors import store_id_of
 
 MAX_COUPON_DAYS = 3660
@@ -200,20 +200,12 @@ def _take_store_stock(*, reward, store_id, quantity):
     """Count `quantity` down from the store's own stock of `reward`, when the
     reward is stocked per store (its row locked after the reward's, step 3)."""
     rows = locks.lock_rows(RewardStock.objects.filter(reward=reward, store_id=store_id))
-    if not rows:
-        if RewardStock.objects.filter(reward=reward).exists():
-            raise LoyaltyError(
-                _("“%(reward)s” is not stocked at this store.") % {"reward": reward.display_name},
-                code="out_of_stock",
-            )
+    if not rows and not RewardStock.objects.filter(reward=reward).exists():
         return  # stocked for the whole shop only
-    if rows[0].quantity < quantity:
-        raise LoyaltyError(
-            _("Only %(stock)d of “%(reward)s” left at this store.")
-            % {"stock": rows[0].quantity, "reward": reward.display_name},
-            field="quantity",
-            code="out_of_stock",
-        )
+    shelf = rows[0].quantity if rows else None
+    refusal = store_stock_refusal(reward=reward, shelf=shelf, quantity=quantity)
+    if refusal:
+        raise refusal
     RewardStock.objects.filter(pk=rows[0].pk).update(quantity=F("quantity") - quantity)
 
 

@@ -87,7 +87,7 @@ def reward_image_view(request, pk):
 
 
 def _catalogue_page(request, member, *, form=None, error=None, status=200):
-    items = selectors.catalogue_for_member(member=member)
+    items = selectors.catalogue_for_member(member=member, store_id=device_store(request).store_id)
     return render(
         request,
         "rewards/member_catalogue.html",

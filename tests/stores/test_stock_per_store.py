@@ -134,3 +134,23 @@ def test_twenty_redemptions_at_one_store_never_oversell_its_shelf():
     assert RewardStock.objects.get(reward=reward, store=main).quantity == 50
     assert Reward.objects.get(pk=reward.pk).stock == 50
     call_command("check_ledger")
+
+
+def test_the_counter_offers_only_what_its_stores_shelf_holds(client, two_stores, tiers):
+    from tests.factories import staff_user
+
+    main, mall = two_stores
+    reward = _stocked(main, mall, at_main=2, at_mall=0)
+    member = member_with_points(1000, tier=tiers["member"])
+    cashiers = {}
+    for store in (main, mall):
+        cashiers[store] = staff_user(username=f"at-{store.pk}")
+        store.staff.add(cashiers[store])
+
+    shown = {}
+    for store, cashier in cashiers.items():
+        client.force_login(cashier)
+        page = client.get(reverse("counter:rewards", args=[member.pk])).content.decode()
+        shown[store] = f'name="reward" value="{reward.pk}"' in page
+
+    assert shown == {main: True, mall: False}
