@@ -41,6 +41,8 @@ class DeviceStore:
 
 
 def _cookie(request):
+    """(user id, store id) the cookie was checked for; store id 0: none to
+    choose from (a shop with no open store)."""
     try:
         value = request.get_signed_cookie(COOKIE, default="", salt=SALT)
         user_id, store_id = (int(part) for part in value.split(":"))
@@ -59,15 +61,18 @@ def device_store(request, *, check=False) -> DeviceStore:
     counter's page checks again that the store is still open to them)."""
     user_id, store_id = _cookie(request)
     if user_id == request.user.pk and store_id is not None and not check:
-        return DeviceStore(store_id)
+        return DeviceStore(store_id or None)
     options = list(selectors.stores_for(request.user).values_list("id", flat=True))
     if store_id in options:
         chosen = store_id
     elif len(options) == 1:
         chosen = options[0]
+    elif options:
+        return DeviceStore(None, must_choose=True, choices=len(options))
     else:
-        # No store at all (nothing to record against), or several to choose from.
-        return DeviceStore(None, must_choose=bool(options), choices=len(options))
+        # No open store at all: nothing to record against, remembered as 0.
+        fresh = user_id != request.user.pk or store_id != 0
+        return DeviceStore(None, remember=_value(request.user, 0) if fresh else None)
     fresh = user_id != request.user.pk or chosen != store_id
     remember = _value(request.user, chosen) if fresh else None
     return DeviceStore(chosen, remember=remember, choices=len(options))

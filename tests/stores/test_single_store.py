@@ -44,3 +44,29 @@ def test_the_dashboard_has_no_settlement_link(owner_client):
     page = owner_client.get(reverse("dashboard:index")).content.decode()
 
     assert 'id="settlement-link"' not in page
+
+
+def test_with_no_store_at_all_the_counter_remembers_that_too(staff_client, tiers):
+    """A database emptied by a flushing test has no store: the device
+    remembers there is none to choose, so a sale reads no store row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from stores.models import Store
+
+    Store.objects.all().delete()
+    member = MemberFactory(tier=tiers["member"])
+
+    def sell():
+        return staff_client.post(
+            reverse("counter:sale", args=[member.pk]),
+            {"amount": "100", "idempotency_key": uuid.uuid4().hex},
+            headers=HTMX,
+        )
+
+    assert sell().status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert sell().status_code == 200
+
+    assert not any("stores_store" in query["sql"] for query in queries)
+    assert set(Purchase.objects.values_list("store", flat=True)) == {None}
