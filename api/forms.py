@@ -24,6 +24,23 @@ class ApiKeyForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("The key stops working after this day. Empty: until revoked."),
     )
+    store = forms.ModelChoiceField(
+        label=_("Store"),
+        queryset=None,
+        required=False,
+        empty_label=None,
+        help_text=_("The store the till stands in: what it records happens there."),
+    )
+
+    def __init__(self, *args, stores=None, **kwargs):
+        """`stores`: the open stores to choose from; None for a single shop
+        (no field: its keys record at the one store)."""
+        super().__init__(*args, **kwargs)
+        if stores is None:
+            del self.fields["store"]
+        else:
+            self.fields["store"].queryset = stores
+            self.fields["store"].label_from_instance = lambda store: store.display_name
 
 
 class WebhookForm(forms.Form):

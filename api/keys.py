@@ -16,13 +16,14 @@ from config import locks
 from config.errors import LoyaltyError
 from config.models import ShopSettings
 from config.shop import note_version
+from stores.selectors import store_id_of
 
 KEY_PREFIX = "ldk_"
 # last_used_at is written at most this often per key: not a write per request.
 LAST_USED_GRAIN = timedelta(minutes=1)
 # What a request reads of its key, and of the key's user (the services read
 # these of `by`).
-KEY_FIELDS = {"id", "name", "scopes", "expires_at", "last_used_at", "revoked_at", "user"}
+KEY_FIELDS = {"id", "name", "scopes", "expires_at", "store", "last_used_at", "revoked_at", "user"}
 USER_FIELDS = {"id", "username", "first_name", "last_name", "is_active", "is_superuser"}
 
 
@@ -31,8 +32,9 @@ def hash_key(key: str) -> str:
 
 
 @transaction.atomic(durable=True)
-def create_api_key(*, name, scopes, by, expires_at=None):
-    """A new key and its text, which is never stored and cannot be shown again."""
+def create_api_key(*, name, scopes, by, expires_at=None, store=None):
+    """A new key and its text, which is never stored and cannot be shown again.
+    `store`: the Store (or id) the till stands in, where what it records happens."""
     name = " ".join(str(name or "").split())
     if not name:
         raise LoyaltyError(_("Give the key a name, e.g. the till it is for."), field="name")
@@ -58,6 +60,7 @@ def create_api_key(*, name, scopes, by, expires_at=None):
         user=user,
         expires_at=expires_at,
         created_by=by,
+        store_id=store_id_of(store),
     )
     return api_key, text
 

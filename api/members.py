@@ -83,6 +83,7 @@ def enrol(request, body: schemas.EnrolIn):
             birthday=body.birthday,
             referred_by=referrer,
             by=request.auth.user,
+            store=request.auth.store_id,
         )
         return 201, present.member_card(counter.member_card(counter.counter_member(member.pk)))
 
@@ -111,6 +112,7 @@ def redeem(request, number: str, body: schemas.RedeemIn):
             quantity=body.quantity,
             idempotency_key=service_key,
             by=request.auth.user,
+            store=request.auth.store_id,
         )
         balance = counter.counter_member(member.pk).points_balance
         return 201, present.redemption(redemption, balance_after=balance)

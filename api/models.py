@@ -29,6 +29,16 @@ class ApiKey(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_key"
     )
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    # The store the till stands in: its sales, refunds, redemptions and
+    # enrolments are recorded there (None: a key of no store).
+    store = models.ForeignKey(
+        "stores.Store",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("store"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

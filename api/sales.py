@@ -35,6 +35,7 @@ def quote(request, body: schemas.SaleIn):
             points_to_redeem=body.points_to_redeem,
             wholesale=body.wholesale,
             coupon_code=body.coupon,
+            store=request.auth.store_id,
         )
     )
 
@@ -67,6 +68,7 @@ def record(request, body: schemas.SaleIn):
             note=body.receipt,
             idempotency_key=service_key,
             by=request.auth.user,
+            store=request.auth.store_id,
         )
         return 201, present.sale(purchase, body.member)
 
@@ -111,6 +113,7 @@ def refund(request, sale_id: int, body: schemas.RefundIn):
             amount=body.amount,
             idempotency_key=service_key,
             by=request.auth.user,
+            store=request.auth.store_id,
             reason=body.reason or _("Refund from a till"),
         )
         return 201, present.refund(done)

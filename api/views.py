@@ -14,29 +14,41 @@ from api.models import ApiKey, WebhookDelivery, WebhookEndpoint
 from config.clock import shop_day_bounds
 from config.errors import LoyaltyError
 from config.roles import owner_required
+from stores.selectors import active_stores
 
 
 def _keys():
-    return ApiKey.objects.select_related("created_by")
+    return ApiKey.objects.select_related("created_by", "store")
+
+
+def _key_form(data=None):
+    # A single shop chooses no store: its keys record at the one store.
+    stores = active_stores()
+    return ApiKeyForm(data, stores=stores if len(stores) > 1 else None)
 
 
 @owner_required
 @require_http_methods(["GET", "POST"])
 def keys_view(request):
-    form = ApiKeyForm(request.POST or None)
-    context = {"form": form, "keys": _keys()}
+    form = _key_form(request.POST or None)
+    context = {"form": form, "keys": _keys(), "show_stores": "store" in form.fields}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         expires_at = shop_day_bounds(data["expires_on"])[1] if data["expires_on"] else None
+        stores = list(active_stores()[:2])
         try:
             api_key, text = create_api_key(
-                name=data["name"], scopes=data["scopes"], expires_at=expires_at, by=request.user
+                name=data["name"],
+                scopes=data["scopes"],
+                expires_at=expires_at,
+                by=request.user,
+                store=data.get("store") or (stores[0] if len(stores) == 1 else None),
             )
         except LoyaltyError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             # Shown on this answer only: it is stored nowhere but as a hash.
-            context = {"form": ApiKeyForm(), "keys": _keys(), "new_key": api_key, "key_text": text}
+            context.update(form=_key_form(), keys=_keys(), new_key=api_key, key_text=text)
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "api/keys.html", context, status=status)
 

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from campaigns.models import Campaign, CampaignSettings
 from config import inputs
+from stores.models import Store
 from tiers.models import Tier
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -72,6 +73,13 @@ class CampaignForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick none for every tier."),
     )
+    stores = forms.ModelMultipleChoiceField(
+        label=_("Stores"),
+        queryset=Store.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick none for every store."),
+    )
     segment = forms.ChoiceField(
         label=_("Members"), choices=Campaign.Segment.choices, initial=Campaign.Segment.ALL
     )
@@ -109,6 +117,14 @@ class CampaignForm(forms.Form):
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A single shop chooses no store (its campaigns run in its one store).
+        stores = self.fields["stores"]
+        stores.label_from_instance = lambda store: store.display_name
+        if len(stores.queryset[:2]) < 2:
+            del self.fields["stores"]
+
     def clean_month_days(self):
         parts = [inputs.plain_number(part) for part in _split(self.cleaned_data["month_days"])]
         if not all(part.isascii() and part.isdigit() and len(part) <= 3 for part in parts):
@@ -141,6 +157,7 @@ class CampaignForm(forms.Form):
             "month_days": ", ".join(str(d) for d in campaign.month_days),
             "dates": ", ".join(campaign.dates),
             "tiers": list(campaign.tiers.all()),
+            "stores": list(campaign.stores.all()),
             "segment": campaign.segment,
             "min_spend": campaign.min_spend,
             "multiplier": campaign.multiplier,

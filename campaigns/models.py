@@ -109,6 +109,15 @@ class Campaign(models.Model):
         related_name="campaigns",
         help_text=_("None chosen means every tier."),
     )
+    # A chain's campaign for some stores only (a new store's opening week);
+    # none ticked: every store. A sale at no store gets only campaigns of every store.
+    stores = models.ManyToManyField(
+        "stores.Store",
+        verbose_name=_("stores"),
+        blank=True,
+        related_name="+",
+        help_text=_("Tick none for every store."),
+    )
     segment = models.CharField(
         _("members"), max_length=20, choices=Segment.choices, default=Segment.ALL
     )

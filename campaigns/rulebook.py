@@ -72,7 +72,7 @@ def _load(version) -> Rulebook:
     tiers = {tier.pk: tier for tier in Tier.objects.order_by("rank", "id")}
     campaigns = (
         Campaign.objects.filter(is_active=True)
-        .prefetch_related("tiers")
+        .prefetch_related("tiers", "stores")
         .order_by("-priority", "id")
     )
     return Rulebook(

@@ -59,6 +59,12 @@ def _in_segment(campaign, member, day: date, rulebook) -> bool:
     return lifecycle_stage(member, today=day, rules=rulebook.lifecycle) == segment
 
 
+def _at_store(campaign, store_id) -> bool:
+    """Whether `campaign` runs at the store `store_id` (prefetched stores)."""
+    store_ids = {store.pk for store in campaign.stores.all()}
+    return not store_ids or store_id in store_ids
+
+
 def _targets(campaign, member, day: date, eligible_amount: Decimal, rulebook) -> bool:
     tier_ids = {tier.pk for tier in campaign.tiers.all()}
     if tier_ids and member.tier_id not in tier_ids:
@@ -136,9 +142,12 @@ def combined_multiplier(campaigns, stacking) -> Decimal:
     return max(multipliers)
 
 
-def campaign_terms(*, member, moment, eligible_amount, rulebook=None) -> CampaignTerms:
+def campaign_terms(
+    *, member, moment, eligible_amount, rulebook=None, store_id=None
+) -> CampaignTerms:
     """The campaigns that apply to `member`'s sale of `eligible_amount` at
-    `moment`, on the shop-local day of that moment, and how they combine.
+    `moment`, on the shop-local day of that moment, at the store `store_id`
+    (None: at no store), and how they combine.
     `rulebook`: the rules the sale has already read (campaigns.rulebook)."""
     rulebook = rulebook or current_rulebook()
     day = shop_date(moment)
@@ -146,7 +155,9 @@ def campaign_terms(*, member, moment, eligible_amount, rulebook=None) -> Campaig
     applicable = [
         c
         for c in rulebook.campaigns_on(day)
-        if c.lifts_earning and _targets(c, member, day, eligible_amount, rulebook)
+        if c.lifts_earning
+        and _at_store(c, store_id)
+        and _targets(c, member, day, eligible_amount, rulebook)
     ]
     if not applicable:
         return CampaignTerms()

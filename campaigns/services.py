@@ -26,6 +26,7 @@ CAMPAIGN_FIELDS = (
     "month_days",
     "dates",
     "tiers",
+    "stores",
     "segment",
     "min_spend",
     "multiplier",
@@ -208,6 +209,7 @@ def clean_campaign(**fields) -> dict:
     data["exclusive"] = bool(data.get("exclusive", False))
     data["is_active"] = bool(data.get("is_active", True))
     data["tiers"] = list(data.get("tiers") or [])
+    data["stores"] = list(data.get("stores") or [])
     return data
 
 
@@ -225,11 +227,12 @@ def ensure_editable(campaign, today=None):
 
 
 def _save(campaign, data, by):
-    tiers = data.pop("tiers")
+    tiers, stores = data.pop("tiers"), data.pop("stores")
     for name, value in data.items():
         setattr(campaign, name, value)
     campaign.save()
     campaign.tiers.set(tiers)
+    campaign.stores.set(stores)
     return campaign
 
 
@@ -249,8 +252,11 @@ def update_campaign(*, campaign, by=None, **fields) -> Campaign:
     # FOR NO KEY UPDATE: sales whose bonus entries reference it go on.
     campaign = locks.lock_settings(Campaign.objects, pk=campaign.pk)
     ensure_editable(campaign)
-    current = {name: getattr(campaign, name) for name in CAMPAIGN_FIELDS if name != "tiers"}
+    current = {
+        name: getattr(campaign, name) for name in CAMPAIGN_FIELDS if name not in ("tiers", "stores")
+    }
     current["tiers"] = list(campaign.tiers.all())
+    current["stores"] = list(campaign.stores.all())
     current["dates"] = [date.fromisoformat(d) for d in campaign.dates]
     before = settings_snapshot(campaign, CAMPAIGN_FIELDS)
     data = clean_campaign(**{**current, **fields})

@@ -1,4 +1,6 @@
-"""The two roles of a shop: owners configure the programme, staff run the counter."""
+"""The roles of a shop: owners configure the programme, staff run the
+counter, and a store manager (in a chain) also watches their stores' sales,
+redemptions, follow-ups and dashboard."""
 
 import functools
 
@@ -10,6 +12,7 @@ from config.shop import note_version
 
 OWNER = "Owner"
 STAFF = "Staff"
+STORE_MANAGER = "Store manager"
 
 # Owners get every permission of the programme's apps (the admin uses them).
 OWNER_APP_LABELS = [
@@ -22,6 +25,7 @@ OWNER_APP_LABELS = [
     "django_celery_beat",
     "config",
     "importing",
+    "stores",
 ]
 STAFF_PERMISSIONS = [
     ("members", "view_member"),
@@ -31,7 +35,7 @@ STAFF_PERMISSIONS = [
 
 
 def sync_roles(apps=global_apps):
-    """Create both groups and give them their permissions; safe to run any time."""
+    """Create the groups and give them their permissions; safe to run any time."""
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
@@ -45,11 +49,12 @@ def sync_roles(apps=global_apps):
     Permission = apps.get_model("auth", "Permission")
     owner, _ = Group.objects.get_or_create(name=OWNER)
     owner.permissions.add(*Permission.objects.filter(content_type__app_label__in=OWNER_APP_LABELS))
-    staff, _ = Group.objects.get_or_create(name=STAFF)
-    for app_label, codename in STAFF_PERMISSIONS:
-        staff.permissions.add(
-            *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-        )
+    for name in (STAFF, STORE_MANAGER):
+        group, _ = Group.objects.get_or_create(name=name)
+        for app_label, codename in STAFF_PERMISSIONS:
+            group.permissions.add(
+                *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            )
 
 
 def _group_names(user) -> frozenset:
@@ -75,13 +80,17 @@ class RolesBackend(ModelBackend):
         if user is None or not self.user_can_authenticate(user):
             return None
         user._loyalty_group_names = frozenset(
-            role for role in ROLES if getattr(user, f"has_role_{role.lower()}")
+            role for role in ROLES if getattr(user, _role_column(role))
         )
         note_version(user.shop_settings_version)
         return user
 
 
-ROLES = (OWNER, STAFF)
+ROLES = (OWNER, STAFF, STORE_MANAGER)
+
+
+def _role_column(role):
+    return "has_role_" + role.lower().replace(" ", "_")
 
 
 @functools.cache
@@ -105,7 +114,7 @@ def _user_with_roles_sql():
         f" ON ug.{name(group_column)} = g.{name(groups.pk.column)}"
         f" WHERE ug.{name(user_column)} = u.{name(model._meta.pk.column)} AND g.name = %s)"
     )
-    roles = ", ".join(f"{has_role} AS has_role_{role.lower()}" for role in ROLES)
+    roles = ", ".join(f"{has_role} AS {_role_column(role)}" for role in ROLES)
     shop = f"(SELECT version FROM {name(ShopSettings._meta.db_table)} WHERE id = 1)"
     table, pk = name(model._meta.db_table), name(model._meta.pk.column)
     return (
@@ -121,10 +130,16 @@ def is_owner(user) -> bool:
 
 
 def is_staff_member(user) -> bool:
-    """Anyone who may work the counter: staff and owners."""
+    """Anyone who may work the counter: staff, store managers and owners."""
     if not user.is_authenticated:
         return False
-    return is_owner(user) or STAFF in _group_names(user)
+    names = _group_names(user)
+    return is_owner(user) or STAFF in names or STORE_MANAGER in names
+
+
+def is_store_manager(user) -> bool:
+    """A store manager (not an owner): sees all of their stores' records."""
+    return user.is_authenticated and not is_owner(user) and STORE_MANAGER in _group_names(user)
 
 
 def require_owner(user):

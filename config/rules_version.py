@@ -27,7 +27,7 @@ WATCHED_MODELS = (
     ("campaigns", "Campaign"),
     ("campaigns", "CampaignSettings"),
 )
-WATCHED_M2M = (("campaigns", "Campaign", "tiers"),)
+WATCHED_M2M = (("campaigns", "Campaign", "tiers"), ("campaigns", "Campaign", "stores"))
 
 
 def rules_version() -> str | None:

@@ -33,6 +33,7 @@ urlpatterns = [
     path("rewards/", include("rewards.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("dashboard/", include("reports.urls")),
+    path("stores/", include("stores.urls")),
     path("api/", include("api.urls")),
     path("api/v1/", include("api.v1_urls")),
     # Before admin.site.urls, so staff who open the admin get the 403 page.

@@ -169,8 +169,18 @@ class SalesFilterForm(forms.Form):
         label=_("Paid at most"), required=False, min_value=0, max_digits=12, decimal_places=2
     )
 
-    def __init__(self, *args, cashiers, **kwargs):
+    store = forms.ModelChoiceField(
+        label=_("Store"), queryset=None, required=False, empty_label=_("Any store")
+    )
+
+    def __init__(self, *args, cashiers, stores=None, **kwargs):
+        """`stores`: the stores to filter by, or None for a single shop (no field)."""
         super().__init__(*args, **kwargs)
+        if stores is None:
+            del self.fields["store"]
+        else:
+            self.fields["store"].queryset = stores
+            self.fields["store"].label_from_instance = lambda store: store.display_name
         self.fields["cashier"].queryset = cashiers
         self.fields["cashier"].label_from_instance = lambda user: (
             user.get_full_name() or user.get_username()

@@ -14,6 +14,8 @@ from counter import selectors
 from counter import services as counter_services
 from counter.forms import RefundForm, SalesFilterForm
 from points.models import Purchase
+from stores.devices import device_store
+from stores.selectors import has_many_stores, stores_for
 
 PAGE_SIZE = 50
 
@@ -21,13 +23,19 @@ PAGE_SIZE = 50
 @staff_required
 @require_GET
 def sales_view(request):
-    form = SalesFilterForm(request.GET or None, cashiers=selectors.cashiers())
+    # A single shop has no store filter or column.
+    many = has_many_stores()
+    form = SalesFilterForm(
+        request.GET or None,
+        cashiers=selectors.cashiers(),
+        stores=stores_for(request.user) if many else None,
+    )
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     sales = selectors.sales_history(user=request.user, **filters)
     page = Paginator(sales, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {"form": form, "page": page, "query": query.urlencode(), "show_stores": many}
     return render(request, "counter/sales.html", context)
 
 
@@ -67,6 +75,7 @@ def sale_detail_view(request, pk):
 def sale_refund_view(request, pk):
     sale = _sale_or_404(request, pk)
     form = RefundForm(request.POST)
+    device = device_store(request)
     if form.is_valid():
         try:
             refund = counter_services.refund_sale(
@@ -75,6 +84,8 @@ def sale_refund_view(request, pk):
                 reason=form.cleaned_data["reason"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 by=request.user,
+                # Recorded at the store this device works for.
+                store=device.store_id,
             )
         except LoyaltyError as error:
             form.add_error("amount" if error.field == "amount" else None, error.message)
@@ -83,5 +94,5 @@ def sale_refund_view(request, pk):
                 request,
                 _("Refund of sale #%(id)s recorded.") % {"id": sale.pk},
             )
-            return redirect("counter:sale_detail", pk=refund.purchase_id)
-    return _detail(request, sale, refund_form=form, status=400)
+            return device.apply(redirect("counter:sale_detail", pk=refund.purchase_id))
+    return device.apply(_detail(request, sale, refund_form=form, status=400))

@@ -17,7 +17,14 @@ from campaigns.rulebook import current_rulebook
 from campaigns.selectors import redemption_terms
 from config.clock import shop_date, shop_day_bounds, shop_day_start, shop_today
 from config.errors import LoyaltyError, NotYours
-from config.roles import OWNER, STAFF, is_owner, is_staff_member
+from config.roles import (
+    OWNER,
+    STAFF,
+    STORE_MANAGER,
+    is_owner,
+    is_staff_member,
+    is_store_manager,
+)
 from loyalty.sale import quote_purchase
 from members.models import Member
 from members.selectors import STAGES, lifecycle_stage, search_members
@@ -26,6 +33,7 @@ from points.models import LedgerEntry, ProgrammeRules, Purchase
 from points.selectors import expiring_soon
 from rewards.models import display_coupon_code
 from rewards.selectors import catalogue_for_member
+from stores.selectors import may_see_store, visible_store_ids
 from tiers.discounts import format_discount
 from tiers.selectors import tier_progress
 
@@ -119,9 +127,11 @@ def member_card(member, *, today=None) -> MemberCard:
     )
 
 
-def redeemable_rewards(member):
-    """The catalogue items `member` can take now, for the card's rewards panel."""
-    return [item for item in catalogue_for_member(member=member) if item.available]
+def redeemable_rewards(member, *, store_id=None):
+    """The catalogue items `member` can take now at the store `store_id`,
+    for the card's rewards panel."""
+    items = catalogue_for_member(member=member, store_id=store_id)
+    return [item for item in items if item.available]
 
 
 # Staff may undo their own mistakes while the customer is still at the counter.
@@ -202,14 +212,23 @@ def receipt(sale):
     sale.discount_label = format_discount(sale.discount_percent)
     sale.coupon_display = display_coupon_code(sale.coupon_code)
     sale.campaign_lines = sale.earning_detail.get("explanation", [])
+    # The store's address and phone when the sale was read with its store
+    # (a reprint); a sale just recorded prints without them (no extra query).
+    store = sale.store if Purchase.store.is_cached(sale) else None
+    sale.receipt_store = store if store and (store.address or store.phone) else None
     return sale
 
 
 def receipt_refusal(sale, *, user, today=None):
     """Why `user` may not open `sale`'s receipt, or None when they may: the
-    cashier who recorded it any time, other staff while it is the shop's
-    today (a receipt reprinted at the counter), owners always."""
+    cashier who recorded it any time, other staff of its store while it is
+    the shop's today (a receipt reprinted at the counter), a manager of its
+    store any time, owners always. Staff of one store never open another's."""
     if is_owner(user) or (sale.by_id is not None and sale.by_id == user.pk):
+        return None
+    if not may_see_store(user, sale.store_id):
+        return _("This sale belongs to another store.")
+    if is_store_manager(user):
         return None
     if is_staff_member(user) and shop_date(sale.created_at) == (today or shop_today()):
         return None
@@ -221,7 +240,7 @@ def receipt_refusal(sale, *, user, today=None):
 def sale_for_receipt(pk, *, user, today=None):
     """The sale behind a receipt, for `user`; raises Purchase.DoesNotExist,
     or NotYours (the 403 page, saying why) when receipt_refusal refuses."""
-    sale = Purchase.objects.select_related("member", "tier", "by").get(pk=pk)
+    sale = Purchase.objects.select_related("member", "tier", "by", "store").get(pk=pk)
     refusal = receipt_refusal(sale, user=user, today=today)
     if refusal:
         raise NotYours(refusal)
@@ -229,11 +248,24 @@ def sale_for_receipt(pk, *, user, today=None):
 
 
 def quote_sale(
-    *, member, amount, points_to_redeem=0, wholesale=False, coupon_code="", use_max=False
+    *,
+    member,
+    amount,
+    points_to_redeem=0,
+    wholesale=False,
+    coupon_code="",
+    use_max=False,
+    store=None,
 ):
     """The sale's preview; with `use_max`, redeeming the most points the
     programme allows on this bill (none when that is below the minimum)."""
-    terms = {"member": member, "amount": amount, "wholesale": wholesale, "coupon_code": coupon_code}
+    terms = {
+        "member": member,
+        "amount": amount,
+        "wholesale": wholesale,
+        "coupon_code": coupon_code,
+        "store": store,
+    }
     if not use_max:
         return quote_purchase(points_to_redeem=points_to_redeem, **terms)
     quote = quote_purchase(**terms)
@@ -286,9 +318,16 @@ def _points_hint(quote) -> str:
 
 def visible_sales(*, user, today=None):
     """The sales whose receipts `user` may open (receipt_refusal's rule as a
-    query): owners all; staff their own, and everyone's of the shop's today."""
-    sales = Purchase.objects.select_related("member", "by")
+    query): owners all; store managers all of their stores'; staff their own,
+    and everyone's of the shop's today at their stores."""
+    sales = Purchase.objects.select_related("member", "by", "store")
     if is_owner(user):
+        return sales
+    stores = visible_store_ids(user)
+    if stores is not None:
+        # Staff of some stores see only those stores' sales (and their own).
+        sales = sales.filter(Q(by=user) | Q(store__in=stores))
+    if is_store_manager(user):
         return sales
     start, end = shop_day_bounds(today or shop_today())
     return sales.filter(Q(by=user) | Q(created_at__gte=start, created_at__lt=end))
@@ -303,6 +342,7 @@ def sales_history(
     cashier=None,
     amount_min=None,
     amount_max=None,
+    store=None,
     today=None,
 ):
     """The sales page's list, newest first: days are the shop's days, the
@@ -320,6 +360,8 @@ def sales_history(
         sales = sales.filter(amount_paid__gte=amount_min)
     if amount_max is not None:
         sales = sales.filter(amount_paid__lte=amount_max)
+    if store is not None:
+        sales = sales.filter(store=store)
     return sales.order_by("-created_at", "-id")
 
 
@@ -336,7 +378,7 @@ def cashiers():
     """Users who can record sales, for the sales page's cashier filter."""
     return (
         get_user_model()
-        .objects.filter(Q(groups__name__in=[OWNER, STAFF]) | Q(is_superuser=True))
+        .objects.filter(Q(groups__name__in=[OWNER, STAFF, STORE_MANAGER]) | Q(is_superuser=True))
         .distinct()
         .order_by("username")
     )

@@ -4,8 +4,11 @@ One page; each step answers htmx with a partial and a plain request with the
 whole page, so the counter still works when JavaScript does not.
 """
 
+from functools import wraps
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,9 +25,29 @@ from points.models import Purchase
 from rewards.forms import RedeemForm
 from rewards.models import Reward
 from rewards.services import redeem_reward
+from stores.devices import device_store
+from stores.models import Store
+from stores.selectors import has_many_stores
 
 PAGE = "counter/counter.html"
 SALE_RECORDED = "counter-sale-recorded"
+
+
+def at_device_store(view):
+    """The view learns the store this device records at (request.device_store,
+    remembered per device: stores.devices) and the response remembers it."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        request.device_store = device_store(request)
+        return request.device_store.apply(view(request, *args, **kwargs))
+
+    return wrapper
+
+
+def _store_id(request):
+    """The device's store for a write, or a refusal when it has not chosen one."""
+    return request.device_store.for_write()
 
 
 def _page_context(request, partial=None):
@@ -66,7 +89,15 @@ def _card_context(member, sale_form=None):
 @staff_required
 @require_GET
 def counter_view(request):
-    return render(request, PAGE, _page_context(request))
+    device = device_store(request, check=True)
+    if device.must_choose:
+        return redirect(f"{reverse('stores:choose')}?next={reverse('counter:index')}")
+    context = _page_context(request)
+    if device.store_id is not None and has_many_stores():
+        # A single shop never sees which store it is (it has only one).
+        context["counter_store"] = Store.objects.filter(pk=device.store_id).first()
+        context["may_change_store"] = device.choices > 1
+    return device.apply(render(request, PAGE, context))
 
 
 @staff_required
@@ -98,13 +129,17 @@ def card_view(request, pk):
 
 @staff_required
 @require_POST
+@at_device_store
 def enrol_view(request):
     form = CounterEnrolForm(request.POST, prefix="enrol")
     existing = None
     if form.is_valid():
         try:
             member = enrol_member(
-                phone=form.cleaned_data["phone"], name=form.cleaned_data["name"], by=request.user
+                phone=form.cleaned_data["phone"],
+                name=form.cleaned_data["name"],
+                by=request.user,
+                store=_store_id(request),
             )
         except LoyaltyError as error:
             existing = _form_error(form, error)
@@ -147,6 +182,8 @@ def quote_view(request, pk):
             "amount": data["amount"],
             "wholesale": data["wholesale"],
             "coupon_code": data["coupon"],
+            # The campaigns of this device's store (remembered: no query).
+            "store": device_store(request).store_id,
         }
         try:
             # The quote reads the member itself: no read before it.
@@ -179,6 +216,7 @@ def quote_view(request, pk):
 
 @staff_required
 @require_POST
+@at_device_store
 def sale_view(request, pk):
     form = SaleForm(request.POST)
     if form.is_valid():
@@ -193,6 +231,7 @@ def sale_view(request, pk):
                 coupon_code=data["coupon"],
                 idempotency_key=data["idempotency_key"],
                 by=request.user,
+                store=_store_id(request),
             )
         except Member.DoesNotExist:
             raise Http404 from None
@@ -219,7 +258,7 @@ def rewards_view(request, pk):
     member = _member_or_404(pk)
     context = {
         "member": member,
-        "rewards": selectors.redeemable_rewards(member),
+        "rewards": selectors.redeemable_rewards(member, store_id=device_store(request).store_id),
         "redeem_key": RedeemForm.new_key(),
     }
     return render(request, "counter/_rewards.html", context)
@@ -227,6 +266,7 @@ def rewards_view(request, pk):
 
 @staff_required
 @require_POST
+@at_device_store
 def redeem_view(request, pk):
     """Redeem one reward from the card; the card comes back with the new balance.
 
@@ -245,6 +285,7 @@ def redeem_view(request, pk):
                 quantity=form.cleaned_data["quantity"],
                 idempotency_key=f"counter-redeem:{form.cleaned_data['idempotency_key']}",
                 by=request.user,
+                store=_store_id(request),
             )
         except LoyaltyError as error:
             context["redeem_error"] = error.message
@@ -265,12 +306,15 @@ def recent_view(request):
 
 @staff_required
 @require_POST
+@at_device_store
 def undo_view(request, pk):
     """Undo a sale; the result area shows the refund and the find box is next."""
     sale = get_object_or_404(Purchase, pk=pk)
     context = {}
     try:
-        refund = counter_services.undo_sale(purchase=sale, by=request.user)
+        refund = counter_services.undo_sale(
+            purchase=sale, by=request.user, store=_store_id(request)
+        )
     except LoyaltyError as error:
         context["undo_error"] = error.message
     else:

@@ -22,9 +22,13 @@ class ShopProgramme:
     def rulebook(self, version):
         return current_rulebook(version)
 
-    def campaign_terms(self, *, member, moment, eligible_amount, rulebook):
+    def campaign_terms(self, *, member, moment, eligible_amount, rulebook, store_id=None):
         return campaign_terms(
-            member=member, moment=moment, eligible_amount=eligible_amount, rulebook=rulebook
+            store_id=store_id,
+            member=member,
+            moment=moment,
+            eligible_amount=eligible_amount,
+            rulebook=rulebook,
         )
 
     def redemption_terms(self, *, member, moment, amount_due, rulebook):
@@ -63,7 +67,7 @@ PROGRAMME = ShopProgramme()
 
 def record_purchase(*, member, amount, idempotency_key, **terms) -> Purchase:
     """Record a sale (points.sale.record_purchase) under the shop's programme.
-    `terms`: points_to_redeem, wholesale, by, at, note, coupon_code."""
+    `terms`: points_to_redeem, wholesale, by, at, note, coupon_code, store."""
     return sale.record_purchase(
         member=member,
         amount=amount,
@@ -76,5 +80,5 @@ def record_purchase(*, member, amount, idempotency_key, **terms) -> Purchase:
 def quote_purchase(*, member, amount, **terms) -> sale.Quote:
     """What record_purchase would do (points.sale.quote_purchase), without
     saving or locking anything. `terms`: points_to_redeem, wholesale, at,
-    coupon_code."""
+    coupon_code, store."""
     return sale.quote_purchase(member=member, amount=amount, programme=PROGRAMME, **terms)

@@ -83,6 +83,16 @@ class Member(models.Model):
         related_name="members",
         db_index=False,
     )
+    # Where the member enrolled (stores: members belong to the programme).
+    home_store = models.ForeignKey(
+        "stores.Store",
+        verbose_name=_("home store"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     tier_since = models.DateTimeField(_("tier since"), null=True, blank=True)
     tier_grace_until = models.DateField(_("grace period ends"), null=True, blank=True)
     tier_pinned_until = models.DateField(_("tier pinned until"), null=True, blank=True)

@@ -25,6 +25,7 @@ from members.signals import (
     members_merged,
     profile_completed,
 )
+from stores.selectors import store_id_of
 
 NAME_MAX_LENGTH = Member._meta.get_field("name").max_length
 
@@ -197,8 +198,10 @@ def enrol_member(
     notes="",
     joined_on=None,
     by=None,
+    store=None,
 ) -> Member:
-    """Enrol a member in the lowest active tier, with a fresh member number."""
+    """Enrol a member in the lowest active tier, with a fresh member number,
+    at `store` (a Store or its id), which becomes their home store."""
     cleaned = clean_member_fields(
         phone=phone, name=name, email=email, birthday=birthday, gender=gender
     )
@@ -226,6 +229,7 @@ def enrol_member(
         tier=tier,
         tier_since=timezone.now(),
         created_by=by if by and by.is_authenticated else None,
+        home_store_id=store_id_of(store),
     )
     try:
         with transaction.atomic():

@@ -22,6 +22,7 @@ from members.selectors import (
     sort_key,
     sorted_members,
 )
+from stores.devices import device_store
 
 PAGE_SIZE = 50
 
@@ -127,6 +128,7 @@ def member_create_view(request):
                 referred_by=data["referrer"],
                 notes=data["notes"],
                 by=request.user,
+                store=device_store(request).for_write(),
             )
         except LoyaltyError as error:
             existing = _form_error(form, error)

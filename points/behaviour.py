@@ -71,7 +71,7 @@ def award_behaviour_points(*, member, action, idempotency_key, by=None) -> Ledge
 
 
 def grant_behaviour_points(
-    *, member, action, idempotency_key, by=None, if_set_up=False
+    *, member, action, idempotency_key, by=None, if_set_up=False, store_id=None
 ) -> LedgerEntry | None:
     """Composable core of award_behaviour_points (member already locked).
 
@@ -102,6 +102,7 @@ def grant_behaviour_points(
         reason=rule.name,
         by=by,
         behaviour_rule=rule,
+        store_id=store_id,
     )
 
 

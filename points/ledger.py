@@ -412,7 +412,7 @@ def sale_entries(*, member, purchase, quote, key, by, at, rules) -> list:
     refused as a key conflict."""
     reason = _("Sale #%(id)s") % {"id": purchase.pk}
     common = {"member": member, "created_at": at, "reason": reason, "by": acting_user(by)}
-    common["purchase"] = purchase
+    common.update(purchase=purchase, store_id=purchase.store_id)
     expires_on = lot_expiry(rules=rules, earned_on=shop_date(at))
     entries = []
     if quote.points_to_redeem:

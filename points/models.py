@@ -186,6 +186,16 @@ class Purchase(models.Model):
         _("refunded"), max_digits=12, decimal_places=2, default=Decimal("0")
     )
     note = models.CharField(_("store note"), max_length=200, blank=True)
+    # Where the sale happened (no index: the sale pays for every index).
+    store = models.ForeignKey(
+        "stores.Store",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("store"),
+        db_index=False,
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -230,6 +240,16 @@ class Refund(models.Model):
     # Earned points the member had already spent: the balance stops at zero
     # and this many could not be taken back.
     points_shortfall = models.PositiveIntegerField(_("points short"), default=0)
+    # Where the refund was made, which may differ from the sale's store.
+    store = models.ForeignKey(
+        "stores.Store",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("store"),
+        db_index=False,
+    )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -337,6 +357,16 @@ class LedgerEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="ledger_entries",
         verbose_name=_("campaign"),
+        db_index=False,
+    )
+    # Where the points were earned or spent (none: expiry, the programme's own).
+    store = models.ForeignKey(
+        "stores.Store",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("store"),
         db_index=False,
     )
     by = models.ForeignKey(

@@ -12,6 +12,8 @@ def _reward(member, action, by):
         idempotency_key=f"{action}:{member.pk}",
         by=by,
         if_set_up=True,
+        # Points for joining are the home store's (stores' settlement).
+        store_id=member.home_store_id if action == "join" else None,
     )
 
 

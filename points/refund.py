@@ -20,6 +20,7 @@ from config.money import format_money
 from points import ledger, sale
 from points.ledger import Kind
 from points.models import Purchase, Refund
+from stores.selectors import store_id_of
 
 
 def _refund_amount(purchase, amount) -> Decimal:
@@ -101,10 +102,11 @@ def _refund_shares(purchase, amount):
 
 @transaction.atomic(durable=True)
 def refund_purchase(
-    *, purchase, amount=None, idempotency_key, by=None, reason="", at=None
+    *, purchase, amount=None, idempotency_key, by=None, reason="", at=None, store=None
 ) -> Refund:
     """Refund `amount` of a sale (all that is left when None), now or `at`
-    (a moment after the sale: the demo's history).
+    (a moment after the sale: the demo's history), at `store` (a Store or its
+    id: where the refund is made, which may be another than the sale's).
 
     Only money paid can be refunded: a coupon used on the sale is not given
     back, and the refund's share of the sale's points is its share of the
@@ -133,6 +135,7 @@ def refund_purchase(
         amount=amount,
         reason=(reason or "")[:200],
         by=ledger.acting_user(by),
+        store_id=store_id_of(store),
     )
     text = _("Refund of sale #%(id)s") % {"id": purchase.pk}
     if redeemed:
@@ -148,6 +151,7 @@ def refund_purchase(
             member=member,
             purchase=purchase,
             refund=refund,
+            store_id=refund.store_id,
         )
         refund.points_returned = returned.points if returned else 0
     if earned:
@@ -167,6 +171,7 @@ def refund_purchase(
                 at=at,
                 purchase=purchase,
                 refund=refund,
+                store_id=refund.store_id,
             )
         refund.points_reversed = max(taken, 0)
         refund.points_shortfall = earned - refund.points_reversed

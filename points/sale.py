@@ -28,6 +28,7 @@ from config.rules_version import rules_version
 from members.models import Member
 from points import behaviour, ledger, sale_sql
 from points.models import Purchase
+from stores.selectors import store_id_of
 
 
 class SaleProgramme(Protocol):
@@ -37,9 +38,9 @@ class SaleProgramme(Protocol):
         """The owner's rules at the rules `version` just read (programme,
         tiers by id, ladder, tier programme, lifecycle, campaigns)."""
 
-    def campaign_terms(self, *, member, moment, eligible_amount, rulebook):
-        """The campaigns' lift: .multiplier, .bonuses [(campaign, points)],
-        .explanation [dict]."""
+    def campaign_terms(self, *, member, moment, eligible_amount, rulebook, store_id=None):
+        """The campaigns' lift at the store `store_id`: .multiplier, .bonuses
+        [(campaign, points)], .explanation [dict]."""
 
     def redemption_terms(self, *, member, moment, amount_due, rulebook):
         """What points are worth on this bill: .multiplier times the
@@ -136,7 +137,17 @@ def _check_redemption(*, rules, points, max_points, balance):
 
 
 def _compute(
-    *, member, amount, points_to_redeem, wholesale, at, rulebook, balance, programme, coupon=None
+    *,
+    member,
+    amount,
+    points_to_redeem,
+    wholesale,
+    at,
+    rulebook,
+    balance,
+    programme,
+    coupon=None,
+    store_id=None,
 ) -> Quote:
     """The sale's figures. `coupon(amount)` (optional) checks the member's
     coupon against the bill after the tier discount and returns a CouponUse:
@@ -169,7 +180,7 @@ def _compute(
     )
     paid = due - redeemed_value
     terms = programme.campaign_terms(
-        member=member, moment=at, eligible_amount=paid, rulebook=rulebook
+        member=member, moment=at, eligible_amount=paid, rulebook=rulebook, store_id=store_id
     )
     base_points = ledger.floor_points(
         paid
@@ -236,10 +247,18 @@ def _coupon_check(*, member, code, at, use, programme):
 
 
 def quote_purchase(
-    *, member, amount, programme, points_to_redeem=0, wholesale=False, at=None, coupon_code=""
+    *,
+    member,
+    amount,
+    programme,
+    points_to_redeem=0,
+    wholesale=False,
+    at=None,
+    coupon_code="",
+    store=None,
 ) -> Quote:
     """What record_purchase would do, without saving or locking anything.
-    `member`: a Member or its id (read afresh either way)."""
+    `member`: a Member or its id (read afresh either way); `store`: where."""
     at = at or timezone.now()
     member_id = member.pk if isinstance(member, Member) else member
     member = Member.objects.select_related("tier").get(pk=member_id)
@@ -255,6 +274,7 @@ def quote_purchase(
         coupon=_coupon_check(
             member=member, code=coupon_code, at=at, use=False, programme=programme
         ),
+        store_id=store_id_of(store),
     )
 
 
@@ -304,8 +324,10 @@ def record_purchase(
     at=None,
     note="",
     coupon_code="",
+    store=None,
 ) -> Purchase:
-    """Record a sale: tier discount, the member's coupon (`coupon_code`, ""
+    """Record a sale at `store` (a Store or its id; the counter's, the
+    till's): tier discount, the member's coupon (`coupon_code`, ""
     for none), points as cash, points earned, the member's figures and a tier
     upgrade if the sale qualifies. The coupon is marked used in this
     transaction: if the sale fails, it stays unused. `programme`: the
@@ -337,6 +359,7 @@ def record_purchase(
             at=at,
             note=note,
             programme=programme,
+            store_id=store_id_of(store),
             **terms,
         )
     except ledger.KeyTaken:
@@ -348,7 +371,18 @@ def record_purchase(
 
 @transaction.atomic(durable=True)
 def _record_sale(
-    *, member_id, amount, key, points_to_redeem, wholesale, coupon_code, by, at, note, programme
+    *,
+    member_id,
+    amount,
+    key,
+    points_to_redeem,
+    wholesale,
+    coupon_code,
+    by,
+    at,
+    note,
+    programme,
+    store_id,
 ) -> Purchase:
     terms = {
         "amount": amount,
@@ -384,6 +418,7 @@ def _record_sale(
             coupon=_coupon_check(
                 member=member, code=coupon_code, at=at, use=True, programme=programme
             ),
+            store_id=store_id,
         )
     except LoyaltyError:
         # A replay refused on today's figures (points since spent, the coupon
@@ -410,6 +445,7 @@ def _record_sale(
         earning_detail=quote.detail,
         tier=quote.tier,
         note=(note or "")[:200],
+        store_id=store_id,
         by=ledger.acting_user(by),
     )
     if sale_id is None:

@@ -86,6 +86,19 @@ class ProfileForm(forms.Form):
 
 class RedeemForm(forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    store = forms.ModelChoiceField(
+        label=_("Collect it at"), queryset=None, empty_label=None, required=True
+    )
+
+    def __init__(self, *args, stores=None, **kwargs):
+        """`stores`: where a goods reward can be collected (a chain), or None
+        (a single shop, or a coupon: no choice)."""
+        super().__init__(*args, **kwargs)
+        if stores is None:
+            del self.fields["store"]
+        else:
+            self.fields["store"].queryset = stores
+            self.fields["store"].label_from_instance = lambda store: store.display_name
 
 
 class PortalSettingsForm(forms.ModelForm):

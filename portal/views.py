@@ -33,6 +33,7 @@ from portal.models import MemberSession, PortalSettings
 from rewards.models import Reward
 from rewards.selectors import catalogue_for_member, group_catalogue
 from rewards.services import redeem_reward
+from stores.selectors import active_stores, has_many_stores
 
 LEDGER_PAGE_SIZE = 25
 SIGN_IN_PHONE = "member_sign_in_phone"
@@ -264,7 +265,13 @@ def reward_view(request, pk):
     and idempotency (each form carries its own key)."""
     member = request.member
     item = _catalogue_item(member, pk)
-    form = RedeemForm(request.POST or None, initial={"key": new_key()})
+    # In a chain the member says where they will collect goods.
+    collect = item.reward.kind == "goods" and has_many_stores()
+    form = RedeemForm(
+        request.POST or None,
+        initial={"key": new_key()},
+        stores=active_stores() if collect else None,
+    )
     error = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -272,6 +279,7 @@ def reward_view(request, pk):
                 member=member,
                 reward=item.reward,
                 idempotency_key=f"member-page:{form.cleaned_data['key']}",
+                store=form.cleaned_data.get("store"),
             )
         except LoyaltyError as refusal:
             error = refusal.message

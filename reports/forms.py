@@ -94,3 +94,27 @@ class ChangesFilterForm(forms.Form):
         if start and end and end < start:
             self.add_error("end", _("The last day comes before the first day: swap them."))
         return data
+
+
+class SettlementForm(forms.Form):
+    """The settlement's shop days, this month so far by default."""
+
+    start = inputs.DateField(label=_("From"), required=False, widget=_date)
+    end = inputs.DateField(label=_("To"), required=False, widget=_date)
+
+    def __init__(self, data=None, *, today):
+        self.default_start, self.default_end = today.replace(day=1), today
+        initial = {"start": self.default_start, "end": self.default_end}
+        super().__init__(data, initial=initial)
+
+    def clean(self):
+        data = super().clean()
+        if "start" in self.errors or "end" in self.errors:
+            return data
+        data["start"] = data.get("start") or self.default_start
+        data["end"] = data.get("end") or self.default_end
+        if data["end"] < data["start"]:
+            self.add_error("end", _("The last day comes before the first day: swap them."))
+        elif data["end"] - data["start"] > timedelta(days=MAX_PERIOD_DAYS):
+            self.add_error("start", _("Choose a range of at most five years."))
+        return data

@@ -53,6 +53,7 @@ from reports.campaign_figures import campaign_figures
 from reports.member_figures import lifecycle_counts, member_counts
 from reports.periods import Period
 from reports.points_figures import points_flow
+from reports.store_figures import store_figures
 from reports.tier_figures import (
     revenue_by_sale_tier,
     sales_by_tier,
@@ -66,7 +67,8 @@ from reports.tier_figures import (
 # 2: the dataclasses moved from members.dashboard_selectors into reports.
 # 3: tiers grouped by the tier held today, sales by their own tier apart;
 #    refunds counted in their own period.
-FIGURES_LAYOUT = 3
+# 4: the stores compared (a chain).
+FIGURES_LAYOUT = 4
 
 
 def dashboard_figures(*, period: Period, tier=None, shared=None) -> dict:
@@ -81,6 +83,8 @@ def dashboard_figures(*, period: Period, tier=None, shared=None) -> dict:
         shared["counts"] = member_counts(period=period)
     if "sales" not in shared:
         shared["sales"] = sales_by_tier(period)
+    if "stores" not in shared:  # the stores compared: every tier's, whatever the filter
+        shared["stores"] = store_figures(period=period)
     counts = shared["counts"]
     return {
         "distribution": tier_distribution(counts),
@@ -94,6 +98,7 @@ def dashboard_figures(*, period: Period, tier=None, shared=None) -> dict:
         "campaigns": campaign_figures(
             period=period, tier=tier, results=shared.setdefault("campaigns", {})
         ),
+        "stores": shared["stores"],
     }
 
 

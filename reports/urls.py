@@ -10,4 +10,6 @@ urlpatterns = [
     path("status/", views.snapshot_status_view, name="status"),
     path("lifecycle/", views.lifecycle_rules_view, name="lifecycle"),
     path("changes/", views.changes_view, name="changes"),
+    path("settlement/", views.settlement_view, name="settlement"),
+    path("stores/", views.store_dashboard_view, name="stores"),
 ]

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,18 +10,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config import spreadsheets
-from config.errors import LoyaltyError
-from config.roles import owner_required
+from config.clock import shop_today
+from config.errors import LoyaltyError, NotYours
+from config.roles import is_owner, is_store_manager, owner_required
 from members.models import LifecycleRules
-from reports import changes, charts
+from reports import changes, charts, settlement
 from reports import selectors as figures
 from reports.export import EXPORTS
-from reports.forms import ChangesFilterForm, DashboardFilterForm, LifecycleRulesForm
+from reports.forms import (
+    ChangesFilterForm,
+    DashboardFilterForm,
+    LifecycleRulesForm,
+    SettlementForm,
+)
 from reports.services import dashboard_snapshot, refresh_is_interrupted, update_lifecycle_rules
 from reports.snapshots import refresh_dashboard
+from stores.selectors import manages_store
 
 
-def _charts(*, distribution, performance, sale_tiers, flow, lifecycle, movements, campaigns):
+def _charts(
+    *, distribution, performance, sale_tiers, flow, lifecycle, movements, campaigns, **_tables
+):
     months = [f"{m.month:%Y-%m}" for m in flow.months]
     held = {row.tier.pk: row for row in performance if row.tier}
     return {
@@ -102,7 +112,8 @@ def dashboard_view(request):
     if found is None:  # a worker is computing the first figures for this range
         context["computing"] = True
         return render(request, "reports/index.html", context)
-    context.update(found, charts=_charts(**found))
+    # The stores compared exist only with several stores: no query of its own.
+    context.update(found, charts=_charts(**found), many_stores=bool(found.get("stores")))
     return render(request, "reports/index.html", context)
 
 
@@ -212,3 +223,57 @@ def changes_view(request):
             "query": query.urlencode(),
         },
     )
+
+
+@owner_required
+@require_GET
+def settlement_view(request):
+    """What each store owes the others for points earned in one and spent in
+    another, for a range of shop days; ?format=csv downloads it."""
+    form = SettlementForm(request.GET or None, today=shop_today())
+    if form.is_bound and not form.is_valid():
+        return render(request, "reports/settlement.html", {"form": form}, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    start = data.get("start") or form.default_start
+    end = data.get("end") or form.default_end
+    found = settlement.settlement(start=start, end=end)
+    if request.GET.get("format") == "csv":
+        header, rows = settlement.csv_rows(found)
+        name = f"settlement-{start:%Y%m%d}-{end:%Y%m%d}.csv"
+        return spreadsheets.csv_response(filename=name, header=header, rows=rows)
+    query = request.GET.copy()
+    query["format"] = "csv"
+    context = {"form": form, "found": found, "csv_query": query.urlencode()}
+    return render(request, "reports/settlement.html", context)
+
+
+@require_GET
+def store_dashboard_view(request):
+    """The stores' figures for their managers (and owners): the dashboard's
+    stored figures for the period, one row per store the user manages;
+    ?store= shows one store, answered 403 for a store they do not manage."""
+    if not (is_owner(request.user) or is_store_manager(request.user)):
+        raise PermissionDenied
+    form, period, _tier = _filters(request)
+    if period is None:
+        return render(request, "reports/store_dashboard.html", {"form": form}, status=400)
+    store_id = request.GET.get("store") or None
+    if store_id is not None:
+        try:
+            store_id = int(store_id)
+        except ValueError:
+            raise Http404 from None
+        if not manages_store(request.user, store_id):
+            raise NotYours(_("This store's figures are for its managers and the owners."))
+    found = figures.snapshot_figures(dashboard_snapshot(period=period))
+    if found is None:
+        found = figures.snapshot_figures(refresh_dashboard(period=period))
+    rows = [
+        row
+        for row in found["stores"]
+        if row.store_id is not None
+        and manages_store(request.user, row.store_id)
+        and (store_id is None or row.store_id == store_id)
+    ]
+    context = {"form": form, "period": period, "rows": rows}
+    return render(request, "reports/store_dashboard.html", context)

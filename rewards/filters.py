@@ -38,9 +38,21 @@ class RedemptionFilter(django_filters.FilterSet):
         validators=[inputs.validate_date_range],
     )
 
+    store = django_filters.ModelChoiceFilter(
+        label=_("Store"), queryset=None, empty_label=_("Any store")
+    )
+
     class Meta:
         model = RewardRedemption
         fields = []
+
+    def __init__(self, *args, stores=None, **kwargs):
+        """`stores`: the stores to filter by, or None for a single shop (no filter)."""
+        super().__init__(*args, **kwargs)
+        if stores is None:
+            del self.filters["store"]
+        else:
+            self.filters["store"].queryset = stores
 
     def filter_member(self, queryset, name, value):
         return queryset.filter(member__in=search_members(value, Member.objects.all()))

@@ -14,6 +14,26 @@ from rewards.models import Reward
 IMAGE_MAX_BYTES = 2 * 1024 * 1024
 
 
+class StoreStockForm(forms.Form):
+    """One number per open store: how many of the reward it holds."""
+
+    def __init__(self, *args, stores, current, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stores = {}
+        for store in stores:
+            name = f"store_{store.pk}"
+            self.stores[name] = store
+            self.fields[name] = inputs.IntegerField(
+                label=store.display_name,
+                min_value=0,
+                max_value=inputs.MAX_POINTS,
+                initial=current.get(store.pk, 0),
+            )
+
+    def quantities(self) -> dict:
+        return {store: self.cleaned_data[name] for name, store in self.stores.items()}
+
+
 class RewardForm(forms.ModelForm):
     """Input parsing only: the cross-field rules live in rewards.services.save_reward."""
 

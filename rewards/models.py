@@ -228,6 +228,16 @@ class RewardRedemption(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Where the reward was redeemed (and its points spent).
+    store = models.ForeignKey(
+        "stores.Store",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("store"),
+        db_index=False,
+    )
     fulfilled_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     fulfilled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -340,3 +350,28 @@ class Coupon(models.Model):
     @property
     def is_voided(self):
         return self.voided_at is not None
+
+
+class RewardStock(models.Model):
+    """How many of a goods reward one store holds (a chain). A redemption at
+    the store takes from its row as well as from the reward's total stock,
+    so neither oversells; one from a member's phone takes from the total."""
+
+    reward = models.ForeignKey(Reward, on_delete=models.CASCADE, related_name="store_stock")
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.PROTECT, related_name="+", verbose_name=_("store")
+    )
+    quantity = models.PositiveIntegerField(_("in stock"), default=0)
+
+    class Meta:
+        verbose_name = _("stock at a store")
+        verbose_name_plural = _("stock at stores")
+        constraints = [
+            models.UniqueConstraint(fields=["reward", "store"], name="reward_stock_per_store"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0), name="reward_store_stock_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reward_id}@{self.store_id}: {self.quantity}"

@@ -99,3 +99,21 @@ def redemption_refusal(*, member, reward, quantity, today, taken, balance=None, 
             code=STATE_SHORT,
         )
     return None
+
+
+def store_stock_refusal(*, reward, shelf, quantity):
+    """Why a store whose shelves hold `reward` cannot give `quantity` of it
+    (`shelf`: what its own shelf holds, None for no shelf), or None."""
+    if shelf is None:
+        return LoyaltyError(
+            _("“%(reward)s” is not stocked at this store.") % {"reward": reward.display_name},
+            code=STATE_OUT_OF_STOCK,
+        )
+    if shelf < quantity:
+        return LoyaltyError(
+            _("Only %(stock)d of “%(reward)s” left at this store.")
+            % {"stock": shelf, "reward": reward.display_name},
+            field="quantity",
+            code=STATE_OUT_OF_STOCK,
+        )
+    return None

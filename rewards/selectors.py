@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from config.clock import shop_day_start, shop_today
 from points.ledger import spendable_balance
 from rewards import rules
-from rewards.models import Coupon, Reward, RewardRedemption
+from rewards.models import Coupon, Reward, RewardRedemption, RewardStock
 
 
 @dataclass
@@ -50,10 +50,25 @@ def _taken_by_reward(member, rewards, today):
     return taken
 
 
-def catalogue_for_member(*, member, today=None) -> list[CatalogueItem]:
+def _shelves(rewards, store_id):
+    """{reward id: what the store's shelf holds, None for no shelf} of the
+    rewards stocked per store (one query)."""
+    found = {}
+    rows = RewardStock.objects.filter(reward__in=rewards).values_list(
+        "reward_id", "store_id", "quantity"
+    )
+    for reward_id, shelf_store, quantity in rows:
+        found.setdefault(reward_id, None)
+        if shelf_store == store_id:
+            found[reward_id] = quantity
+    return found
+
+
+def catalogue_for_member(*, member, today=None, store_id=None) -> list[CatalogueItem]:
     """The active, current rewards as the counter shows them to `member`:
     what they can take now, what needs more points, what needs a higher
-    tier, and what is out of stock or over their limit."""
+    tier, and what is out of stock or over their limit (at the store
+    `store_id`, for rewards stocked per store)."""
     today = today or shop_today()
     rewards = list(
         Reward.objects.filter(is_active=True)
@@ -63,6 +78,7 @@ def catalogue_for_member(*, member, today=None) -> list[CatalogueItem]:
     )
     taken = _taken_by_reward(member, rewards, today)
     balance = spendable_balance(member, as_of=today)
+    shelves = _shelves(rewards, store_id) if store_id is not None else {}
     items = []
     for reward in rewards:
         refusal = rules.redemption_refusal(
@@ -73,6 +89,8 @@ def catalogue_for_member(*, member, today=None) -> list[CatalogueItem]:
             taken=taken.get(reward.pk, 0),
             balance=balance,
         )
+        if refusal is None and reward.pk in shelves:
+            refusal = rules.store_stock_refusal(reward=reward, shelf=shelves[reward.pk], quantity=1)
         if refusal is None:
             items.append(CatalogueItem(reward, rules.STATE_AVAILABLE, ""))
         else:
@@ -110,9 +128,13 @@ def owner_catalogue():
     )
 
 
-def redemption_list(queryset=None):
+def redemption_list(queryset=None, *, stores=None):
+    """Redemptions with what the list shows; `stores` (ids) keeps those made
+    at these stores, and those made from a member's phone (no store)."""
     queryset = RewardRedemption.objects.all() if queryset is None else queryset
-    return queryset.select_related("member", "member__tier", "reward", "by")
+    if stores is not None:
+        queryset = queryset.filter(Q(store__in=stores) | Q(store__isnull=True))
+    return queryset.select_related("member", "member__tier", "reward", "by", "store")
 
 
 def member_redemptions(*, member, limit=10):

@@ -22,12 +22,14 @@ from config.audit import record_settings_change, settings_snapshot
 from config.clock import shop_date, shop_day_start, shop_today
 from config.errors import LoyaltyError
 from config.money import format_money, round_money
+from config.roles import require_owner
 from config.text import clean_text
 from members.models import BirthdayGift
 from points.ledger import lock_member, return_points, spend_points, spendable_balance
 from points.models import LedgerEntry
-from rewards.models import Coupon, Reward, RewardRedemption
-from rewards.rules import redemption_refusal
+from rewards.models import Coupon, Reward, RewardRedemption, RewardStock
+from rewards.rules import redemption_refusal, store_stock_refusal
+from stores.selectors import store_id_of
 
 MAX_COUPON_DAYS = 3660
 
@@ -196,6 +198,41 @@ def check_birthday_gifts(*, reward, min_tier):
 # Redemption -----------------------------------------------------------------
 
 
+def _take_store_stock(*, reward, store_id, quantity):
+    """Count `quantity` down from the store's own stock of `reward`, when the
+    reward is stocked per store (its row locked after the reward's, step 3)."""
+    rows = locks.lock_rows(RewardStock.objects.filter(reward=reward, store_id=store_id))
+    if not rows and not RewardStock.objects.filter(reward=reward).exists():
+        return  # stocked for the whole shop only
+    shelf = rows[0].quantity if rows else None
+    refusal = store_stock_refusal(reward=reward, shelf=shelf, quantity=quantity)
+    if refusal:
+        raise refusal
+    RewardStock.objects.filter(pk=rows[0].pk).update(quantity=F("quantity") - quantity)
+
+
+@transaction.atomic(durable=True)
+def set_store_stock(*, reward, quantities, by) -> Reward:
+    """Set how many of `reward` each store holds ({store: quantity}, a store
+    left out keeps its row); the reward's total stock becomes their sum.
+    Owners only."""
+    require_owner(by)
+    reward = _lock_reward(reward)
+    for store, quantity in quantities.items():
+        quantity = int(quantity)
+        if quantity < 0:
+            raise LoyaltyError(_("Enter the stock as zero or more."), code="stock_negative")
+        RewardStock.objects.update_or_create(
+            reward=reward, store=store, defaults={"quantity": quantity}
+        )
+    total = RewardStock.objects.filter(reward=reward).aggregate(total=Sum("quantity"))["total"]
+    before = settings_snapshot(reward, ["stock"])
+    reward.stock = total or 0
+    reward.save(update_fields=["stock"])
+    record_settings_change(obj=reward, before=before, fields=["stock"], by=by)
+    return reward
+
+
 def _lock_reward(reward) -> Reward:
     return locks.lock_row(Reward.objects.select_related("min_tier"), pk=reward.pk)
 
@@ -245,7 +282,7 @@ def _issue_coupons(redemption, *, now):
     redemption.save(update_fields=["status", "fulfilled_at"])
 
 
-def _take(*, member, reward, quantity, source, idempotency_key, by, reason, free):
+def _take(*, member, reward, quantity, source, idempotency_key, by, reason, free, store_id=None):
     """Check, create the redemption, count the stock down. Caller holds the locks."""
     now = timezone.now()
     today = shop_date(now)
@@ -260,6 +297,8 @@ def _take(*, member, reward, quantity, source, idempotency_key, by, reason, free
     )
     if refusal:
         raise refusal
+    if store_id is not None:
+        _take_store_stock(reward=reward, store_id=store_id, quantity=quantity)
     redemption = RewardRedemption.objects.create(
         member=member,
         reward=reward,
@@ -270,6 +309,7 @@ def _take(*, member, reward, quantity, source, idempotency_key, by, reason, free
         idempotency_key=idempotency_key,
         created_at=now,
         by=by if by and by.is_authenticated else None,
+        store_id=store_id,
     )
     if reward.stock is not None:
         # The row is locked; F() keeps the database's own count authoritative
@@ -296,8 +336,11 @@ def _replay(key, *, member, reward):
 
 
 @transaction.atomic(durable=True)
-def redeem_reward(*, member, reward, quantity=1, idempotency_key, by=None) -> RewardRedemption:
-    """Spend the member's points on `quantity` of `reward`.
+def redeem_reward(
+    *, member, reward, quantity=1, idempotency_key, by=None, store=None
+) -> RewardRedemption:
+    """Spend the member's points on `quantity` of `reward` at `store` (a
+    Store or its id; None from the member's phone).
 
     Checks the member's standing, the reward's active flag, validity window,
     minimum tier, stock, per-member limit and the points balance, then counts
@@ -324,6 +367,7 @@ def redeem_reward(*, member, reward, quantity=1, idempotency_key, by=None) -> Re
         by=by,
         reason="",
         free=False,
+        store_id=store_id_of(store),
     )
     spend_points(
         member=member,
@@ -333,6 +377,7 @@ def redeem_reward(*, member, reward, quantity=1, idempotency_key, by=None) -> Re
         reason=reward.name[:200],
         by=redemption.by,
         reward_redemption=redemption,
+        store_id=redemption.store_id,
     )
     if reward.is_coupon:
         _issue_coupons(redemption, now=redemption.created_at)
@@ -425,6 +470,11 @@ def cancel_redemption(*, redemption, by=None, reason="") -> RewardRedemption:
     reward = _lock_reward(redemption.reward)
     if reward.stock is not None:
         Reward.objects.filter(pk=reward.pk).update(stock=F("stock") + redemption.quantity)
+    if redemption.store_id is not None:
+        # Back on the shelf of the store it was taken from (when stocked per store).
+        RewardStock.objects.filter(reward=reward, store_id=redemption.store_id).update(
+            quantity=F("quantity") + redemption.quantity
+        )
     spend = redemption.ledger_entries.filter(kind=LedgerEntry.Kind.REWARD_REDEEM).first()
     if spend is not None:
         return_points(
@@ -435,6 +485,7 @@ def cancel_redemption(*, redemption, by=None, reason="") -> RewardRedemption:
             by=by,
             member=member,
             reward_redemption=redemption,
+            store_id=spend.store_id,
         )
     redemption.member = member
     redemption.status = RewardRedemption.Status.CANCELLED

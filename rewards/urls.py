@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.reward_list_view, name="list"),
     path("new/", views.reward_create_view, name="create"),
     path("<int:pk>/edit/", views.reward_edit_view, name="edit"),
+    path("<int:pk>/stock/", views.store_stock_view, name="store_stock"),
     path("<int:pk>/image/", views.reward_image_view, name="image"),
     path("member/<int:pk>/", views.member_catalogue_view, name="member_catalogue"),
     path("member/<int:pk>/redeem/", views.redeem_view, name="redeem"),

@@ -12,8 +12,10 @@ from members.models import Member
 from members.selectors import get_member
 from rewards import selectors, services
 from rewards.filters import RedemptionFilter
-from rewards.forms import CancelForm, RedeemForm, RewardForm
-from rewards.models import Reward, RewardRedemption
+from rewards.forms import CancelForm, RedeemForm, RewardForm, StoreStockForm
+from rewards.models import Reward, RewardRedemption, RewardStock
+from stores.devices import device_store
+from stores.selectors import active_stores, has_many_stores, stores_for, visible_store_ids
 
 PAGE_SIZE = 50
 
@@ -32,7 +34,8 @@ def _back(request, fallback):
 @owner_required
 @require_GET
 def reward_list_view(request):
-    return render(request, "rewards/reward_list.html", {"rewards": selectors.owner_catalogue()})
+    context = {"rewards": selectors.owner_catalogue(), "many_stores": has_many_stores()}
+    return render(request, "rewards/reward_list.html", context)
 
 
 def _reward_form_page(request, reward):
@@ -84,7 +87,7 @@ def reward_image_view(request, pk):
 
 
 def _catalogue_page(request, member, *, form=None, error=None, status=200):
-    items = selectors.catalogue_for_member(member=member)
+    items = selectors.catalogue_for_member(member=member, store_id=device_store(request).store_id)
     return render(
         request,
         "rewards/member_catalogue.html",
@@ -117,6 +120,7 @@ def redeem_view(request, pk):
     if not form.is_valid():
         return _catalogue_page(request, get_member(pk), form=form, status=400)
     reward = get_object_or_404(Reward, pk=form.cleaned_data["reward"])
+    device = device_store(request)
     try:
         redemption = services.redeem_reward(
             member=member,
@@ -124,9 +128,11 @@ def redeem_view(request, pk):
             quantity=form.cleaned_data["quantity"],
             idempotency_key=f"redeem-form:{form.cleaned_data['idempotency_key']}",
             by=request.user,
+            store=device.for_write(),
         )
     except LoyaltyError as error:
-        return _catalogue_page(request, get_member(pk), form=form, error=error, status=400)
+        page = _catalogue_page(request, get_member(pk), form=form, error=error, status=400)
+        return device.apply(page)
     messages.success(
         request,
         _("%(member)s redeemed %(quantity)d × “%(reward)s” for %(points)d points.")
@@ -137,7 +143,7 @@ def redeem_view(request, pk):
             "points": redemption.points_spent,
         },
     )
-    return redirect("rewards:member_catalogue", pk=member.pk)
+    return device.apply(redirect("rewards:member_catalogue", pk=member.pk))
 
 
 # Redemptions ---------------------------------------------------------------------
@@ -146,8 +152,12 @@ def redeem_view(request, pk):
 @staff_required
 @require_GET
 def redemption_list_view(request):
-    redemption_filter = RedemptionFilter(request.GET or None, queryset=selectors.redemption_list())
-    queryset = redemption_filter.qs if redemption_filter.is_bound else selectors.redemption_list()
+    visible = selectors.redemption_list(stores=visible_store_ids(request.user))
+    many = has_many_stores()
+    redemption_filter = RedemptionFilter(
+        request.GET or None, queryset=visible, stores=stores_for(request.user) if many else None
+    )
+    queryset = redemption_filter.qs if redemption_filter.is_bound else visible
     page = Paginator(queryset.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -161,6 +171,7 @@ def redemption_list_view(request):
             "page": page,
             "query": query.urlencode(),
             "cancel_form": CancelForm(),
+            "show_stores": many,
         },
     )
 
@@ -203,3 +214,25 @@ def cancel_view(request, pk):
     else:
         messages.success(request, _("Redemption cancelled."))
     return _back(request, "rewards:redemptions")
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def store_stock_view(request, pk):
+    """How many of a goods reward each store holds (a chain)."""
+    reward = get_object_or_404(Reward, pk=pk)
+    current = dict(RewardStock.objects.filter(reward=reward).values_list("store_id", "quantity"))
+    form = StoreStockForm(request.POST or None, stores=active_stores(), current=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_store_stock(reward=reward, quantities=form.quantities(), by=request.user)
+        except LoyaltyError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("Stock of “%(reward)s” saved.") % {"reward": reward.display_name}
+            )
+            return redirect("rewards:list")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "reward": reward}
+    return render(request, "rewards/store_stock.html", context, status=status)

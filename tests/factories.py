@@ -190,3 +190,33 @@ class LedgerEntryFactory(factory.django.DjangoModelFactory):
     remaining = factory.LazyAttribute(lambda o: o.points if o.points > 0 else None)
     created_at = factory.LazyFunction(timezone.now)
     idempotency_key = factory.Sequence(lambda n: f"test-entry-{n}")
+
+
+# --- stores -------------------------------------------------------------------
+
+
+class StoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stores.Store"
+
+    name = factory.Sequence(lambda n: f"Store {n}")
+
+
+def only_store(**kwargs):
+    """The shop's one active store (the migration's, or a new one): every
+    other store closed, as a shop that never opened a second one."""
+    from stores.models import Store
+
+    store = Store.objects.order_by("id").first() or StoreFactory(**kwargs)
+    Store.objects.exclude(pk=store.pk).update(is_active=False)
+    Store.objects.filter(pk=store.pk).update(is_active=True)
+    return store
+
+
+def store_manager_user(*, stores=(), **kwargs):
+    from config.roles import STORE_MANAGER
+
+    user = UserFactory(role=STORE_MANAGER, **kwargs)
+    for store in stores:
+        store.staff.add(user)
+    return user

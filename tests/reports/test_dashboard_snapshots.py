@@ -270,4 +270,4 @@ def test_sharing_the_range_figures_across_tier_filters_changes_no_figure(shop, t
         assert [s.members for s in with_shared["lifecycle"]] == [
             s.members for s in alone["lifecycle"]
         ]
-    assert set(shared) == {"counts", "sales", "campaigns"}
+    assert set(shared) == {"counts", "sales", "campaigns", "stores"}
