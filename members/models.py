@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.clock import shop_date
 from config.names import in_reader_script
+from stores.fields import store_link
 
 
 class Tag(models.Model):
@@ -84,15 +85,7 @@ class Member(models.Model):
         db_index=False,
     )
     # Where the member enrolled (stores: members belong to the programme).
-    home_store = models.ForeignKey(
-        "stores.Store",
-        verbose_name=_("home store"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    home_store = store_link(_("home store"))
     tier_since = models.DateTimeField(_("tier since"), null=True, blank=True)
     tier_grace_until = models.DateField(_("grace period ends"), null=True, blank=True)
     tier_pinned_until = models.DateField(_("tier pinned until"), null=True, blank=True)

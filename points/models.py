@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from config.names import in_reader_script
+from stores.fields import store_link
 
 
 class ProgrammeRules(models.Model):
@@ -187,15 +188,7 @@ class Purchase(models.Model):
     )
     note = models.CharField(_("store note"), max_length=200, blank=True)
     # Where the sale happened (no index: the sale pays for every index).
-    store = models.ForeignKey(
-        "stores.Store",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("store"),
-        db_index=False,
-    )
+    store = store_link()
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -241,15 +234,7 @@ class Refund(models.Model):
     # and this many could not be taken back.
     points_shortfall = models.PositiveIntegerField(_("points short"), default=0)
     # Where the refund was made, which may differ from the sale's store.
-    store = models.ForeignKey(
-        "stores.Store",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("store"),
-        db_index=False,
-    )
+    store = store_link()
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -360,15 +345,7 @@ class LedgerEntry(models.Model):
         db_index=False,
     )
     # Where the points were earned or spent (none: expiry, the programme's own).
-    store = models.ForeignKey(
-        "stores.Store",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("store"),
-        db_index=False,
-    )
+    store = store_link()
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from stores.fields import store_link
+
 # Language code -> suffix of the per-language name and description fields.
 NAME_LANGUAGES = {"en": "en", "zh-hant": "zh_hant", "zh-hans": "zh_hans"}
 
@@ -229,15 +231,7 @@ class RewardRedemption(models.Model):
         related_name="+",
     )
     # Where the reward was redeemed (and its points spent).
-    store = models.ForeignKey(
-        "stores.Store",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("store"),
-        db_index=False,
-    )
+    store = store_link()
     fulfilled_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     fulfilled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
