@@ -35,6 +35,7 @@ from points.expiry import expire_points
 from points.ledger import grant_points, lock_member
 from points.models import LedgerEntry, ProgrammeRules
 from points.tasks import expire_points_shared
+from reports.settlement import store_settlement_days
 from reports.snapshots import refresh_dashboards
 from rewards.models import RewardRedemption
 from rewards.rules import STATE_NEEDS_TIER
@@ -314,7 +315,10 @@ def send_messages(day):
 
 
 def dashboard_refresh(day):
-    return refresh_dashboards(day=day)
+    counts = refresh_dashboards(day=day)
+    # Each shop day's settlement between stores, stored once it is over.
+    counts["settlement_days"] = store_settlement_days(day=day)
+    return counts
 
 
 JOBS = {

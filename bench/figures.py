@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from bench.api_figures import api_sale_throughput
 from bench.harness import Result, has, latency_results, not_yet, percentile, timed_ms, under
 from bench.import_figures import import_export_baseline, member_import
+from bench.store_figures import settlement_year
 from bench.tier_figures import apply_new_ladder, evaluate_tiers
 from config.clock import shop_today
 from config.errors import LoyaltyError
@@ -520,4 +521,5 @@ FIGURES = {
     "import-baseline": import_export_baseline,
     "import": member_import,
     "dashboard": dashboard_page,
+    "settlement": settlement_year,
 }

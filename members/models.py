@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.clock import shop_date
@@ -630,6 +631,28 @@ class JobRun(models.Model):
 
     def __str__(self):
         return f"{self.job} {self.run_for}"
+
+
+class SettlementDay(models.Model):
+    """One shop day of the stores' settlement (reports.settlement), stored
+    once the day is over, so a year's settlement sums 365 rows instead of
+    a year of ledger entries and their lot draws. Keyed by store id as
+    text ("" for the programme's own points): points issued and redeemed
+    per store, and points earned at one store and spent at another
+    ("earned:spent")."""
+
+    day = models.DateField(unique=True)
+    issued = models.JSONField(default=dict)
+    redeemed = models.JSONField(default=dict)
+    flows = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("settlement day")
+        verbose_name_plural = _("settlement days")
+
+    def __str__(self):
+        return str(self.day)
 
 
 class DashboardSnapshot(models.Model):

@@ -14,21 +14,34 @@ so the nets sum to exactly zero.
 Points earned at no store (birthday gifts, owner's adjustments, balances
 brought from an earlier system) are the programme's own: the programme's
 row shows what it owes the stores where they were spent.
+
+Each shop day's figures are stored once it is over (members.SettlementDay,
+by the nightly dashboard job), so a year sums 365 stored days and reads
+only today, and any day not stored yet, from the ledger.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.clock import shop_day_bounds
+from config import heartbeat
+from config.clock import shop_day_bounds, shop_today
+from members.models import SettlementDay
 from points.ledger import EARNING_KINDS, SPENDING_KINDS, points_value
 from points.models import LedgerEntry, LotDraw, ProgrammeRules
 from stores.models import Store
 
 Kind = LedgerEntry.Kind
+# The nightly job stores each shop day once it is over, going back this far
+# the first time, and stores the last few days again (see store_settlement_days).
+REACH_DAYS = 400
+RECOMPUTE_DAYS = 3
 
 
 @dataclass
@@ -78,9 +91,10 @@ def _in_range(start, end, prefix=""):
     return {f"{prefix}created_at__gte": begin, f"{prefix}created_at__lt": finish}
 
 
-def settlement(*, start, end, rules=None) -> Settlement:
-    """The settlement between stores for the shop days `start` to `end`."""
-    rules = rules or ProgrammeRules.current()
+def _live(start, end):
+    """(issued, redeemed, flows) of the shop days `start` to `end`, read from
+    the ledger and its lot draws: {(store id,): points} twice and
+    {(earned at, spent at): points}."""
     entries = LedgerEntry.objects.filter(**_in_range(start, end))
     issued = _sums(entries.filter(kind__in=EARNING_KINDS), "store")
     # Earned points a refund took back count against the sale's store.
@@ -97,6 +111,87 @@ def settlement(*, start, end, rules=None) -> Settlement:
     returns = draws.filter(entry__reverses__kind__in=SPENDING_KINDS)
     for key, points in _sums(returns, "lot__store", "entry__reverses__store", sign=-1).items():
         flows[key] += points
+    return issued, redeemed, flows
+
+
+def _as_text(key) -> str:
+    return ":".join("" if pk is None else str(pk) for pk in key)
+
+
+def _as_key(text) -> tuple:
+    return tuple(int(part) if part else None for part in text.split(":"))
+
+
+def store_settlement_days(*, day, recompute_days=RECOMPUTE_DAYS, reach_days=REACH_DAYS) -> int:
+    """Store the settlement of each shop day before `day` that is not stored
+    yet (as far back as `reach_days`), and again of the last
+    `recompute_days` (an entry back-dated into them: the demo's history, a
+    late import). The nightly job calls it; returns the days stored."""
+    first = day - timedelta(days=reach_days)
+    stored = set(
+        SettlementDay.objects.filter(day__gte=first, day__lt=day).values_list("day", flat=True)
+    )
+    recent = day - timedelta(days=recompute_days)
+    wanted = [
+        first + timedelta(days=n)
+        for n in range(reach_days)
+        if first + timedelta(days=n) not in stored or first + timedelta(days=n) >= recent
+    ]
+    for one in wanted:
+        heartbeat.beat()
+        issued, redeemed, flows = _live(one, one)
+        with transaction.atomic():
+            SettlementDay.objects.update_or_create(
+                day=one,
+                defaults={
+                    "issued": {_as_text(k): v for k, v in issued.items() if v},
+                    "redeemed": {_as_text(k): v for k, v in redeemed.items() if v},
+                    "flows": {_as_text(k): v for k, v in flows.items() if v},
+                    "computed_at": timezone.now(),
+                },
+            )
+    return len(wanted)
+
+
+def _figures(start, end):
+    """The range's (issued, redeemed, flows): the stored days summed, and
+    the days not stored (today, or before the nightly job first ran) read
+    live, each unbroken run of them in one reading."""
+    issued, redeemed, flows = defaultdict(int), defaultdict(int), defaultdict(int)
+    stored = SettlementDay.objects.filter(day__gte=start, day__lte=end, day__lt=shop_today())
+    seen = set()
+    for row in stored:
+        seen.add(row.day)
+        for target, values in ((issued, row.issued), (redeemed, row.redeemed), (flows, row.flows)):
+            for text, points in values.items():
+                target[_as_key(text)] += points
+    for first, last in _runs_of_days_not_in(seen, start, end):
+        for target, found in zip((issued, redeemed, flows), _live(first, last), strict=True):
+            for key, points in found.items():
+                target[key] += points
+    return issued, redeemed, flows
+
+
+def _runs_of_days_not_in(seen, start, end):
+    """(first, last) of each unbroken run of days from `start` to `end` not in `seen`."""
+    first = None
+    day = start
+    while day <= end:
+        if day in seen:
+            if first is not None:
+                yield first, day - timedelta(days=1)
+                first = None
+        elif first is None:
+            first = day
+        day += timedelta(days=1)
+    if first is not None:
+        yield first, end
+
+
+def settlement(*, start, end, rules=None) -> Settlement:
+    """The settlement between stores for the shop days `start` to `end`."""
+    rules = rules or ProgrammeRules.current()
+    issued, redeemed, flows = _figures(start, end)
 
     store_ids = {key[0] for key in issued} | {key[0] for key in redeemed}
     store_ids |= {store for pair in flows for store in pair}

@@ -144,3 +144,60 @@ def test_the_dashboard_compares_the_stores_from_its_snapshot(owner_client, two_s
     table = page.split('id="store-figures"')[1].split("</table>")[0]
     assert _cells(table, "Main Street") == ["1", "NT$950", "NT$950", "0", "950", "0"]
     assert _cells(table, "Mall") == ["1", "NT$750", "NT$750", "0", "750", "177"]
+
+
+def test_stored_days_and_today_read_live_give_the_same_settlement(two_stores, tiers):
+    """Three days of earning at one store and spending at the other: stored
+    by the nightly job, the range sums the stored days and reads today from
+    the ledger, and answers as the ledger alone does; days before the job
+    first ran are read live."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from config.clock import shop_day_start
+    from members.models import SettlementDay
+    from reports.settlement import _live, store_settlement_days
+
+    main, mall = two_stores
+    programme_rules(redeem_points=100, redeem_value=Decimal("50"))
+    today = shop_today()
+    member = MemberFactory(tier=tiers["member"])
+    for back in (3, 2, 1, 0):
+        noon = shop_day_start(today - timedelta(days=back)) + timedelta(hours=12)
+        record_purchase(
+            member=member, amount="1000", idempotency_key=f"earn-{back}", store=main, at=noon
+        )
+        if back < 3:
+            record_purchase(
+                member=member,
+                amount="1000",
+                points_to_redeem=200,
+                idempotency_key=f"spend-{back}",
+                store=mall,
+                at=noon + timedelta(hours=1),
+            )
+    start = today - timedelta(days=3)
+    live = settlement(start=start, end=today)
+    assert _row(live, mall).honoured == 600
+
+    assert store_settlement_days(day=today, reach_days=2) == 2
+    assert set(SettlementDay.objects.values_list("day", flat=True)) == {
+        today - timedelta(days=2),
+        today - timedelta(days=1),
+    }
+    with CaptureQueriesContext(connection) as captured:
+        mixed = settlement(start=start, end=today)
+    assert [(r.store, r.issued, r.redeemed, r.net) for r in mixed.rows] == [
+        (r.store, r.issued, r.redeemed, r.net) for r in live.rows
+    ]
+    assert mixed.total_net == 0
+    # Two runs of days read live (3 days ago; today), each a fixed number of queries.
+    one_run = CaptureQueriesContext(connection)
+    with one_run:
+        _live(today, today)
+    assert len(captured) <= 2 * len(one_run) + 6
+    # A second night changes nothing but the recent days' copies.
+    store_settlement_days(day=today, reach_days=2)
+    assert SettlementDay.objects.count() == 2
