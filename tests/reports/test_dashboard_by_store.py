@@ -3,13 +3,19 @@ there, points figures the ledger entries made there, member figures the
 members whose home store it is. A single shop sees no store filter; a store
 manager sees only their stores' figures."""
 
+import csv
+import io
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
+from config.clock import shop_today
 from loyalty.sale import record_purchase
 from points.refund import refund_purchase
 from reports.periods import Period
-from reports.selectors import dashboard_figures
+from reports.selectors import dashboard_figures, find_snapshot, snapshot_figures
+from reports.snapshots import refresh_dashboards
 from stores.models import Store
 from tests.factories import MemberFactory, StoreFactory, store_manager_user
 
@@ -198,3 +204,32 @@ def test_a_manager_asking_for_a_store_not_theirs_gets_403(client, tiers, two_sto
 
     assert response.status_code == 403
     assert "distribution" not in (response.context or {})
+
+
+def test_the_nightly_refresh_stores_each_stores_figures(tiers, two_stores):
+    main, mall = two_stores
+    _chain(tiers, two_stores)
+
+    refresh_dashboards(day=shop_today())
+
+    period = Period.default()
+    for store in two_stores:
+        snapshot = find_snapshot(period=period, store=store)
+        assert snapshot is not None and snapshot.store_key == store.pk
+    found = snapshot_figures(find_snapshot(period=period, store=main))
+    assert _programme_row(found).now.purchases == 1
+    assert find_snapshot(period=period).store_key == 0
+
+
+def test_the_csv_of_a_store_counts_its_sales_only(owner_client, tiers, two_stores):
+    main, _mall = two_stores
+    _ann, _bo, sales = _chain(tiers, two_stores)
+
+    response = owner_client.get(reverse("dashboard:export", args=["tiers"]), {"store": main.pk})
+
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    programme_now = next(row for row in rows if row[0] == "All tiers")
+    # Tier held today, period, members, buyers, repeat buyers, purchases, revenue.
+    assert programme_now[5] == "1"
+    assert Decimal(programme_now[6]) == sales["ann-main"].amount_paid
