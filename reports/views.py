@@ -151,7 +151,7 @@ def snapshot_status_view(request):
 def refresh_view(request):
     """The owner's "Refresh now": recompute (or queue) and go back to the page."""
     form, period, tier, store = _filters(request, data=request.POST)
-    if period is None:
+    if period is None or not request.POST:
         return redirect("dashboard:index")
     snapshot = dashboard_snapshot(period=period, tier=tier, store=store, refresh=True)
     if getattr(snapshot, "refresh_error", None):
