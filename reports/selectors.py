@@ -99,7 +99,7 @@ def dashboard_figures(*, period: Period, tier=None, store=None, shared=None) -> 
         ),
         "sale_tiers": revenue_by_sale_tier(period=period, tier=tier, sales=shared["sales"]),
         "flow": points_flow(period=period, tier=tier, store=store),
-        "lifecycle": lifecycle_counts(tier=tier, counts=counts),
+        "lifecycle": lifecycle_counts(tier=tier, counts=counts, store=store),
         "movements": tier_movements(period=period, tier=tier, store=store),
         "campaigns": campaign_figures(
             period=period, tier=tier, store=store, results=shared.setdefault("campaigns", {})

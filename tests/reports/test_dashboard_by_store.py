@@ -104,6 +104,20 @@ def test_a_refund_counts_at_the_store_that_made_it(tiers, two_stores):
     assert at_mall.now.revenue == paid["ann-mall"] + paid["bo-mall"] - paid["ann-main"]
 
 
+def test_a_stores_lifecycle_stages_count_its_members_without_links(tiers, two_stores):
+    main, mall = two_stores
+    _chain(tiers, two_stores)
+    MemberFactory(tier=tiers["member"], home_store=mall)
+
+    at_mall = dashboard_figures(period=Period.default(), store=mall)["lifecycle"]
+    everywhere = dashboard_figures(period=Period.default())["lifecycle"]
+
+    assert sum(stage.members for stage in at_mall) == 2
+    # The member list has no store filter: no link that would list others.
+    assert all(stage.url == "" for stage in at_mall)
+    assert all(stage.url.startswith("/members/?stage=") for stage in everywhere)
+
+
 def test_a_stores_outstanding_points_are_its_own_net(tiers, two_stores):
     main, mall = two_stores
     ann = MemberFactory(tier=tiers["member"], home_store=main)
