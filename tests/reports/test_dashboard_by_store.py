@@ -6,16 +6,20 @@ manager sees only their stores' figures."""
 import csv
 import io
 from decimal import Decimal
+from unittest import mock
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from config.clock import shop_today
 from loyalty.sale import record_purchase
+from members.models import DashboardSnapshot
 from points.refund import refund_purchase
 from reports.periods import Period
 from reports.selectors import dashboard_figures, find_snapshot, snapshot_figures
 from reports.snapshots import refresh_dashboards
+from reports.tasks import refresh_dashboard_snapshot
 from stores.models import Store
 from tests.factories import MemberFactory, StoreFactory, store_manager_user
 
@@ -247,3 +251,27 @@ def test_the_csv_of_a_store_counts_its_sales_only(owner_client, tiers, two_store
     # Tier held today, period, members, buyers, repeat buyers, purchases, revenue.
     assert programme_now[5] == "1"
     assert Decimal(programme_now[6]) == sales["ann-main"].amount_paid
+
+
+@override_settings(CELERY_TASK_ALWAYS_EAGER=False, DASHBOARD_FRESH_SECONDS=300)
+def test_a_worker_is_asked_for_the_stores_figures_and_computes_them(
+    owner_client, tiers, two_stores
+):
+    main, _mall = two_stores
+    _ann, _bo, sales = _chain(tiers, two_stores)
+    start, end = Period.default().start.isoformat(), Period.default().end.isoformat()
+    query = {"start": start, "end": end, "store": main.pk}
+    with (
+        mock.patch("reports.tasks.refresh_dashboard_snapshot.delay") as queued,
+        mock.patch("django.db.transaction.on_commit", side_effect=lambda f, **kw: f()),
+    ):
+        page = owner_client.get(URL, query)
+    assert page.context["computing"]
+    queued.assert_called_once_with(start, end, None, main.pk)
+
+    refresh_dashboard_snapshot(*queued.call_args.args)  # what the worker does
+
+    snapshot = DashboardSnapshot.objects.get(store_key=main.pk)
+    assert (snapshot.period_start.isoformat(), snapshot.period_end.isoformat()) == (start, end)
+    found = snapshot_figures(snapshot)
+    assert _programme_row(found).now.revenue == sales["ann-main"].amount_paid
