@@ -223,4 +223,5 @@ IMPORTED_MEMBER_COLUMNS = (
     "email_opt_out",
     "opening_purchases",
     "opening_last_purchase_on",
+    "home_store_id",
 )

@@ -34,7 +34,7 @@ from importing.results import (
     ImportResult,
     verdict_of,
 )
-from importing.rows import RowCleaner, name_key, read_ahead
+from importing.rows import RowCleaner, StoreNames, name_key, read_ahead
 from importing.tuning import tuned_for_import
 from members.columns import column_fields, column_label, match_headers
 from members.models import Member
@@ -42,6 +42,7 @@ from members.selectors import entry_tier
 from members.tags import give_tags, tag_names_in, tags_named
 from points import ledger_batch
 from points.models import LedgerEntry, ProgrammeRules
+from stores.selectors import all_stores
 from tiers.models import TierChange
 
 # Member numbers need to be unpredictable, not secret: a seeded generator is
@@ -235,6 +236,8 @@ class _Job:
             region=region,
             today=self.today,
             conflicts=conflicts,
+            # Read once, and only for a file with a store column.
+            stores=StoreNames(list(all_stores())) if "store" in table.mapping else None,
         )
         self.tier = None
         self.placement = None  # where new members go on the ladder (importing.placement)
@@ -590,6 +593,7 @@ class _Job:
                 bool(c.email_opt_out),
                 c.purchases,
                 adapt_date(c.last_purchase) if c.last_purchase else None,
+                c.home_store_id,
             )
 
     def member_constants(self):

@@ -328,6 +328,7 @@ class _Chunks:
             joined_on = c.joined_on.isoformat() if c.joined_on else today
             as_of = c.figures_as_of.isoformat() if c.figures_as_of else "\\N"
             last = c.last_purchase.isoformat() if c.last_purchase else "\\N"
+            home_store = "\\N" if c.home_store_id is None else c.home_store_id
             lines.append(
                 f"{ids[key]}\t{numbers[key].translate(escapes)}\t{c.phone}\t"
                 f"{c.phone[-4:]}\t{c.name.translate(escapes)}\t"
@@ -336,7 +337,7 @@ class _Chunks:
                 f"{c.lifetime_spend}\t{c.points}\t{c.tier_id or entry}\t{c.lifetime_spend}\t"
                 f"{c.window_spend}\t{c.window_purchases}\t{as_of}\t"
                 f"{'t' if c.sms_opt_out else 'f'}\t{'t' if c.email_opt_out else 'f'}\t"
-                f"{c.purchases}\t{last}{end}"
+                f"{c.purchases}\t{last}\t{home_store}{end}"
             )
         # Encoded here, so the connection's thread hands the whole chunk to
         # the socket at once and never stops for Python while PostgreSQL waits.

@@ -61,7 +61,39 @@ class Candidate:
         "purchases",
         "last_purchase",
         "tags",
+        "home_store_id",
     )
+
+
+def store_key(name) -> str:
+    """A store's name as the store column matches it: script, width, case
+    and spaces folded (台北店 finds 台北店, "MALL " finds Mall)."""
+    return " ".join(name_search_key(name or "").split())
+
+
+class StoreNames:
+    """The shop's stores as the store column reads them, read once before
+    the rows: {store_key: id} over each store's name in every language."""
+
+    def __init__(self, stores):
+        self.ids = {}
+        for store in stores:
+            for name in (store.name, store.name_zh_hant, store.name_zh_hans):
+                if store_key(name):
+                    self.ids.setdefault(store_key(name), store.pk)
+        self.names = ", ".join(store.display_name for store in stores)
+
+    def named(self, value):
+        """The id of the store `value` names; LoyaltyError naming the stores."""
+        found = self.ids.get(store_key(value))
+        if found is None:
+            raise LoyaltyError(
+                _("“%(value)s” is not one of the stores: %(names)s.")
+                % {"value": value, "names": self.names or "–"},
+                field="store",
+                code="store_unknown",
+            )
+        return found
 
 
 class ParsedBatch:
@@ -85,8 +117,21 @@ class RowCleaner:
     Memory stays flat: one small integer per phone and one entry per member
     number given in the file."""
 
-    def __init__(self, *, mapping, width, options, region, today, placement=None, conflicts=None):
+    def __init__(
+        self,
+        *,
+        mapping,
+        width,
+        options,
+        region,
+        today,
+        placement=None,
+        conflicts=None,
+        stores=None,
+    ):
         self.mapping = mapping
+        # The shop's stores (StoreNames) when the file has a store column.
+        self.stores = stores if "store" in mapping else None
         # Where new members go on the ladder (importing.placement); None:
         # the file brings no figures or tiers, everyone starts at the entry tier.
         self.placement = placement
@@ -205,6 +250,14 @@ class RowCleaner:
             except LoyaltyError as error:
                 errors.append(error)
         purchases, last_purchase = self._purchases(row, errors)
+        home_store_id = None
+        if self.stores is not None:
+            named = values.text(row[ix["store"]])
+            if named:
+                try:
+                    home_store_id = self.stores.named(named)
+                except LoyaltyError as error:
+                    errors.append(error)
         if joined_on is None and last_purchase is not None:
             joined_on = last_purchase  # a customer by then at the latest
         member_number = points = lifetime_spend = None
@@ -278,6 +331,7 @@ class RowCleaner:
         candidate.last_purchase = last_purchase
         # As written in the file: the segments work turns them into tags.
         candidate.tags = clean_text(values.strip_formula_escape(values.text(row[ix["tags"]])))
+        candidate.home_store_id = home_store_id
         if opening is None:
             candidate.lifetime_spend = lifetime_spend
             candidate.window_spend = ZERO
@@ -477,6 +531,7 @@ def _fingerprint(candidate) -> int:
                 candidate.purchases,
                 candidate.last_purchase,
                 candidate.tags,
+                candidate.home_store_id,
             )
         )
         & 0xFFFFFFFF

@@ -142,6 +142,13 @@ COLUMNS = {
         _("Tags"),
         "tags|tag|customer tags|labels|標籤|标签|會員標籤|会员标签|客戶標籤|客户标签",
     ),
+    # The member's home store in a chain, by its name in any language
+    # (stores.Store): the store they joined at.
+    "store": (
+        _("Store"),
+        "store|store name|home store|branch|branch name|門市|门市|門店|门店|分店|店舖|店铺|"
+        "店鋪|入會門市|入会门市|入会门店|入會門店|所屬門市|所属门市|所屬門店|所属门店|開卡門市|开卡门店",
+    ),
 }
 
 REQUIRED = ("phone", "name")

@@ -667,6 +667,7 @@ class DashboardSnapshot(models.Model):
     period_start = models.DateField()
     period_end = models.DateField()
     tier_key = models.PositiveIntegerField(default=0)  # the tier's id, 0 for all tiers
+    store_key = models.PositiveIntegerField(default=0)  # the store's id, 0 for all stores
     # What the figures were computed as of: the shop day of the lifecycle
     # stages and the moment the sales and ledger were read.
     shop_day = models.DateField(null=True, blank=True)
@@ -686,9 +687,13 @@ class DashboardSnapshot(models.Model):
         verbose_name_plural = _("dashboard snapshots")
         constraints = [
             models.UniqueConstraint(
-                fields=["period_start", "period_end", "tier_key"], name="dashboard_snapshot_once"
+                fields=["period_start", "period_end", "tier_key", "store_key"],
+                name="dashboard_snapshot_once_per_store",
             )
         ]
 
     def __str__(self):
-        return f"{self.period_start}..{self.period_end} tier {self.tier_key or '-'}"
+        return (
+            f"{self.period_start}..{self.period_end} tier {self.tier_key or '-'}"
+            f" store {self.store_key or '-'}"
+        )

@@ -239,4 +239,4 @@ def sorted_members(queryset, sort):
 
 
 def get_member(pk):
-    return Member.objects.select_related("tier", "referred_by").get(pk=pk)
+    return Member.objects.select_related("tier", "referred_by", "home_store").get(pk=pk)

@@ -23,6 +23,7 @@ from members.selectors import (
     sorted_members,
 )
 from stores.devices import device_store
+from stores.selectors import has_many_stores
 
 PAGE_SIZE = 50
 
@@ -107,6 +108,8 @@ def member_detail_view(request, pk):
             "stage": STAGES[lifecycle_stage(member)],
             "status_form": MemberStatusForm(initial={"status": member.status}),
             "tags_form": MemberTagsForm(initial={"tags": list(member.tags.all())}),
+            # A single shop's page shows no store.
+            "many_stores": has_many_stores(),
         },
     )
 

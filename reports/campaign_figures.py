@@ -25,20 +25,26 @@ def _fraction(percent):
     return None if percent is None else Decimal(percent) / 100
 
 
-def campaign_figures(*, period: Period, tier=None, results=None) -> list[CampaignFigures]:
+def campaign_figures(
+    *, period: Period, tier=None, results=None, store=None
+) -> list[CampaignFigures]:
     """The campaigns that ran in the period (all of them, or those open to
     the tier), with their sales, points and uplift as the campaigns app
     computes them for its results page: each over the campaign's own days,
     so a refund made after its last day counts in the dashboard's revenue of
     the month it is made, not here. `results`: a dict of campaign id to
     campaign_results() the caller keeps across calls (they do not depend on
-    the period or the tier), filled as needed."""
+    the period or the tier), filled as needed. With a store: the campaigns
+    open to it (for it alone or for every store), with their results in all
+    stores, as the campaigns app counts them."""
     results = {} if results is None else results
     campaigns = Campaign.objects.filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=period.start), starts_on__lte=period.end
     )
     if tier:
         campaigns = campaigns.filter(Q(tiers=tier) | Q(tiers__isnull=True)).distinct()
+    if store:
+        campaigns = campaigns.filter(Q(stores=store) | Q(stores__isnull=True)).distinct()
     found = []
     for campaign in campaigns.order_by("starts_on", "pk").prefetch_related("tiers"):
         if campaign.pk not in results:

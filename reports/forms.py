@@ -29,9 +29,24 @@ class DashboardFilterForm(forms.Form):
         empty_label=_("All tiers"),
     )
 
-    def __init__(self, data=None, *, today=None):
+    def __init__(self, data=None, *, today=None, stores=(), all_stores_label=None):
+        """`stores`: the stores the filter offers (a list, read once by the
+        caller); none, and the form has no store filter, as in a single shop."""
         self.default = Period.default(today)
         super().__init__(data, initial={"start": self.default.start, "end": self.default.end})
+        self.stores = {str(store.pk): store for store in stores}
+        if self.stores:
+            self.fields["store"] = forms.ChoiceField(
+                label=_("Store"),
+                required=False,
+                choices=[
+                    ("", all_stores_label or _("All stores")),
+                    *((key, store.display_name) for key, store in self.stores.items()),
+                ],
+            )
+
+    def clean_store(self):
+        return self.stores.get(self.cleaned_data.get("store") or "")
 
     def clean(self):
         data = super().clean()

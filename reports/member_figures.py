@@ -13,15 +13,17 @@ from members.selectors import STAGES, stage_condition
 from reports.periods import Period
 
 
-def member_counts(*, period: "Period", today=None) -> dict:
+def member_counts(*, period: "Period", today=None, store=None) -> dict:
     """{tier id: {"members", "now", "before", and one count per lifecycle
     stage}}: what tier_distribution, tier_performance and lifecycle_counts
     need from the member table, in one pass grouped by tier. The view
     computes it once and hands it to all three (each scanned the million
-    members on its own before)."""
+    members on its own before). With a store: the members whose home store
+    it is."""
     rules = LifecycleRules.current()
+    members = Member.objects.filter(home_store=store) if store else Member.objects.all()
     rows = (
-        Member.objects.order_by()
+        members.order_by()
         .values("tier")
         .annotate(
             members=Count("id"),
@@ -44,15 +46,20 @@ class StageCount:
     url: str
 
 
-def lifecycle_counts(*, tier=None, today=None, counts=None) -> list[StageCount]:
+def lifecycle_counts(*, tier=None, today=None, counts=None, store=None) -> list[StageCount]:
     """Members in each lifecycle stage today, each with a link to the member
     list filtered the same way (so the count and the list agree).
-    `counts`: member_counts() for the same day, when the caller has it."""
+    `counts`: member_counts() for the same day (and store), when the caller
+    has it; `store`: the members whose home store it is. The member list
+    has no store filter, so a store's counts come without links (url "")
+    rather than with links to a list that would not match them."""
     if counts is not None:
         rows = [counts.get(tier.pk, {})] if tier else list(counts.values())
         counts = {stage: sum(row.get(stage, 0) for row in rows) for stage in STAGES}
     else:
         members = Member.objects.all()
+        if store:
+            members = members.filter(home_store=store)
         if tier:
             members = members.filter(tier=tier)
         rules = LifecycleRules.current()
@@ -63,5 +70,6 @@ def lifecycle_counts(*, tier=None, today=None, counts=None) -> list[StageCount]:
     result = []
     for stage, label in STAGES.items():
         query = {"stage": stage, **({"tier": tier.pk} if tier else {})}
-        result.append(StageCount(stage, label, counts[stage], f"{base}?{urlencode(query)}"))
+        url = "" if store else f"{base}?{urlencode(query)}"
+        result.append(StageCount(stage, label, counts[stage], url))
     return result

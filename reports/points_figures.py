@@ -107,7 +107,7 @@ class PointsFlow:
         return point_change(self.now.redemption_rate, self.before.redemption_rate)
 
 
-def points_flow(*, period: Period, tier=None) -> PointsFlow:
+def points_flow(*, period: Period, tier=None, store=None) -> PointsFlow:
     """Points issued, redeemed and expired per month, what was outstanding at
     each month's end, and the outstanding points as a money liability.
 
@@ -119,6 +119,13 @@ def points_flow(*, period: Period, tier=None) -> PointsFlow:
     balance now is the sum of the members' cached balances (equal to the
     ledger's sum, see check_ledger), and earlier balances are worked back
     from it. With a tier filter: the members in that tier today.
+
+    With a store: the entries made at that store (LedgerEntry.store). Points
+    are spent in any store, so no member balance belongs to one; what is
+    outstanding is then the store's own net, the points issued there less
+    those redeemed or expired there, read from its ledger before the pass
+    (one more aggregate). It goes below zero at a store where members spend
+    more than they earn; the settlement report says what that is worth.
     """
     before = period.previous
     entries = LedgerEntry.objects.filter(created_at__gte=before.starts_at)
@@ -126,6 +133,8 @@ def points_flow(*, period: Period, tier=None) -> PointsFlow:
     if tier:
         entries = entries.filter(member__tier=tier)
         balances = balances.filter(tier=tier)
+    if store:
+        entries = entries.filter(store=store)
     rows = (
         entries.order_by()
         .annotate(
@@ -159,7 +168,14 @@ def points_flow(*, period: Period, tier=None) -> PointsFlow:
             month.redeemed -= row["redeemed"] or 0
             month.expired -= row["expired"] or 0
             month.other += row["other"] or 0
-    balance_now = balances.aggregate(total=Sum("points_balance"))["total"] or 0
+    if store:
+        opening = LedgerEntry.objects.filter(store=store, created_at__lt=before.starts_at)
+        if tier:
+            opening = opening.filter(member__tier=tier)
+        balance_now = opening.aggregate(total=Sum("points"))["total"] or 0
+        balance_now += earlier.net + now.net + after
+    else:
+        balance_now = balances.aggregate(total=Sum("points_balance"))["total"] or 0
     outstanding = balance_now - after
     running = outstanding
     for month in reversed(months.values()):

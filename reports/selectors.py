@@ -71,18 +71,24 @@ from reports.tier_figures import (
 FIGURES_LAYOUT = 4
 
 
-def dashboard_figures(*, period: Period, tier=None, shared=None) -> dict:
-    """Every figure the page shows, for one range and tier filter.
+def dashboard_figures(*, period: Period, tier=None, store=None, shared=None) -> dict:
+    """Every figure the page shows, for one range, tier filter and store.
+
+    With a store: sales figures count the sales and refunds made there
+    (Purchase.store, Refund.store), points figures the ledger entries made
+    there (LedgerEntry.store), member figures the members whose home store
+    it is (Member.home_store). The stores compared stay whole.
 
     `shared`: a dict the caller keeps while computing several tier filters
-    of the same range: the member pass, the sales by tier and the campaigns'
-    results do not depend on the filter, so they are read once.
+    of the same range and store: the member pass, the sales by tier and the
+    campaigns' results do not depend on the tier filter, so they are read
+    once.
     """
     shared = {} if shared is None else shared
     if "counts" not in shared:  # one pass over the members for three figures
-        shared["counts"] = member_counts(period=period)
+        shared["counts"] = member_counts(period=period, store=store)
     if "sales" not in shared:
-        shared["sales"] = sales_by_tier(period)
+        shared["sales"] = sales_by_tier(period, store)
     if "stores" not in shared:  # the stores compared: every tier's, whatever the filter
         shared["stores"] = store_figures(period=period)
     counts = shared["counts"]
@@ -92,19 +98,22 @@ def dashboard_figures(*, period: Period, tier=None, shared=None) -> dict:
             period=period, tier=tier, counts=counts, sales=shared["sales"]
         ),
         "sale_tiers": revenue_by_sale_tier(period=period, tier=tier, sales=shared["sales"]),
-        "flow": points_flow(period=period, tier=tier),
-        "lifecycle": lifecycle_counts(tier=tier, counts=counts),
-        "movements": tier_movements(period=period, tier=tier),
+        "flow": points_flow(period=period, tier=tier, store=store),
+        "lifecycle": lifecycle_counts(tier=tier, counts=counts, store=store),
+        "movements": tier_movements(period=period, tier=tier, store=store),
         "campaigns": campaign_figures(
-            period=period, tier=tier, results=shared.setdefault("campaigns", {})
+            period=period, tier=tier, store=store, results=shared.setdefault("campaigns", {})
         ),
         "stores": shared["stores"],
     }
 
 
-def find_snapshot(*, period: Period, tier=None):
+def find_snapshot(*, period: Period, tier=None, store=None):
     return DashboardSnapshot.objects.filter(
-        period_start=period.start, period_end=period.end, tier_key=tier.pk if tier else 0
+        period_start=period.start,
+        period_end=period.end,
+        tier_key=tier.pk if tier else 0,
+        store_key=store.pk if store else 0,
     ).first()
 
 

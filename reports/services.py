@@ -70,14 +70,16 @@ def update_lifecycle_rules(*, new_days, active_days, churned_days, by=None) -> L
     return rules
 
 
-def _queue_refresh(period, tier) -> bool:
+def _queue_refresh(period, tier, store=None) -> bool:
     """Queue a worker's refresh unless one is already on its way (queued or
     computing, and not silent past the heartbeat timeout). BrokerUnavailable
     when the worker cannot be reached; the snapshot is then left unqueued."""
     now = timezone.now()
     silent = now - heartbeat.timeout()
     with transaction.atomic():
-        snapshot, _created = DashboardSnapshot.objects.get_or_create(**snapshot_key(period, tier))
+        snapshot, _created = DashboardSnapshot.objects.get_or_create(
+            **snapshot_key(period, tier, store)
+        )
         claimed = (
             DashboardSnapshot.objects.filter(pk=snapshot.pk)
             .filter(
@@ -95,6 +97,8 @@ def _queue_refresh(period, tier) -> bool:
                 period.start.isoformat(),
                 period.end.isoformat(),
                 tier.pk if tier else None,
+                # Without a store the message is as it was before stores.
+                *([store.pk] if store else []),
                 on_failure=lambda: DashboardSnapshot.objects.filter(pk=snapshot.pk).update(
                     refresh_queued_at=None
                 ),
@@ -112,8 +116,8 @@ def refresh_is_interrupted(snapshot, *, now=None) -> bool:
     )
 
 
-def dashboard_snapshot(*, period, tier=None, refresh=False) -> DashboardSnapshot:
-    """The snapshot the page shows for a range and tier filter.
+def dashboard_snapshot(*, period, tier=None, store=None, refresh=False) -> DashboardSnapshot:
+    """The snapshot the page shows for a range, tier filter and store.
 
     A fresh one is shown as it is. A stale or missing one (or any, when the
     owner asks to `refresh`) is recomputed here when tasks run in-process (no
@@ -121,7 +125,7 @@ def dashboard_snapshot(*, period, tier=None, refresh=False) -> DashboardSnapshot
     for a worker and the page shows the stale figures, or says they are being
     computed, until the worker is done.
     """
-    snapshot = figures.find_snapshot(period=period, tier=tier)
+    snapshot = figures.find_snapshot(period=period, tier=tier, store=store)
     if (
         not refresh
         and figures.snapshot_is_fresh(snapshot)
@@ -130,17 +134,17 @@ def dashboard_snapshot(*, period, tier=None, refresh=False) -> DashboardSnapshot
         _note_view(snapshot)
         return snapshot
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        snapshot = refresh_dashboard(period=period, tier=tier)
+        snapshot = refresh_dashboard(period=period, tier=tier, store=store)
     else:
         try:
-            _queue_refresh(period, tier)
+            _queue_refresh(period, tier, store)
         except BrokerUnavailable as error:
             # The page still shows what it has, and says why it is not newer.
-            snapshot = figures.find_snapshot(period=period, tier=tier)
+            snapshot = figures.find_snapshot(period=period, tier=tier, store=store)
             snapshot.refresh_error = error.message
             _note_view(snapshot)
             return snapshot
-        snapshot = figures.find_snapshot(period=period, tier=tier)
+        snapshot = figures.find_snapshot(period=period, tier=tier, store=store)
     _note_view(snapshot)
     return snapshot
 

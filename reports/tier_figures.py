@@ -237,7 +237,8 @@ class SaleTierRevenue:
 class TierSales:
     """What one pass over both periods' sales and refunds found: per tier
     held today {(tier id, side): TierFigures without members, with `late`,
-    the buyers who joined after the side's last day}, per tier of the sale
+    the buyers who joined after the side's last day (or, with a store, whose
+    home store is another)}, per tier of the sale
     {(tier id or None, side): SaleTierFigures}, and the revenue per side."""
 
     held: dict
@@ -265,8 +266,8 @@ UNION ALL
 SELECT 1, m.tier_id, b.side,
     SUM(CASE WHEN b.n > 0 THEN 1 ELSE 0 END),
     SUM(CASE WHEN b.n > 1 THEN 1 ELSE 0 END),
-    SUM(CASE WHEN b.n > 0 AND m.joined_on > (CASE WHEN b.side = 1 THEN %s ELSE %s END)
-        THEN 1 ELSE 0 END),
+    SUM(CASE WHEN b.n > 0 AND (m.joined_on > (CASE WHEN b.side = 1 THEN %s ELSE %s END)
+        {elsewhere}) THEN 1 ELSE 0 END),
     SUM(b.n), SUM(b.revenue)
 FROM per_buyer b INNER JOIN {members} m ON m.id = b.buyer
 GROUP BY m.tier_id, b.side
@@ -278,10 +279,14 @@ def _side(period: Period):
     return Case(When(created_at__gte=period.starts_at, then=Value(1)), default=Value(0))
 
 
-def sales_by_tier(period: Period) -> TierSales:
-    """The sales and refunds of the period and the one before, in one pass."""
+def sales_by_tier(period: Period, store=None) -> TierSales:
+    """The sales and refunds of the period and the one before, in one pass.
+    With a store: the sales made there and the refunds made there (a refund
+    counts where it is made, as in the stores compared)."""
     before = period.previous
     window = {"created_at__gte": before.starts_at, "created_at__lt": period.ends_before}
+    if store:
+        window["store"] = store
     sales = (
         Purchase.objects.filter(**window)
         .order_by()
@@ -297,9 +302,17 @@ def sales_by_tier(period: Period) -> TierSales:
     sales_sql, sales_params = sales.query.sql_with_params()
     refunds_sql, refunds_params = refunds.query.sql_with_params()
     adapt = connection.ops.adapt_datefield_value
-    sql = _SALES_SQL.format(sales=sales_sql, refunds=refunds_sql, members=Member._meta.db_table)
+    # With a store, a buyer whose home store is another counts among the
+    # members as a late joiner does, so no ratio passes 100 %.
+    elsewhere = "OR m.home_store_id IS NULL OR m.home_store_id <> %s" if store else ""
+    sql = _SALES_SQL.format(
+        sales=sales_sql, refunds=refunds_sql, members=Member._meta.db_table, elsewhere=elsewhere
+    )
+    params = [*sales_params, *refunds_params, adapt(period.end), adapt(before.end)]
+    if store:
+        params.append(store.pk if hasattr(store, "pk") else int(store))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*sales_params, *refunds_params, adapt(period.end), adapt(before.end)])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     found = TierSales({}, {}, {}, {"now": Decimal("0"), "before": Decimal("0")})
     for held, tier_id, flag, buyers, repeat, late, purchases, revenue in rows:
@@ -316,11 +329,12 @@ def sales_by_tier(period: Period) -> TierSales:
     return found
 
 
-def _members_by_tier(period: Period) -> dict:
+def _members_by_tier(period: Period, store=None) -> dict:
     before = period.previous
+    members = Member.objects.filter(home_store=store) if store else Member.objects.all()
     return {
         row["tier"]: row
-        for row in Member.objects.order_by()
+        for row in members.order_by()
         .values("tier")
         .annotate(
             now=Count("id", filter=Q(joined_on__lte=period.end)),
@@ -330,7 +344,7 @@ def _members_by_tier(period: Period) -> dict:
 
 
 def tier_performance(
-    *, period: Period, tier=None, counts=None, sales=None
+    *, period: Period, tier=None, counts=None, sales=None, store=None
 ) -> list[TierPerformance]:
     """Active-member ratio, purchase frequency, average order value,
     repurchase rate and revenue share per tier, now and the period before.
@@ -341,9 +355,13 @@ def tier_performance(
     period. Without a tier filter the last row is the whole programme.
     `counts`: member_counts() for the same period, `sales`: sales_by_tier()
     for it, when the caller has them already.
+
+    With a store: the members whose home store it is, and the sales and
+    refunds made there (by any member, so a buyer from another store counts
+    among the store's members as one who joined late would).
     """
-    members = _members_by_tier(period) if counts is None else counts
-    sales = sales_by_tier(period) if sales is None else sales
+    members = _members_by_tier(period, store) if counts is None else counts
+    sales = sales_by_tier(period, store) if sales is None else sales
     if tier:
         tiers = [tier]
     else:
@@ -383,12 +401,14 @@ def _programme(members, sales) -> TierPerformance:
     return TierPerformance(None, figures["now"], figures["before"])
 
 
-def revenue_by_sale_tier(*, period: Period, tier=None, sales=None) -> list[SaleTierRevenue]:
+def revenue_by_sale_tier(
+    *, period: Period, tier=None, sales=None, store=None
+) -> list[SaleTierRevenue]:
     """Sales and revenue per tier the sales were made in (Purchase.tier),
     now and the period before; a refund counts in its sale's tier, in the
     period it was made. With a tier filter: that tier's sales, with their
-    share of all revenue."""
-    sales = sales_by_tier(period) if sales is None else sales
+    share of all revenue. With a store: the sales and refunds made there."""
+    sales = sales_by_tier(period, store) if sales is None else sales
     if tier:
         tiers = [tier]
     else:
@@ -415,14 +435,16 @@ class MovementMonth:
     downgrades: int = 0
 
 
-def tier_movements(*, period: Period, tier=None) -> list[MovementMonth]:
+def tier_movements(*, period: Period, tier=None, store=None) -> list[MovementMonth]:
     """Upgrades and downgrades per month: a change to a higher-ranked tier
     is an upgrade, to a lower one a downgrade, whatever its cause (engine,
     review, by hand, a closed tier). With a tier filter: moves into or out
-    of that tier."""
+    of that tier. With a store: the moves of members whose home store it is."""
     changes = TierChange.objects.filter(
         at__gte=period.starts_at, at__lt=period.ends_before, from_tier__isnull=False
     )
+    if store:
+        changes = changes.filter(member__home_store=store)
     if tier:
         changes = changes.filter(Q(from_tier=tier) | Q(to_tier=tier))
     rows = (

@@ -25,7 +25,7 @@ from reports.forms import (
 )
 from reports.services import dashboard_snapshot, refresh_is_interrupted, update_lifecycle_rules
 from reports.snapshots import refresh_dashboard
-from stores.selectors import manages_store
+from stores.selectors import active_stores, manages_store, stores_for
 
 
 def _charts(
@@ -82,22 +82,33 @@ def _percent(value):
     return 0 if value is None else round(value * 100, 1)
 
 
-def _filters(request):
-    """(form, period, tier) from the query string; period is None when invalid."""
-    form = DashboardFilterForm(request.GET or None)
-    if request.GET and not form.is_valid():
-        return form, None, None
-    data = form.cleaned_data if form.is_bound else {}
-    return form, data.get("period") or form.default, data.get("tier")
+def _offered_stores():
+    """The stores the owner's filter offers: none while there is one (one
+    query, the page's only look at the stores)."""
+    stores = list(active_stores())
+    return stores if len(stores) > 1 else []
+
+
+def _filters(request, *, stores=None, data=None):
+    """(form, period, tier, store) from the query string (or `data`); period
+    is None when invalid. `stores`: those the store filter offers (default:
+    the owner's, every active store of a chain)."""
+    data = request.GET if data is None else data
+    stores = _offered_stores() if stores is None else stores
+    form = DashboardFilterForm(data or None, stores=stores)
+    if data and not form.is_valid():
+        return form, None, None, None
+    found = form.cleaned_data if form.is_bound else {}
+    return form, found.get("period") or form.default, found.get("tier"), found.get("store")
 
 
 @owner_required
 @require_GET
 def dashboard_view(request):
-    form, period, tier = _filters(request)
+    form, period, tier, store = _filters(request)
     if period is None:
         return render(request, "reports/index.html", {"form": form}, status=400)
-    snapshot = dashboard_snapshot(period=period, tier=tier)
+    snapshot = dashboard_snapshot(period=period, tier=tier, store=store)
     if getattr(snapshot, "refresh_error", None):
         messages.warning(request, snapshot.refresh_error)
     found = figures.snapshot_figures(snapshot)
@@ -105,6 +116,7 @@ def dashboard_view(request):
         "form": form,
         "period": period,
         "tier": tier,
+        "store": store,
         "snapshot": snapshot,
         "interrupted": refresh_is_interrupted(snapshot),
         "query": request.GET.urlencode(),
@@ -121,10 +133,10 @@ def dashboard_view(request):
 @require_GET
 def snapshot_status_view(request):
     """Polled by the page while a worker computes: reloads it when done."""
-    _form, period, tier = _filters(request)
+    _form, period, tier, store = _filters(request)
     if period is None:
         return HttpResponse(status=400)
-    snapshot = figures.find_snapshot(period=period, tier=tier)
+    snapshot = figures.find_snapshot(period=period, tier=tier, store=store)
     response = HttpResponse(status=204)
     if snapshot is not None and (
         snapshot.refresh_queued_at is None or refresh_is_interrupted(snapshot)
@@ -138,11 +150,10 @@ def snapshot_status_view(request):
 @require_POST
 def refresh_view(request):
     """The owner's "Refresh now": recompute (or queue) and go back to the page."""
-    form = DashboardFilterForm(request.POST or None)
-    if not form.is_valid():
+    form, period, tier, store = _filters(request, data=request.POST)
+    if period is None or not request.POST:
         return redirect("dashboard:index")
-    period = form.cleaned_data.get("period") or form.default
-    snapshot = dashboard_snapshot(period=period, tier=form.cleaned_data.get("tier"), refresh=True)
+    snapshot = dashboard_snapshot(period=period, tier=tier, store=store, refresh=True)
     if getattr(snapshot, "refresh_error", None):
         messages.error(request, snapshot.refresh_error)
     elif not settings.CELERY_TASK_ALWAYS_EAGER:
@@ -162,13 +173,13 @@ def export_view(request, figure):
     export = EXPORTS.get(figure)
     if export is None:
         raise Http404
-    form, period, tier = _filters(request)
+    form, period, tier, store = _filters(request)
     if period is None:
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
     # The same figures the page shows: the snapshot, computed now if there is none yet.
-    found = figures.snapshot_figures(dashboard_snapshot(period=period, tier=tier))
+    found = figures.snapshot_figures(dashboard_snapshot(period=period, tier=tier, store=store))
     if found is None:
-        found = figures.snapshot_figures(refresh_dashboard(period=period, tier=tier))
+        found = figures.snapshot_figures(refresh_dashboard(period=period, tier=tier, store=store))
     header, rows = export(period=period, found=found)
     name = f"{figure}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
     return spreadsheets.csv_response(filename=name, header=header, rows=rows)
@@ -250,13 +261,12 @@ def settlement_view(request):
 @require_GET
 def store_dashboard_view(request):
     """The stores' figures for their managers (and owners): the dashboard's
-    stored figures for the period, one row per store the user manages;
-    ?store= shows one store, answered 403 for a store they do not manage."""
+    filter offering only the user's stores. One row per store they manage
+    from the stores compared, and with a store chosen (or when they manage
+    just one) that store's dashboard figures. ?store= of a store they do not
+    manage is answered 403, before anything is read."""
     if not (is_owner(request.user) or is_store_manager(request.user)):
         raise PermissionDenied
-    form, period, _tier = _filters(request)
-    if period is None:
-        return render(request, "reports/store_dashboard.html", {"form": form}, status=400)
     store_id = request.GET.get("store") or None
     if store_id is not None:
         try:
@@ -265,15 +275,31 @@ def store_dashboard_view(request):
             raise Http404 from None
         if not manages_store(request.user, store_id):
             raise NotYours(_("This store's figures are for its managers and the owners."))
-    found = figures.snapshot_figures(dashboard_snapshot(period=period))
+    mine = list(stores_for(request.user))
+    form = DashboardFilterForm(
+        request.GET or None,
+        stores=mine if len(mine) > 1 else [],  # a manager of one store has nothing to choose
+        all_stores_label=_("All your stores"),
+    )
+    if request.GET and not form.is_valid():
+        return render(request, "reports/store_dashboard.html", {"form": form}, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    period, tier, store = data.get("period") or form.default, data.get("tier"), data.get("store")
+    if store is None and len(mine) == 1:
+        store = mine[0]
+    snapshot = dashboard_snapshot(period=period, tier=tier if store else None, store=store)
+    found = figures.snapshot_figures(snapshot)
     if found is None:
-        found = figures.snapshot_figures(refresh_dashboard(period=period))
+        snapshot = refresh_dashboard(period=period, tier=tier if store else None, store=store)
+        found = figures.snapshot_figures(snapshot)
     rows = [
         row
         for row in found["stores"]
         if row.store_id is not None
         and manages_store(request.user, row.store_id)
-        and (store_id is None or row.store_id == store_id)
+        and (store is None or row.store_id == store.pk)
     ]
-    context = {"form": form, "period": period, "rows": rows}
+    context = {"form": form, "period": period, "rows": rows, "store": store, "tier": tier}
+    if store is not None:  # the programme's figures are the owners'; a store's, its managers'
+        context.update(found, charts=_charts(**found), snapshot=snapshot)
     return render(request, "reports/store_dashboard.html", context)
