@@ -11,11 +11,13 @@ from django.urls import reverse
 from django.utils import translation
 
 from automation.segment_results import message_results
+from campaigns.models import Campaign
 from config.clock import shop_date, shop_today
 from config.errors import LoyaltyError
+from demo.activity import VALUE_CAMPAIGN_NAME
 from demo.segments import MESSAGE_DAYS_AGO, MESSAGE_NAME
 from demo.shop import load_demo_shop
-from loyalty.sale import record_purchase
+from loyalty.sale import quote_purchase, record_purchase
 from members.models import Member, OutboundMessage, Tag
 from members.services import enrol_member
 from points.models import LedgerEntry, Purchase
@@ -110,6 +112,15 @@ def test_a_coupon_with_a_minimum_bill_and_the_welcome_offer(demo):
     # It is in the catalogue for points too.
     rich = Member.objects.filter(points_balance__gte=reward.points_cost).first()
     assert redeem_reward(member=rich, reward=reward, idempotency_key="demo-test", by=owner)
+
+
+def test_points_are_worth_double_at_the_counter_this_week(demo):
+    campaign = Campaign.objects.get(name=VALUE_CAMPAIGN_NAME)
+    assert campaign.starts_on < shop_today() < campaign.ends_on
+    member = Member.objects.filter(points_balance__gte=200).first()
+    quote = quote_purchase(member=member, amount=Decimal("2000"), points_to_redeem=200)
+    assert quote.value_multiplier == 2
+    assert quote.redeemed_value == Decimal("200")  # 100 points = NT$50 on other days
 
 
 def test_loading_again_changes_nothing(demo):
