@@ -101,14 +101,15 @@ def test_a_coupon_with_a_minimum_bill_and_the_welcome_offer(demo):
     member = enrol_member(phone="+886912000111", name="新會員", by=owner)
     welcome = RewardRedemption.objects.get(member=member, reward=reward)
     code = Coupon.objects.get(redemption=welcome).code
-    with pytest.raises(LoyaltyError):
+    with pytest.raises(LoyaltyError) as refused:
         record_purchase(
             member=member, amount=Decimal("800"), coupon_code=code, idempotency_key="small-bill"
         )
+    assert refused.value.code == "coupon_below_min_spend"
     sale = record_purchase(
         member=member, amount=Decimal("1200"), coupon_code=code, idempotency_key="big-bill"
     )
-    assert sale.coupon_code == code
+    assert sale.coupon_code == code and sale.coupon_discount == 100
     # It is in the catalogue for points too.
     rich = Member.objects.filter(points_balance__gte=reward.points_cost).first()
     assert redeem_reward(member=rich, reward=reward, idempotency_key="demo-test", by=owner)
