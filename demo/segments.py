@@ -122,33 +122,31 @@ SMS_TEXTS = {
 
 def ensure_demo_message(*, seed=2026):
     """The perm clients' message, sent MESSAGE_DAYS_AGO days ago with a
-    holdout, and the recipients who came in after it. Returns True when
-    it was made by this call."""
+    holdout, and the recipients who came in after it. Each step is done
+    once, so a load cut short finishes on the next. Returns the number of
+    replies recorded by this call."""
     message = SegmentMessage.objects.filter(name=MESSAGE_NAME).first()
-    if message is not None and message.status == SegmentMessage.Status.SCHEDULED:
-        return False
-    owner = _owner()
     segment = Segment.objects.get(name=PERM_CLIENTS)
-    message = save_message(
-        message=message,
-        segment=segment,
-        fields={
+    if message is None or message.status == SegmentMessage.Status.DRAFT:
+        owner = _owner()
+        fields = {
             "name": MESSAGE_NAME,
             "holdout_percent": MESSAGE_HOLDOUT,
             "send_at": shop_now(),
             **SMS_TEXTS,
-        },
-        by=owner,
-    )
-    message = schedule_message(message=message, by=owner)
-    # Without a broker the schedule built it already; with one, a worker
-    # would: build it here too (a chunk built twice adds nothing).
-    ids = list(segment_members(segment.criteria).order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), CHUNK_SIZE):
-        build_chunk(message_id=message.pk, member_ids=ids[start : start + CHUNK_SIZE])
-    _date_back(message)
-    _record_replies(message, seed=seed)
-    return True
+        }
+        message = save_message(message=message, segment=segment, fields=fields, by=owner)
+        message = schedule_message(message=message, by=owner)
+    # Scheduling moves the send time up to the moment it is scheduled;
+    # dated back, the message was scheduled an hour before it went.
+    if message.scheduled_at >= message.send_at:
+        # Without a broker the schedule built it already; with one, a
+        # worker would: build it here too (a chunk built twice adds nothing).
+        ids = list(segment_members(segment.criteria).order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), CHUNK_SIZE):
+            build_chunk(message_id=message.pk, member_ids=ids[start : start + CHUNK_SIZE])
+        _date_back(message)
+    return _record_replies(message, seed=seed)
 
 
 def _send_moment():

@@ -163,7 +163,7 @@ def load_demo_shop(*, members=300):
     # Tags follow the tiers the sales reached; the message's segment uses them.
     tags = ensure_demo_tags()
     ensure_demo_segments()
-    message = ensure_demo_message()
+    replies = ensure_demo_message()
     ensure_demo_welcome_offer()
     jobs = run_demo_jobs()
     return {
@@ -172,6 +172,6 @@ def load_demo_shop(*, members=300):
         "sales_created": sales,
         "redemptions_created": redemptions,
         "tags_given": tags,
-        "segment_message_sent": message,
+        "segment_message_replies": replies,
         "follow_ups_added": jobs["follow_ups_added"],
     }

@@ -8,14 +8,14 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from automation.segment_results import message_results
 from campaigns.models import Campaign
 from config.clock import shop_date, shop_today
 from config.errors import LoyaltyError
 from demo.activity import VALUE_CAMPAIGN_NAME
-from demo.segments import MESSAGE_DAYS_AGO, MESSAGE_NAME
+from demo.segments import MESSAGE_DAYS_AGO, MESSAGE_NAME, ensure_demo_message
 from demo.shop import load_demo_shop
 from loyalty.sale import quote_purchase, record_purchase
 from members.models import Member, OutboundMessage, Tag
@@ -142,3 +142,18 @@ def test_loading_again_changes_nothing(demo):
     load_demo_shop(members=60)
     assert counts() == before
     assert SegmentMessage.objects.get().send_at == send_at
+
+
+def test_a_load_cut_short_after_scheduling_finishes_the_message(demo):
+    message = SegmentMessage.objects.get(name=MESSAGE_NAME)
+    outbox = OutboundMessage.objects.filter(dedup_key__startswith=f"segment:{message.pk}:")
+    # As schedule_message leaves it: due now, nothing sent yet.
+    now = timezone.now()
+    SegmentMessage.objects.filter(pk=message.pk).update(send_at=now, scheduled_at=now)
+    outbox.update(status=OutboundMessage.Status.QUEUED, sent_at=None, next_attempt_at=now)
+    purchases = Purchase.objects.count()
+    assert ensure_demo_message() == 0
+    message.refresh_from_db()
+    assert shop_date(message.send_at) == shop_today() - timedelta(days=MESSAGE_DAYS_AGO)
+    assert not outbox.exclude(status=OutboundMessage.Status.SENT).exists()
+    assert Purchase.objects.count() == purchases
