@@ -1,6 +1,7 @@
 """The demo shop's programme at work: the double-points campaign on the
-18th, redemptions in every state, the tier review and the follow-ups it
-leaves for staff (see demo.shop.load_demo_shop for the order)."""
+18th, this week's double-value redemption, redemptions in every state, the
+tier review and the follow-ups it leaves for staff (see
+demo.shop.load_demo_shop for the order)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -19,6 +20,7 @@ from rewards.services import cancel_redemption, fulfil_redemption, redeem_reward
 from tiers.services import evaluate_tiers
 
 CAMPAIGN_NAME = "每月 18 日雙倍點數"
+VALUE_CAMPAIGN_NAME = "年終點數加倍折抵週"
 
 
 def ensure_demo_campaign():
@@ -37,6 +39,27 @@ def ensure_demo_campaign():
         month_days=[18],
         multiplier=Decimal("2"),
         bonus_points=0,
+    )
+    return True
+
+
+def ensure_demo_value_campaign():
+    """A week of double-value redemption (100 points pay NT$100 instead of
+    NT$50) that began four days ago: the week's sales that used points show
+    it, and the counter says so today."""
+    if Campaign.objects.filter(name=VALUE_CAMPAIGN_NAME).exists():
+        return False
+    today = shop_today()
+    create_campaign(
+        name=VALUE_CAMPAIGN_NAME,
+        name_zh_hans="年终积分加倍抵现周",
+        description="活動期間點數折抵現金價值加倍：100 點抵 NT$100。",
+        starts_on=today - timedelta(days=4),
+        ends_on=today + timedelta(days=3),
+        schedule=Campaign.Schedule.EVERY_DAY,
+        multiplier=Decimal("1"),
+        bonus_points=0,
+        redemption_multiplier=Decimal("2"),
     )
     return True
 

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from members.models import AutomationSettings
 from rewards.models import Reward
 from tiers.models import Tier
 
@@ -22,6 +23,20 @@ DEMO_REWARDS = [
             "coupon_valid_days": 60,
             "limit_per_member": 2,
             "limit_period": "month",
+        },
+    ),
+    (
+        "滿千折百券",
+        "NT$100 off a bill of NT$1,000",
+        "coupon",
+        500,
+        None,
+        None,
+        {
+            "name_zh_hans": "满千减百券",
+            "coupon_value": Decimal("100"),
+            "coupon_min_spend": Decimal("1000"),
+            "coupon_valid_days": 30,
         },
     ),
     (
@@ -55,3 +70,18 @@ def ensure_demo_rewards():
         )
         created += made
     return created
+
+
+WELCOME_REWARD = "滿千折百券"
+
+
+def ensure_demo_welcome_offer():
+    """The spend-NT$1,000 coupon as the welcome offer of members who join
+    from now on (set after the demo's own members are enrolled: they joined
+    before the shop had one). Left alone once the owner has chosen one."""
+    settings_row = AutomationSettings.current()
+    if settings_row.welcome_reward_id is None:
+        settings_row.welcome_reward = Reward.objects.get(name=WELCOME_REWARD)
+        settings_row.save(update_fields=["welcome_reward"])
+        return True
+    return False

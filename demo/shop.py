@@ -1,6 +1,8 @@
 """A demo shop for first runs and screenshots: tiers, two users, members,
-points rules, a year of sales (demo.sales), the 18th's campaign, redemptions
-in every state, today's tier review and follow-ups (demo.activity).
+points rules, a year of sales (demo.sales), the 18th's campaign, this
+week's double-value redemption, redemptions in every state, member tags,
+saved segments and a message to a segment with its results (demo.segments),
+the welcome offer, today's tier review and follow-ups (demo.activity).
 
 Each issue that adds data (sales, rewards, campaigns) extends load_demo_shop.
 Loading twice changes nothing: everything is keyed by a natural key.
@@ -16,9 +18,15 @@ from django.db import transaction
 
 from config.clock import shop_today
 from config.roles import OWNER, STAFF, sync_roles
-from demo.activity import ensure_demo_campaign, ensure_demo_redemptions, run_demo_jobs
-from demo.rewards import ensure_demo_rewards
+from demo.activity import (
+    ensure_demo_campaign,
+    ensure_demo_redemptions,
+    ensure_demo_value_campaign,
+    run_demo_jobs,
+)
+from demo.rewards import ensure_demo_rewards, ensure_demo_welcome_offer
 from demo.sales import record_demo_sales
+from demo.segments import ensure_demo_message, ensure_demo_segments, ensure_demo_tags
 from members.models import Member
 from members.services import enrol_member
 from points.models import BehaviourRule, ProgrammeRules
@@ -149,13 +157,21 @@ def load_demo_shop(*, members=300):
     ensure_demo_rewards()
     # Before the sales, so the 18ths earn double and the results page has them.
     ensure_demo_campaign()
+    ensure_demo_value_campaign()
     sales = record_demo_sales()
     redemptions = ensure_demo_redemptions()
+    # Tags follow the tiers the sales reached; the message's segment uses them.
+    tags = ensure_demo_tags()
+    ensure_demo_segments()
+    replies = ensure_demo_message()
+    ensure_demo_welcome_offer()
     jobs = run_demo_jobs()
     return {
         "users": users,
         "members_created": created,
         "sales_created": sales,
         "redemptions_created": redemptions,
+        "tags_given": tags,
+        "segment_message_replies": replies,
         "follow_ups_added": jobs["follow_ups_added"],
     }

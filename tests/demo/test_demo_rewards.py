@@ -5,9 +5,9 @@ from rewards.models import Reward
 def test_demo_shop_has_a_catalogue_and_loading_twice_adds_nothing(db):
     load_demo_shop(members=2)
     load_demo_shop(members=2)
-    assert Reward.objects.count() == 5
+    assert Reward.objects.count() == 6
     assert Reward.objects.get(name_en="Scalp massage").min_tier.name == "Silver"
-    assert Reward.objects.get(kind="coupon").coupon_value == 100
+    assert Reward.objects.get(name_en="NT$100 voucher").coupon_value == 100
 
 
 def test_demo_catalogue_reads_in_simplified_chinese(db):
