@@ -23,7 +23,9 @@ def stores(db):
     }
 
 
-@pytest.fixture(params=["one batch at a time", "set-based"])
+@pytest.fixture(
+    params=["one batch at a time", pytest.param("set-based", marks=pytest.mark.postgres)]
+)
 def write_path(request, monkeypatch):
     """Each test runs on the path of every database, and on PostgreSQL also
     on its set-based path."""
