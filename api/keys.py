@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from api.models import ApiKey
 from config import locks
 from config.errors import LoyaltyError
-from config.models import ShopSettings
-from config.shop import note_version
+from config.shop import note_version, settings_version_sql
 from stores.selectors import store_id_of
 
 KEY_PREFIX = "ldk_"
@@ -152,10 +151,8 @@ def _key_sql():
         user_fields = [f for f in user_meta.concrete_fields if f.name in USER_FIELDS]
         columns = [f"k.{name(f.column)}" for f in key_fields]
         columns += [f"u.{name(f.column)}" for f in user_fields]
-        settings_table = name(ShopSettings._meta.db_table)
         sql = (
-            f"SELECT {', '.join(columns)}, "
-            f"(SELECT version FROM {settings_table} WHERE id = 1) "
+            f"SELECT {', '.join(columns)}, {settings_version_sql(name)} "
             f"FROM {name(ApiKey._meta.db_table)} k "
             f"JOIN {name(user_meta.db_table)} u "
             f"ON u.{name(user_meta.pk.column)} = k.{name(ApiKey._meta.get_field('user').column)} "

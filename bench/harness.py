@@ -159,3 +159,18 @@ def sample_members(count, seed):
     ids = random.Random(seed).sample(range(1, top + 1), min(count, top))
     by_id = Member.objects.in_bulk(ids)
     return [by_id[i] for i in ids if i in by_id]
+
+
+def url_or_none(name, *args):
+    """The page's address, or None when its code has not landed (not_yet)."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def ok(response):
+    assert response.status_code == 200, response.status_code
+    return response

@@ -8,7 +8,7 @@ from django.apps import apps as global_apps
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from config.shop import note_version
+from config.shop import note_version, settings_version_sql
 
 OWNER = "Owner"
 STAFF = "Staff"
@@ -100,8 +100,6 @@ def _user_with_roles_sql():
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from config.models import ShopSettings
-
     name = connection.ops.quote_name
     model = get_user_model()
     memberships = model._meta.get_field("groups").remote_field.through._meta
@@ -115,7 +113,7 @@ def _user_with_roles_sql():
         f" WHERE ug.{name(user_column)} = u.{name(model._meta.pk.column)} AND g.name = %s)"
     )
     roles = ", ".join(f"{has_role} AS {_role_column(role)}" for role in ROLES)
-    shop = f"(SELECT version FROM {name(ShopSettings._meta.db_table)} WHERE id = 1)"
+    shop = settings_version_sql(name)
     table, pk = name(model._meta.db_table), name(model._meta.pk.column)
     return (
         f"SELECT {columns}, {roles}, {shop} AS shop_settings_version "

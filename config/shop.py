@@ -85,6 +85,12 @@ def shop_name_from_memory() -> str:
     return copy.name if copy is not None else settings.SHOP_NAME
 
 
+def settings_version_sql(quote_name) -> str:
+    """A subquery of the settings row's version (NULL: no row yet), for the
+    query a request reads first (its user's, its API key's) to bring along."""
+    return f"(SELECT version FROM {quote_name(ShopSettings._meta.db_table)} WHERE id = 1)"
+
+
 def note_version(version):
     """The row's version as the request's user query read it (None: no row)."""
     scope = _request.get()
