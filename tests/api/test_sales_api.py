@@ -163,3 +163,45 @@ def test_the_shop_language_answers_a_till_that_asks_for_none(till, member, owner
     assert response.status_code == 422
     detail = response.json()["detail"]
     assert any("\u4e00" <= char <= "\u9fff" for char in detail), detail
+
+
+def test_a_sale_finds_its_member_in_the_lock_not_in_a_lookup_first(till, member):
+    """A till names the member by number; the sale's lock statement finds
+    them, so no separate lookup's round trip."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    till.post("/sales", sale_body(member, amount="100", points_to_redeem=0))  # warm
+    member.refresh_from_db()
+    with CaptureQueriesContext(connection) as captured:
+        response = till.post("/sales", sale_body(member))
+    assert response.status_code == 201
+    assert response.json()["balance_after"] == member.points_balance - 200 + 850
+    lookups = [
+        sql
+        for sql in _statements(captured.captured_queries)
+        if sql.startswith('SELECT "id" FROM "members_member"')
+    ]
+    assert lookups == []
+
+
+def test_a_sale_for_an_unknown_number_is_404_and_records_nothing(till, member):
+    response = till.post("/sales", {**sale_body(member), "member": "0000000000"})
+    assert response.status_code == 404
+    assert response.json()["code"] == "member_not_found"
+    assert "0000000000" in response.json()["detail"]
+    assert not Purchase.objects.exists()
+    assert not till.api_key.requests.exists()
+
+
+def test_a_referred_members_first_sale_from_a_till_rewards_the_referrer(till, tiers):
+    from tests.factories import BehaviourRuleFactory
+
+    BehaviourRuleFactory(code="referral", action="referral", points=200, per_member_cap=1)
+    referrer = MemberFactory()
+    friend = MemberFactory(referred_by=referrer)
+    response = till.post("/sales", sale_body(friend, points_to_redeem=0))
+    assert response.status_code == 201
+    referrer.refresh_from_db()
+    assert referrer.points_balance == 200
+    assert Purchase.objects.get().member == friend
