@@ -285,3 +285,58 @@ def test_without_a_broker_two_connections_share_the_chunks(shop, tiers, owner, m
         "Silver": 3,
         "Gold": 6,
     }
+
+
+@pytest.mark.parametrize("short_on_apply", ["grace", "keep"])
+def test_a_mixed_shop_moves_exactly_what_its_preview_counted(
+    old_ladder, owner, django_capture_on_commit_callbacks, short_on_apply
+):
+    """Sixty members in every state (any tier, grace ahead, ended or none,
+    spend long ago, this year or none, opening figures, a pin), applied in
+    chunks of 7: each tier's count after, and each kind of move, are the
+    preview's, whichever retention setting the programme has."""
+    import random
+
+    from tests.factories import MemberFactory
+    from tests.tiers.conftest import _spent
+
+    programme = TierProgramme.current()
+    programme.short_on_apply = short_on_apply
+    programme.save()
+    t = old_ladder
+    today = shop_today()
+    draw = random.Random(18)
+    for i in range(60):
+        grace = draw.choice([None, None, today + timedelta(days=5), today - timedelta(days=2)])
+        tier = t[draw.choice(["member", "silver", "gold"])]
+        opening = Decimal(draw.choice([0, 0, 1500, 6000]))
+        member = MemberFactory(
+            tier=tier,
+            tier_grace_until=grace if tier != t["member"] else None,
+            lifetime_spend=opening,
+            opening_lifetime_spend=opening,
+        )
+        for _ in range(draw.randint(0, 2)):
+            _spent(member, str(draw.choice([300, 900, 2100, 3200])), draw.choice([30, 400]))
+        if i % 17 == 0:
+            pin = today + timedelta(days=9)
+            set_tier(member=member, tier=t["gold"], reason="Pinned", pinned_until=pin, by=owner)
+    salon_ladder(t)
+    plan = rules_now.plan_rules_now(chunk_size=7)
+    rows = rules_now.plan_rows(plan)
+    assert plan.changes > 10
+    before = set(TierChange.objects.values_list("pk", flat=True))
+
+    application = _apply(plan, owner, django_capture_on_commit_callbacks)
+
+    assert application.status == RulesApplication.Status.DONE
+    assert _per_tier() == {row.tier.name: row.after for row in rows if row.after}
+    kinds = Counter(TierChange.objects.exclude(pk__in=before).values_list("kind", flat=True))
+    expected = {
+        "upgrade": plan.upgraded,
+        "grace_started": plan.grace_started,
+        "grace_cleared": plan.grace_cleared,
+        "downgrade": plan.downgraded,
+    }
+    assert kinds == {kind: n for kind, n in expected.items() if n}
+    assert rules_now.plan_rules_now().changes == 0
