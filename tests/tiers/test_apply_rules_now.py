@@ -1,5 +1,6 @@
 """Apply the rules now: what the preview counts is what applying does."""
 
+import random
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,7 +10,8 @@ import pytest
 from config.clock import shop_today
 from config.errors import LoyaltyError
 from members.models import Member
-from tests.tiers.conftest import salon_ladder
+from tests.factories import MemberFactory
+from tests.tiers.conftest import _spent, salon_ladder
 from tiers import rules_now
 from tiers.models import (
     RulesApplication,
@@ -295,10 +297,6 @@ def test_a_mixed_shop_moves_exactly_what_its_preview_counted(
     spend long ago, this year or none, opening figures, a pin), applied in
     chunks of 7: each tier's count after, and each kind of move, are the
     preview's, whichever retention setting the programme has."""
-    import random
-
-    from tests.factories import MemberFactory
-    from tests.tiers.conftest import _spent
 
     programme = TierProgramme.current()
     programme.short_on_apply = short_on_apply
@@ -340,3 +338,21 @@ def test_a_mixed_shop_moves_exactly_what_its_preview_counted(
     }
     assert kinds == {kind: n for kind, n in expected.items() if n}
     assert rules_now.plan_rules_now().changes == 0
+
+
+def test_figures_brought_by_an_import_count_when_the_rules_are_applied(
+    old_ladder, owner, django_capture_on_commit_callbacks
+):
+    """Imported under the old ladder (Silver at 20,000) with 6,000 brought:
+    the salon's ladder puts them in Gold when it is applied."""
+    t = old_ladder
+    brought = MemberFactory(
+        tier=t["member"], lifetime_spend=Decimal(6000), opening_lifetime_spend=Decimal(6000)
+    )
+    salon_ladder(t)
+    plan = rules_now.plan_rules_now()
+    assert plan.upgraded == 1
+    _apply(plan, owner, django_capture_on_commit_callbacks)
+    brought.refresh_from_db()
+    assert brought.tier == t["gold"]
+    assert brought.tier_changes.get().figures["lifetime_spend"] == "6000.00"
