@@ -110,6 +110,22 @@ def segment_members(criteria, *, today=None):
     return queryset
 
 
+def segments_keeping(querysets, *, member_id) -> set:
+    """The keys of `querysets` ({key: a segment_members queryset}) whose
+    segment keeps the member `member_id` now, asked in one query (an EXISTS
+    on the member's primary key per segment)."""
+    if not querysets or member_id is None:
+        return set()
+    checks = {
+        f"in_{number}": Exists(queryset.filter(pk=member_id))
+        for number, queryset in enumerate(querysets.values())
+    }
+    row = Member.objects.filter(pk=member_id).values(**checks).first()
+    if row is None:
+        return set()
+    return {key for number, key in enumerate(querysets) if row[f"in_{number}"]}
+
+
 def segment_preview(criteria):
     """(count, the first SAMPLE_SIZE members by name) for the edit page."""
     queryset = segment_members(criteria)
