@@ -82,7 +82,7 @@ class CampaignForm(forms.Form):
         help_text=_("Tick none for every store."),
     )
     saved_segment = forms.ModelChoiceField(
-        label=_("Who"),
+        label=pgettext_lazy("campaign audience", "Who"),
         queryset=Segment.objects.order_by("name", "id"),
         required=False,
         empty_label=_("Everyone"),

@@ -16,6 +16,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from config.money import format_money
 from config.names import in_reader_script
@@ -126,7 +127,7 @@ class Campaign(models.Model):
     # PROTECT: a segment a campaign aims at cannot be deleted from under it.
     saved_segment = models.ForeignKey(
         "segments.Segment",
-        verbose_name=_("who"),
+        verbose_name=pgettext_lazy("campaign audience", "who"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
