@@ -87,7 +87,7 @@ class CampaignForm(forms.Form):
         required=False,
         empty_label=_("Everyone"),
         help_text=_(
-            "Or only the members of a saved segment (Members → Segments): each sale "
+            "Or only the members of a saved segment (Set-up → Segments): each sale "
             "checks whether the segment keeps the member at that moment."
         ),
     )

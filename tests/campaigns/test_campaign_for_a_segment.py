@@ -86,6 +86,27 @@ def test_a_member_who_enters_the_segment_later_gets_it_from_then(vips, vip, tier
     assert [before.points_earned, after.points_earned, left.points_earned] == [950, 1900, 950]
 
 
+def test_the_counter_lifts_only_the_member_in_the_segment(staff_client, vips, vip, tiers):
+    _campaign(vips)
+    inside = MemberFactory(tier=tiers["member"])
+    inside.tags.add(vip)
+    outside = MemberFactory(tier=tiers["member"])
+    htmx = {"HX-Request": "true"}
+
+    for member, earned in [(inside, 1900), (outside, 950)]:
+        quote = staff_client.get(
+            reverse("counter:quote", args=[member.pk]), {"amount": "1000"}, headers=htmx
+        )
+        assert quote.context["quote"].points_earned == earned
+        response = staff_client.post(
+            reverse("counter:sale", args=[member.pk]),
+            {"amount": "1000", "idempotency_key": uuid.uuid4().hex},
+            headers=htmx,
+        )
+        assert response.status_code == 200
+        assert member.purchases.get().points_earned == earned
+
+
 def test_a_changed_segment_is_seen_by_the_next_sale(vips, tiers):
     _campaign(vips)
     member = MemberFactory(tier=tiers["member"])
