@@ -49,13 +49,15 @@ class Rulebook:
         """The members the saved `segment` keeps on `day`, as a queryset to
         filter (never evaluate it: the copy is shared). Built once per day:
         building reads the tiers and tags its criteria name, which a sale
-        should not pay for; a change of the segment changes the version."""
+        should not pay for; a change of the segment changes the version.
+        Its stage filter reads this copy's lifecycle rules (reading writes
+        nothing)."""
         key = (segment.pk, day)
         queryset = self.segment_querysets.get(key)
         if queryset is None:
             if len(self.segment_querysets) > 100:
                 self.segment_querysets.clear()  # old days
-            queryset = segment_members(segment.criteria, today=day)
+            queryset = segment_members(segment.criteria, today=day, lifecycle_rules=self.lifecycle)
             self.segment_querysets[key] = queryset
         return queryset
 

@@ -93,9 +93,16 @@ def _as_list(value):
     return value if isinstance(value, list) else [value]
 
 
-def segment_members(criteria, *, today=None):
-    """The members `criteria` keep, as one queryset (nothing is read yet)."""
-    member_filter = MemberFilter(as_query(criteria), queryset=Member.objects.all())
+def segment_members(criteria, *, today=None, lifecycle_rules=None):
+    """The members `criteria` keep, as one queryset (nothing is read yet).
+    `today`: the shop day it is asked for (stage, points expiring);
+    `lifecycle_rules`: the stage's day counts when the caller has them."""
+    member_filter = MemberFilter(
+        as_query(criteria),
+        queryset=Member.objects.all(),
+        today=today,
+        lifecycle_rules=lifecycle_rules,
+    )
     queryset = member_filter.qs
     days = criteria.get(EXPIRING)
     if days:

@@ -16,7 +16,7 @@ from campaigns.services import create_campaign, update_campaign
 from config.clock import shop_today
 from config.errors import LoyaltyError
 from loyalty.sale import quote_purchase, record_purchase
-from members.models import Tag
+from members.models import LifecycleRules, Tag
 from portal.links import link_path
 from segments import services as segments
 from segments.models import Segment
@@ -131,9 +131,14 @@ def test_a_double_value_day_for_a_segment(vips, vip, tiers):
     assert quote_purchase(member=outside, amount="1000", points_to_redeem=100).value_multiplier == 1
 
 
-def test_a_campaign_without_a_segment_adds_no_query_and_one_with_adds_one(vips, vip, tiers):
+def test_a_campaign_without_a_segment_adds_no_query_and_one_with_adds_one(vip, tiers):
     """The sale's cost: the segment is asked once (one EXISTS on the member's
-    key), though both the points' value and the earning read it."""
+    key), though both the points' value and the earning read it; building
+    its query (tier, tags, stage) is paid once and writes nothing."""
+    new_vips = Segment.objects.create(
+        name="New VIPs",
+        criteria={"tags": [str(vip.pk)], "tier": str(tiers["member"].pk), "stage": "new"},
+    )
     member = MemberFactory(tier=tiers["member"])
     member.tags.add(vip)
     give_points(member, 1000)
@@ -146,13 +151,14 @@ def test_a_campaign_without_a_segment_adds_no_query_and_one_with_adds_one(vips, 
         return purchase, [q["sql"] for q in queries]
 
     plain, everyone_queries = measured()
-    update_campaign(campaign=campaign, saved_segment=vips)
+    update_campaign(campaign=campaign, saved_segment=new_vips)
     lifted, segment_queries = measured()
 
     assert plain.points_earned == lifted.points_earned
     assert lifted.earning_detail["explanation"]
     assert len(segment_queries) == len(everyone_queries) + 1
     assert sum("EXISTS" in sql.upper() for sql in segment_queries) == 1
+    assert not LifecycleRules.objects.exists()  # its defaults were read, not saved
 
 
 def test_the_member_page_lists_it_only_for_members_in_the_segment(client, vips, vip, tiers):
