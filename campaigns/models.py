@@ -296,13 +296,23 @@ class Campaign(models.Model):
 
     @property
     def audience_label(self) -> str:
-        """Who it targets; reads the tiers and the saved segment, so prefetch
-        and select them on lists."""
+        """Who it targets, for the owner's and the staff's pages; reads the
+        tiers and the saved segment, so prefetch and select them on lists."""
+        return self._audience(segment_name=True)
+
+    @property
+    def receipt_audience_label(self) -> str:
+        """Who it targets, as a sale's campaign lines say it (the quote, the
+        receipt the member takes home): a saved segment's name is the
+        owner's own word for a group of members, so it is left out."""
+        return self._audience(segment_name=False)
+
+    def _audience(self, *, segment_name: bool) -> str:
         tier_names = [tier.display_name for tier in self.tiers.all()]
         tiers = ", ".join(tier_names) if tier_names else str(_("all tiers"))
         parts = [tiers]
         if self.saved_segment_id:
-            parts.append(self.who_label)
+            parts.append(self.who_label if segment_name else str(_("selected members")))
         if self.segment != self.Segment.ALL:
             parts.append(str(self.get_segment_display()))
         if self.min_spend:

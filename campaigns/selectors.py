@@ -115,7 +115,7 @@ def _why(campaign) -> str:
     return _("%(effect)s: %(schedule)s, for %(audience)s") % {
         "effect": campaign.effect_label,
         "schedule": campaign.schedule_label,
-        "audience": campaign.audience_label,
+        "audience": campaign.receipt_audience_label,
     }
 
 
@@ -225,7 +225,7 @@ class RedemptionTerms:
             % {
                 "multiplier": plain_number(self.multiplier),
                 "schedule": campaign.schedule_label,
-                "audience": campaign.audience_label,
+                "audience": campaign.receipt_audience_label,
             },
             "multiplier": "1",
             "bonus": 0,

@@ -68,6 +68,9 @@ def test_it_lifts_a_member_in_the_segment_and_not_one_outside(vips, vip, tiers):
 
     assert lifted.points_earned == 1900  # 1000 less 5 %, ×2
     assert str(campaign.pk) in str(lifted.earning_detail["explanation"])
+    # The receipt the member takes home names no segment (the owner's word).
+    assert "selected members" in str(lifted.earning_detail["explanation"])
+    assert "VIPs" not in str(lifted.earning_detail)
     assert plain.points_earned == 950
     assert quote_purchase(member=inside, amount="1000").points_earned == 1900
     assert quote_purchase(member=outside, amount="1000").points_earned == 950
