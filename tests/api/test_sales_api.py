@@ -1,8 +1,13 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
+from campaigns.services import create_campaign
+from config.clock import shop_today
+from members.models import Tag
 from points.models import LedgerEntry, Purchase, Refund
+from segments.models import Segment
 from tests.factories import MemberFactory, give_points
 
 
@@ -205,3 +210,22 @@ def test_a_referred_members_first_sale_from_a_till_rewards_the_referrer(till, ti
     referrer.refresh_from_db()
     assert referrer.points_balance == 200
     assert Purchase.objects.get().member == friend
+
+
+def test_a_campaign_for_a_segment_lifts_only_its_members(till, member, tiers):
+    vip = Tag.objects.create(name="VIP")
+    create_campaign(
+        name="VIP double",
+        starts_on=shop_today(),
+        ends_on=shop_today() + timedelta(days=7),
+        multiplier=Decimal("2"),
+        saved_segment=Segment.objects.create(name="VIPs", criteria={"tags": [str(vip.pk)]}),
+    )
+    outside = MemberFactory(phone="+886922333444")
+
+    member.tags.add(vip)
+    lifted = till.post("/sales", sale_body(member, points_to_redeem=0), key="vip")
+    plain = till.post("/sales", sale_body(outside, points_to_redeem=0), key="plain")
+
+    assert lifted.json()["points_earned"] == 1900
+    assert plain.json()["points_earned"] == 950
