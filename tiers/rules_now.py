@@ -29,7 +29,7 @@ from django.db.models import Count, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from config import locks
+from config import locks, queue
 from config.clock import shop_today
 from config.errors import LoyaltyError
 from config.rules_version import rules_version
@@ -279,7 +279,13 @@ def start_rules_apply(*, rules_version_seen, as_of, by, chunk_size=services.CHUN
         finished_at=None if ranges else now,
     )
     if ranges:
-        transaction.on_commit(lambda: tasks.apply_rules.delay(application.pk))
+        # With the broker down nothing was started: the application goes, and
+        # the owner is told in their language (BrokerUnavailable).
+        queue.send_on_commit(
+            tasks.apply_rules,
+            application.pk,
+            on_failure=lambda: RulesApplication.objects.filter(pk=application.pk).delete(),
+        )
     return application
 
 
