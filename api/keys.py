@@ -15,6 +15,7 @@ from api.models import ApiKey
 from config import locks
 from config.errors import LoyaltyError
 from config.shop import note_version, settings_version_sql
+from config.text import clean_text
 from stores.selectors import store_id_of
 
 KEY_PREFIX = "ldk_"
@@ -34,7 +35,7 @@ def hash_key(key: str) -> str:
 def create_api_key(*, name, scopes, by, expires_at=None, store=None):
     """A new key and its text, which is never stored and cannot be shown again.
     `store`: the Store (or id) the till stands in, where what it records happens."""
-    name = " ".join(str(name or "").split())
+    name = clean_text(name)
     if not name:
         raise LoyaltyError(_("Give the key a name, e.g. the till it is for."), field="name")
     scopes = sorted(set(scopes))

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from automation.channels import ChannelError, deliver
 from automation.quiet_hours import sms_quiet_until
-from config import locks
+from config import locks, queue
 from config.shop import shop_settings
 from members.models import Member, MessageTemplate, OutboundMessage
 
@@ -132,11 +132,22 @@ def queue_message(
             except IntegrityError:
                 continue  # queued meanwhile by a redelivered task
     if send_now and created:
-        from automation.tasks import send_message_task
-
         for message in created:
-            transaction.on_commit(lambda pk=message.pk: send_message_task.delay(pk))
+            transaction.on_commit(lambda pk=message.pk: _send_at_once(pk))
     return created
+
+
+def _send_at_once(message_id):
+    """A worker sends it now. With the broker down, this process sends it
+    instead: a sign-in code cannot wait for the broker, and the member who
+    asked for it must not get an error page. A failed send is retried by the
+    outbox run as any other message."""
+    from automation.tasks import send_message_task
+
+    try:
+        queue.send(send_message_task, message_id)
+    except queue.BrokerUnavailable:
+        send_message(message_id)
 
 
 def retry_delay(attempts):

@@ -1,5 +1,6 @@
 """Which campaigns lift a sale, which run today, and what they achieved."""
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign, CampaignSettings, plain_number
 from campaigns.rulebook import current_rulebook
 from config.clock import shop_date, shop_day_bounds, shop_today
+from config.inputs import MAX_DATE, MIN_DATE
 from config.money import round_money
 from members.selectors import lifecycle_stage
 from points.models import LedgerEntry, Purchase, Refund
@@ -348,12 +350,30 @@ def _lifted_condition(campaign) -> Q:
     return condition
 
 
+def _within_product_years(campaign):
+    """The campaign with its days inside the years the product represents.
+
+    The forms and services refuse dates outside them, but a campaign saved
+    before they did (year 1 to 9999) would overflow every date sum below
+    and break its results page and the dashboard. Its figures are the same:
+    no sale was made before 1900 or after 2200."""
+    starts_on, ends_on = campaign.starts_on, campaign.ends_on
+    if starts_on >= MIN_DATE and (ends_on is None or ends_on <= MAX_DATE):
+        return campaign
+    bounded = copy.copy(campaign)
+    bounded.starts_on = min(max(starts_on, MIN_DATE), MAX_DATE)
+    if ends_on is not None:
+        bounded.ends_on = max(min(ends_on, MAX_DATE), bounded.starts_on)
+    return bounded
+
+
 def campaign_sales(campaign):
     """The sales this campaign applied to: those whose earning it lifted (its
     line in earning_detail) or that carry its bonus in the ledger.
 
     On PostgreSQL the JSON is filtered in SQL (a million-sale window stays in
     the database); elsewhere each sale's detail is read in Python."""
+    campaign = _within_product_years(campaign)
     start, _end = shop_day_bounds(campaign.starts_on)
     in_window = Purchase.objects.filter(created_at__gte=start)
     if campaign.ends_on is not None:
@@ -427,6 +447,7 @@ def campaign_uplift(campaign, today=None) -> dict:
     tiers (the tier a sale was made in), whether or not the campaign applied.
     Amounts are net of the refunds made on each day (of such sales).
     """
+    campaign = _within_product_years(campaign)
     today = today or shop_today()
     last = today if campaign.ends_on is None else min(campaign.ends_on, today)
     days = []
@@ -474,6 +495,7 @@ def campaign_results(campaign, today=None) -> dict:
     period they are made.
     `points_issued` includes the campaign's bonus entries (`bonus_points`).
     """
+    campaign = _within_product_years(campaign)
     sales = campaign_sales(campaign)
     figures = sales.order_by().aggregate(
         count=Count("pk"),

@@ -4,7 +4,7 @@ import secrets
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -342,6 +342,11 @@ def update_member(*, member, by=None, birthday_once=False, **changes) -> Member:
         member, changes["referred_by"] = rows[member.pk], rows[referrer.pk]
     else:
         member = locks.lock_member(Member.objects, member.pk)
+    # Blocking stops earning and spending: an owner's decision, whichever
+    # door the change comes through (the member page, the admin).
+    status_change = "status" in changes and changes["status"] != member.status
+    if status_change and (by is None or not is_owner(by)):
+        raise PermissionDenied
     birthday_change = "birthday" in changes and changes["birthday"] != member.birthday
     if birthday_once and member.birthday and birthday_change:
         raise LoyaltyError(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from config.clock import shop_date, shop_today
 from config.errors import LoyaltyError
 from config.roles import is_owner
+from config.text import clean_text
 from points import ledger
 from points.ledger import Kind
 from points.models import BehaviourRule, LedgerEntry
@@ -19,7 +20,7 @@ def adjust_points(*, member, points, reason, idempotency_key, by) -> LedgerEntry
     """An owner adds (points > 0) or removes (points < 0) points, with a reason."""
     if not is_owner(by):
         raise LoyaltyError(_("Only an owner can adjust points."), code="not_owner")
-    reason = " ".join(str(reason or "").split())
+    reason = clean_text(reason)
     if not reason:
         raise LoyaltyError(
             _("Give a reason for the adjustment."), field="reason", code="reason_missing"

@@ -17,6 +17,7 @@ from config import locks
 from config.clock import shop_date
 from config.errors import LoyaltyError
 from config.money import format_money
+from config.text import clean_text
 from points import ledger, sale
 from points.ledger import Kind
 from points.models import Purchase, Refund
@@ -133,7 +134,7 @@ def refund_purchase(
         idempotency_key=idempotency_key,
         created_at=at,
         amount=amount,
-        reason=(reason or "")[:200],
+        reason=clean_text(reason)[:200],
         by=ledger.acting_user(by),
         store_id=store_id_of(store),
     )

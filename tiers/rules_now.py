@@ -24,12 +24,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from config import locks
+from config import locks, queue
 from config.clock import shop_today
 from config.errors import LoyaltyError
 from config.rules_version import rules_version
@@ -45,8 +46,12 @@ from tiers.models import (
 
 # Short of the new rules and kept until the next review: counted, not written.
 KEPT = "kept"
-# A running application with no chunk done for this long is taken for dead.
-STALLED_AFTER = timedelta(minutes=15)
+
+
+def stalled_after() -> timedelta:
+    """A running application with no chunk done for this long is taken for
+    dead (its worker or database went away): the jobs' heartbeat timeout."""
+    return timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT)
 
 
 @dataclass
@@ -239,7 +244,13 @@ def _rules_changed():
 
 def _stalled(application):
     last = application.chunks.aggregate(last=Max("done_at"))["last"] or application.started_at
-    return timezone.now() - last > STALLED_AFTER
+    return timezone.now() - last > stalled_after()
+
+
+def is_interrupted(application) -> bool:
+    """Still marked running, but no part done for the heartbeat timeout: the
+    page says interrupted, and applying again stops it and finishes the rest."""
+    return application.is_running and _stalled(application)
 
 
 @transaction.atomic(durable=True)
@@ -264,7 +275,8 @@ def start_rules_apply(*, rules_version_seen, as_of, by, chunk_size=services.CHUN
         RulesApplication.objects.filter(pk=running.pk).update(
             status=RulesApplication.Status.STOPPED,
             finished_at=timezone.now(),
-            note=_("Stopped: no progress for a quarter of an hour."),
+            note=_("Interrupted: no progress for %(minutes)d minutes.")
+            % {"minutes": max(1, round(stalled_after().total_seconds() / 60))},
         )
     ranges = services.member_id_ranges(chunk_size=chunk_size)
     now = timezone.now()
@@ -279,7 +291,13 @@ def start_rules_apply(*, rules_version_seen, as_of, by, chunk_size=services.CHUN
         finished_at=None if ranges else now,
     )
     if ranges:
-        transaction.on_commit(lambda: tasks.apply_rules.delay(application.pk))
+        # With the broker down nothing was started: the application goes, and
+        # the owner is told in their language (BrokerUnavailable).
+        queue.send_on_commit(
+            tasks.apply_rules,
+            application.pk,
+            on_failure=lambda: RulesApplication.objects.filter(pk=application.pk).delete(),
+        )
     return application
 
 

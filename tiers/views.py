@@ -259,6 +259,7 @@ def _application_context(application):
         "outcome": outcome,
         "rows": rules_now.plan_rows(outcome, with_counts=False),
         "progress": rules_now.application_progress(application),
+        "interrupted": rules_now.is_interrupted(application),
     }
 
 
@@ -274,7 +275,7 @@ def application_view(request, pk):
 def application_progress_view(request, pk):
     """The progress bar, polled by htmx; once the work is done the page reloads."""
     application = get_object_or_404(RulesApplication, pk=pk)
-    if not application.is_running:
+    if not application.is_running or rules_now.is_interrupted(application):
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response

@@ -104,3 +104,44 @@ def test_run_now_says_so_and_leaves_no_run(owner_client, tiers, broker_down, set
     _broker_back(settings)
     owner_client.post(url)
     assert JobRun.objects.get(job="send_messages").status == JobRun.Status.DONE
+
+
+def test_a_sign_in_code_is_sent_by_the_web_process(client, tiers, broker_down, settings):
+    """A member asking for a code gets it, not an error page: with no worker
+    to hand it to, the request sends it through the outbox itself."""
+    from django.core.cache import cache
+
+    from automation.channels import MemorySmsBackend
+    from members.models import OutboundMessage
+    from tests.factories import MemberFactory
+
+    cache.clear()
+    settings.SMS_BACKEND = "automation.channels.MemorySmsBackend"
+    MemorySmsBackend.sent.clear()
+    member = MemberFactory(phone="+886912345678")
+    response = client.post(reverse("portal:sign_in"), {"phone": "0912345678"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:sign_in_code")
+    assert len(MemorySmsBackend.texts_to(member.phone)) == 1
+    assert OutboundMessage.objects.get().status == OutboundMessage.Status.SENT
+
+
+def test_applying_the_rules_now_says_so_and_leaves_nothing_running(
+    owner_client, tiers, broker_down, settings
+):
+    from tests.factories import MemberFactory
+    from tiers import rules_now
+    from tiers.models import RulesApplication
+
+    MemberFactory(tier=tiers["member"])
+    plan = rules_now.plan_rules_now()
+    form = {"rules_version": plan.rules_version, "as_of": str(plan.as_of)}
+    response = owner_client.post(reverse("tiers:apply"), form)
+    assert response.status_code == 409
+    assert MESSAGE in response.content.decode()
+    assert not RulesApplication.objects.exists()
+
+    _broker_back(settings)
+    response = owner_client.post(reverse("tiers:apply"), form)
+    assert response.status_code == 302
+    assert RulesApplication.objects.get().status == RulesApplication.Status.DONE

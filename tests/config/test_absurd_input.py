@@ -17,15 +17,19 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from api.keys import create_api_key
+from api.webhooks import register_webhook
 from config.clock import shop_today
 from points.models import Purchase
 from rewards.services import redeem_reward
+from segments.services import save_segment
 from tests.factories import (
     CampaignFactory,
     LedgerEntryFactory,
     MemberFactory,
     PurchaseFactory,
     RewardFactory,
+    StoreFactory,
 )
 
 # The owner's and the counter's apps (URL namespaces), and the member pages' settings.
@@ -40,6 +44,11 @@ NAMESPACES = {
     "importing",
     "automation",
     "portal_staff",
+    "segments",
+    "stores",
+    "loyalty",
+    "api",
+    "shop",
 }
 
 ABSURD = [
@@ -120,6 +129,9 @@ def _patterns(resolver, namespace=None, prefix=""):
 def _endpoints():
     found = []
     for namespace, entry in _patterns(get_resolver()):
+        if namespace is None and entry.name == "shop_settings":
+            found.append(("shop:settings", ()))
+            continue
         if namespace in NAMESPACES:
             name = f"{namespace}:{entry.name}"
             if name not in SKIP:
@@ -139,7 +151,15 @@ def shop(tiers, owner):
     reward = RewardFactory(points_cost=100)
     redemption = redeem_reward(member=member, reward=reward, idempotency_key="absurd-1")
     campaign = CampaignFactory(starts_on=today - timedelta(days=3))
+    segment = save_segment(name="Regulars", criteria={"q": "陳"}, by=owner)
+    store = StoreFactory(name="Mall")
+    api_key, _text = create_api_key(name="Till 1", scopes=["sell"], by=owner)
+    webhook = register_webhook(url="https://example.com/hook", events=["sale.recorded"], by=owner)
     return {
+        "segment": segment,
+        "store": store,
+        "api_key": api_key,
+        "webhook": webhook,
         "member": member,
         "sale": sale,
         "reward": reward,
@@ -151,6 +171,8 @@ def shop(tiers, owner):
 
 def _url(name, converters, shop):
     """The endpoint's address, pointing at the shop's own rows (or a missing one)."""
+    if name == "shop:settings":
+        return reverse("shop_settings")
     if not converters:
         return reverse(name)
     app, view = name.split(":")
@@ -181,6 +203,14 @@ def _url(name, converters, shop):
             kwargs[key] = shop["member"].pk
         elif app == "tiers" and view in ("edit", "deactivate"):
             kwargs[key] = shop["tier"].pk
+        elif app == "segments":
+            kwargs[key] = shop["segment"].pk
+        elif app == "stores":
+            kwargs[key] = shop["store"].pk
+        elif app == "api" and view == "revoke":
+            kwargs[key] = shop["api_key"].pk
+        elif app == "api" and view in ("webhook", "webhook_active"):
+            kwargs[key] = shop["webhook"].pk
         else:
             kwargs[key] = 999999  # no such row: a 404, never a 500
     return reverse(name, kwargs=kwargs)

@@ -94,3 +94,21 @@ def test_the_user_admin_says_the_role_decides(client, ticked_staff, django_user_
     assert "The admin opens only for owners" in response.content.decode()
     listing = owner_client.get(reverse("admin:auth_user_changelist")).content.decode()
     assert "Staff" in listing and "Owner" in listing
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_staff_with_staff_status_are_refused_at_every_admin_address(
+    client, ticked_staff, member, method
+):
+    """Every address of every admin page (each app's index, each model's
+    list, add, change, delete and history), not only a sample."""
+    from tests.portal.test_security import staff_urls
+
+    client.force_login(ticked_staff)
+    opened = []
+    for url in staff_urls():
+        if url.startswith("/admin/"):
+            response = getattr(client, method)(url)
+            if response.status_code != 403:
+                opened.append((url, response.status_code))
+    assert not opened, opened

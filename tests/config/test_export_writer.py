@@ -135,3 +135,33 @@ def test_a_members_own_data_holds_no_formula(client, hostile_shop):
     text = b"".join(response.streaming_content).decode("utf-8")
     assert _csv_formulas(text) == []
     assert "'=HYPERLINK" in text
+
+
+def test_the_settlement_holds_no_formula(owner_client, tiers, english):
+    """Store names the owner typed, in the settlement's CSV."""
+    from loyalty.sale import record_purchase
+    from tests.factories import StoreFactory, give_points
+
+    first, second = StoreFactory(name=HOSTILE[0]), StoreFactory(name=HOSTILE[3])
+    member = MemberFactory(name=HOSTILE[1], tier=tiers["member"])
+    give_points(member, 400)
+    record_purchase(member=member, amount="1000", idempotency_key="h-1", store=first)
+    record_purchase(
+        member=member, amount="1000", points_to_redeem=300, idempotency_key="h-2", store=second
+    )
+    response = owner_client.get(reverse("dashboard:settlement"), {"format": "csv"})
+    assert response.status_code == 200
+    text = response.content.decode("utf-8")
+    assert _csv_formulas(text) == []
+    assert {"'" + HOSTILE[0], "'" + HOSTILE[3]} <= set(_csv_cells(text))
+
+
+def test_the_bulk_export_holds_no_formula(owner_client, hostile_shop):
+    """The member list's ticked members, exported from the bulk bar."""
+    query = {"scope": "ticked", "member": [member.pk for member in hostile_shop]}
+    response = owner_client.get(reverse("loyalty:bulk_export_csv"), query)
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert _csv_formulas(text) == []
+    assert text.count("'=HYPERLINK") >= 1
+    response = owner_client.get(reverse("loyalty:bulk_export_xlsx"), query)
+    assert _xlsx_formulas(b"".join(response.streaming_content)) == []

@@ -91,7 +91,13 @@ def test_campaign_numbers_out_of_range_are_field_errors(owner_client, tiers, eng
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("grace_days", "731"), ("window_months", "40000"), ("grace_days", "٣")]
+    ("field", "value"),
+    [
+        ("grace_days", "731"),
+        ("grace_days", "99999"),
+        ("window_months", "40000"),
+        ("grace_days", "٣"),
+    ],
 )
 def test_programme_form_holds_the_model_limits(owner_client, tiers, english, field, value):
     programme = TierProgramme.current()
@@ -220,3 +226,34 @@ def test_imported_points_out_of_range_are_refused(cell):
 def test_imported_points_in_full_width_digits_are_read():
     assert values.parse_points("１,２００") == 1200
     assert values.parse_points(str(inputs.MAX_POINTS)) == inputs.MAX_POINTS
+
+
+def test_a_campaign_saved_at_the_ends_of_time_before_the_check_still_shows(
+    owner_client, tiers, english
+):
+    """Rows from before the forms refused such dates: its results page, the
+    dashboard and its campaign export answer, active or not, and the counter
+    still quotes."""
+    from campaigns.models import Campaign
+    from loyalty.sale import record_purchase
+    from tests.factories import CampaignFactory
+
+    today = shop_today()
+    member = MemberFactory(tier=tiers["member"])
+    campaign = CampaignFactory(starts_on=today, multiplier=Decimal("2"))
+    sale = record_purchase(member=member, amount="1000", idempotency_key="far-1")
+    Campaign.objects.filter(pk=campaign.pk).update(
+        starts_on=date(1, 1, 1), ends_on=date(9999, 12, 31)
+    )
+    week = {"start": f"{today - timedelta(days=7):%Y-%m-%d}", "end": f"{today:%Y-%m-%d}"}
+    for active in (True, False):
+        Campaign.objects.filter(pk=campaign.pk).update(is_active=active)
+        response = owner_client.get(reverse("campaigns:results", args=[campaign.pk]))
+        assert response.status_code == 200
+        assert response.context["results"]["sales_count"] == 1
+        assert owner_client.get(reverse("dashboard:index"), week).status_code == 200
+        export = reverse("dashboard:export", args=["campaigns"])
+        assert owner_client.get(export, week).status_code == 200
+    quote = reverse("counter:quote", args=[member.pk])
+    assert owner_client.get(quote, {"amount": "100"}).status_code == 200
+    assert sale.points_earned > 0

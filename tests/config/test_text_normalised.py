@@ -99,3 +99,24 @@ def test_reward_and_campaign_names_are_normalised(tiers, owner):
         multiplier=2,
     )
     assert (campaign.name, campaign.description) == ("Double", "[31m")
+
+
+def test_reasons_and_key_names_are_normalised(tiers, owner, staff):
+    """A points adjustment's and a refund's reason (the member reads them in
+    their history) and an API key's name (it names what the till records)."""
+    from api.keys import create_api_key
+    from counter.services import refund_sale
+    from loyalty.sale import record_purchase
+    from points.behaviour import adjust_points
+
+    member = MemberFactory()
+    entry = adjust_points(member=member, points=50, reason=SPOOF, idempotency_key="adj-1", by=owner)
+    assert entry.reason == "Anna Lee"
+    sale = record_purchase(member=member, amount="100", idempotency_key="s-1", by=staff)
+    refund = refund_sale(
+        purchase=sale, by=owner, idempotency_key="r-1", amount=None, reason="\u202eBroken\x07"
+    )
+    assert refund.reason == "Broken"
+    api_key, _text = create_api_key(name="\u202eTill\u200b 1", scopes=["sell"], by=owner)
+    assert api_key.name == "Till 1"
+    assert api_key.user.first_name == "Till 1"

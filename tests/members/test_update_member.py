@@ -34,3 +34,21 @@ def test_it_cannot_touch_balances(tiers):
     member = enrol_member(phone="0912345678", name="Lin")
     with pytest.raises(TypeError):
         update_member(member=member, points_balance=100)
+
+
+def test_only_an_owner_blocks_a_member_whatever_the_door(tiers, staff, owner):
+    from django.core.exceptions import PermissionDenied
+
+    from members.models import Member
+
+    member = enrol_member(phone="0912345678", name="Lin")
+    for by in (staff, None):
+        with pytest.raises(PermissionDenied):
+            update_member(member=member, status=Member.Status.BLOCKED, by=by)
+        member.refresh_from_db()
+        assert member.status == Member.Status.ACTIVE
+    # The status unchanged, as every form sends it, is no change of status.
+    update_member(member=member, status=Member.Status.ACTIVE, name="Lin Mei", by=staff)
+    update_member(member=member, status=Member.Status.BLOCKED, by=owner)
+    member.refresh_from_db()
+    assert member.status == Member.Status.BLOCKED

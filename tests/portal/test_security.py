@@ -24,24 +24,35 @@ API = "/api/v1/"
 
 def _walk(resolver, prefix=""):
     for pattern in resolver.url_patterns:
-        text = prefix + _example(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            yield from _walk(pattern, text)
-        elif isinstance(pattern, URLPattern):
-            yield "/" + text
+        for example in _examples(pattern.pattern):
+            text = prefix + example
+            if isinstance(pattern, URLResolver):
+                yield from _walk(pattern, text)
+            elif isinstance(pattern, URLPattern):
+                yield "/" + text
 
 
-def _example(pattern) -> str:
-    """An address the pattern matches: ids 1, words x."""
+def _examples(pattern) -> list[str]:
+    """Addresses the pattern matches: ids 1, words x, and each alternative
+    of a regular expression's group (the admin's app index lists every app)."""
     text = str(pattern)
+    group = re.search(r"\(\?P<\w+>([^)]*)\)", text)
+    if group:
+        options = [
+            option if re.fullmatch(r"[\w-]+", option) else "x"
+            for option in group.group(1).split("|")
+        ]
+        return [
+            example
+            for option in dict.fromkeys(options)
+            for example in _examples(text[: group.start()] + option + text[group.end() :])
+        ]
     text = re.sub(r"<int:\w+>", "1", text)
     text = re.sub(r"<(?:str|slug|path):\w+>", "x", text)
     text = re.sub(r"<\w+>", "x", text)
-    # Regular expressions (the admin's): the first alternative of each group.
-    text = re.sub(r"\(\?P<\w+>([^|)]*)[^)]*\)", lambda m: m.group(1) or "x", text)
     text = text.replace("^", "").replace("$", "").replace("\\", "")
     text = re.sub(r"[.][*+]|[+*?]", "", text)
-    return text
+    return [text]
 
 
 def staff_urls():
@@ -60,6 +71,8 @@ def test_the_walk_finds_the_staff_pages():
     assert "/members/1/" in urls
     assert "/members/pages/poster/" in urls
     assert "/admin/" in urls
+    # Every app's admin index, not only the first of the admin's alternatives.
+    assert {"/admin/auth/", "/admin/members/", "/admin/portal/"} <= set(urls)
     assert len(urls) > 60
 
 

@@ -148,3 +148,44 @@ def test_a_running_application_is_linked_from_the_page(owner_client, shop, tiers
 
 def test_the_tier_list_links_to_the_page(owner_client, tiers):
     assert URL in owner_client.get(reverse("tiers:list")).content.decode()
+
+
+def test_an_application_whose_worker_died_shows_interrupted_and_applies_again(
+    owner_client, shop, tiers, english, django_capture_on_commit_callbacks
+):
+    """No part done for the jobs' heartbeat timeout (5 minutes): the page
+    says interrupted with try again, the poll stops, and applying again
+    stops the dead one and finishes."""
+    long_ago = timezone.now() - timedelta(minutes=6)
+    application = RulesApplication.objects.create(
+        as_of=shop_today(), started_at=long_ago - timedelta(minutes=1), ranges=[[1, 3], [3, 9]]
+    )
+    RulesApplicationChunk.objects.create(
+        application=application, lo=1, hi=3, summary={}, done_at=long_ago
+    )
+    page = owner_client.get(reverse("tiers:application", args=[application.pk])).content.decode()
+    assert "data-interrupted" in page and "1 of 2 parts were applied" in page
+    assert f'href="{URL}">Try again' in page
+    poll = owner_client.get(reverse("tiers:application_progress", args=[application.pk]))
+    assert poll.status_code == 204 and poll["HX-Refresh"] == "true"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(URL, _form(owner_client.get(URL).content.decode()))
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == RulesApplication.Status.STOPPED
+    assert application.note == "Interrupted: no progress for 5 minutes."
+    assert RulesApplication.objects.exclude(pk=application.pk).get().status == "done"
+
+
+def test_an_application_moving_is_not_interrupted(owner_client, tiers):
+    application = RulesApplication.objects.create(
+        as_of=shop_today(), started_at=timezone.now() - timedelta(minutes=30), ranges=[[1, 9]]
+    )
+    RulesApplicationChunk.objects.create(
+        application=application, lo=1, hi=3, summary={}, done_at=timezone.now()
+    )
+    page = owner_client.get(reverse("tiers:application", args=[application.pk])).content.decode()
+    assert "data-interrupted" not in page
+    poll = owner_client.get(reverse("tiers:application_progress", args=[application.pk]))
+    assert poll.status_code == 200
