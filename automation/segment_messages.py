@@ -31,7 +31,7 @@ from config.text import clean_text
 from members.models import Member, MessageTemplate, OutboundMessage
 from segments.models import SegmentMessage, SegmentRecipient
 from segments.selectors import segment_members
-from tiers.selectors import tier_progress
+from tiers.selectors import ProgressBook, tier_progress
 
 CHUNK_SIZE = 1000
 PURPOSE = MessageTemplate.Purpose.SEGMENT
@@ -143,8 +143,13 @@ def _text(message, kind, language):
     return ""
 
 
-def member_context(member, texts) -> dict:
-    """The placeholders' values for `member` (to_next_tier only when a text uses it)."""
+def uses_progress(texts) -> bool:
+    return any("{to_next_tier}" in text for text in texts)
+
+
+def member_context(member, texts, *, progress_book=None) -> dict:
+    """The placeholders' values for `member` (to_next_tier only when a text
+    uses it: from `progress_book` when the chunk read it for all its members)."""
     context = {
         "name": member.name,
         "tier": member.tier.display_name,
@@ -155,8 +160,10 @@ def member_context(member, texts) -> dict:
     for _receiver, extra in message_context.send(sender=Member, member=member):
         context.update(extra or {})
     context["member_page_link"] = context.get("link", "")
-    if any("{to_next_tier}" in text for text in texts):
-        context["to_next_tier"] = tier_progress(member).sentence
+    if uses_progress(texts):
+        book = progress_book
+        progress = book.progress(member) if book is not None else tier_progress(member)
+        context["to_next_tier"] = progress.sentence
     return context
 
 
@@ -167,17 +174,23 @@ def render_for(message, member) -> dict:
         return _render(message, member, language)
 
 
-def _render(message, member, language) -> dict:
-    """render_for with `language` already active (a chunk renders each
-    language's members together)."""
-    texts = {
+def _texts(message, language) -> dict:
+    return {
         "sms": ("", _text(message, "sms_text", language)),
         "email": (
             _text(message, "email_subject", language),
             _text(message, "email_text", language),
         ),
     }
-    context = member_context(member, [texts["sms"][1], *texts["email"]])
+
+
+def _render(message, member, language, *, progress_book=None) -> dict:
+    """render_for with `language` already active (a chunk renders each
+    language's members together, with the progress of all read at once)."""
+    texts = _texts(message, language)
+    context = member_context(
+        member, [texts["sms"][1], *texts["email"]], progress_book=progress_book
+    )
     rendered = {}
     for channel in channels(message):
         subject, body = texts[channel]
@@ -321,10 +334,18 @@ def _build_chunk(message_id, member_ids) -> int:
         recipients.append(SegmentRecipient(message=message, member=member, outcome=outcome))
         if open_channels:
             by_language.setdefault(member_language(member), []).append((member, open_channels))
+    # {to_next_tier}: the figures of every member who needs it, read at once.
+    needing = [
+        member
+        for language, group in by_language.items()
+        if uses_progress([text for pair in _texts(message, language).values() for text in pair])
+        for member, _open in group
+    ]
+    book = ProgressBook(needing) if needing else None
     for language, group in by_language.items():
         with translation.override(language):
             for member, open_channels in group:
-                rendered = _render(message, member, language)
+                rendered = _render(message, member, language, progress_book=book)
                 for channel in open_channels:
                     subject, text = rendered[channel]
                     outbound.append(
