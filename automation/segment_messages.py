@@ -31,9 +31,28 @@ from config.text import clean_text
 from members.models import Member, MessageTemplate, OutboundMessage
 from segments.models import SegmentMessage, SegmentRecipient
 from segments.selectors import segment_members
+from tiers.models import Tier
 from tiers.selectors import ProgressBook, tier_progress
 
 CHUNK_SIZE = 1000
+# What a chunk reads of its members: the outcome (opt-outs, addresses), the
+# language, the placeholders, the personal and unsubscribe links, the
+# progress to the next tier. A field left out would cost a query per member
+# (tests/automation/test_segment_chunks.py counts them).
+CHUNK_FIELDS = (
+    "name",
+    "member_number",
+    "tier",
+    "tier_grace_until",
+    "points_balance",
+    "phone",
+    "email",
+    "messages_opt_out",
+    "sms_opt_out",
+    "email_opt_out",
+    "language",
+    "signin_generation",
+)
 PURPOSE = MessageTemplate.Purpose.SEGMENT
 PLACEHOLDERS = ("name", "tier", "points", "to_next_tier", "member_page_link")
 MAX_HOLDOUT = 50
@@ -319,11 +338,14 @@ def _build_chunk(message_id, member_ids) -> int:
             "member_id", flat=True
         )
     )
-    members = (
-        Member.objects.select_related("tier")
+    members = list(
+        Member.objects.only(*CHUNK_FIELDS)
         .filter(pk__in=[pk for pk in member_ids if pk not in done])
         .order_by("pk")
     )
+    tiers = Tier.objects.in_bulk([member.tier_id for member in members])
+    for member in members:
+        member.tier = tiers[member.tier_id]
     chosen = channels(message)
     sms_at = next_allowed(message.send_at, message.quiet_from, message.quiet_until)
     due = {"sms": sms_at, "email": message.send_at}

@@ -26,6 +26,7 @@ from bench.member_list_figures import (
     local_phone as _local_phone,
 )
 from bench.member_list_figures import member_list_page, member_list_sorted, member_lookups
+from bench.segment_figures import segment_message
 from bench.store_figures import settlement_year
 from bench.tier_figures import apply_new_ladder, evaluate_tiers
 from config.clock import shop_today
@@ -449,4 +450,5 @@ FIGURES = {
     "import": member_import,
     "dashboard": dashboard_page,
     "settlement": settlement_year,
+    "segment-message": segment_message,
 }
