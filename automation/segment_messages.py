@@ -19,7 +19,7 @@ from django.db.models.functions import Mod
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from automation import opt_out
+from automation import opt_out, segment_rows
 from automation.messaging import member_language, message_context, render
 from automation.quiet_hours import next_allowed
 from config import locks
@@ -28,7 +28,7 @@ from config.queue import send_on_commit
 from config.roles import require_owner
 from config.shop import shop_settings, shop_settings_scope
 from config.text import clean_text
-from members.models import Member, MessageTemplate, OutboundMessage
+from members.models import Member, MessageTemplate
 from segments.models import SegmentMessage, SegmentRecipient
 from segments.selectors import segment_members
 from tiers.models import Tier
@@ -353,7 +353,7 @@ def _build_chunk(message_id, member_ids) -> int:
     by_language = {}
     for member in members:
         outcome, open_channels = _outcome(message, member, chosen)
-        recipients.append(SegmentRecipient(message=message, member=member, outcome=outcome))
+        recipients.append((member.pk, str(outcome)))
         if open_channels:
             by_language.setdefault(member_language(member), []).append((member, open_channels))
     # {to_next_tier}: the figures of every member who needs it, read at once.
@@ -371,17 +371,21 @@ def _build_chunk(message_id, member_ids) -> int:
                 for channel in open_channels:
                     subject, text = rendered[channel]
                     outbound.append(
-                        OutboundMessage(
-                            member=member,
-                            purpose=PURPOSE,
-                            channel=channel,
-                            address=member.phone if channel == "sms" else member.email,
-                            subject=subject[:150],
-                            text=text,
-                            dedup_key=message_key(message, member.pk, channel),
-                            next_attempt_at=due[channel],
+                        (
+                            member.pk,
+                            channel,
+                            member.phone if channel == "sms" else member.email,
+                            subject[:150],
+                            text,
+                            message_key(message, member.pk, channel),
+                            due[channel],
                         )
                     )
-    SegmentRecipient.objects.bulk_create(recipients, ignore_conflicts=True)
-    OutboundMessage.objects.bulk_create(outbound, ignore_conflicts=True)
+    segment_rows.insert_rows(
+        message=message,
+        purpose=PURPOSE,
+        recipients=recipients,
+        outbound=outbound,
+        now=timezone.now(),
+    )
     return len(recipients)
