@@ -82,9 +82,9 @@ def _chunk_worker(jobs, results):
     try:
         while (job := jobs.get()) is not None:
             message_id, member_ids = job
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             tasks.segment_message_chunk(message_id, member_ids)
-            done.append((time.perf_counter() - started, len(member_ids)))
+            done.append((time.perf_counter() - started, time.process_time() - cpu))
     except BaseException:
         import traceback
 
@@ -96,7 +96,8 @@ def _chunk_worker(jobs, results):
 
 
 def _run_chunks(chunks):
-    """The chunk tasks in WORKERS processes; [[(seconds, members), ...] per worker]."""
+    """The chunk tasks in WORKERS processes; [[(seconds, the worker's own
+    CPU seconds), ...] per worker]."""
     connections.close_all()
     fork = multiprocessing.get_context("fork")
     jobs, results = fork.Queue(), fork.Queue()
@@ -211,8 +212,9 @@ def segment_message(ctx):
     finally:
         cleaned = _clean_up(message, [fifth, *others])
     as_reached = recorded == size and messaged == reach.will_receive
-    busy = [sum(seconds for seconds, _n in done) for done in per_worker]
-    chunk_times = sorted(seconds for done in per_worker for seconds, _n in done)
+    busy = [sum(seconds for seconds, _cpu in done) for done in per_worker]
+    python_cpu = sum(cpu for done in per_worker for _seconds, cpu in done)
+    chunk_times = sorted(seconds for done in per_worker for seconds, _cpu in done)
     one_worker = sum(busy)
     fixed = steps["schedule"] + steps["split"]
     scaled = ""
@@ -239,14 +241,16 @@ def segment_message(ctx):
                 f"{recorded:,} recipients, {queued:,} outbox rows, {len(chunks)} chunks; "
                 f"schedule {steps['schedule']:.1f} s, split {steps['split']:.1f} s, "
                 f"chunks {steps['chunks']:.1f} s (workers busy "
-                f"{' / '.join(f'{b:.1f}' for b in busy)} s){scaled}; "
+                f"{' / '.join(f'{b:.1f}' for b in busy)} s, their Python's CPU "
+                f"{python_cpu:.1f} s){scaled}; "
                 f"{'as reach counted' if as_reached else 'NOT AS REACH COUNTED'}; "
                 f"cleaned up in {cleaned:.1f} s"
             ),
             extra={
                 "measured_s": {k: round(v, 2) for k, v in steps.items()},
                 "worker_busy_s": [round(b, 2) for b in busy],
-                "chunk_s": [[round(t, 2) for t, _n in done] for done in per_worker],
+                "chunk_s": [[round(t, 2) for t, _cpu in done] for done in per_worker],
+                "workers_python_cpu_s": round(python_cpu, 2),
                 "chunk_s_p50": round(chunk_times[len(chunk_times) // 2], 3) if chunks else None,
                 "chunk_s_max": round(chunk_times[-1], 3) if chunks else None,
                 "members_per_chunk": segment_messages.CHUNK_SIZE,

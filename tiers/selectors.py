@@ -148,6 +148,7 @@ class ProgressBook:
         if not self.ladder:
             return
         self.programme = TierProgramme.current()
+        self.qualifier = rules.Qualifier(self.ladder)
         today = as_of or shop_today()
         by_day = {}
         for member in members:
@@ -165,11 +166,14 @@ class ProgressBook:
         if not self.ladder:
             return Progress(tier=member.tier)
         figures, window = self.figures[member.pk]
-        return _progress(member, self.ladder, self.programme, figures, window)
+        return _progress(
+            member, self.ladder, self.programme, figures, window, qualifier=self.qualifier
+        )
 
 
-def _progress(member, ladder, programme, figures, window) -> Progress:
-    """The sentence from the figures already read (tier_progress, ProgressBook)."""
+def _progress(member, ladder, programme, figures, window, *, qualifier=None) -> Progress:
+    """The sentence from the figures already read (tier_progress, ProgressBook);
+    `qualifier`: the ladder's rules.Qualifier, when many members use it."""
     tier = member.tier
     progress = Progress(tier=tier)
     if member.tier_grace_until:
@@ -189,7 +193,7 @@ def _progress(member, ladder, programme, figures, window) -> Progress:
         return progress
     # The highest tier the figures reach now (not merely the next one), then
     # what the tier above that needs.
-    reached = rules.highest_qualified(ladder, figures)
+    reached = qualifier(figures) if qualifier else rules.highest_qualified(ladder, figures)
     if reached.rank > tier.rank:
         progress.qualifies_for = reached
     floor = max(tier.rank, reached.rank)
