@@ -17,7 +17,7 @@ def require_scope(request, scope):
         )
 
 
-def _not_found(number):
+def member_not_found(number):
     return Problem(
         404, "member_not_found", _("No member has the number %(number)s.") % {"number": number}
     )
@@ -26,7 +26,7 @@ def _not_found(number):
 def member_by_number(number) -> Member:
     member = Member.objects.select_related("tier").filter(member_number=str(number)).first()
     if member is None:
-        raise _not_found(number)
+        raise member_not_found(number)
     return member
 
 
@@ -44,5 +44,5 @@ def member_id_by_number(number) -> int:
         cursor.execute(sql, [str(number)])
         row = cursor.fetchone()
     if row is None:
-        raise _not_found(number)
+        raise member_not_found(number)
     return row[0]

@@ -5,12 +5,14 @@ from django.utils.translation import gettext_noop
 from ninja import Router
 
 from api import present, schemas
-from api.access import member_id_by_number, require_scope
+from api.access import member_id_by_number, member_not_found, require_scope
 from api.idempotency import run_once
 from api.problems import Problem
 from loyalty.sale import quote_purchase, record_purchase
+from members.models import Member
 from points.models import Purchase
 from points.refund import refund_purchase
+from points.sale import MemberNumber
 
 router = Router(tags=["sales"])
 PROBLEM = schemas.PROBLEMS
@@ -56,20 +58,23 @@ def _may_quote(request):
 )
 def record(request, body: schemas.SaleIn):
     require_scope(request, "sell")
-    member_id = member_id_by_number(body.member)
 
     def operation(service_key):
-        purchase = record_purchase(
-            member=member_id,
-            amount=body.amount,
-            points_to_redeem=body.points_to_redeem,
-            wholesale=body.wholesale,
-            coupon_code=body.coupon,
-            note=body.receipt,
-            idempotency_key=service_key,
-            by=request.auth.user,
-            store=request.auth.store_id,
-        )
+        try:
+            # By number: the sale's lock finds the member (no lookup first).
+            purchase = record_purchase(
+                member=MemberNumber(body.member),
+                amount=body.amount,
+                points_to_redeem=body.points_to_redeem,
+                wholesale=body.wholesale,
+                coupon_code=body.coupon,
+                note=body.receipt,
+                idempotency_key=service_key,
+                by=request.auth.user,
+                store=request.auth.store_id,
+            )
+        except Member.DoesNotExist:
+            raise member_not_found(body.member) from None
         return 201, present.sale(purchase, body.member)
 
     return run_once(request, body.model_dump(mode="json"), operation, replayed_by_service=True)

@@ -190,11 +190,15 @@ def send_message(message_id):
             return "postponed"
         message.attempts += 1
         try:
-            deliver(message)
+            # In a savepoint: a provider library that fails in the database
+            # leaves this transaction usable to record the failed attempt.
+            with transaction.atomic():
+                deliver(message)
         except Exception as error:
             # Any failure of a channel (its own ChannelError, or a provider's
-            # library raising something else) is a failed attempt of this
-            # message only: recorded, retried later, and the run goes on.
+            # library raising something else, a database error included) is a
+            # failed attempt of this message only: recorded, retried later,
+            # and the run goes on.
             if not isinstance(error, ChannelError):
                 logger.exception("sending message %s failed", message.pk)
             message.last_error = _error_text(error)[:2000]

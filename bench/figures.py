@@ -27,7 +27,7 @@ from bench.member_list_figures import (
 )
 from bench.member_list_figures import member_list_page, member_list_sorted, member_lookups
 from bench.segment_figures import segment_message
-from bench.store_figures import settlement_year
+from bench.store_figures import dashboard_per_store, settlement_year
 from bench.tier_figures import apply_new_ladder, evaluate_tiers
 from config.clock import shop_today
 from config.errors import LoyaltyError
@@ -450,5 +450,6 @@ FIGURES = {
     "import": member_import,
     "dashboard": dashboard_page,
     "settlement": settlement_year,
+    "dashboard-store": dashboard_per_store,
     "segment-message": segment_message,
 }

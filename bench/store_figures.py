@@ -79,3 +79,42 @@ def settlement_year(ctx):
             ),
         ),
     ]
+
+
+def dashboard_per_store(ctx):
+    """The dashboard of one store out of 20, as its owner filters it in the
+    morning: each store's range is computed by the nightly refresh (timed
+    here, store by store), and the page reads the stored figures."""
+    from django.test import override_settings
+
+    from bench.harness import ok, url_or_none
+    from reports.periods import Period
+    from reports.snapshots import refresh_dashboard
+    from stores.models import Store
+
+    _spread_over_stores()
+    stores = list(Store.objects.filter(name__startswith="Bench store ").order_by("pk"))
+    period = Period.default(today=shop_today())
+    started = time.perf_counter()
+    for store in stores:
+        refresh_dashboard(period=period, store=store)
+    refresh_seconds = time.perf_counter() - started
+    url = url_or_none("dashboard:index")
+    client = ctx.owner_client()
+    requests = [stores[i % len(stores)].pk for i in range(ctx.dashboard_requests)]
+    with override_settings(DASHBOARD_FRESH_SECONDS=900):
+        samples = timed_ms(lambda pk: ok(client.get(url, {"store": pk})), requests, warm_up=0)
+    return [
+        Result(
+            "dashboard refresh, 20 stores' ranges",
+            round(refresh_seconds, 1),
+            "s",
+            note=f"{round(refresh_seconds / len(stores), 2)} s a store: the nightly job's share",
+        ),
+        *latency_results(
+            "dashboard page, one store of 20",
+            samples,
+            p95_under=500,
+            note=f"{len(samples)} requests as the owner, a different store each",
+        ),
+    ]

@@ -20,6 +20,8 @@ class CampaignAdminForm(forms.ModelForm):
         # Left empty, points keep their usual cash value (the service reads 1).
         if "redemption_multiplier" in self.fields:  # read-only when frozen
             self.fields["redemption_multiplier"].required = False
+        if "saved_segment" in self.fields:
+            self.fields["saved_segment"].empty_label = _("Everyone")
 
     def clean(self):
         # The same checks the services make, shown as form errors instead of
@@ -59,6 +61,7 @@ class CampaignAdmin(ServiceAdmin):
         "starts_on",
         "ends_on",
         "schedule",
+        "saved_segment",
         "segment",
         "multiplier",
         "bonus_points",
@@ -66,7 +69,8 @@ class CampaignAdmin(ServiceAdmin):
         "exclusive",
         "is_active",
     ]
-    list_filter = ["is_active", "schedule", "segment", "exclusive"]
+    list_filter = ["is_active", "schedule", "saved_segment", "segment", "exclusive"]
+    list_select_related = ["saved_segment"]
     search_fields = ["name", "description"]
     date_hierarchy = "starts_on"
     filter_horizontal = ["tiers"]

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from campaigns.models import Campaign, CampaignSettings
 from config import inputs
+from segments.models import Segment
 from stores.models import Store
 from tiers.models import Tier
 
@@ -79,6 +80,16 @@ class CampaignForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick none for every store."),
+    )
+    saved_segment = forms.ModelChoiceField(
+        label=pgettext_lazy("campaign audience", "Who"),
+        queryset=Segment.objects.order_by("name", "id"),
+        required=False,
+        empty_label=_("Everyone"),
+        help_text=_(
+            "Or only the members of a saved segment (Set-up → Segments): each sale "
+            "checks whether the segment keeps the member at that moment."
+        ),
     )
     segment = forms.ChoiceField(
         label=_("Members"), choices=Campaign.Segment.choices, initial=Campaign.Segment.ALL
@@ -158,6 +169,7 @@ class CampaignForm(forms.Form):
             "dates": ", ".join(campaign.dates),
             "tiers": list(campaign.tiers.all()),
             "stores": list(campaign.stores.all()),
+            "saved_segment": campaign.saved_segment_id,
             "segment": campaign.segment,
             "min_spend": campaign.min_spend,
             "multiplier": campaign.multiplier,

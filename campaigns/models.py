@@ -16,6 +16,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from config.money import format_money
 from config.names import in_reader_script
@@ -120,6 +121,21 @@ class Campaign(models.Model):
     )
     segment = models.CharField(
         _("members"), max_length=20, choices=Segment.choices, default=Segment.ALL
+    )
+    # "Who": a saved segment of the member list (segments.Segment). Only the
+    # members it keeps at the moment of a sale get the campaign; empty: everyone.
+    # PROTECT: a segment a campaign aims at cannot be deleted from under it.
+    saved_segment = models.ForeignKey(
+        "segments.Segment",
+        verbose_name=pgettext_lazy("campaign audience", "who"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text=_(
+            "Everyone, or only the members of a saved segment: a member gets the "
+            "campaign while the segment keeps them, checked at each sale."
+        ),
     )
     min_spend = models.DecimalField(
         _("minimum spend"),
@@ -272,11 +288,31 @@ class Campaign(models.Model):
         return self.multiplier > 1 or self.bonus_points > 0
 
     @property
+    def who_label(self) -> str:
+        """ "everyone", or the saved segment it aims at (select it on lists)."""
+        if self.saved_segment_id is None:
+            return str(_("everyone"))
+        return _("members of “%(segment)s”") % {"segment": self.saved_segment.name}
+
+    @property
     def audience_label(self) -> str:
-        """Who it targets; reads the tiers, so prefetch them on lists."""
+        """Who it targets, for the owner's and the staff's pages; reads the
+        tiers and the saved segment, so prefetch and select them on lists."""
+        return self._audience(segment_name=True)
+
+    @property
+    def receipt_audience_label(self) -> str:
+        """Who it targets, as a sale's campaign lines say it (the quote, the
+        receipt the member takes home): a saved segment's name is the
+        owner's own word for a group of members, so it is left out."""
+        return self._audience(segment_name=False)
+
+    def _audience(self, *, segment_name: bool) -> str:
         tier_names = [tier.display_name for tier in self.tiers.all()]
         tiers = ", ".join(tier_names) if tier_names else str(_("all tiers"))
         parts = [tiers]
+        if self.saved_segment_id:
+            parts.append(self.who_label if segment_name else str(_("selected members")))
         if self.segment != self.Segment.ALL:
             parts.append(str(self.get_segment_display()))
         if self.min_spend:

@@ -16,6 +16,7 @@ from config.clock import shop_date, shop_day_bounds, shop_today
 from config.money import round_money
 from members.selectors import lifecycle_stage
 from points.models import LedgerEntry, Purchase, Refund
+from segments.selectors import segments_keeping
 
 Stacking = CampaignSettings.Stacking
 
@@ -65,13 +66,42 @@ def _at_store(campaign, store_id) -> bool:
     return not store_ids or store_id in store_ids
 
 
-def _targets(campaign, member, day: date, eligible_amount: Decimal, rulebook) -> bool:
+def _kept_segments(member, campaigns, day: date, rulebook) -> set:
+    """Ids of the saved segments `campaigns` aim at that keep `member` on
+    `day`: one query (segments.selectors.segments_keeping), asked once per
+    sale. The answer is kept on the member object, which each sale reads
+    afresh, so a sale's quote and its earning share it."""
+    segments = {c.saved_segment_id: c.saved_segment for c in campaigns if c.saved_segment_id}
+    key = (rulebook.version, day, frozenset(segments))
+    memo = member.__dict__.setdefault("_kept_segments", {})
+    if key not in memo:
+        querysets = {pk: rulebook.segment_members(segment, day) for pk, segment in segments.items()}
+        memo.clear()
+        memo[key] = segments_keeping(querysets, member_id=member.pk)
+    return memo[key]
+
+
+def _targets(campaign, member, day: date, eligible_amount: Decimal, rulebook, *, kept=None) -> bool:
+    """Whether `campaign` is for `member`'s sale of `eligible_amount` on
+    `day`. `kept()`: the ids of the saved segments that keep the member (read
+    last, and only for a campaign aimed at one)."""
     tier_ids = {tier.pk for tier in campaign.tiers.all()}
     if tier_ids and member.tier_id not in tier_ids:
         return False
     if eligible_amount < campaign.min_spend:
         return False
-    return _in_segment(campaign, member, day, rulebook)
+    if not _in_segment(campaign, member, day, rulebook):
+        return False
+    if campaign.saved_segment_id is None:
+        return True
+    if kept is None:
+        kept = _keeping_on(member, rulebook.campaigns_on(day), day, rulebook)
+    return campaign.saved_segment_id in kept()
+
+
+def _keeping_on(member, campaigns, day, rulebook):
+    """kept() for _targets: the segments of `campaigns` keeping `member` on `day`."""
+    return lambda: _kept_segments(member, campaigns, day, rulebook)
 
 
 def _extra_points(campaign, member, eligible_amount: Decimal, rules) -> Decimal:
@@ -85,7 +115,7 @@ def _why(campaign) -> str:
     return _("%(effect)s: %(schedule)s, for %(audience)s") % {
         "effect": campaign.effect_label,
         "schedule": campaign.schedule_label,
-        "audience": campaign.audience_label,
+        "audience": campaign.receipt_audience_label,
     }
 
 
@@ -195,7 +225,7 @@ class RedemptionTerms:
             % {
                 "multiplier": plain_number(self.multiplier),
                 "schedule": campaign.schedule_label,
-                "audience": campaign.audience_label,
+                "audience": campaign.receipt_audience_label,
             },
             "multiplier": "1",
             "bonus": 0,
@@ -233,14 +263,21 @@ def active_today(today=None):
 def campaigns_for_member(member, *, today=None, days=14) -> list:
     """[(day, [campaign, ...])] for the days among the next `days` (today
     first) on which campaigns apply to `member`: their tier and segment on
-    that day. A campaign's minimum spend is for the member to read on it."""
+    that day, and the saved segment it aims at keeping them today. A
+    campaign's minimum spend is for the member to read on it."""
     rulebook = current_rulebook()
     today = today or shop_today()
+    days = [today + timedelta(days=offset) for offset in range(days)]
+    # A saved segment is asked about today, once for the whole page: who is
+    # in it on a later day is not known yet.
+    ahead = [c for c in rulebook.campaigns if any(c.runs_on(day) for day in days)]
+    kept = _keeping_on(member, ahead, today, rulebook)
     found = []
-    for offset in range(days):
-        day = today + timedelta(days=offset)
+    for day in days:
         on_day = [
-            c for c in rulebook.campaigns_on(day) if _targets(c, member, day, c.min_spend, rulebook)
+            c
+            for c in rulebook.campaigns_on(day)
+            if _targets(c, member, day, c.min_spend, rulebook, kept=kept)
         ]
         if on_day:
             found.append((day, on_day))
@@ -257,7 +294,11 @@ def campaign_overview(today=None, days=CALENDAR_DAYS):
     the ended ones, and a calendar of the days among the next `days` on which
     campaigns apply."""
     today = today or shop_today()
-    campaigns = list(Campaign.objects.prefetch_related("tiers").order_by("starts_on", "id"))
+    campaigns = list(
+        Campaign.objects.select_related("saved_segment")
+        .prefetch_related("tiers")
+        .order_by("starts_on", "id")
+    )
     running = [c for c in campaigns if c.applies_on(today)]
     upcoming = [c for c in campaigns if not c.applies_on(today) and not c.has_ended(today)]
     ended = sorted(

@@ -13,6 +13,7 @@ from config import inputs, locks
 from config.audit import record_settings_change, settings_snapshot
 from config.errors import LoyaltyError
 from config.text import clean_text
+from segments.models import Segment
 
 CAMPAIGN_FIELDS = (
     "name",
@@ -27,6 +28,7 @@ CAMPAIGN_FIELDS = (
     "dates",
     "tiers",
     "stores",
+    "saved_segment",
     "segment",
     "min_spend",
     "multiplier",
@@ -167,6 +169,22 @@ def _clean_effect(multiplier, bonus_points, redemption_multiplier=1):
     return multiplier, bonus_points, redemption_multiplier
 
 
+def _clean_saved_segment(value):
+    """ "Who": None (everyone) or a saved segment, given as one or its id."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, Segment):
+        return value
+    segment = Segment.objects.filter(pk=int(value)).first() if str(value).isdigit() else None
+    if segment is None:
+        raise LoyaltyError(
+            _("That segment no longer exists: choose another, or everyone."),
+            field="saved_segment",
+            code="segment_missing",
+        )
+    return segment
+
+
 def clean_campaign(**fields) -> dict:
     """Check a campaign's fields and return them cleaned; raises LoyaltyError
     naming the field to fix. Used by the services and by the admin form."""
@@ -196,6 +214,7 @@ def clean_campaign(**fields) -> dict:
     data["segment"] = data.get("segment") or Campaign.Segment.ALL
     if data["segment"] not in Campaign.Segment.values:
         raise LoyaltyError(_("Choose which members the campaign is for."), field="segment")
+    data["saved_segment"] = _clean_saved_segment(data.get("saved_segment"))
     min_spend = _decimal(data.get("min_spend"), field="min_spend", label=_("The minimum spend"))
     if min_spend < 0:
         raise LoyaltyError(_("The minimum spend cannot be negative."), field="min_spend")

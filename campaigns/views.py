@@ -17,7 +17,9 @@ def _form_error(form, error: LoyaltyError):
 
 
 def _get_campaign(pk):
-    return get_object_or_404(Campaign.objects.prefetch_related("tiers"), pk=pk)
+    return get_object_or_404(
+        Campaign.objects.select_related("saved_segment").prefetch_related("tiers"), pk=pk
+    )
 
 
 def _list_page(request, stacking_form, status=200):

@@ -26,6 +26,8 @@ WATCHED_MODELS = (
     ("members", "LifecycleRules"),
     ("campaigns", "Campaign"),
     ("campaigns", "CampaignSettings"),
+    # A campaign's "who": a changed segment changes who gets it.
+    ("segments", "Segment"),
 )
 WATCHED_M2M = (("campaigns", "Campaign", "tiers"), ("campaigns", "Campaign", "stores"))
 

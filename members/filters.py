@@ -186,6 +186,15 @@ class MemberFilter(django_filters.FilterSet):
         fields = []
         form = MemberFilterForm
 
+    def __init__(self, *args, today=None, lifecycle_rules=None, **kwargs):
+        """`today` and `lifecycle_rules` (members.LifecycleRules): the day and
+        the day counts the stage filter reads (default: today's, as saved);
+        a caller holding the rules already passes them, so reading writes
+        nothing."""
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.lifecycle_rules = lifecycle_rules
+
     def filter_search(self, queryset, name, value):
         return search_members(value, queryset, number_start=True)
 
@@ -197,4 +206,4 @@ class MemberFilter(django_filters.FilterSet):
         return queryset.filter(Exists(tagged))
 
     def filter_stage(self, queryset, name, value):
-        return queryset.filter(stage_condition(value))
+        return queryset.filter(stage_condition(value, today=self.today, rules=self.lifecycle_rules))

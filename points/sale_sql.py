@@ -33,16 +33,19 @@ def draws_sale_ids() -> bool:
     return _db().vendor == "postgresql"
 
 
-def lock_member_for_sale(member_id, *, key):
+def lock_member_for_sale(member_id, *, key, by_number=False):
     """Lock the member row; return (member, the id of the sale already under
     `key` or None, the rules version, the new sale's id or None).
+    `by_number`: `member_id` is the member's number (a till's sale), found by
+    this same statement rather than by a lookup's round trip of its own.
 
     A referred member's first sale also locks the referrer (who may earn
     the referral reward and move up a tier in the same transaction): both
     rows in primary-key order, in this one statement, as config.locks
     requires, so a referrer buying at the same moment cannot deadlock it."""
-    rows = _fetch(_member_lock(), [key, member_id, member_id, member_id])
-    mine = [row for row in rows if row[0] == member_id]
+    rows = _fetch(_member_lock(by_number), [key, member_id, member_id, member_id])
+    column = _attnames(Member).index("member_number" if by_number else "id")
+    mine = [row for row in rows if row[column] == member_id]
     if not mine:
         raise Member.DoesNotExist(f"no member {member_id}")
     *values, replay_id, version, sale_id = mine[0]
@@ -70,24 +73,29 @@ def _fetch(statement, params):
 
 
 @functools.cache
-def _member_lock():
+def _member_lock(by_number=False):
     name = _db().ops.quote_name
     purchases = Purchase._meta.db_table
     members = name(Member._meta.db_table)
+    buyer = "%s"
+    if by_number:
+        number = name(Member._meta.get_field("member_number").column)
+        buyer = f"(SELECT b.id FROM {members} b WHERE b.{number} = %s)"
     new_id = "NULL"
     if draws_sale_ids():
         # Drawn for the buyer's row only (CASE evaluates the branch it takes).
         new_id = (
-            f"CASE WHEN m.id = %s THEN nextval(pg_get_serial_sequence('{purchases}', 'id')) END"
+            f"CASE WHEN m.id = {buyer} "
+            f"THEN nextval(pg_get_serial_sequence('{purchases}', 'id')) END"
         )
     else:
-        new_id = "CASE WHEN m.id = %s THEN NULL END"
+        new_id = f"CASE WHEN m.id = {buyer} THEN NULL END"
     sql = (
         f"SELECT {_columns(Member, 'm')}, "
         f"(SELECT p.id FROM {name(purchases)} p WHERE p.idempotency_key = %s), "
         f"{version_subquery_sql()}, {new_id} "
-        f"FROM {members} m WHERE m.id = %s OR m.id = ("
-        f"SELECT r.referred_by_id FROM {members} r WHERE r.id = %s AND r.purchase_count = 0"
+        f"FROM {members} m WHERE m.id = {buyer} OR m.id = ("
+        f"SELECT r.referred_by_id FROM {members} r WHERE r.id = {buyer} AND r.purchase_count = 0"
         f") ORDER BY m.id{_for_update()}"
     )
     return (sql, *_converters(Member))

@@ -50,6 +50,7 @@ MONEY_FIELDS = {
 # Where an empty value means more than "nothing".
 EMPTY_MEANS = {
     ("campaigns.campaign", "tiers"): gettext_lazy("every tier"),
+    ("campaigns.campaign", "saved_segment"): gettext_lazy("everyone"),
     ("rewards.reward", "min_tier"): gettext_lazy("every tier"),
     ("rewards.reward", "stock"): gettext_lazy("unlimited"),
     ("rewards.reward", "limit_per_member"): gettext_lazy("no limit"),

@@ -103,10 +103,17 @@ def _as_list(value):
     return value if isinstance(value, list) else [value]
 
 
-def segment_members(criteria, *, today=None, tags_on_file=None):
-    """The members `criteria` keep, as one queryset (nothing is read yet)."""
-    query = as_query(criteria, tags_on_file=tags_on_file)
-    member_filter = MemberFilter(query, queryset=Member.objects.all())
+def segment_members(criteria, *, today=None, lifecycle_rules=None, tags_on_file=None):
+    """The members `criteria` keep, as one queryset (nothing is read yet).
+    `today`: the shop day it is asked for (stage, points expiring);
+    `lifecycle_rules`: the stage's day counts when the caller has them;
+    `tags_on_file`: see as_query."""
+    member_filter = MemberFilter(
+        as_query(criteria, tags_on_file=tags_on_file),
+        queryset=Member.objects.all(),
+        today=today,
+        lifecycle_rules=lifecycle_rules,
+    )
     queryset = member_filter.qs
     days = criteria.get(EXPIRING)
     if days:
@@ -119,6 +126,22 @@ def segment_members(criteria, *, today=None, tags_on_file=None):
         )
         queryset = queryset.filter(Exists(expiring))
     return queryset
+
+
+def segments_keeping(querysets, *, member_id) -> set:
+    """The keys of `querysets` ({key: a segment_members queryset}) whose
+    segment keeps the member `member_id` now, asked in one query (an EXISTS
+    on the member's primary key per segment)."""
+    if not querysets or member_id is None:
+        return set()
+    checks = {
+        f"in_{number}": Exists(queryset.filter(pk=member_id))
+        for number, queryset in enumerate(querysets.values())
+    }
+    row = Member.objects.filter(pk=member_id).values(**checks).first()
+    if row is None:
+        return set()
+    return {key for number, key in enumerate(querysets) if row[f"in_{number}"]}
 
 
 def segment_preview(criteria):

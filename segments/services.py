@@ -1,6 +1,7 @@
 """Saving and deleting segments (owners only)."""
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from config.errors import LoyaltyError
@@ -31,11 +32,24 @@ def save_segment(*, segment=None, name, criteria, by) -> Segment:
 
 @transaction.atomic(durable=True)
 def delete_segment(*, segment, by) -> None:
-    """Delete a segment no message was written to (their results keep it)."""
+    """Delete a segment no message was written to (their results keep it)
+    and no campaign aims at (campaigns.Campaign.saved_segment protects it)."""
     require_owner(by)
     if segment.messages.exists():
         raise LoyaltyError(
             _("Messages were written to this segment; it stays so their results can be read."),
             code="segment_in_use",
         )
-    segment.delete()
+    try:
+        segment.delete()
+    except ProtectedError as refused:
+        # Campaigns name it as their "who" (the campaigns app sits above this one).
+        names = sorted({str(obj) for obj in refused.protected_objects})
+        raise LoyaltyError(
+            _(
+                "Campaigns are aimed at this segment (%(names)s): change their “Who” "
+                "to everyone or another segment first, then delete it."
+            )
+            % {"names": ", ".join(f"“{name}”" for name in names)},
+            code="segment_in_campaigns",
+        ) from None

@@ -1,8 +1,13 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
+from campaigns.services import create_campaign
+from config.clock import shop_today
+from members.models import Tag
 from points.models import LedgerEntry, Purchase, Refund
+from segments.models import Segment
 from tests.factories import MemberFactory, give_points
 
 
@@ -163,3 +168,64 @@ def test_the_shop_language_answers_a_till_that_asks_for_none(till, member, owner
     assert response.status_code == 422
     detail = response.json()["detail"]
     assert any("\u4e00" <= char <= "\u9fff" for char in detail), detail
+
+
+def test_a_sale_finds_its_member_in_the_lock_not_in_a_lookup_first(till, member):
+    """A till names the member by number; the sale's lock statement finds
+    them, so no separate lookup's round trip."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    till.post("/sales", sale_body(member, amount="100", points_to_redeem=0))  # warm
+    member.refresh_from_db()
+    with CaptureQueriesContext(connection) as captured:
+        response = till.post("/sales", sale_body(member))
+    assert response.status_code == 201
+    assert response.json()["balance_after"] == member.points_balance - 200 + 850
+    lookups = [
+        sql
+        for sql in _statements(captured.captured_queries)
+        if sql.startswith('SELECT "id" FROM "members_member"')
+    ]
+    assert lookups == []
+
+
+def test_a_sale_for_an_unknown_number_is_404_and_records_nothing(till, member):
+    response = till.post("/sales", {**sale_body(member), "member": "0000000000"})
+    assert response.status_code == 404
+    assert response.json()["code"] == "member_not_found"
+    assert "0000000000" in response.json()["detail"]
+    assert not Purchase.objects.exists()
+    assert not till.api_key.requests.exists()
+
+
+def test_a_referred_members_first_sale_from_a_till_rewards_the_referrer(till, tiers):
+    from tests.factories import BehaviourRuleFactory
+
+    BehaviourRuleFactory(code="referral", action="referral", points=200, per_member_cap=1)
+    referrer = MemberFactory()
+    friend = MemberFactory(referred_by=referrer)
+    response = till.post("/sales", sale_body(friend, points_to_redeem=0))
+    assert response.status_code == 201
+    referrer.refresh_from_db()
+    assert referrer.points_balance == 200
+    assert Purchase.objects.get().member == friend
+
+
+def test_a_campaign_for_a_segment_lifts_only_its_members(till, member, tiers):
+    vip = Tag.objects.create(name="VIP")
+    create_campaign(
+        name="VIP double",
+        starts_on=shop_today(),
+        ends_on=shop_today() + timedelta(days=7),
+        multiplier=Decimal("2"),
+        saved_segment=Segment.objects.create(name="VIPs", criteria={"tags": [str(vip.pk)]}),
+    )
+    outside = MemberFactory(phone="+886922333444")
+
+    member.tags.add(vip)
+    lifted = till.post("/sales", sale_body(member, points_to_redeem=0), key="vip")
+    plain = till.post("/sales", sale_body(outside, points_to_redeem=0), key="plain")
+
+    assert lifted.json()["points_earned"] == 1900
+    assert plain.json()["points_earned"] == 950

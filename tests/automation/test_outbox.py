@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
 from automation.messaging import queue_message, send_due_messages
@@ -112,3 +113,30 @@ def test_a_misconfigured_sms_backend_is_a_failed_attempt(tiers, templates, setti
     )
     assert send_due_messages() == {"sent": 0, "retrying": 1, "failed": 0}
     assert "shop_sms" in OutboundMessage.objects.get().last_error
+
+
+class QueryingSmsBackend:
+    """A provider library that keeps its own records in the shop's database
+    and fails there for numbers ending in 0 (a database error, which on
+    PostgreSQL spoils the transaction it happens in)."""
+
+    def send(self, *, to, text):
+        if to.endswith("0"):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT * FROM sms_provider_log_that_does_not_exist")
+
+
+def test_a_channel_failing_in_the_database_fails_that_message_and_the_run_goes_on(
+    tiers, templates, settings
+):
+    settings.SMS_BACKEND = "tests.automation.test_outbox.QueryingSmsBackend"
+    crashing = MemberFactory(language="en", phone="+886912345670")
+    fine = MemberFactory(language="en", phone="+886912345671")
+    for member in (crashing, fine):
+        queue_message(member=member, purpose="birthday", context={}, dedup_key=f"k{member.pk}")
+
+    assert send_due_messages() == {"sent": 1, "retrying": 1, "failed": 0}
+    failed = OutboundMessage.objects.get(member=crashing)
+    assert (failed.status, failed.attempts) == ("queued", 1)
+    assert "sms_provider_log_that_does_not_exist" in failed.last_error
+    assert OutboundMessage.objects.get(member=fine).status == "sent"

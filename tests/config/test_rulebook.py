@@ -18,6 +18,7 @@ from config.rules_version import WATCHED_MODELS, rules_version, watched_tables
 from loyalty.sale import record_purchase
 from members.models import LifecycleRules
 from points.models import ProgrammeRules
+from segments.models import Segment
 from tests.factories import CampaignFactory, MemberFactory, programme_rules
 from tiers.models import Tier, TierProgramme
 
@@ -131,6 +132,7 @@ def test_every_change_of_a_watched_table_changes_the_version(db, app_label, mode
         LifecycleRules: lambda: LifecycleRules.objects.create(pk=1),
         Campaign: lambda: CampaignFactory(),
         CampaignSettings: lambda: CampaignSettings.objects.create(pk=1),
+        Segment: lambda: Segment.objects.create(name="VIPs"),
     }
     seen = {rules_version()}
     row = factories[model]()

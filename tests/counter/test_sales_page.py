@@ -10,7 +10,7 @@ from django.utils import timezone
 from config.clock import shop_today
 from loyalty.sale import record_purchase
 from points.models import Refund
-from tests.factories import MemberFactory, give_points, staff_user
+from tests.factories import MemberFactory, give_points, programme_rules, staff_user
 
 
 @pytest.fixture
@@ -231,3 +231,21 @@ def test_staff_cannot_refund_another_cashiers_sale_of_today(staff_client, member
 def test_refund_requires_post(owner_client, owner, member):
     purchase = sale(member, by=owner)
     assert owner_client.get(reverse("counter:sale_refund", args=[purchase.pk])).status_code == 405
+
+
+def test_a_sale_paid_only_with_points_refunds_its_points_from_the_page(owner_client, owner, member):
+    programme_rules(max_bill_share=100)
+    purchase = sale(member, by=owner, amount="100", points=190)  # 95 due, all in points
+    assert purchase.amount_paid == 0
+    page = owner_client.get(reverse("counter:sale_detail", args=[purchase.pk])).content.decode()
+    assert "Paid with points only: a refund gives the points back, with no money." in page
+
+    response = refund(owner_client, purchase, amount="")
+
+    assert response.status_code == 302
+    refund_row = Refund.objects.get()
+    assert (refund_row.amount, refund_row.points_returned) == (0, 190)
+    member.refresh_from_db()
+    assert member.points_balance == 500
+    page = owner_client.get(response["Location"]).content.decode()
+    assert 'id="refund-form"' not in page

@@ -47,8 +47,8 @@ def _widen_the_sales_window(monkeypatch):
     locked = threading.Event()
     lock_member_for_sale = sale_sql.lock_member_for_sale
 
-    def widened(member_id, *, key):
-        result = lock_member_for_sale(member_id, key=key)
+    def widened(member_id, **options):
+        result = lock_member_for_sale(member_id, **options)
         locked.set()
         time.sleep(PAUSE)
         return result

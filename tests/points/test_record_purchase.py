@@ -229,8 +229,8 @@ def test_a_replay_the_member_lock_could_not_see_still_returns_the_first_sale(mem
     first = record_purchase(member=member, amount=Decimal("100"), idempotency_key="twice")
     lock = sale_sql.lock_member_for_sale
 
-    def stale_lock(member_id, *, key):
-        locked, _replay_id, version, sale_id = lock(member_id, key=key)
+    def stale_lock(member_id, **options):
+        locked, _replay_id, version, sale_id = lock(member_id, **options)
         return locked, None, version, sale_id  # as if read before the first sale committed
 
     monkeypatch.setattr(sale_sql, "lock_member_for_sale", stale_lock)

@@ -268,3 +268,23 @@ def test_it_only_reads(owner_client):
 def test_owners_find_it_from_the_dashboard_and_the_menu(owner_client, owner, ladder_tiers):
     body = owner_client.get(reverse("dashboard:index")).content.decode()
     assert body.count(f'href="{URL}"') == 2
+
+
+def test_an_earning_rate_changed_on_the_rules_page_is_on_the_changes_page(owner_client):
+    """As an owner does it: the points rules page, then Recent changes."""
+    data = {
+        "earn_points": "2",
+        "earn_per_amount": "100",
+        "redeem_points": "100",
+        "redeem_value": "50",
+        "min_redeem_points": "100",
+        "max_bill_share": "50",
+        "expiry_policy": "months",
+        "expiry_months": "18",
+        "reminder_days": "30",
+    }
+    assert owner_client.post(reverse("points:rules"), data).status_code == 302
+    data["earn_points"] = "3"
+    assert owner_client.post(reverse("points:rules"), data).status_code == 302
+    body = owner_client.get(URL).content.decode()
+    assert "Points earned: 2 → 3" in body

@@ -39,6 +39,14 @@ def test_it_says_how_refunds_and_tiers_are_counted(owner_client, shop):
     assert 'href="/tiers/preview/"' in page
 
 
+def test_the_points_help_defines_the_redemption_rate_as_computed(owner_client, shop):
+    """One definition: the help under Points says what the tooltip and
+    PointsFlow.redemption_rate compute, a share that cannot pass 100 %."""
+    page = owner_client.get(URL, PERIOD_QUERY).content.decode()
+    assert "the share they redeemed, so it never passes 100 %" in page
+    assert "above 100 %" not in page
+
+
 def test_the_name_the_navigation_looks_for_opens_it(owner_client, tiers):
     assert reverse("dashboard:index") == URL
     assert owner_client.get("/").url == URL

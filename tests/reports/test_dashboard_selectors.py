@@ -7,6 +7,7 @@ from config.clock import shop_today
 from loyalty.sale import record_purchase
 from points.behaviour import adjust_points
 from points.models import ProgrammeRules
+from points.refund import refund_purchase
 from reports.campaign_figures import campaign_figures
 from reports.member_figures import lifecycle_counts
 from reports.periods import Period
@@ -17,6 +18,7 @@ from reports.tier_figures import (
     tier_movements,
     tier_performance,
 )
+from tests.clock import clock_at
 from tests.factories import MemberFactory, PurchaseFactory, TierFactory, programme_rules
 from tests.reports.dashboard_shop import PERIOD, at, build_shop
 
@@ -345,3 +347,25 @@ def test_campaigns_in_the_period_with_their_results(shop, tiers):
         campaign
     ]
     assert campaign_figures(period=EMPTY) == []
+
+
+def test_a_december_refund_of_a_september_sale_lowers_december(tiers):
+    """The issue's case, as a shop lives it: 1,000 paid in September, 500 in
+    December, then 400 of September's sale given back on 3 December."""
+    member = MemberFactory(tier=tiers["gold"])
+    tiers["gold"].retail_discount = Decimal("0")
+    tiers["gold"].save()
+    september = record_purchase(
+        member=member, amount=Decimal("1000"), idempotency_key="sep", at=at(date(2026, 9, 10))
+    )
+    record_purchase(
+        member=member, amount=Decimal("500"), idempotency_key="dec", at=at(date(2026, 12, 2))
+    )
+    with clock_at(at(date(2026, 12, 3))):
+        refund_purchase(purchase=september, amount=Decimal("400"), idempotency_key="back")
+
+    def revenue(first, last):
+        return _rows(tier_performance(period=Period(first, last)))["all"].now.revenue
+
+    assert revenue(date(2026, 9, 1), date(2026, 9, 30)) == Decimal("1000")
+    assert revenue(date(2026, 12, 1), date(2026, 12, 3)) == Decimal("100")

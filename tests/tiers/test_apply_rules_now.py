@@ -1,5 +1,6 @@
 """Apply the rules now: what the preview counts is what applying does."""
 
+import random
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,7 +10,8 @@ import pytest
 from config.clock import shop_today
 from config.errors import LoyaltyError
 from members.models import Member
-from tests.tiers.conftest import salon_ladder
+from tests.factories import MemberFactory
+from tests.tiers.conftest import _spent, salon_ladder
 from tiers import rules_now
 from tiers.models import (
     RulesApplication,
@@ -285,3 +287,72 @@ def test_without_a_broker_two_connections_share_the_chunks(shop, tiers, owner, m
         "Silver": 3,
         "Gold": 6,
     }
+
+
+@pytest.mark.parametrize("short_on_apply", ["grace", "keep"])
+def test_a_mixed_shop_moves_exactly_what_its_preview_counted(
+    old_ladder, owner, django_capture_on_commit_callbacks, short_on_apply
+):
+    """Sixty members in every state (any tier, grace ahead, ended or none,
+    spend long ago, this year or none, opening figures, a pin), applied in
+    chunks of 7: each tier's count after, and each kind of move, are the
+    preview's, whichever retention setting the programme has."""
+
+    programme = TierProgramme.current()
+    programme.short_on_apply = short_on_apply
+    programme.save()
+    t = old_ladder
+    today = shop_today()
+    draw = random.Random(18)
+    for i in range(60):
+        grace = draw.choice([None, None, today + timedelta(days=5), today - timedelta(days=2)])
+        tier = t[draw.choice(["member", "silver", "gold"])]
+        opening = Decimal(draw.choice([0, 0, 1500, 6000]))
+        member = MemberFactory(
+            tier=tier,
+            tier_grace_until=grace if tier != t["member"] else None,
+            lifetime_spend=opening,
+            opening_lifetime_spend=opening,
+        )
+        for _ in range(draw.randint(0, 2)):
+            _spent(member, str(draw.choice([300, 900, 2100, 3200])), draw.choice([30, 400]))
+        if i % 17 == 0:
+            pin = today + timedelta(days=9)
+            set_tier(member=member, tier=t["gold"], reason="Pinned", pinned_until=pin, by=owner)
+    salon_ladder(t)
+    plan = rules_now.plan_rules_now(chunk_size=7)
+    rows = rules_now.plan_rows(plan)
+    assert plan.changes > 10
+    before = set(TierChange.objects.values_list("pk", flat=True))
+
+    application = _apply(plan, owner, django_capture_on_commit_callbacks)
+
+    assert application.status == RulesApplication.Status.DONE
+    assert _per_tier() == {row.tier.name: row.after for row in rows if row.after}
+    kinds = Counter(TierChange.objects.exclude(pk__in=before).values_list("kind", flat=True))
+    expected = {
+        "upgrade": plan.upgraded,
+        "grace_started": plan.grace_started,
+        "grace_cleared": plan.grace_cleared,
+        "downgrade": plan.downgraded,
+    }
+    assert kinds == {kind: n for kind, n in expected.items() if n}
+    assert rules_now.plan_rules_now().changes == 0
+
+
+def test_figures_brought_by_an_import_count_when_the_rules_are_applied(
+    old_ladder, owner, django_capture_on_commit_callbacks
+):
+    """Imported under the old ladder (Silver at 20,000) with 6,000 brought:
+    the salon's ladder puts them in Gold when it is applied."""
+    t = old_ladder
+    brought = MemberFactory(
+        tier=t["member"], lifetime_spend=Decimal(6000), opening_lifetime_spend=Decimal(6000)
+    )
+    salon_ladder(t)
+    plan = rules_now.plan_rules_now()
+    assert plan.upgraded == 1
+    _apply(plan, owner, django_capture_on_commit_callbacks)
+    brought.refresh_from_db()
+    assert brought.tier == t["gold"]
+    assert brought.tier_changes.get().figures["lifetime_spend"] == "6000.00"

@@ -181,3 +181,29 @@ def test_jobs_page_says_what_a_day_without_review_did(owner_client, salon):
     assert "graces ended and settled</span> 1" in page
     assert "downgraded</span> 1" in page
     assert "review due today" not in page
+
+
+@pytest.mark.parametrize(
+    ("frequency", "last_day"),
+    [
+        ("monthly", date(2027, 4, 30)),
+        ("quarterly", date(2027, 3, 31)),
+        ("yearly", date(2026, 12, 31)),
+    ],
+)
+def test_a_grace_ending_the_eve_of_a_review_drops_at_that_review(salon, frequency, last_day):
+    """The day after the grace is a review day: the review settles it, once,
+    and starts no new grace for the tier the member drops to."""
+    _programme(frequency=frequency)
+    member = _gold_in_grace(salon, grace_until=last_day)
+    review_day = last_day + timedelta(days=1)
+
+    run = run_job(job="tier_review", day=review_day)
+
+    member.refresh_from_db()
+    assert run.summary["due"] is True
+    assert (member.tier, member.tier_grace_until) == (salon["silver"], None)
+    assert list(member.tier_changes.values_list("kind", flat=True)) == ["downgrade"]
+    run_job(job="tier_review", day=review_day + timedelta(days=1))
+    member.refresh_from_db()
+    assert (member.tier, member.tier_changes.count()) == (salon["silver"], 1)

@@ -4,6 +4,9 @@ from decimal import Decimal
 
 from django.urls import reverse
 
+from loyalty.sale import record_purchase
+from tests.factories import MemberFactory
+
 
 def _post(tier, **overrides):
     data = {
@@ -79,3 +82,15 @@ def test_the_meaning_reads_in_chinese(owner_client, salon):
 def test_a_new_tier_has_no_hint_until_typed(owner_client, salon):
     body = owner_client.get(reverse("tiers:create")).content.decode()
     assert 'id="id_retail_discount-hint" aria-live="polite"></p>' in body
+
+
+def test_a_sale_charges_what_the_typed_discount_says(owner_client, salon):
+    """Typed on the tier form, then a NT$1,000 bill at that tier."""
+    entry = salon["member"]
+    url = reverse("tiers:edit", args=[entry.pk])
+    cases = [("10折", "1000"), ("100折", "1000"), ("95折", "950"), ("9折", "900"), ("7.5折", "750")]
+    for typed, pays in cases:
+        assert owner_client.post(url, _post(entry, retail_discount=typed)).status_code == 302
+        member = MemberFactory(tier=entry)  # a fresh member: no upgrade on the way
+        sale = record_purchase(member=member, amount=Decimal("1000"), idempotency_key=typed)
+        assert sale.amount_paid == Decimal(pays), typed
