@@ -19,7 +19,7 @@ from django.db.models.functions import Mod
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from automation import opt_out
+from automation import opt_out, segment_rows
 from automation.messaging import member_language, message_context, render
 from automation.quiet_hours import next_allowed
 from config import locks
@@ -28,12 +28,31 @@ from config.queue import send_on_commit
 from config.roles import require_owner
 from config.shop import shop_settings, shop_settings_scope
 from config.text import clean_text
-from members.models import Member, MessageTemplate, OutboundMessage
+from members.models import Member, MessageTemplate
 from segments.models import SegmentMessage, SegmentRecipient
 from segments.selectors import segment_members
-from tiers.selectors import tier_progress
+from tiers.models import Tier
+from tiers.selectors import ProgressBook, tier_progress
 
 CHUNK_SIZE = 1000
+# What a chunk reads of its members: the outcome (opt-outs, addresses), the
+# language, the placeholders, the personal and unsubscribe links, the
+# progress to the next tier. A field left out would cost a query per member
+# (tests/automation/test_segment_chunks.py counts them).
+CHUNK_FIELDS = (
+    "name",
+    "member_number",
+    "tier",
+    "tier_grace_until",
+    "points_balance",
+    "phone",
+    "email",
+    "messages_opt_out",
+    "sms_opt_out",
+    "email_opt_out",
+    "language",
+    "signin_generation",
+)
 PURPOSE = MessageTemplate.Purpose.SEGMENT
 PLACEHOLDERS = ("name", "tier", "points", "to_next_tier", "member_page_link")
 MAX_HOLDOUT = 50
@@ -143,8 +162,13 @@ def _text(message, kind, language):
     return ""
 
 
-def member_context(member, texts) -> dict:
-    """The placeholders' values for `member` (to_next_tier only when a text uses it)."""
+def uses_progress(texts) -> bool:
+    return any("{to_next_tier}" in text for text in texts)
+
+
+def member_context(member, texts, *, progress_book=None) -> dict:
+    """The placeholders' values for `member` (to_next_tier only when a text
+    uses it: from `progress_book` when the chunk read it for all its members)."""
     context = {
         "name": member.name,
         "tier": member.tier.display_name,
@@ -155,8 +179,10 @@ def member_context(member, texts) -> dict:
     for _receiver, extra in message_context.send(sender=Member, member=member):
         context.update(extra or {})
     context["member_page_link"] = context.get("link", "")
-    if any("{to_next_tier}" in text for text in texts):
-        context["to_next_tier"] = tier_progress(member).sentence
+    if uses_progress(texts):
+        book = progress_book
+        progress = book.progress(member) if book is not None else tier_progress(member)
+        context["to_next_tier"] = progress.sentence
     return context
 
 
@@ -167,17 +193,23 @@ def render_for(message, member) -> dict:
         return _render(message, member, language)
 
 
-def _render(message, member, language) -> dict:
-    """render_for with `language` already active (a chunk renders each
-    language's members together)."""
-    texts = {
+def _texts(message, language) -> dict:
+    return {
         "sms": ("", _text(message, "sms_text", language)),
         "email": (
             _text(message, "email_subject", language),
             _text(message, "email_text", language),
         ),
     }
-    context = member_context(member, [texts["sms"][1], *texts["email"]])
+
+
+def _render(message, member, language, *, progress_book=None) -> dict:
+    """render_for with `language` already active (a chunk renders each
+    language's members together, with the progress of all read at once)."""
+    texts = _texts(message, language)
+    context = member_context(
+        member, [texts["sms"][1], *texts["email"]], progress_book=progress_book
+    )
     rendered = {}
     for channel in channels(message):
         subject, body = texts[channel]
@@ -306,11 +338,14 @@ def _build_chunk(message_id, member_ids) -> int:
             "member_id", flat=True
         )
     )
-    members = (
-        Member.objects.select_related("tier")
+    members = list(
+        Member.objects.only(*CHUNK_FIELDS)
         .filter(pk__in=[pk for pk in member_ids if pk not in done])
         .order_by("pk")
     )
+    tiers = Tier.objects.in_bulk([member.tier_id for member in members])
+    for member in members:
+        member.tier = tiers[member.tier_id]
     chosen = channels(message)
     sms_at = next_allowed(message.send_at, message.quiet_from, message.quiet_until)
     due = {"sms": sms_at, "email": message.send_at}
@@ -318,27 +353,39 @@ def _build_chunk(message_id, member_ids) -> int:
     by_language = {}
     for member in members:
         outcome, open_channels = _outcome(message, member, chosen)
-        recipients.append(SegmentRecipient(message=message, member=member, outcome=outcome))
+        recipients.append((member.pk, str(outcome)))
         if open_channels:
             by_language.setdefault(member_language(member), []).append((member, open_channels))
+    # {to_next_tier}: the figures of every member who needs it, read at once.
+    needing = [
+        member
+        for language, group in by_language.items()
+        if uses_progress([text for pair in _texts(message, language).values() for text in pair])
+        for member, _open in group
+    ]
+    book = ProgressBook(needing) if needing else None
     for language, group in by_language.items():
         with translation.override(language):
             for member, open_channels in group:
-                rendered = _render(message, member, language)
+                rendered = _render(message, member, language, progress_book=book)
                 for channel in open_channels:
                     subject, text = rendered[channel]
                     outbound.append(
-                        OutboundMessage(
-                            member=member,
-                            purpose=PURPOSE,
-                            channel=channel,
-                            address=member.phone if channel == "sms" else member.email,
-                            subject=subject[:150],
-                            text=text,
-                            dedup_key=message_key(message, member.pk, channel),
-                            next_attempt_at=due[channel],
+                        (
+                            member.pk,
+                            channel,
+                            member.phone if channel == "sms" else member.email,
+                            subject[:150],
+                            text,
+                            message_key(message, member.pk, channel),
+                            due[channel],
                         )
                     )
-    SegmentRecipient.objects.bulk_create(recipients, ignore_conflicts=True)
-    OutboundMessage.objects.bulk_create(outbound, ignore_conflicts=True)
+    segment_rows.insert_rows(
+        message=message,
+        purpose=PURPOSE,
+        recipients=recipients,
+        outbound=outbound,
+        now=timezone.now(),
+    )
     return len(recipients)

@@ -26,6 +26,7 @@ from bench.member_list_figures import (
     local_phone as _local_phone,
 )
 from bench.member_list_figures import member_list_page, member_list_sorted, member_lookups
+from bench.segment_figures import segment_message
 from bench.store_figures import dashboard_per_store, settlement_year
 from bench.tier_figures import apply_new_ladder, evaluate_tiers
 from config.clock import shop_today
@@ -450,4 +451,5 @@ FIGURES = {
     "dashboard": dashboard_page,
     "settlement": settlement_year,
     "dashboard-store": dashboard_per_store,
+    "segment-message": segment_message,
 }

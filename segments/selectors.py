@@ -9,6 +9,7 @@ lots, which the member list does not know about).
 
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from config.errors import LoyaltyError
 from members.filters import MemberFilter
 from members.models import Member, Tag
 from points.models import LedgerEntry
+from segments.models import Segment
 
 # The member list's filters a segment keeps (not the search box).
 FILTER_FIELDS = (
@@ -40,18 +42,26 @@ FILTER_FIELDS = (
 EXPIRING = "expiring_days"
 MAX_EXPIRING_DAYS = 3650
 SAMPLE_SIZE = 10
+COUNTS_PER_QUERY = 25
 
 
-def as_query(criteria) -> QueryDict:
-    """The criteria as the member list's query string (tags still on file only)."""
+def as_query(criteria, *, tags_on_file=None) -> QueryDict:
+    """The criteria as the member list's query string (tags still on file
+    only; `tags_on_file`: the ids of all tags, in their order, when the
+    caller read them once for several segments)."""
     query = QueryDict(mutable=True)
     for name in FILTER_FIELDS:
         value = criteria.get(name)
         if value in (None, "", []):
             continue
         if name == "tags":
-            known = Tag.objects.filter(pk__in=[v for v in value if str(v).isdigit()])
-            query.setlist(name, [str(pk) for pk in known.values_list("pk", flat=True)])
+            wanted = [v for v in value if str(v).isdigit()]
+            if tags_on_file is None:
+                known = Tag.objects.filter(pk__in=wanted).values_list("pk", flat=True)
+            else:
+                chosen = {int(v) for v in wanted}
+                known = [pk for pk in tags_on_file if pk in chosen]
+            query.setlist(name, [str(pk) for pk in known])
         else:
             query[name] = str(value)
     return query
@@ -93,12 +103,13 @@ def _as_list(value):
     return value if isinstance(value, list) else [value]
 
 
-def segment_members(criteria, *, today=None, lifecycle_rules=None):
+def segment_members(criteria, *, today=None, lifecycle_rules=None, tags_on_file=None):
     """The members `criteria` keep, as one queryset (nothing is read yet).
     `today`: the shop day it is asked for (stage, points expiring);
-    `lifecycle_rules`: the stage's day counts when the caller has them."""
+    `lifecycle_rules`: the stage's day counts when the caller has them;
+    `tags_on_file`: see as_query."""
     member_filter = MemberFilter(
-        as_query(criteria),
+        as_query(criteria, tags_on_file=tags_on_file),
         queryset=Member.objects.all(),
         today=today,
         lifecycle_rules=lifecycle_rules,
@@ -140,9 +151,44 @@ def segment_preview(criteria):
     return queryset.count(), sample
 
 
-def list_link_query(criteria) -> str:
+def list_link_query(criteria, *, tags_on_file=None) -> str:
     """The member list's query string for the segment, or "" when the list
     cannot show it (points expiring is not one of the list's filters)."""
     if criteria.get(EXPIRING):
         return ""
-    return as_query(criteria).urlencode()
+    return as_query(criteria, tags_on_file=tags_on_file).urlencode()
+
+
+def segments_with_counts() -> list:
+    """Every segment with its member_count and list_query (the segments page)."""
+    segments = list(Segment.objects.all())
+    tags_on_file = list(Tag.objects.values_list("pk", flat=True))
+    counts = segment_counts(segments, tags_on_file=tags_on_file)
+    for segment in segments:
+        segment.member_count = counts[segment.pk]
+        segment.list_query = list_link_query(segment.criteria, tags_on_file=tags_on_file)
+    return segments
+
+
+def segment_counts(segments, *, tags_on_file=None) -> dict:
+    """{segment pk: segment_members(criteria).count()} for many segments (the
+    segments page): the counts of COUNTS_PER_QUERY segments in one statement,
+    each its own scalar subquery, which the database plans as it plans that
+    segment's count alone; the tags on file read once."""
+    segments = list(segments)
+    if tags_on_file is None and any(segment.criteria.get("tags") for segment in segments):
+        tags_on_file = list(Tag.objects.values_list("pk", flat=True))
+    counts = {}
+    for start in range(0, len(segments), COUNTS_PER_QUERY):
+        batch = segments[start : start + COUNTS_PER_QUERY]
+        parts, params = [], []
+        for segment in batch:
+            members = segment_members(segment.criteria, tags_on_file=tags_on_file)
+            sql, member_params = members.order_by().values("pk").query.sql_with_params()
+            parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS segment_{len(parts)})")
+            params.extend(member_params)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(parts)}", params)
+            row = cursor.fetchone()
+        counts.update({segment.pk: count for segment, count in zip(batch, row, strict=True)})
+    return counts

@@ -18,18 +18,15 @@ from segments.selectors import (
     as_query,
     clean_criteria,
     list_link_query,
-    segment_members,
     segment_preview,
+    segments_with_counts,
 )
 
 
 @owner_required
 @require_GET
 def segment_list_view(request):
-    segments = list(Segment.objects.all())
-    for segment in segments:
-        segment.member_count = segment_members(segment.criteria).count()
-        segment.list_query = list_link_query(segment.criteria)
+    segments = segments_with_counts()
     return render(request, "segments/segment_list.html", {"segments": segments})
 
 

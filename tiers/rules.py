@@ -243,9 +243,10 @@ def _keeps_condition(tier, params):
     return "(" + " OR ".join(parts) + ")" if parts else None
 
 
-def _figures_cte(window, criteria, lo, hi, all_members=False):
+def _figures_cte(window, criteria, lo, hi, all_members=False, ids=None):
     """(sql, params) of `f`: one row per member in [lo, hi) with their figures
-    (members in an inactive tier only with `all_members`)."""
+    (members in an inactive tier only with `all_members`); with `ids`, the
+    members of that list instead of a range."""
     ops = connection.ops
     start = ops.adapt_datetimefield_value(window.start)
     end = ops.adapt_datetimefield_value(window.end)
@@ -260,7 +261,16 @@ def _figures_cte(window, criteria, lo, hi, all_members=False):
         "m.tier_since AS tier_since",
     ]
     joins, params, column_params = [], [], []
-    ranged = lambda column: f"{column} >= %s AND {column} < %s"  # noqa: E731
+    if ids is None:
+        ranged = lambda column: f"{column} >= %s AND {column} < %s"  # noqa: E731
+        bounds = [lo, hi]
+    elif connection.vendor == "postgresql":
+        # One array parameter, however many members.
+        ranged = lambda column: f"{column} = ANY(%s)"  # noqa: E731
+        bounds = [list(ids)]
+    else:
+        ranged = lambda column: f"{column} IN ({', '.join(['%s'] * len(ids))})"  # noqa: E731
+        bounds = list(ids)
     if criteria & {"lifetime_spend", "window_spend", "window_purchases"}:
         # The figures brought from an earlier system count too: the lifetime
         # one always, the window ones while the window includes their day.
@@ -287,7 +297,7 @@ def _figures_cte(window, criteria, lo, hi, all_members=False):
             f" FROM {purchase_t} WHERE created_at < %s AND {ranged('member_id')}"
             " GROUP BY member_id) p ON p.member_id = m.id"
         )
-        params += [start, start, end, lo, hi]
+        params += [start, start, end, *bounds]
         # Refunds count in their own period (see figure_expressions).
         joins.append(
             "LEFT JOIN (SELECT rp.member_id AS member_id,"
@@ -297,7 +307,7 @@ def _figures_cte(window, criteria, lo, hi, all_members=False):
             f" WHERE rf.created_at < %s AND {ranged('rp.member_id')}"
             " GROUP BY rp.member_id) rf ON rf.member_id = m.id"
         )
-        params += [start, end, lo, hi]
+        params += [start, end, *bounds]
     if "referred_buyers" in criteria:
         columns.append("COALESCE(r.referred_buyers, 0) AS referred_buyers")
         joins.append(
@@ -306,7 +316,7 @@ def _figures_cte(window, criteria, lo, hi, all_members=False):
             f" (SELECT 1 FROM {purchase_t} bp WHERE bp.member_id = b.id AND bp.created_at < %s)"
             " GROUP BY b.referred_by_id) r ON r.member_id = m.id"
         )
-        params += [lo, hi, end]
+        params += [*bounds, end]
     if "window_points" in criteria:
         columns.append("COALESCE(l.window_points, 0) AS window_points")
         kinds = ", ".join(["%s"] * len(EARNING_KINDS))
@@ -316,13 +326,13 @@ def _figures_cte(window, criteria, lo, hi, all_members=False):
             " AND points > 0 AND created_at >= %s AND created_at < %s"
             " GROUP BY member_id) l ON l.member_id = m.id"
         )
-        params += [lo, hi, *EARNING_KINDS, start, end]
+        params += [*bounds, *EARNING_KINDS, start, end]
     sql = (
         f"SELECT {', '.join(columns)} FROM {member_t} m"
         f" INNER JOIN {tier_t} t ON t.id = m.tier_id {' '.join(joins)}"
         f" WHERE {'' if all_members else 't.is_active AND '}{ranged('m.id')}"
     )
-    return sql, [*column_params, *params, lo, hi]
+    return sql, [*column_params, *params, *bounds]
 
 
 def _standing_sql(*, ladder, programme, window, lo, hi, all_members=False):
@@ -430,7 +440,23 @@ def figures_of_member(*, member_id, window, criteria) -> dict:
         return {}
     cte, params = _figures_cte(window, criteria, member_id, member_id + 1, all_members=True)
     rows = _fetch(cte, params)
-    row = rows[0] if rows else {}
+    return _member_figures(rows[0] if rows else {}, criteria)
+
+
+def figures_of_members(*, member_ids, window, criteria) -> dict:
+    """{member id: figures_of_member} for many members in one query (the
+    same `_figures_cte`, over a list of ids rather than a range)."""
+    criteria, member_ids = set(criteria), sorted(set(member_ids))
+    if not criteria or not member_ids:
+        return {member_id: {} for member_id in member_ids}
+    cte, params = _figures_cte(window, criteria, None, None, all_members=True, ids=member_ids)
+    rows = {row["id"]: row for row in _fetch(cte, params)}
+    return {
+        member_id: _member_figures(rows.get(member_id, {}), criteria) for member_id in member_ids
+    }
+
+
+def _member_figures(row, criteria) -> dict:
     figures = {}
     for criterion in CRITERIA:
         if criterion in criteria:

@@ -119,17 +119,63 @@ def tier_progress(member, *, as_of=None, rulebook=None) -> Progress:
         ladder, programme = list(Tier.objects.active().order_by("rank")), None
     else:
         ladder, programme = rulebook.ladder, rulebook.tier_programme
+    if not ladder:
+        return Progress(tier=member.tier)
+    programme = programme or TierProgramme.current()
+    day = _figures_day(member, as_of or shop_today())
+    figures, window = member_figures(member, as_of=day, ladder=ladder, programme=programme)
+    return _progress(member, ladder, programme, figures, window)
+
+
+def _figures_day(member, today):
+    """The last day of the window a member's progress reads: in grace, the
+    window the grace is settled on, the one ending with its last day (older
+    sales will have left it by then); else `today`'s."""
+    if member.tier_grace_until and member.tier_grace_until > today:
+        return member.tier_grace_until
+    return today
+
+
+class ProgressBook:
+    """tier_progress for many members (a chunk of a message to a segment):
+    the ladder and the programme read once, the figures in one query per
+    window (today's, and one per grace end among them), the sentences then
+    made in Python, in the language active when `progress` is asked."""
+
+    def __init__(self, members, *, as_of=None):
+        self.ladder = list(Tier.objects.active().order_by("rank"))
+        self.figures = {}
+        if not self.ladder:
+            return
+        self.programme = TierProgramme.current()
+        self.qualifier = rules.Qualifier(self.ladder)
+        today = as_of or shop_today()
+        by_day = {}
+        for member in members:
+            by_day.setdefault(_figures_day(member, today), []).append(member.pk)
+        criteria = rules.criteria_used(self.ladder)
+        for day, member_ids in by_day.items():
+            window = rules.window_for(day, self.programme)
+            found = rules.figures_of_members(
+                member_ids=member_ids, window=window, criteria=criteria
+            )
+            for member_id, figures in found.items():
+                self.figures[member_id] = (figures, window)
+
+    def progress(self, member) -> Progress:
+        if not self.ladder:
+            return Progress(tier=member.tier)
+        figures, window = self.figures[member.pk]
+        return _progress(
+            member, self.ladder, self.programme, figures, window, qualifier=self.qualifier
+        )
+
+
+def _progress(member, ladder, programme, figures, window, *, qualifier=None) -> Progress:
+    """The sentence from the figures already read (tier_progress, ProgressBook);
+    `qualifier`: the ladder's rules.Qualifier, when many members use it."""
     tier = member.tier
     progress = Progress(tier=tier)
-    if not ladder:
-        return progress
-    programme = programme or TierProgramme.current()
-    today = as_of or shop_today()
-    if member.tier_grace_until and member.tier_grace_until > today:
-        # In grace, what counts is the window the grace is settled on: the one
-        # ending with its last day (older sales will have left it by then).
-        as_of = member.tier_grace_until
-    figures, window = member_figures(member, as_of=as_of, ladder=ladder, programme=programme)
     if member.tier_grace_until:
         thresholds = keep_thresholds(tier)
         progress.options = _gaps(thresholds, figures)
@@ -147,7 +193,7 @@ def tier_progress(member, *, as_of=None, rulebook=None) -> Progress:
         return progress
     # The highest tier the figures reach now (not merely the next one), then
     # what the tier above that needs.
-    reached = rules.highest_qualified(ladder, figures)
+    reached = qualifier(figures) if qualifier else rules.highest_qualified(ladder, figures)
     if reached.rank > tier.rank:
         progress.qualifies_for = reached
     floor = max(tier.rank, reached.rank)

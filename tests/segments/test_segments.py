@@ -5,7 +5,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +17,7 @@ from members.models import Member, Tag
 from points.models import LedgerEntry
 from segments import services
 from segments.models import Segment
-from segments.selectors import segment_members
+from segments.selectors import segment_counts, segment_members
 from tests.factories import LedgerEntryFactory, MemberFactory
 
 
@@ -167,3 +169,53 @@ def test_delete_from_the_edit_page(owner_client, owner, tiers):
     segment = services.save_segment(name="S", criteria={}, by=owner)
     owner_client.post(reverse("segments:edit", args=[segment.pk]), {"delete": "1"})
     assert not Segment.objects.exists()
+
+
+def _segments_page_queries(owner_client):
+    with CaptureQueriesContext(connection) as queries:
+        page = owner_client.get(reverse("segments:list")).content.decode()
+    return page, len(queries.captured_queries)
+
+
+KINDS_OF_SEGMENTS = [
+    {"spend_min": "1000", "visits_min": "3"},
+    {"stage": "active"},
+    {"expiring_days": 30},
+    {"birthday_month": "3", "balance_max": "2000"},
+    {"last_purchase_from": "2020-01-01", "spend_max": "2500"},
+    {"joined_from": "2020-01-01"},
+]
+
+
+def test_list_page_counts_every_segment_in_one_statement(owner_client, owner, shop):
+    for n, criteria in enumerate(KINDS_OF_SEGMENTS[:2]):
+        services.save_segment(name=f"S{n}", criteria=criteria, by=owner)
+    _segments_page_queries(owner_client)  # the session and the shop's settings read
+    _page, two = _segments_page_queries(owner_client)
+    for n, criteria in enumerate(KINDS_OF_SEGMENTS[2:], start=2):
+        services.save_segment(name=f"S{n}", criteria=criteria, by=owner)
+    services.save_segment(name="Tagged", criteria={"tags": [str(shop["vip"].pk)]}, by=owner)
+    page, seven = _segments_page_queries(owner_client)
+    # The tag's id is checked by the member list's form: one small read.
+    assert seven == two + 1
+    for segment in Segment.objects.all():
+        count = segment_members(segment.criteria).count()
+        assert f'{segment.name}</a></td>\n      <td class="num">{count}</td>' in page
+
+
+def test_counts_in_one_statement_equal_each_segments_own_count(owner, shop):
+    gold = shop["tiers"]["gold"]
+    segments = [
+        services.save_segment(name=f"S{n}", criteria=criteria, by=owner)
+        for n, criteria in enumerate(
+            [
+                *KINDS_OF_SEGMENTS,
+                {"tier": str(gold.pk), "tags": [str(shop["vip"].pk), str(shop["wholesale"].pk)]},
+                {"status": "blocked"},
+            ]
+        )
+    ]
+    counts = segment_counts(segments)
+    assert counts == {s.pk: segment_members(s.criteria).count() for s in segments}
+    assert sum(counts.values()) > 0
+    assert segment_counts([]) == {}
