@@ -36,6 +36,7 @@ FILTER_FIELDS = (
     "joined_from",
     "joined_to",
     "status",
+    "home_store",
 )
 EXPIRING = "expiring_days"
 MAX_EXPIRING_DAYS = 3650
