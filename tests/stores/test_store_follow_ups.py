@@ -126,3 +126,15 @@ def test_a_single_shop_lists_every_follow_up_with_no_store_filter(staff_client, 
     page = response.content.decode()
     assert 'name="store"' not in page and "Home store" not in page
     assert _done(staff_client, old).status_code == 302
+
+
+def test_the_list_reads_in_a_few_queries_however_many_follow_ups(
+    owner_client, tiers, two_stores, follow_ups, django_assert_max_num_queries
+):
+    for n in range(10):
+        _follow_up(tiers, f"More {n}", two_stores[n % 2])
+
+    with django_assert_max_num_queries(8):
+        response = owner_client.get(reverse("automation:follow_ups"))
+
+    assert len(response.context["follow_ups"]) == 13
