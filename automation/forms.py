@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from automation.selectors import NO_HOME_STORE
 from config import inputs
 from members.models import AutomationSettings
 from rewards.models import Reward
@@ -96,3 +97,20 @@ class BirthdayGiftsForm(forms.Form):
                 for tier in self.tiers
             },
         }
+
+
+class FollowUpFilterForm(forms.Form):
+    """The follow-up list's store filter (shown only with stores to choose)."""
+
+    def __init__(self, data=None, *, stores=(), no_home_store=False):
+        super().__init__(data)
+        self.stores = {str(store.pk): store for store in stores}
+        choices = [("", _("All stores"))]
+        choices += [(key, store.display_name) for key, store in self.stores.items()]
+        if no_home_store:
+            choices.append((NO_HOME_STORE, _("No home store")))
+        self.fields["store"] = forms.ChoiceField(label=_("Store"), required=False, choices=choices)
+
+    def clean_store(self):
+        value = self.cleaned_data.get("store") or ""
+        return NO_HOME_STORE if value == NO_HOME_STORE else self.stores.get(value)

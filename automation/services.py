@@ -5,17 +5,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from automation.jobs import JOBS, JobBusy, run_is_interrupted
+from automation.selectors import follows_up
 from automation.tasks import run_nightly_job
 from config import locks, queue
 from config.clock import shop_today
-from config.errors import LoyaltyError
-from members.models import AutomationSettings, BirthdayGift, FollowUp, JobRun
+from config.errors import LoyaltyError, NotYours
+from members.models import AutomationSettings, BirthdayGift, FollowUp, JobRun, Member
 
 
 @transaction.atomic(durable=True)
 def complete_follow_up(*, follow_up, outcome="", by=None):
-    """Staff called a churned member: take them off the follow-up list."""
+    """Staff called a churned member: take them off the follow-up list.
+    NotYours when the member's home store is not one of `by`'s stores
+    (automation.selectors.follows_up)."""
     follow_up = locks.lock_job(FollowUp.objects, pk=follow_up.pk)
+    if by is not None and by.is_authenticated:
+        home_store_id = Member.objects.values_list("home_store_id", flat=True).get(
+            pk=follow_up.member_id
+        )
+        if not follows_up(by, home_store_id):
+            raise NotYours(
+                _("This member is called by the staff of their home store or by the owners.")
+            )
     if follow_up.done_at is None:
         follow_up.done_at = timezone.now()
         follow_up.done_by = by if by and by.is_authenticated else None

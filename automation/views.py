@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from automation.forms import BirthdayGiftsForm
+from automation.forms import BirthdayGiftsForm, FollowUpFilterForm
 from automation.jobs import JOBS
 from automation.selectors import (
     birthday_settings,
     follow_up_list,
+    follow_up_stores,
     job_overview,
     tiers_without_birthday_reward,
 )
@@ -64,8 +65,22 @@ def birthday_gifts_view(request):
 
 
 @staff_required
+@require_GET
 def follow_ups_view(request):
-    return render(request, "automation/follow_ups.html", {"follow_ups": follow_up_list()})
+    """The churned members to call that the user sees (their stores' members
+    for a store manager), with a store filter when there are stores to choose."""
+    stores, no_home_store = follow_up_stores(request.user)
+    form = FollowUpFilterForm(request.GET or None, stores=stores, no_home_store=no_home_store)
+    if form.is_bound and not form.is_valid():
+        context = {"form": form, "follow_ups": [], "show_stores": bool(stores)}
+        return render(request, "automation/follow_ups.html", context, status=400)
+    store = form.cleaned_data.get("store") if form.is_bound else None
+    context = {
+        "form": form,
+        "follow_ups": follow_up_list(user=request.user, store=store),
+        "show_stores": bool(stores),
+    }
+    return render(request, "automation/follow_ups.html", context)
 
 
 @staff_required

@@ -145,7 +145,7 @@ COLUMNS = {
     # The member's home store in a chain, by its name in any language
     # (stores.Store): the store they joined at.
     "store": (
-        _("Store"),
+        _("Home store"),
         "store|store name|home store|branch|branch name|門市|门市|門店|门店|分店|店舖|店铺|"
         "店鋪|入會門市|入会门市|入会门店|入會門店|所屬門市|所属门市|所屬門店|所属门店|開卡門市|开卡门店",
     ),
@@ -170,6 +170,9 @@ EXPORT_ORDER = [
     "lifetime_spend",
     "tier",
 ]
+# Written after them with two or more stores: the member's home store, by
+# the name the reader's language shows (the import knows every name).
+EXPORT_STORE = "store"
 
 _NOISE = re.compile(r"[\s_\-.:：*()（）]+")
 

@@ -7,6 +7,7 @@ from config import inputs
 from members.forms import BoundedIds
 from members.models import Member, Tag
 from members.selectors import STAGES, search_members, stage_condition
+from stores.selectors import all_stores
 
 MONTHS = [(m, m) for m in range(1, 13)]
 
@@ -29,6 +30,20 @@ class CountFilter(django_filters.NumberFilter):
 
 class MoneyFilter(django_filters.NumberFilter):
     field_class = inputs.DecimalField
+
+
+class StoreChoiceField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, store):
+        if not store.is_active:
+            return _("%(store)s (closed)") % {"store": store.display_name}
+        return store.display_name
+
+
+class StoreFilter(django_filters.ModelChoiceFilter):
+    """A store by id (closed ones too: their members stay), or "null" for
+    the members of no home store."""
+
+    field_class = StoreChoiceField
 
 
 def _number_widget(step=1):
@@ -70,6 +85,17 @@ class MemberFilterForm(forms.Form):
                 # Refused rather than showing nobody: the two were likely swapped.
                 self.add_error(high_name, message)
         return data
+
+
+# The filter a single shop's pages do not show.
+STORE_FILTER = "home_store"
+
+
+def shown_fields(form, *, many_stores, leave_out=()):
+    """The fields of a MemberFilter's form a page shows: not the store filter
+    in a single shop, nor those in `leave_out`."""
+    hidden = {*leave_out, *(() if many_stores else (STORE_FILTER,))}
+    return [field for field in form if field.name not in hidden]
 
 
 class MemberFilter(django_filters.FilterSet):
@@ -179,6 +205,14 @@ class MemberFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Member.Status.choices, empty_label=_("Any status")
+    )
+    # Always read, so the list, its export, its bulk page and a segment agree;
+    # the pages show it only with two or more stores (STORE_FILTER).
+    home_store = StoreFilter(
+        label=_("Home store"),
+        queryset=all_stores(),
+        empty_label=_("All stores"),
+        null_label=_("No home store"),
     )
 
     class Meta:

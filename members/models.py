@@ -184,6 +184,10 @@ class Member(models.Model):
                 name="member_referred_by_idx",
                 condition=Q(referred_by__isnull=False),
             ),
+            # The member list's Home store filter counts a store's members
+            # through it (members migration 0031), unlike the other store
+            # links, which have no index.
+            models.Index(fields=["home_store"], name="member_home_store_idx"),
         ]
         # django-import-export asks for these (IMPORT_EXPORT_*_PERMISSION_CODE):
         # owners only, not everyone who may add or view a member.

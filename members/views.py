@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from config.errors import LoyaltyError
 from config.roles import is_owner, owner_required, staff_required
 from members import exporting, services
-from members.filters import MemberFilter
+from members.filters import MemberFilter, shown_fields
 from members.forms import MemberForm, MemberStatusForm, MemberTagsForm, MergeForm
 from members.models import Member
 from members.selectors import (
@@ -90,6 +90,8 @@ def member_list_view(request):
             "bulk_params": [(key, selection.getlist(key)) for key in selection],
             "sort": sort if sort.lstrip("-") in SORTS else "",
             "headings": _headings(request, sort),
+            # A single shop's list shows no store filter.
+            "filter_fields": shown_fields(member_filter.form, many_stores=has_many_stores()),
         },
     )
 

@@ -50,9 +50,8 @@ def lifecycle_counts(*, tier=None, today=None, counts=None, store=None) -> list[
     """Members in each lifecycle stage today, each with a link to the member
     list filtered the same way (so the count and the list agree).
     `counts`: member_counts() for the same day (and store), when the caller
-    has it; `store`: the members whose home store it is. The member list
-    has no store filter, so a store's counts come without links (url "")
-    rather than with links to a list that would not match them."""
+    has it; `store`: the members whose home store it is (the links filter
+    the list by home store too)."""
     if counts is not None:
         rows = [counts.get(tier.pk, {})] if tier else list(counts.values())
         counts = {stage: sum(row.get(stage, 0) for row in rows) for stage in STAGES}
@@ -70,6 +69,8 @@ def lifecycle_counts(*, tier=None, today=None, counts=None, store=None) -> list[
     result = []
     for stage, label in STAGES.items():
         query = {"stage": stage, **({"tier": tier.pk} if tier else {})}
-        url = "" if store else f"{base}?{urlencode(query)}"
+        if store:
+            query["home_store"] = store.pk
+        url = f"{base}?{urlencode(query)}"
         result.append(StageCount(stage, label, counts[stage], url))
     return result

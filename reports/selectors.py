@@ -68,7 +68,8 @@ from reports.tier_figures import (
 # 3: tiers grouped by the tier held today, sales by their own tier apart;
 #    refunds counted in their own period.
 # 4: the stores compared (a chain).
-FIGURES_LAYOUT = 4
+# 5: a store's lifecycle stage counts link to the member list (by home store).
+FIGURES_LAYOUT = 5
 
 
 def dashboard_figures(*, period: Period, tier=None, store=None, shared=None) -> dict:

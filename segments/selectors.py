@@ -38,6 +38,7 @@ FILTER_FIELDS = (
     "joined_from",
     "joined_to",
     "status",
+    "home_store",
 )
 EXPIRING = "expiring_days"
 MAX_EXPIRING_DAYS = 3650

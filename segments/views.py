@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from config.errors import LoyaltyError
 from config.roles import owner_required
-from members.filters import MemberFilter
+from members.filters import MemberFilter, shown_fields
 from members.models import Member
 from segments import rfm, services
 from segments.models import Segment
@@ -21,6 +21,7 @@ from segments.selectors import (
     segment_preview,
     segments_with_counts,
 )
+from stores.selectors import has_many_stores
 
 
 @owner_required
@@ -72,7 +73,9 @@ def segment_edit_view(request, pk=None):
         "segments/segment_form.html",
         {
             "segment": segment,
-            "filter_form": filter_form,
+            "filter_fields": shown_fields(
+                filter_form, many_stores=has_many_stores(), leave_out=("q",)
+            ),
             "name": (data or {}).get("name", ""),
             "expiring_days": (data or {}).get(EXPIRING, ""),
             "error": error,

@@ -76,7 +76,7 @@ def test_an_unknown_store_is_a_row_error_naming_the_stores(write_csv, tiers, sto
 
     assert result.error_rows == 1
     assert result.errors[0]["row"] == 2
-    assert result.errors[0]["column"] == "Store"
+    assert result.errors[0]["column"] == "Home store"
     assert result.errors[0]["value"] == "Airport"
     message = result.errors[0]["message"]
     assert message.startswith("“Airport” is not one of the stores: ")
@@ -89,7 +89,7 @@ def test_the_column_is_found_by_its_usual_headers(write_csv, tiers, stores, head
     result = import_members_file(
         write_csv([["手機", "姓名", header], ["0912000001", "陳", "Mall"]])
     )
-    assert result.columns["Store"] == header
+    assert result.columns["Home store"] == header
     assert homes() == {"陳": stores["mall"].pk}
 
 

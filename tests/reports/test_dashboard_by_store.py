@@ -108,7 +108,7 @@ def test_a_refund_counts_at_the_store_that_made_it(tiers, two_stores):
     assert at_mall.now.revenue == paid["ann-mall"] + paid["bo-mall"] - paid["ann-main"]
 
 
-def test_a_stores_lifecycle_stages_count_its_members_without_links(tiers, two_stores):
+def test_a_stores_lifecycle_stages_link_to_its_members_on_the_list(tiers, two_stores, owner_client):
     main, mall = two_stores
     _chain(tiers, two_stores)
     MemberFactory(tier=tiers["member"], home_store=mall)
@@ -117,9 +117,12 @@ def test_a_stores_lifecycle_stages_count_its_members_without_links(tiers, two_st
     everywhere = dashboard_figures(period=Period.default())["lifecycle"]
 
     assert sum(stage.members for stage in at_mall) == 2
-    # The member list has no store filter: no link that would list others.
-    assert all(stage.url == "" for stage in at_mall)
     assert all(stage.url.startswith("/members/?stage=") for stage in everywhere)
+    # Each link lists the store's members of the stage: as many as it counts.
+    for stage in at_mall:
+        assert f"home_store={mall.pk}" in stage.url
+        listed = owner_client.get(stage.url).context["page"].paginator.count
+        assert listed == stage.members, stage.stage
 
 
 def test_a_stores_outstanding_points_are_its_own_net(tiers, two_stores):
