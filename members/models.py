@@ -169,9 +169,10 @@ class Member(models.Model):
                 condition=Q(points_balance__gte=0), name="member_balance_not_negative"
             ),
         ]
-        # The member list's sorts by balance, spend and last purchase read
-        # member_balance_idx, member_spend_idx and member_last_purchase_idx,
-        # built by members migration 0020 (concurrently on PostgreSQL, with
+        # The member list's sorts by balance, spend and last purchase within
+        # a tier read member_tier_balance_idx, member_tier_spend_idx and
+        # member_tier_last_purchase_idx (tier_id, the column, id), built by
+        # members migration 0032 (concurrently on PostgreSQL, with
         # last_purchase_at NULLS FIRST, which SQLite cannot declare). The
         # price: a sale sets those columns, so its member update is no longer
         # HOT and writes an entry in each of the table's indexes.

@@ -226,7 +226,9 @@ def sorted_members(queryset, sort):
     """`queryset` in the order `sort` names (see sort_key), ties by id in the
     same direction so pages never overlap. A member who never bought counts
     as having bought longest ago: first from the oldest, last from the newest
-    (the order the index member_last_purchase_idx keeps both ways)."""
+    (the order the index member_tier_last_purchase_idx keeps both ways).
+    Filtered to one tier, the sorts by balance, spend and last purchase read
+    their index (tier_id, the column, id) in order and stop at the page."""
     sort = sort_key(sort)
     column, descending = SORTS[sort.lstrip("-")], sort.startswith("-")
     if column == "last_purchase_at":
