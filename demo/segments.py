@@ -183,11 +183,15 @@ def _record_replies(message, *, seed):
     ).order_by("pk")
     first_day = shop_date(message.send_at) + timedelta(days=1)
     days = (shop_today() - first_day).days
+    if days < 1:
+        return 0
+    draws = [(member, random.Random(f"{seed}-{member.phone}-reply")) for member in messaged]
+    coming = [(member, rng) for member, rng in draws if rng.random() < REPLY_SHARE]
+    # Who is held out depends on the ids the database gave, so a small
+    # segment could leave no reply at all: the results would show no uplift.
+    coming = coming or draws[:1]
     made = 0
-    for member in messaged:
-        rng = random.Random(f"{seed}-{member.phone}-reply")
-        if days < 1 or rng.random() >= REPLY_SHARE:
-            continue
+    for member, rng in coming:
         key = f"demo-reply-{message.pk}-{member.member_number}"
         if Purchase.objects.filter(idempotency_key=key).exists():
             continue
