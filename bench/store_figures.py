@@ -44,12 +44,27 @@ def _spread_over_stores():
         cursor.execute("ANALYZE points_ledgerentry; ANALYZE points_purchase")
 
 
+def _vacuum_as_autovacuum_would():
+    """The earlier figures leave dead rows in today's part of the ledger
+    (the year-end expiry's 600,000 entries, undone) and spreading the
+    stores rewrites every row; the development server runs with autovacuum
+    off, so today's range would read 1.8M dead index entries for 3,000 live
+    ones (450 ms a query at 1M members). A shop's server vacuums them
+    within minutes; this does it once, outside the timing (minutes the
+    first time, seconds after)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "VACUUM (ANALYZE) points_ledgerentry, points_lotdraw, points_purchase, members_member"
+        )
+
+
 def settlement_year(ctx):
     """The settlement report for the last year, as the owner opens it."""
     from members.models import SettlementDay
     from reports.settlement import settlement, store_settlement_days
 
     _spread_over_stores()
+    _vacuum_as_autovacuum_would()
     end = shop_today()
     start = end - timedelta(days=364)
     SettlementDay.objects.all().delete()  # the stores were spread after any stored day
@@ -93,6 +108,7 @@ def dashboard_per_store(ctx):
     from stores.models import Store
 
     _spread_over_stores()
+    _vacuum_as_autovacuum_would()
     stores = list(Store.objects.filter(name__startswith="Bench store ").order_by("pk"))
     period = Period.default(today=shop_today())
     started = time.perf_counter()
