@@ -15,7 +15,8 @@ STORES = 20
 def _spread_over_stores():
     """20 stores, and every sale, refund, ledger entry, redemption and
     member given one of them by its id (once: a second run finds them
-    there), so most points are spent at another store than they were earned."""
+    there), so most points are spent at another store than they were earned.
+    True when it spread them now."""
     from stores.models import Store
 
     if Store.objects.filter(name__startswith="Bench store ").count() >= STORES:
