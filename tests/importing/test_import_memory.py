@@ -53,3 +53,36 @@ def test_region_names_in_the_readers_language():
     with translation.override("zh-hans"):
         assert region_name("JP") == "日本"
         assert ("FR", "FR · 法国") in region_choices()
+
+
+def test_seen_phones_answers_as_a_dict_does():
+    import random
+
+    from importing.seen import SeenPhones
+
+    rng = random.Random(8)
+    # Consecutive numbers (a shop's own numbering), random mobiles, a phone
+    # set twice, across several growths of the table.
+    keys = [886912000000 + n for n in range(5000)]
+    keys += [int(f"8869{rng.randrange(10**8):08d}") for _ in range(20000)]
+    seen, reference = SeenPhones(), {}
+    for row, key in enumerate(keys, start=2):
+        assert seen.get(key) == reference.get(key)
+        value = row << 32 | rng.getrandbits(32)
+        seen[key] = value
+        reference[key] = value
+    assert len(seen) == len(reference)
+    assert all(seen.get(key) == value for key, value in reference.items())
+    assert seen.get(886911999999) is None and 886911999999 not in seen
+    assert keys[0] in seen
+
+
+def test_seen_phones_hold_a_few_bytes_a_phone():
+    """A million-row file's phones: tens of MB, not the 110 MB of a dict."""
+    from importing.seen import SeenPhones
+
+    seen = SeenPhones()
+    for n in range(100_000):
+        seen[886900000000 + n * 7919] = n << 32
+    held = sum(table.buffer_info()[1] * table.itemsize for table in (seen._keys, seen._values))
+    assert held <= 48 * 100_000
