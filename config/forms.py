@@ -6,10 +6,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from phonenumbers import geocoder
 
 from config.models import ShopSettings
 from config.money import CURRENCY_SYMBOLS
+from config.regions import region_display_name
 
 # The shop's likely regions first, then every other the phone library knows.
 COMMON_REGIONS = ("TW", "HK", "MO", "CN", "SG", "MY")
@@ -18,9 +18,7 @@ COMMON_REGIONS = ("TW", "HK", "MO", "CN", "SG", "MY")
 def region_choices():
     """Each region as its code and its name in the reader's language (the
     phone library's own names)."""
-    language, script = {"zh-hant": ("zh", "Hant"), "zh-hans": ("zh", None)}.get(
-        get_language() or "", ("en", None)
-    )
+    language = "zh" if (get_language() or "").startswith("zh") else "en"
     others = sorted(phonenumbers.SUPPORTED_REGIONS - set(COMMON_REGIONS))
     names = {
         "TW": _("Taiwan"),
@@ -32,8 +30,7 @@ def region_choices():
     }
     choices = [(code, f"{code} · {names[code]}") for code in COMMON_REGIONS]
     for code in others:
-        example = phonenumbers.example_number(code)
-        name = geocoder.country_name_for_number(example, language, script) if example else ""
+        name = region_display_name(code, language)
         choices.append((code, f"{code} · {name}" if name else code))
     return choices
 

@@ -7,8 +7,8 @@ Reading and cleaning (importing.rows) runs in a thread of its own
 while this module talks to the database: on PostgreSQL in chunks of batches
 with set-based statements (importing.postgres), elsewhere a batch at
 a time. Memory stays flat: rows stream from the file and only a few batches
-are held, plus one small integer per phone seen (to find duplicates inside
-the file).
+are held, plus 24 to 48 bytes per phone seen (to find duplicates inside
+the file: importing.seen).
 """
 
 import random

@@ -6,9 +6,9 @@ from functools import lru_cache
 import phonenumbers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from phonenumbers import geocoder
 
 from config.errors import LoyaltyError
+from config.regions import region_display_name
 from config.shop import shop_settings
 
 
@@ -138,12 +138,8 @@ def region_name(region) -> str:
     }
     if region in names:
         return names[region]
-    language, script = {"zh-hant": ("zh", "Hant"), "zh-hans": ("zh", None)}.get(
-        get_language() or "", ("en", None)
-    )
-    example = phonenumbers.example_number(region)
-    name = geocoder.country_name_for_number(example, language, script) if example else ""
-    return name or region
+    language = "zh" if (get_language() or "").startswith("zh") else "en"
+    return region_display_name(region, language) or region
 
 
 _SEPARATORS = str.maketrans("", "", " -()")
