@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.db import connection, transaction
 
-from bench.harness import Result, latency_results, timed_ms
+from bench.harness import Result, latency_results, timed_ms, vacuum_as_autovacuum_would
 from config.clock import shop_today
 
 STORES = 20
@@ -46,27 +46,13 @@ def _spread_over_stores():
     return True
 
 
-def _vacuum_as_autovacuum_would():
-    """The earlier figures leave dead rows in today's part of the ledger
-    (the year-end expiry's 600,000 entries, undone) and spreading the
-    stores rewrites every row; the development server runs with autovacuum
-    off, so today's range would read 1.8M dead index entries for 3,000 live
-    ones (450 ms a query at 1M members). A shop's server vacuums them
-    within minutes; this does it once, outside the timing (minutes the
-    first time, seconds after)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "VACUUM (ANALYZE) points_ledgerentry, points_lotdraw, points_purchase, members_member"
-        )
-
-
 def settlement_year(ctx):
     """The settlement report for the last year, as the owner opens it."""
     from members.models import SettlementDay
     from reports.settlement import settlement, store_settlement_days
 
     spread_now = _spread_over_stores()
-    _vacuum_as_autovacuum_would()
+    vacuum_as_autovacuum_would()
     end = shop_today()
     start = end - timedelta(days=364)
     if spread_now:
@@ -111,7 +97,7 @@ def dashboard_per_store(ctx):
     from stores.models import Store
 
     _spread_over_stores()
-    _vacuum_as_autovacuum_would()
+    vacuum_as_autovacuum_would()
     stores = list(Store.objects.filter(name__startswith="Bench store ").order_by("pk"))
     period = Period.default(today=shop_today())
     started = time.perf_counter()
