@@ -242,6 +242,27 @@ def test_the_nightly_refresh_stores_each_stores_figures(tiers, two_stores):
     assert find_snapshot(period=period).store_key == 0
 
 
+def test_the_nightly_refresh_compares_the_stores_once_per_range(tiers, two_stores, monkeypatch):
+    """The stores compared are the whole programme's, whatever the filter:
+    read once per range, not again for each store's and tier's range."""
+    from reports import selectors
+
+    _chain(tiers, two_stores)
+    calls = []
+    compare = selectors.store_figures
+    monkeypatch.setattr(selectors, "store_figures", lambda **kw: calls.append(kw) or compare(**kw))
+
+    refresh_dashboards(day=shop_today())
+
+    period = Period.default()
+    assert len(calls) == 1
+    snapshots = DashboardSnapshot.objects.filter(period_start=period.start, period_end=period.end)
+    # Each store's range, besides the whole shop's and each tier's.
+    assert snapshots.filter(store_key__gt=0).count() == Store.objects.filter(is_active=True).count()
+    compared = {repr(snapshot_figures(snapshot)["stores"]) for snapshot in snapshots}
+    assert len(compared) == 1
+
+
 def test_the_csv_of_a_store_counts_its_sales_only(owner_client, tiers, two_stores):
     main, _mall = two_stores
     _ann, _bo, sales = _chain(tiers, two_stores)
