@@ -101,8 +101,11 @@ def dashboard_per_store(ctx):
     stores = list(Store.objects.filter(name__startswith="Bench store ").order_by("pk"))
     period = Period.default(today=shop_today())
     started = time.perf_counter()
+    compared = {}  # as the nightly job shares it: the stores compared, once a range
     for store in stores:
-        refresh_dashboard(period=period, store=store)
+        shared = dict(compared)
+        refresh_dashboard(period=period, store=store, shared=shared)
+        compared.setdefault("stores", shared["stores"])
     refresh_seconds = time.perf_counter() - started
     url = url_or_none("dashboard:index")
     client = ctx.owner_client()
