@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
-from campaigns import selectors, services
+from campaigns import results, services
 from campaigns.models import Campaign, CampaignSettings
 from config.admin import ServiceAdmin
 from config.errors import LoyaltyError
@@ -77,12 +77,12 @@ class CampaignAdmin(ServiceAdmin):
 
     def has_change_permission(self, request, obj=None):
         # An ended campaign that applied to sales is shown read-only.
-        if obj is not None and selectors.is_frozen(obj):
+        if obj is not None and results.is_frozen(obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or not selectors.campaign_sales(obj).exists()
+        return obj is None or not results.campaign_sales(obj).exists()
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignSettings
-from campaigns.selectors import campaign_sales, is_frozen
+from campaigns.results import campaign_sales, is_frozen
 from config import inputs, locks
 from config.audit import record_settings_change, settings_snapshot
 from config.errors import LoyaltyError

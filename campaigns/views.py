@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns import selectors, services
+from campaigns import results, selectors, services
 from campaigns.forms import CampaignForm, StackingForm
 from campaigns.models import Campaign
 from config.clock import shop_today
@@ -73,7 +73,7 @@ def campaign_edit_view(request, pk):
     return render(
         request,
         "campaigns/campaign_form.html",
-        {"form": form, "campaign": campaign, "frozen": selectors.is_frozen(campaign)},
+        {"form": form, "campaign": campaign, "frozen": results.is_frozen(campaign)},
         status=status,
     )
 
@@ -85,7 +85,7 @@ def campaign_results_view(request, pk):
     return render(
         request,
         "campaigns/campaign_results.html",
-        {"campaign": campaign, "results": selectors.campaign_results(campaign)},
+        {"campaign": campaign, "results": results.campaign_results(campaign)},
     )
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from campaigns.models import Campaign
-from campaigns.selectors import campaign_results
+from campaigns.results import campaign_results
 from reports.periods import Period
 
 

@@ -31,7 +31,7 @@ What the page costs (for the benchmarks), each a single statement:
 - points_flow: the ledger from the previous period's start to now in one
   pass (points_ledgerentry.created_at index), grouped by month; the sum of
   members' cached balances. With a tier filter, both join members on tier.
-- campaign_figures: campaign_results per campaign (campaigns.selectors).
+- campaign_figures: campaign_results per campaign (campaigns.results).
 - lifecycle_counts: members in one pass with four filtered counts.
 - tier_movements: tier changes in the period (tiers_tierchange.at index).
 No figure reads the ledger more than once.

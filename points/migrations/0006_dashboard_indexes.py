@@ -1,6 +1,6 @@
 """Indexes for the owner's dashboard at a million members (PostgreSQL only).
 
-campaigns.selectors.campaign_sales finds the sales a campaign lifted with
+campaigns.results.campaign_sales finds the sales a campaign lifted with
 JSON containment on `earning_detail` (`earning_detail @> '{"explanation":
 [{"campaign_id": "1"}]}'`); a GIN index (jsonb_path_ops, the smaller kind
 that serves only @>) finds them without reading every sale of the

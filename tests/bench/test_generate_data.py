@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
 from campaigns.models import Campaign
-from campaigns.selectors import campaign_sales
+from campaigns.results import campaign_sales
 from config.clock import shop_date
 from members.models import Member
 from members.names import name_search_key

@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.urls import reverse
 
 from campaigns.models import Campaign
-from campaigns.selectors import campaign_overview, campaign_results, is_frozen
+from campaigns.results import campaign_results, is_frozen
+from campaigns.selectors import campaign_overview
 from campaigns.services import create_campaign
 from config.clock import shop_today
 from reports.campaign_figures import campaign_figures

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from campaigns.models import Campaign
-from campaigns.selectors import campaign_results, campaign_sales
+from campaigns.results import campaign_results, campaign_sales
 from loyalty.sale import record_purchase
 from points.models import Purchase
 from points.refund import refund_purchase
