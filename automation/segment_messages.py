@@ -32,7 +32,7 @@ from members.models import Member, MessageTemplate
 from segments.models import SegmentMessage, SegmentRecipient
 from segments.selectors import segment_members
 from tiers.models import Tier
-from tiers.selectors import ProgressBook, tier_progress
+from tiers.progress import ProgressBook, tier_progress
 
 CHUNK_SIZE = 1000
 # What a chunk reads of its members: the outcome (opt-outs, addresses), the

@@ -26,13 +26,8 @@ from config.clock import shop_day_start
 from members.models import AutomationSettings, JobRun, Member, MessageTemplate, OutboundMessage
 from tiers.grace import next_review_day
 from tiers.models import Tier, TierChange, TierProgramme
-from tiers.selectors import (
-    gap_amounts,
-    gap_phrases,
-    keep_shortfalls,
-    member_figures,
-    tier_benefits,
-)
+from tiers.progress import gap_amounts, gap_phrases, member_figures
+from tiers.selectors import keep_shortfalls, tier_benefits
 from tiers.services import member_id_ranges
 
 Purpose = MessageTemplate.Purpose

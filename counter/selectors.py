@@ -35,7 +35,7 @@ from rewards.models import display_coupon_code
 from rewards.selectors import catalogue_for_member
 from stores.selectors import may_see_store, visible_store_ids
 from tiers.discounts import format_discount
-from tiers.selectors import tier_progress
+from tiers.progress import tier_progress
 
 # A pick-list longer than this is no help at a counter: ask for more digits.
 PICK_LIST_SIZE = 8

@@ -11,7 +11,7 @@ from points.models import Purchase
 from points.selectors import expiring_soon, member_ledger
 from rewards.models import RewardRedemption
 from rewards.selectors import usable_coupons
-from tiers.selectors import member_figures, tier_progress
+from tiers.progress import member_figures, tier_progress
 
 EXPIRING_DAYS = 90
 CAMPAIGN_DAYS = 14
@@ -22,7 +22,7 @@ class Standing:
     """The top of every member page: tier, progress, balance."""
 
     member: object
-    progress: object  # tiers.selectors.Progress
+    progress: object  # tiers.progress.Progress
     percent: int  # of the way to the next tier (or to keeping this one)
     balance_value: Decimal
     expiring: list

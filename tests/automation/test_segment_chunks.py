@@ -22,7 +22,7 @@ from segments.models import Segment, SegmentRecipient
 from tests.factories import MemberFactory
 from tests.tiers.conftest import at, buy
 from tiers.models import TierProgramme
-from tiers.selectors import ProgressBook, tier_progress
+from tiers.progress import ProgressBook, tier_progress
 
 TEXTS = {
     "name": "Progress",

@@ -10,7 +10,7 @@ from config.clock import shop_today
 from tests.factories import MemberFactory
 from tests.tiers.conftest import at, buy
 from tiers.models import TierProgramme
-from tiers.selectors import tier_progress
+from tiers.progress import tier_progress
 
 
 def _in_grace(salon, *, days=40, spent="1700", spent_days_ago=3):

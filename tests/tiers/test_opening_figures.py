@@ -11,7 +11,7 @@ from tests.factories import MemberFactory
 from tests.tiers.conftest import at, buy
 from tiers import rules
 from tiers.models import TierChange, TierProgramme
-from tiers.selectors import member_figures
+from tiers.progress import member_figures
 from tiers.services import evaluate_tiers, may_reach_higher_tier
 
 

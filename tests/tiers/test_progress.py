@@ -9,7 +9,7 @@ from config.clock import shop_today
 from tests.factories import MemberFactory
 from tests.tiers.conftest import at, buy
 from tiers.models import TierProgramme
-from tiers.selectors import tier_progress
+from tiers.progress import tier_progress
 
 
 def test_progress_names_what_is_missing(salon):
@@ -166,7 +166,7 @@ def test_the_card_figures_are_the_engines_own(salon):
     from points.refund import refund_purchase
     from tests.factories import give_points
     from tiers import rules
-    from tiers.selectors import member_figures
+    from tiers.progress import member_figures
 
     salon["gold"].qualify_window_purchases = 6
     salon["gold"].qualify_window_points = 900

@@ -11,7 +11,7 @@ from django.utils import translation
 from config.clock import shop_today
 from tests.factories import MemberFactory, TierFactory
 from tests.tiers.conftest import at, buy
-from tiers.selectors import tier_progress
+from tiers.progress import tier_progress
 
 
 @pytest.fixture

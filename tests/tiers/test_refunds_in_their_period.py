@@ -10,7 +10,7 @@ from points.refund import refund_purchase
 from tests.factories import MemberFactory
 from tests.tiers.conftest import at, buy
 from tiers import rules
-from tiers.selectors import member_figures
+from tiers.progress import member_figures
 
 
 def _both_ways(member, as_of, ladder):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from config.money import format_money
-from tiers import selectors
+from tiers import progress, selectors
 
 register = template.Library()
 
@@ -42,7 +42,7 @@ def member_tier_panel(context, member):
     """Tier since when, grace, pin, progress and history for the member page."""
     return {
         "member": member,
-        "progress": selectors.tier_progress(member),
+        "progress": progress.tier_progress(member),
         "history": selectors.tier_history(member),
         "user_is_owner": context.get("user_is_owner"),
     }
@@ -51,4 +51,4 @@ def member_tier_panel(context, member):
 @register.inclusion_tag("tiers/partials/progress.html")
 def tier_progress_line(member):
     """One line for the counter card: what the member needs for the next tier."""
-    return {"progress": selectors.tier_progress(member), "member": member}
+    return {"progress": progress.tier_progress(member), "member": member}
