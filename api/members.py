@@ -16,9 +16,10 @@ from members.selectors import single_member
 from members.services import enrol_member
 from points.models import Purchase
 from points.selectors import member_ledger
+from rewards.coupons import check_coupon
 from rewards.models import Reward, display_coupon_code
 from rewards.selectors import usable_coupons
-from rewards.services import check_coupon, redeem_reward
+from rewards.services import redeem_reward
 
 router = Router(tags=["members"])
 PROBLEM = schemas.PROBLEMS

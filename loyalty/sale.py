@@ -12,6 +12,7 @@ from campaigns.rulebook import current_rulebook
 from campaigns.selectors import campaign_terms, redemption_terms
 from points import ledger, sale
 from points.models import Purchase
+from rewards import coupons
 from rewards import services as rewards
 from tiers.services import evaluate_member, may_reach_higher_tier
 
@@ -37,14 +38,14 @@ class ShopProgramme:
         )
 
     def check_coupon(self, *, member, code, amount, at):
-        return rewards.check_coupon(member=member, code=code, amount=amount, at=at)
+        return coupons.check_coupon(member=member, code=code, amount=amount, at=at)
 
     def take_coupon(self, *, member, code, amount, at):
-        return rewards.take_coupon(member=member, code=code, amount=amount, at=at)
+        return coupons.take_coupon(member=member, code=code, amount=amount, at=at)
 
     def mark_coupon_used(self, *, coupon, discount, purchase, by, at):
-        use = rewards.CouponUse(coupon=coupon, discount=discount)
-        rewards.mark_coupon_used(use=use, purchase=purchase, by=by, at=at)
+        use = coupons.CouponUse(coupon=coupon, discount=discount)
+        coupons.mark_coupon_used(use=use, purchase=purchase, by=by, at=at)
 
     def normalize_coupon_code(self, code) -> str:
         return rewards.normalize_coupon_code(code)

@@ -4,12 +4,12 @@ import pytest
 
 from config.errors import LoyaltyError
 from points.models import LedgerEntry
+from rewards.coupons import use_coupon
 from rewards.models import Coupon, Reward
 from rewards.services import (
     cancel_redemption,
     fulfil_redemption,
     redeem_reward,
-    use_coupon,
 )
 from tests.factories import RewardFactory, coupon_reward, member_with_points
 

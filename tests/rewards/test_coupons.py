@@ -8,14 +8,13 @@ from django.db import transaction
 
 from config.clock import shop_today
 from config.errors import LoyaltyError
+from rewards.coupons import check_coupon, use_coupon
 from rewards.models import Coupon
 from rewards.services import (
     COUPON_ALPHABET,
     cancel_redemption,
-    check_coupon,
     issue_reward,
     normalize_coupon_code,
-    use_coupon,
 )
 from tests.factories import MemberFactory, coupon_reward
 
