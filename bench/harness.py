@@ -191,5 +191,6 @@ def vacuum_as_autovacuum_would():
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "VACUUM (ANALYZE) points_ledgerentry, points_lotdraw, points_purchase, members_member"
+            "VACUUM (ANALYZE) points_ledgerentry, points_lotdraw, points_purchase, members_member, "
+            "members_membersortkeys"
         )

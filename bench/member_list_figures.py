@@ -45,7 +45,9 @@ def member_list_sorted(ctx):
 
 def _sorted_sql_ms(query):
     """PostgreSQL's own time for the sorted page's rows (EXPLAIN ANALYZE)."""
-    page = sorted_members(member_list().filter(tier_id=query["tier"]), query["sort"])[:PAGE_SIZE]
+    tier = Tier.objects.get(pk=query["tier"])
+    members = member_list().filter(tier=tier)
+    page = sorted_members(members, query["sort"], tier=tier)[:PAGE_SIZE]
     found = re.search(r"Execution Time: ([\d.]+) ms", page.explain(analyze=True))
     return float(found.group(1))
 

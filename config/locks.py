@@ -5,7 +5,9 @@ each kind in the order its step names, so that two transactions never wait
 on each other in a circle (a deadlock):
 
 1. member rows, by primary key (the sale's own statement, points.sale_sql,
-   takes its one member row the same way);
+   takes its one member row the same way); a write to a member row then
+   takes its sort keys row (members.sort_keys' trigger, in the same
+   statement), which nothing else writes;
 2. the points lots of those members, earliest expiry first, then by id;
 3. rows a member's operation draws on: a reward's stock, a coupon, a
    redemption, a sale being refunded, by primary key.

@@ -169,13 +169,10 @@ class Member(models.Model):
                 condition=Q(points_balance__gte=0), name="member_balance_not_negative"
             ),
         ]
-        # The member list's sorts by balance, spend and last purchase within
-        # a tier read member_tier_balance_idx, member_tier_spend_idx and
-        # member_tier_last_purchase_idx (tier_id, the column, id), built by
-        # members migration 0032 (concurrently on PostgreSQL, with
-        # last_purchase_at NULLS FIRST, which SQLite cannot declare). The
-        # price: a sale sets those columns, so its member update is no longer
-        # HOT and writes an entry in each of the table's indexes.
+        # No index here may hold a figure a sale changes (balance, spend,
+        # purchases, last purchase): the sale's update of the row then stays
+        # on its page (HOT) and writes no index entry. The list sorts by
+        # those figures through MemberSortKeys.
         indexes = [
             models.Index(fields=["tier", "status"], name="member_tier_status_idx"),
             # The import's near-duplicate check: same name, same birthday.
@@ -228,6 +225,54 @@ class Member(models.Model):
     def spend_here(self):
         """What the member spent in sales recorded here, net of refunds."""
         return max(self.lifetime_spend - self.opening_lifetime_spend, Decimal("0"))
+
+
+class MemberSortKeys(models.Model):
+    """The member list's sort keys within a tier, one row per member, copied
+    from the member row by database triggers (members.sort_keys) whoever
+    writes it: a sale, an expiry run, an import, the admin, raw SQL.
+
+    Why a table of its own: the list sorts a tier by balance, lifetime spend
+    or last purchase through the indexes below (tier, the key, member). On
+    the member row those indexes made every sale's update of its figures
+    write a new entry in each of the member table's thirteen indexes (no
+    HOT update, as an indexed column changed). Here a sale rewrites one
+    narrow row and its four index entries, and the member row is updated in
+    place, in the room its pages keep (members migration 0012).
+
+    Read by members.selectors.sorted_members (and check_ledger's check);
+    nothing writes them but the triggers."""
+
+    member = models.OneToOneField(
+        Member, primary_key=True, on_delete=models.CASCADE, related_name="sort_keys"
+    )
+    # The member's tier; the member row's foreign key already guards it.
+    tier = models.ForeignKey(
+        "tiers.Tier",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    points_balance = models.IntegerField()
+    lifetime_spend = models.DecimalField(max_digits=14, decimal_places=2)
+    # The member's last_purchase_at, or members.sort_keys.NEVER (year 1).
+    last_purchase_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["tier", "points_balance", "member"], name="member_sort_balance_idx"
+            ),
+            models.Index(fields=["tier", "lifetime_spend", "member"], name="member_sort_spend_idx"),
+            models.Index(
+                fields=["tier", "last_purchase_at", "member"],
+                name="member_sort_last_purchase_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"sort keys of member {self.member_id}"
 
 
 class LifecycleRules(models.Model):

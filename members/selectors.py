@@ -1,16 +1,18 @@
 """Reads of members shared by the member list, the counter and the dashboard."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q, Value
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import pgettext_lazy
 
 from config.clock import shop_day_start, shop_today
 from config.text import clean_text
-from members.models import LifecycleRules, Member
+from members.models import LifecycleRules, Member, MemberSortKeys
 from members.names import name_search_key
 from members.phones import try_normalize_phone
+from members.sort_keys import NEVER
 
 # A context of their own: "Active" as a stage (活躍) is not the member
 # status "Active" (有效).
@@ -222,15 +224,32 @@ def sort_key(text) -> str:
     return text if text.lstrip("-") in SORTS else DEFAULT_SORT
 
 
-def sorted_members(queryset, sort):
+# Within one tier these sort through MemberSortKeys' indexes (tier, the key,
+# member), its copy of the member's figures.
+SORT_KEYS = {
+    "balance": "points_balance",
+    "spend": "lifetime_spend",
+    "last_purchase": "last_purchase_at",
+}
+
+
+def sorted_members(queryset, sort, *, tier=None):
     """`queryset` in the order `sort` names (see sort_key), ties by id in the
     same direction so pages never overlap. A member who never bought counts
-    as having bought longest ago: first from the oldest, last from the newest
-    (the order the index member_tier_last_purchase_idx keeps both ways).
-    Filtered to one tier, the sorts by balance, spend and last purchase read
-    their index (tier_id, the column, id) in order and stop at the page."""
+    as having bought longest ago: first from the oldest, last from the newest.
+
+    `tier`: the tier `queryset` is filtered to, if any. The sorts by
+    balance, spend and last purchase then read that tier's range of
+    MemberSortKeys' index in order and stop at the page. The join makes
+    the query's count dearer than the list's own: count `queryset`."""
     sort = sort_key(sort)
-    column, descending = SORTS[sort.lstrip("-")], sort.startswith("-")
+    name, descending = sort.lstrip("-"), sort.startswith("-")
+    if tier is not None and name in SORT_KEYS:
+        # Ordered by member id, which the join makes the index's member_id.
+        queryset = queryset.filter(sort_keys__tier=tier)
+        key = f"sort_keys__{SORT_KEYS[name]}"
+        return queryset.order_by(f"-{key}", "-id") if descending else queryset.order_by(key, "id")
+    column = SORTS[name]
     if column == "last_purchase_at":
         if descending:
             return queryset.order_by(F(column).desc(nulls_last=True), "-id")
@@ -238,6 +257,21 @@ def sorted_members(queryset, sort):
     if descending:
         return queryset.order_by(f"-{column}", "-id")
     return queryset.order_by(column, "id")
+
+
+def sort_key_mismatches():
+    """Members whose MemberSortKeys row is missing or differs from the
+    member row (check_ledger: the triggers of members.sort_keys keep them
+    equal, so any is a fault)."""
+    never = datetime.fromisoformat(NEVER).replace(tzinfo=UTC)
+    same = MemberSortKeys.objects.filter(
+        member=OuterRef("pk"),
+        tier=OuterRef("tier"),
+        points_balance=OuterRef("points_balance"),
+        lifetime_spend=OuterRef("lifetime_spend"),
+        last_purchase_at=Coalesce(OuterRef("last_purchase_at"), Value(never)),
+    )
+    return Member.objects.exclude(Exists(same)).order_by("pk")
 
 
 def get_member(pk):

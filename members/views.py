@@ -75,7 +75,11 @@ def member_list_view(request):
     member_filter = MemberFilter(request.GET or None, queryset=member_list())
     queryset = member_filter.qs if member_filter.is_bound else member_list()
     sort = sort_key(request.GET.get("sort"))
-    page = Paginator(sorted_members(queryset, sort), PAGE_SIZE).get_page(request.GET.get("page"))
+    tier = member_filter.form.cleaned_data.get("tier") if member_filter.is_bound else None
+    paginator = Paginator(sorted_members(queryset, sort, tier=tier), PAGE_SIZE)
+    # The list's own count: the sorted query may join the sort keys (sorted_members).
+    paginator.count = queryset.count()
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     selection = query.copy()

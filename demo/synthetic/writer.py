@@ -4,7 +4,7 @@ indexes set aside during a large load), bulk_create elsewhere."""
 from django.db import connection
 from psycopg.types.json import Jsonb
 
-from members.models import Member
+from members.models import Member, MemberSortKeys
 from points.models import LedgerEntry, LotDraw, Purchase, Refund
 from rewards.models import Coupon, RewardRedemption
 
@@ -147,6 +147,9 @@ def set_aside_indexes(cursor):
     failed load leaves the schema as it was.
     """
     tables = [model._meta.db_table for _key, model, _columns in TABLES]
+    # Written by members_member's trigger (members.sort_keys), row by row
+    # into its indexes unless they are set aside too.
+    tables.append(MemberSortKeys._meta.db_table)
     cursor.execute(
         """
         SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid)
