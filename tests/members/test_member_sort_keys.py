@@ -216,3 +216,18 @@ def test_check_ledger_names_a_member_whose_sort_keys_differ(tiers):
     MemberSortKeys.objects.filter(member=member).update(lifetime_spend=Decimal("1"))
     with pytest.raises(CommandError, match="1 members' sort keys differ"):
         call_command("check_ledger")
+
+
+@pytest.mark.postgres
+def test_the_sort_keys_are_never_scanned_in_parallel(db):
+    """A page of one tier is 50 rows of an index range; the planner, misled
+    by the tier filtered on both tables, started parallel workers for it
+    (10 ms of the page at a million members)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL table storage option")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = %s", [MemberSortKeys._meta.db_table]
+        )
+        (options,) = cursor.fetchone()
+    assert "parallel_workers=0" in (options or [])
