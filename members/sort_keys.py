@@ -135,16 +135,15 @@ END $$""",
 
 
 def _sqlite(members, sort_keys):
-    never = NEVER
     changed = " OR ".join(f"OLD.{key} IS NOT NEW.{key}" for key in KEYS)
     return [
         f"CREATE TRIGGER IF NOT EXISTS {INSERTED} AFTER INSERT ON {members} BEGIN "
         f"INSERT INTO {sort_keys} (member_id, tier_id, points_balance, lifetime_spend, "
-        f"last_purchase_at) VALUES (NEW.id, {_keys_of('NEW', never)}); END",
+        f"last_purchase_at) VALUES (NEW.id, {_keys_of('NEW')}); END",
         f"CREATE TRIGGER IF NOT EXISTS {UPDATED} AFTER UPDATE OF {', '.join(KEYS)} "
         f"ON {members} WHEN {changed} BEGIN "
         f"UPDATE {sort_keys} SET tier_id = NEW.tier_id, points_balance = NEW.points_balance, "
         f"lifetime_spend = NEW.lifetime_spend, "
-        f"last_purchase_at = COALESCE(NEW.last_purchase_at, '{never}') "
+        f"last_purchase_at = COALESCE(NEW.last_purchase_at, '{NEVER}') "
         f"WHERE member_id = NEW.id; END",
     ]
